@@ -1,0 +1,310 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ProtocolTypeSchema } from '../domain/resources.js';
+
+/**
+ * The one schema for orcha.yaml. It gives the type, the validation, the defaults and the documentation
+ * (docs/configuration.md is generated from the descriptions). Durations are in seconds unless the key says otherwise.
+ */
+
+const obj = <T extends Record<string, TSchema>>(props: T, description: string) =>
+  Type.Object(props, { default: {}, description, additionalProperties: false });
+
+/** A secret given inline, from an environment variable, or from a file (relative to the config's directory). */
+export const SecretRefSchema = Type.Union(
+  [
+    Type.String({ minLength: 1 }),
+    Type.Object({ env: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    Type.Object({ file: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  ],
+  { description: 'A secret: a string, {env: NAME} or {file: path}. Never logged or returned by the API.' },
+);
+export type SecretRef = Static<typeof SecretRefSchema>;
+
+const MinMax = Type.Object(
+  {
+    min: Type.Number({ minimum: 0, maximum: 100, default: 0 }),
+    max: Type.Number({ minimum: 0, maximum: 100, default: 100 }),
+  },
+  { default: {}, additionalProperties: false },
+);
+
+const ResourceLimits = obj(
+  { cpu: MinMax, memory: MinMax, bandwidth: MinMax, storage: MinMax },
+  'Per-resource bounds on this protocol\'s share, in percent of the host.',
+);
+
+const ResourcePercents = (defaults: { cpu: number; memory: number; bandwidth: number; storage: number }, d: string) =>
+  Type.Object(
+    {
+      cpu: Type.Number({ minimum: 0, maximum: 100, default: defaults.cpu }),
+      memory: Type.Number({ minimum: 0, maximum: 100, default: defaults.memory }),
+      bandwidth: Type.Number({ minimum: 0, maximum: 100, default: defaults.bandwidth }),
+      storage: Type.Number({ minimum: 0, maximum: 100, default: defaults.storage }),
+    },
+    { default: {}, additionalProperties: false, description: d },
+  );
+
+export const ExecutorConfigSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('dry-run'), Type.Literal('docker'), Type.Literal('storj-config'), Type.Literal('simulator')], {
+      default: 'dry-run',
+      description:
+        'How allocations are applied: dry-run (record only), docker (container limits), storj-config, simulator (built-in node simulators).',
+    }),
+    container: Type.Optional(Type.String({ minLength: 1, description: 'Docker container name or id.' })),
+    configPath: Type.Optional(
+      Type.String({ minLength: 1, description: 'storj-config: the node config.yaml, relative to the config dir.' }),
+    ),
+    restartOnChange: Type.Boolean({ default: false, description: 'Restart the container after a change.' }),
+  },
+  { default: {}, additionalProperties: false },
+);
+
+export const ProtocolConfigSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique name (lower case).' }),
+    type: ProtocolTypeSchema,
+    enabled: Type.Boolean({ default: true }),
+    endpoint: Type.String({ format: 'uri', description: 'Base URL of the node API (http or https).' }),
+    pollInterval: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds; default intervals.poll.' })),
+    timeout: Type.Number({ exclusiveMinimum: 0, default: 3, description: 'Per-call timeout, seconds.' }),
+    credentials: Type.Optional(
+      Type.Object(
+        {
+          token: Type.Optional(SecretRefSchema),
+          username: Type.Optional(Type.String()),
+          password: Type.Optional(SecretRefSchema),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** http-json: which fields of the response hold what. */
+    mapping: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({ default: '/', description: 'Path appended to endpoint.' }),
+          earnings: Type.String({ description: 'Dot path of the cumulative earnings field, e.g. data.payout.usd_cents.' }),
+          scale: Type.Number({ default: 1, description: 'Multiply the field by this to get token units.' }),
+          connected: Type.Optional(Type.String()),
+          header: Type.Optional(Type.String({ description: 'Auth header name; value is credentials.token.' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** grass, http-json: USD per reported unit when the unit is points. */
+    token: Type.Optional(Type.String({ description: 'Token symbol for price lookups (defaults per type).' })),
+    identity: Type.Optional(Type.String({ description: 'mysterium: identity address (default: the first one).' })),
+    executor: ExecutorConfigSchema,
+    limits: ResourceLimits,
+    pinned: Type.Boolean({ default: false, description: 'Never change this protocol\'s allocation.' }),
+    initialAllocation: Type.Optional(ResourcePercents({ cpu: 0, memory: 0, bandwidth: 0, storage: 0 }, 'Starting shares.')),
+  },
+  { additionalProperties: false },
+);
+export type ProtocolConfig = Static<typeof ProtocolConfigSchema>;
+
+export const PolicySchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    enabled: Type.Boolean({ default: true }),
+    rules: Type.Array(
+      Type.Object(
+        {
+          protocol: Type.String({ minLength: 1 }),
+          resource: Type.Optional(
+            Type.Union([Type.Literal('cpu'), Type.Literal('memory'), Type.Literal('bandwidth'), Type.Literal('storage')]),
+          ),
+          min: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+          max: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    pinned: Type.Array(Type.String(), { default: [], description: 'Protocols whose allocation must not change.' }),
+    excludedHours: Type.Array(Type.Integer({ minimum: 0, maximum: 23 }), {
+      default: [],
+      description: 'UTC hours in which no reallocation is applied.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Policy = Static<typeof PolicySchema>;
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ default: './data', description: 'Where the SQLite file and generated secrets live.' }),
+    server: obj(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'Bind address. Safe default: loopback only.' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+        bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Max request body, bytes.' }),
+        requestTimeout: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds.' }),
+        corsOrigins: Type.Array(Type.String(), { default: [], description: 'CORS allow-list; none by default.' }),
+        trustProxy: Type.Boolean({ default: false }),
+      },
+      'HTTP server.',
+    ),
+    storage: obj(
+      {
+        sqlitePath: Type.Optional(Type.String({ description: 'SQLite file; default <dataDir>/orcha.db.' })),
+        url: Type.Optional(Type.String({ description: 'PostgreSQL URL (or DATABASE_URL). Wins over sqlitePath.' })),
+        retention: obj(
+          {
+            rawDays: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Keep raw samples this long.' }),
+            rollupDays: Type.Number({ exclusiveMinimum: 0, default: 730, description: 'Keep hourly rollups.' }),
+          },
+          'Retention of history.',
+        ),
+      },
+      'Storage: embedded SQLite by default, PostgreSQL for fleets.',
+    ),
+    host: obj(
+      {
+        reserve: ResourcePercents(
+          { cpu: 10, memory: 10, bandwidth: 10, storage: 5 },
+          'Share of each resource kept for the host, never allocated.',
+        ),
+        bandwidthBytesPerSec: Type.Number({
+          exclusiveMinimum: 0,
+          default: 12_500_000,
+          description: 'Uplink capacity (bytes/s) that bandwidth shares refer to.',
+        }),
+        storagePaths: Type.Array(Type.String(), { default: ['/'], description: 'Disks whose use is recorded.' }),
+      },
+      'This machine.',
+    ),
+    protocols: Type.Array(ProtocolConfigSchema, { default: [], description: 'The nodes to watch.' }),
+    intervals: obj(
+      {
+        poll: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Seconds between polls of local nodes.' }),
+        cloudPoll: Type.Number({ exclusiveMinimum: 0, default: 300, description: 'Seconds between cloud API polls.' }),
+        analyze: Type.Number({ exclusiveMinimum: 0, default: 30 }),
+        decide: Type.Number({ exclusiveMinimum: 0, default: 60 }),
+        push: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'WebSocket metrics push.' }),
+        retention: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
+      },
+      'Loop intervals, seconds.',
+    ),
+    coordinator: obj(
+      {
+        historySize: Type.Integer({ minimum: 1, default: 1000, description: 'Snapshots kept in memory.' }),
+        retries: Type.Integer({ minimum: 0, default: 2 }),
+        breakerFailures: Type.Integer({ minimum: 1, default: 5, description: 'Consecutive failures that open the breaker.' }),
+        breakerHalfOpenAfter: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds.' }),
+      },
+      'Polling resilience.',
+    ),
+    optimizer: obj(
+      {
+        strategy: Type.Union([Type.Literal('lp'), Type.Literal('greedy'), Type.Literal('equal')], { default: 'lp' }),
+        minImprovementPercent: Type.Number({ minimum: 0, default: 5 }),
+        minImprovementUsdPerHour: Type.Number({ minimum: 0, default: 0.001 }),
+        minConfidence: Type.Number({ minimum: 0, maximum: 1, default: 0.7 }),
+        historyHours: Type.Number({ exclusiveMinimum: 0, default: 72, description: 'Window of history fitted.' }),
+        minObservations: Type.Integer({ minimum: 1, default: 12 }),
+        exploration: obj(
+          {
+            enabled: Type.Boolean({ default: true }),
+            maxStepPercent: Type.Number({ minimum: 0, maximum: 100, default: 5 }),
+          },
+          'Small bounded moves that teach the model where it is uncertain.',
+        ),
+        restartCostMinutes: Type.Number({ minimum: 0, default: 2, description: 'Downtime of a node restart.' }),
+      },
+      'Optimizer (SPEC §3 defaults).',
+    ),
+    reallocation: obj(
+      {
+        mode: Type.Union([Type.Literal('advisory'), Type.Literal('auto')], {
+          default: 'advisory',
+          description: 'advisory: plans only. auto: apply plans.',
+        }),
+        maxPerHour: Type.Integer({ minimum: 0, default: 4 }),
+        minHoldMinutes: Type.Number({ minimum: 0, default: 60 }),
+        stepTimeout: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds per executor step.' }),
+      },
+      'Reallocation engine.',
+    ),
+    alerts: obj(
+      {
+        earningsDropPercent: Type.Number({ minimum: 0, maximum: 100, default: 30 }),
+        pressure: ResourcePercents({ cpu: 90, memory: 90, bandwidth: 90, storage: 90 }, 'Resource pressure, percent.'),
+        disconnectedAfter: Type.Integer({ minimum: 1, default: 2, description: 'Failed polls before alerting.' }),
+        opportunityMinUsdPerHour: Type.Number({ minimum: 0, default: 0.01 }),
+      },
+      'Alert thresholds.',
+    ),
+    rateLimit: obj(
+      {
+        enabled: Type.Boolean({ default: true }),
+        store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
+        perIp: Type.Integer({ minimum: 1, default: 600, description: 'Requests per minute per IP.' }),
+        perUser: Type.Integer({ minimum: 1, default: 1200, description: 'Requests per minute per user or API key.' }),
+        login: Type.Integer({ minimum: 1, default: 10, description: 'Login attempts per minute per IP.' }),
+      },
+      'Token-bucket rate limits.',
+    ),
+    cache: obj(
+      {
+        store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
+        ttl: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Seconds.' }),
+        maxEntries: Type.Integer({ minimum: 1, default: 1000 }),
+      },
+      'Cache for expensive reads.',
+    ),
+    redis: obj({ url: Type.Optional(Type.String({ description: 'redis://host:port/db' })) }, 'Redis, when used.'),
+    auth: obj(
+      {
+        jwtSecret: Type.Optional(SecretRefSchema),
+        accessTokenTtl: Type.Integer({ minimum: 30, default: 900, description: 'Seconds.' }),
+        refreshTokenTtl: Type.Integer({ minimum: 60, default: 604_800, description: 'Seconds.' }),
+      },
+      'Authentication (always on).',
+    ),
+    prices: obj(
+      {
+        source: Type.Literal('static', { default: 'static' }),
+        usd: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+          default: { USD: 1, STORJ: 0.45, GLM: 0.3, MYST: 0.12, DATA: 0.02, GRASS: 0.0002 },
+          description: 'USD per token unit (or per point).',
+        }),
+      },
+      'Token prices.',
+    ),
+    energy: obj(
+      {
+        enabled: Type.Boolean({ default: false }),
+        pricePerKwh: Type.Number({ minimum: 0, default: 0.25 }),
+        meter: Type.Optional(
+          Type.Object(
+            {
+              type: Type.Union([Type.Literal('mqtt'), Type.Literal('http')]),
+              url: Type.String(),
+              topic: Type.Optional(Type.String()),
+              field: Type.String({ default: 'power', description: 'Field holding watts.' }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      'Power meter and electricity price.',
+    ),
+    simulators: obj(
+      {
+        enabled: Type.Union([Type.Literal('auto'), Type.Boolean()], {
+          default: 'auto',
+          description: 'auto: run built-in simulators when no protocol is configured.',
+        }),
+        seed: Type.Integer({ default: 42 }),
+      },
+      'Built-in node simulators.',
+    ),
+    policies: Type.Array(PolicySchema, { default: [] }),
+    log: obj({ level: Type.String({ default: 'info' }) }, 'Logging.'),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;

@@ -1,0 +1,35 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AllocationSchema, ResourceSchema } from './resources.js';
+
+export const OpportunitySchema = Type.Object({
+  resource: ResourceSchema,
+  from: Type.String(),
+  to: Type.String(),
+  /** Share of the host resource to move, in percent points. */
+  sharePercent: Type.Number(),
+  gainUsdPerHour: Type.Number(),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Hours until the switching cost is paid back by the gain (null when there is no gain). */
+  paybackHours: Type.Union([Type.Number(), Type.Null()]),
+});
+export type Opportunity = Static<typeof OpportunitySchema>;
+
+export const PlanSchema = Type.Object({
+  strategy: Type.String(),
+  /** epoch ms */
+  createdAt: Type.Number(),
+  current: AllocationSchema,
+  target: AllocationSchema,
+  currentUsdPerHour: Type.Number(),
+  projectedUsdPerHour: Type.Number(),
+  improvementUsdPerHour: Type.Number(),
+  improvementPercent: Type.Number(),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  switchingCostUsd: Type.Number(),
+  /** (gain over the hold period - switching cost) / switching cost; null when switching is free. */
+  roi: Type.Union([Type.Number(), Type.Null()]),
+  exploration: Type.Boolean(),
+  opportunities: Type.Array(OpportunitySchema),
+  explanations: Type.Record(Type.String(), Type.String()),
+});
+export type Plan = Static<typeof PlanSchema>;

@@ -1,0 +1,81 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** What an adapter reads from one node at one poll (before earnings are derived). */
+export const AdapterReadingSchema = Type.Object({
+  connected: Type.Boolean(),
+  /** Token symbol the node reports in (STORJ, GLM, MYST, DATA, GRASS-points, USD). */
+  token: Type.String(),
+  /**
+   * A cumulative earnings counter in token units (month-to-date payout, total earnings, balance).
+   * A drop is a payout or reset, never negative earnings. null when the node does not report it yet.
+   */
+  cumulativeTokens: Type.Union([Type.Number(), Type.Null()]),
+  /** Uptime as a fraction in [0, 1], when the node reports one. */
+  uptime: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  resources: Type.Object({
+    cpuPercent: Type.Optional(Type.Number({ minimum: 0 })),
+    memoryBytes: Type.Optional(Type.Number({ minimum: 0 })),
+    bandwidthBytesPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    storageBytes: Type.Optional(Type.Number({ minimum: 0 })),
+  }),
+  /** Free-form facts worth showing (version, node id, satellites...). Never secrets. */
+  info: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
+});
+export type AdapterReading = Static<typeof AdapterReadingSchema>;
+
+/** One protocol's sample at one poll: the reading plus derived earnings and the allocation in force. */
+export const ProtocolSampleSchema = Type.Object({
+  protocol: Type.String(),
+  type: Type.String(),
+  /** epoch milliseconds */
+  time: Type.Number(),
+  connected: Type.Boolean(),
+  error: Type.Optional(Type.String()),
+  token: Type.String(),
+  cumulativeTokens: Type.Union([Type.Number(), Type.Null()]),
+  /** Tokens earned since the previous sample (never negative). */
+  earnedTokens: Type.Number({ minimum: 0 }),
+  earnedUsd: Type.Number({ minimum: 0 }),
+  usdPerHour: Type.Number({ minimum: 0 }),
+  /** True when the counter dropped at this sample (payout or reset). */
+  payoutEvent: Type.Boolean(),
+  uptime: Type.Number({ minimum: 0, maximum: 1 }),
+  cpuPercent: Type.Number({ minimum: 0 }),
+  memoryBytes: Type.Number({ minimum: 0 }),
+  bandwidthBytesPerSec: Type.Number({ minimum: 0 }),
+  storageBytes: Type.Number({ minimum: 0 }),
+  allocation: Type.Object({
+    cpu: Type.Number(),
+    memory: Type.Number(),
+    bandwidth: Type.Number(),
+    storage: Type.Number(),
+  }),
+  latencyMs: Type.Number({ minimum: 0 }),
+});
+export type ProtocolSample = Static<typeof ProtocolSampleSchema>;
+
+export const HostResourcesSchema = Type.Object({
+  cpuCount: Type.Number(),
+  cpuPercent: Type.Number(),
+  memoryTotalBytes: Type.Number(),
+  memoryUsedBytes: Type.Number(),
+  /** Capacity used to turn bandwidth shares into bytes/s (config `host.bandwidthBytesPerSec`). */
+  bandwidthCapacityBytesPerSec: Type.Number(),
+  bandwidthBytesPerSec: Type.Number(),
+  storageTotalBytes: Type.Number(),
+  storageUsedBytes: Type.Number(),
+});
+export type HostResources = Static<typeof HostResourcesSchema>;
+
+/** All protocols' samples at one poll, plus host totals. */
+export const SnapshotSchema = Type.Object({
+  time: Type.Number(),
+  totalUsdPerHour: Type.Number(),
+  host: HostResourcesSchema,
+  protocols: Type.Array(ProtocolSampleSchema),
+});
+export type Snapshot = Static<typeof SnapshotSchema>;
+
+export function percent(part: number, total: number): number {
+  return total > 0 ? Math.min(100, (part / total) * 100) : 0;
+}
