@@ -31,7 +31,7 @@ export function parseYaml(text: string): { value: unknown; errors: FieldError[] 
     return {
       value: undefined,
       errors: doc.errors.map((e) => ({
-        path: `(line ${e.linePos?.[0]?.line ?? '?'})`,
+        path: `(line ${text.slice(0, e.pos[0]).split('\n').length})`,
         message: e.message.split('\n')[0] ?? e.message,
       })),
     };

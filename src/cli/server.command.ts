@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { createLogger } from '../lib/logger.js';
+import { startOrcha } from '../main.js';
+
+interface ServeOptions {
+  config?: string;
+  port?: string;
+  host?: string;
+}
+
+function withOverrides(opts: ServeOptions): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (opts.port) env.ORCHA_PORT = opts.port;
+  if (opts.host) env.ORCHA_HOST = opts.host;
+  return env;
+}
+
+async function runServer(opts: ServeOptions, demo: boolean): Promise<void> {
+  const loaded = loadConfig(opts.config, withOverrides(opts));
+  const log = createLogger({ level: loaded.config.log.level });
+  const running = await startOrcha({ loaded, log, demo });
+  console.log(`orcha listening on ${running.url}`);
+  for (const line of running.banner) console.log(line);
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the daemon: polling, engine, API and dashboard (simulators when no node is configured)')
+    .option('-c, --config <file>', 'config file (default: $ORCHA_CONFIG or ./orcha.yaml)')
+    .option('-p, --port <port>', 'port to listen on (overrides server.port)')
+    .option('--host <host>', 'address to bind (overrides server.host)')
+    .action((opts: ServeOptions) => runServer(opts, false));
+
+  program
+    .command('demo')
+    .description('Run the whole product against the built-in node simulators and print the URL and login')
+    .option('-c, --config <file>', 'config file (protocols in it are ignored)')
+    .option('-p, --port <port>', 'port to listen on')
+    .option('--host <host>', 'address to bind')
+    .action((opts: ServeOptions) => runServer(opts, true));
+}
