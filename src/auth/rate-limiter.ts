@@ -1,0 +1,165 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+
+/**
+ * Token buckets: each key holds up to `perMinute` tokens and refills continuously at `perMinute` per minute, so a
+ * client may burst up to its limit and then goes at the sustained rate. The memory store serves one process; the
+ * Redis store runs the same arithmetic in one Lua script (atomic), so several replicas share one bucket per key.
+ */
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  /** whole tokens left after this request */
+  remaining: number;
+  /** ms until the bucket is full again */
+  resetMs: number;
+  /** ms until one token is available (0 when allowed) */
+  retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  readonly kind: 'memory' | 'redis';
+  /** Take one token from bucket `key` whose capacity and refill are `perMinute`. */
+  consume(key: string, perMinute: number): Promise<RateLimitResult>;
+  close(): Promise<void>;
+}
+
+interface Bucket {
+  tokens: number;
+  ts: number;
+}
+
+const MINUTE_MS = 60_000;
+
+/** The shared arithmetic (mirrored in the Lua script below). */
+function refill(bucket: Bucket | undefined, capacity: number, ratePerMs: number, now: number): Bucket {
+  if (!bucket) return { tokens: capacity, ts: now };
+  // A clock that went backwards (another replica) never adds tokens.
+  if (now <= bucket.ts) return { tokens: Math.min(capacity, bucket.tokens), ts: bucket.ts };
+  return { tokens: Math.min(capacity, bucket.tokens + (now - bucket.ts) * ratePerMs), ts: now };
+}
+
+function result(allowed: boolean, tokens: number, capacity: number, ratePerMs: number): RateLimitResult {
+  return {
+    allowed,
+    limit: capacity,
+    remaining: Math.max(0, Math.floor(tokens)),
+    resetMs: Math.ceil((capacity - tokens) / ratePerMs),
+    retryAfterMs: allowed ? 0 : Math.ceil((1 - tokens) / ratePerMs),
+  };
+}
+
+export function createMemoryRateLimiter(options: { clock: Clock; maxKeys?: number }): RateLimiter {
+  const buckets = new Map<string, Bucket>();
+  const maxKeys = options.maxKeys ?? 100_000;
+
+  function evict(now: number): void {
+    // First forget buckets that have refilled (they hold no information), then the oldest.
+    for (const [key, b] of buckets) {
+      if (now - b.ts > MINUTE_MS) buckets.delete(key);
+    }
+    for (const key of buckets.keys()) {
+      if (buckets.size < maxKeys) break;
+      buckets.delete(key);
+    }
+  }
+
+  return {
+    kind: 'memory',
+    async consume(key, perMinute) {
+      const now = options.clock.now();
+      const rate = perMinute / MINUTE_MS;
+      const bucket = refill(buckets.get(key), perMinute, rate, now);
+      const allowed = bucket.tokens >= 1;
+      if (allowed) bucket.tokens -= 1;
+      if (!buckets.has(key) && buckets.size >= maxKeys) evict(now);
+      buckets.delete(key); // re-insert: Map order becomes least-recently-used first
+      buckets.set(key, bucket);
+      return result(allowed, bucket.tokens, perMinute, rate);
+    },
+    async close() {
+      buckets.clear();
+    },
+  };
+}
+
+const TAKE_SCRIPT = `
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 't', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+elseif now > ts then
+  tokens = math.min(capacity, tokens + (now - ts) * rate)
+  ts = now
+else
+  tokens = math.min(capacity, tokens)
+end
+local allowed = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(ts))
+redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate) + 1000)
+return { allowed, tostring(tokens) }
+`;
+
+type RedisWithTake = Redis & { orchaTakeToken(key: string, capacity: number, rate: number, now: number): Promise<[number, string]> };
+
+/**
+ * Redis-backed buckets. Time comes from the injected clock (replicas are expected to run NTP; a replica behind the
+ * others can only make its own requests wait longer). When Redis fails, the limiter falls back to memory buckets
+ * and logs it, rather than either letting everything through or refusing every request.
+ */
+export function createRedisRateLimiter(options: {
+  redis: Redis;
+  clock: Clock;
+  keyPrefix?: string;
+  log?: Logger;
+  /** Close the Redis connection on close() (true when the limiter created it). */
+  ownsConnection?: boolean;
+}): RateLimiter {
+  const redis = options.redis as RedisWithTake;
+  if (typeof redis.orchaTakeToken !== 'function') redis.defineCommand('orchaTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  const prefix = options.keyPrefix ?? 'orcha:rl:';
+  const fallback = createMemoryRateLimiter({ clock: options.clock });
+  let warned = false;
+
+  return {
+    kind: 'redis',
+    async consume(key, perMinute) {
+      const rate = perMinute / MINUTE_MS;
+      try {
+        const [allowed, tokens] = await redis.orchaTakeToken(prefix + key, perMinute, rate, options.clock.now());
+        warned = false;
+        return result(allowed === 1, Number(tokens), perMinute, rate);
+      } catch (err) {
+        if (!warned) options.log?.warn({ err }, 'rate limiter: Redis unavailable, using in-memory buckets');
+        warned = true;
+        return fallback.consume(key, perMinute);
+      }
+    },
+    async close() {
+      await fallback.close();
+      if (options.ownsConnection) await redis.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** The limiter the config asks for: `rateLimit.store: redis` with `redis.url`, else memory. */
+export async function createRateLimiterFromConfig(
+  config: { rateLimit: { store: 'memory' | 'redis' }; redis: { url?: string } },
+  deps: { clock: Clock; log?: Logger; keyPrefix?: string },
+): Promise<RateLimiter> {
+  if (config.rateLimit.store !== 'redis' || !config.redis.url) return createMemoryRateLimiter({ clock: deps.clock });
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined); // surfaced through consume()'s fallback warning
+  return createRedisRateLimiter({ redis, clock: deps.clock, log: deps.log, keyPrefix: deps.keyPrefix, ownsConnection: true });
+}
