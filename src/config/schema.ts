@@ -94,6 +94,12 @@ export const ProtocolConfigSchema = Type.Object(
     /** grass, http-json: USD per reported unit when the unit is points. */
     token: Type.Optional(Type.String({ description: 'Token symbol for price lookups (defaults per type).' })),
     identity: Type.Optional(Type.String({ description: 'mysterium: identity address (default: the first one).' })),
+    earningsUrl: Type.Optional(
+      Type.String({
+        format: 'uri',
+        description: 'streamr: URL answering Operator.getEarnings() as JSON {sponsorshipAddresses, sum, maxAllowedEarnings} (DATA wei).',
+      }),
+    ),
     executor: ExecutorConfigSchema,
     limits: ResourceLimits,
     pinned: Type.Boolean({ default: false, description: 'Never change this protocol\'s allocation.' }),

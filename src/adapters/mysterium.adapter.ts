@@ -1,0 +1,100 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { resolveSecret } from '../config/load.js';
+import type { ProtocolConfig } from '../config/schema.js';
+import type { AdapterReading } from '../domain/sample.js';
+import { OrchaError, isOrchaError } from '../lib/errors.js';
+import { createHttpClient, joinUrl } from './http.js';
+import type { Adapter, AdapterDeps } from './types.js';
+import { fromBaseUnits } from './units.js';
+
+/**
+ * Mysterium node TequilAPI. Login with username/password gives a bearer token, cached until `expires_at` and renewed
+ * once on a 401. Earnings: `earnings_total_tokens.wei` (a monotone lifetime total) read as a string through BigInt;
+ * the bare `earnings_total` number is past 2^53 on real nodes and is never used.
+ */
+
+export const MystAuthSchema = Type.Object({ token: Type.String({ minLength: 1 }), expires_at: Type.String() });
+
+export const MystIdentitiesSchema = Type.Object({ identities: Type.Array(Type.Object({ id: Type.String() })) });
+
+export const MystTokensSchema = Type.Object({ wei: Type.String({ pattern: '^-?[0-9]+$' }), ether: Type.String(), human: Type.String() });
+
+export const MystIdentitySchema = Type.Object({
+  id: Type.String(),
+  registration_status: Type.Optional(Type.String()),
+  earnings_total_tokens: MystTokensSchema,
+  earnings_tokens: Type.Optional(MystTokensSchema),
+  balance_tokens: Type.Optional(MystTokensSchema),
+});
+
+/** Both come from Mysterium's remote quality service; a fresh node gets nulls. */
+export const MystActivityStatsSchema = Type.Object({
+  online_percent: Type.Union([Type.Number(), Type.Null()]),
+  active_percent: Type.Union([Type.Number(), Type.Null()]),
+});
+
+export function mystTotalEarnings(identity: typeof MystIdentitySchema.static): number {
+  return fromBaseUnits(identity.earnings_total_tokens.wei, 18, 'identity: earnings_total_tokens.wei');
+}
+
+const RENEW_MARGIN_MS = 30_000;
+
+export function createMysteriumAdapter(config: ProtocolConfig, deps: AdapterDeps): Adapter {
+  const http = createHttpClient({ fetch: deps.fetch, now: () => deps.clock.now() });
+  const username = config.credentials?.username ?? 'myst';
+  const password = resolveSecret(config.credentials?.password, deps.baseDir, deps.env) ?? 'mystberry';
+  let session: { token: string; expiresAt: number } | null = null;
+
+  async function token(signal: AbortSignal): Promise<string> {
+    if (session && deps.clock.now() < session.expiresAt - RENEW_MARGIN_MS) return session.token;
+    const auth = await http.json(joinUrl(config.endpoint, '/auth/authenticate'), MystAuthSchema, {
+      signal,
+      label: 'auth',
+      method: 'POST',
+      body: { username, password },
+    });
+    const expiresAt = Date.parse(auth.expires_at);
+    if (Number.isNaN(expiresAt)) throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', 'auth: expires_at: Expected a date-time');
+    session = { token: auth.token, expiresAt };
+    return auth.token;
+  }
+
+  /** One authenticated GET; a 401 means the token was revoked or the node restarted: log in again once. */
+  async function get<S extends TSchema>(path: string, schema: S, label: string, signal: AbortSignal): Promise<Static<S>> {
+    const url = joinUrl(config.endpoint, path);
+    try {
+      return await http.json(url, schema, { signal, label, headers: { authorization: `Bearer ${await token(signal)}` } });
+    } catch (err) {
+      if (!isOrchaError(err, 'ORCHA_ERR_ADAPTER_AUTH') || (err.details as { status?: number })?.status !== 401) throw err;
+      session = null;
+      return http.json(url, schema, { signal, label, headers: { authorization: `Bearer ${await token(signal)}` } });
+    }
+  }
+
+  return {
+    name: config.name,
+    type: 'mysterium',
+    isCloud: false,
+    async read(signal): Promise<AdapterReading> {
+      let id = config.identity;
+      if (!id) {
+        const list = await get('/identities', MystIdentitiesSchema, 'identities', signal);
+        id = list.identities[0]?.id;
+        if (!id) throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', 'identities: identities: the node has no identity yet');
+      }
+      const [identity, activity] = await Promise.all([
+        get(`/identities/${encodeURIComponent(id)}`, MystIdentitySchema, 'identity', signal),
+        get('/node/provider/activity-stats', MystActivityStatsSchema, 'activity-stats', signal),
+      ]);
+      const reading: AdapterReading = {
+        connected: true,
+        token: 'MYST',
+        cumulativeTokens: mystTotalEarnings(identity),
+        resources: {},
+        info: { identity: identity.id, ...(identity.registration_status ? { registration: identity.registration_status } : {}) },
+      };
+      if (activity.online_percent !== null) reading.uptime = Math.min(1, Math.max(0, activity.online_percent / 100));
+      return reading;
+    },
+  };
+}
