@@ -1,0 +1,55 @@
+/** Formatting and the tolerant time parsing the views share. */
+
+/** Epoch ms from an ISO 8601 string or a number (ms, or seconds when small). NaN when unreadable. */
+export function toMs(value: unknown): number {
+  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
+  if (typeof value === 'string') {
+    const n = Number(value);
+    if (value.trim() !== '' && Number.isFinite(n)) return toMs(n);
+    return Date.parse(value);
+  }
+  if (value instanceof Date) return value.getTime();
+  return Number.NaN;
+}
+
+export function usd(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `$${value.toFixed(digits)}`;
+}
+
+export function pct(value: number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${value.toFixed(digits)} %`;
+}
+
+export function bytes(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v.toFixed(v >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+export function time(value: unknown): string {
+  const ms = toMs(value);
+  if (!Number.isFinite(ms)) return '–';
+  return new Date(ms).toLocaleString(undefined, { hour12: false });
+}
+
+export function ago(value: unknown, now = Date.now()): string {
+  const ms = toMs(value);
+  if (!Number.isFinite(ms)) return '–';
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+export function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

@@ -1,0 +1,94 @@
+/** Current versus optimal allocation side by side, and the opportunities the optimizer found. */
+import { card, empty, fill, h } from '../dom';
+import { pct, usd } from '../format';
+import { type AllocationView, type Opportunity, RESOURCES } from '../model';
+
+function delta(current: number, optimal: number | undefined): HTMLElement | null {
+  if (optimal === undefined) return null;
+  const d = optimal - current;
+  if (Math.abs(d) < 0.05) return null;
+  return h('span', { class: d > 0 ? 'up' : 'down' }, ` → ${optimal.toFixed(1)}`);
+}
+
+export function createAllocation(): { root: HTMLElement; render(view: AllocationView | null): void } {
+  const c = card('Allocation: current vs optimal (%)', 'allocation');
+  fill(c.body, empty('No allocation computed yet.', 'allocation-empty'));
+  return {
+    root: c.root,
+    render(view) {
+      const names = view ? [...new Set([...Object.keys(view.current), ...Object.keys(view.optimal ?? {})])].sort() : [];
+      if (!view || names.length === 0) return fill(c.body, empty('No allocation computed yet.', 'allocation-empty'));
+      const rows = names.map((name) =>
+        h(
+          'tr',
+          { testid: 'allocation-row', 'data-protocol': name },
+          h('td', {}, name),
+          RESOURCES.map((r) => {
+            const current = view.current[name]?.[r] ?? 0;
+            const optimal = view.optimal?.[name]?.[r];
+            return h('td', { class: 'num', 'data-resource': r }, current.toFixed(1), delta(current, optimal));
+          }),
+        ),
+      );
+      fill(
+        c.body,
+        h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { testid: 'allocation-table' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'Protocol'), RESOURCES.map((r) => h('th', {}, r)))),
+            h('tbody', {}, rows),
+          ),
+        ),
+        h(
+          'p',
+          { class: 'muted', testid: 'allocation-summary' },
+          view.optimal
+            ? `Optimal gains ${usd(view.improvementUsdPerHour)}/h (${pct(view.improvementPercent)}), confidence ${pct(
+                view.confidence === null ? null : view.confidence * 100,
+                0,
+              )}. Arrows show the optimal share where it differs.`
+            : 'The optimizer has not produced a plan yet.',
+        ),
+      );
+    },
+  };
+}
+
+export function createOpportunities(): { root: HTMLElement; render(items: Opportunity[] | null): void } {
+  const c = card('Opportunities', 'opportunities');
+  fill(c.body, empty('No opportunities yet.', 'opportunities-empty'));
+  return {
+    root: c.root,
+    render(items) {
+      if (!items || items.length === 0) return fill(c.body, empty('No opportunities right now.', 'opportunities-empty'));
+      const sorted = [...items].sort((a, b) => b.gainUsdPerHour - a.gainUsdPerHour).slice(0, 20);
+      fill(
+        c.body,
+        h(
+          'ul',
+          { class: 'list' },
+          sorted.map((o) => {
+            const meter = h('div', { class: 'bar-fill' });
+            meter.style.width = `${Math.round(o.confidence * 100)}%`;
+            return h(
+              'li',
+              { testid: 'opportunity-row' },
+              h('div', {}, h('strong', {}, `${o.sharePercent.toFixed(1)} % ${o.resource}`), ` ${o.from} → ${o.to}`),
+              h('div', { class: 'muted' }, `+${usd(o.gainUsdPerHour)}/h`, o.paybackHours === null ? '' : `, pays back in ${o.paybackHours.toFixed(1)} h`),
+              h(
+                'div',
+                { class: 'confidence', testid: 'opportunity-confidence', 'data-confidence': o.confidence.toFixed(2) },
+                h('span', {}, 'confidence'),
+                h('div', { class: 'bar' }, meter),
+                h('span', {}, `${Math.round(o.confidence * 100)} %`),
+              ),
+            );
+          }),
+        ),
+      );
+    },
+  };
+}
