@@ -1,4 +1,4 @@
-import type { ResourceShares } from '../domain/resources.js';
+import type { Resource, ResourceShares } from '../domain/resources.js';
 import type { HostResources } from '../domain/sample.js';
 
 /**
@@ -16,6 +16,11 @@ export interface Executor {
   apply(shares: ResourceShares, host: HostResources): Promise<void>;
   /** Whether applying a change restarts the node (switching cost). */
   readonly restartsOnChange: boolean;
+  /**
+   * The resources this executor actually enforces and reads back (docker: cpu, memory; storj-config: storage).
+   * Verification after a step compares only these. Omitted = all four.
+   */
+  readonly controls?: readonly Resource[];
 }
 
 /**
