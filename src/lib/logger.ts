@@ -23,6 +23,31 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
+  // security additions: nested secrets (config objects, request bodies), API keys, generated passwords
+  '*.*.password',
+  '*.*.token',
+  '*.*.secret',
+  '*.*.jwtSecret',
+  '*.*.credentials',
+  '*.*.refreshToken',
+  '*.*.accessToken',
+  'newPassword',
+  '*.newPassword',
+  'adminPassword',
+  '*.adminPassword',
+  'generatedPassword',
+  '*.generatedPassword',
+  'req.headers["x-api-key"]',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  'res.headers["set-cookie"]',
+  'protocols[*].credentials',
+  '*.protocols[*].credentials',
+  // database and Redis URLs may carry a password
+  'storage.url',
+  '*.storage.url',
+  'redis.url',
+  '*.redis.url',
 ];
 
 export interface LoggerSettings {
