@@ -1,0 +1,112 @@
+import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { type LpSolver, lpNumber } from './highs-solver.js';
+import type { ConcaveCurve } from './piecewise.js';
+import type { Bounds } from './types.js';
+
+export interface AllocationProblem {
+  /** protocol -> resource -> concave response curve (USD/h contributed by that share). */
+  curves: Record<string, Record<Resource, ConcaveCurve>>;
+  bounds: Bounds;
+  capacity: ResourceShares;
+  current: Allocation;
+}
+
+/** Tie-break weight on moving away from the current shares, relative to the largest slope. */
+const MOVE_PENALTY = 1e-6;
+
+/**
+ * The exact maximum of a separable concave piecewise-linear objective under per-resource capacity and per-protocol
+ * bounds, as one LP solved by HiGHS. Each curve segment is a variable 0 <= x <= length with the segment's slope as
+ * objective coefficient; since slopes never increase, an optimal LP solution fills segments in order, so the LP
+ * optimum is the optimum of the curves themselves (the classic concave-separable reformulation, no integers).
+ * A tiny penalty on |share - current| makes the solver keep the current shares among equally good answers.
+ */
+export async function solveAllocation(solver: LpSolver, problem: AllocationProblem): Promise<Allocation> {
+  const names = Object.keys(problem.bounds);
+  const target: Allocation = {};
+  let maxSlope = 0;
+  for (const n of names) for (const r of RESOURCES) for (const s of problem.curves[n][r].slopes) maxSlope = Math.max(maxSlope, s);
+  const scale = maxSlope > 0 ? 1 / maxSlope : 1;
+
+  const objective: string[] = [];
+  const rows: string[] = [];
+  const bounds: string[] = [];
+  const capacityTerms: Record<Resource, string[]> = { cpu: [], memory: [], bandwidth: [], storage: [] };
+  const fixedUse: ResourceShares = { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+  const segmentVars: Record<string, Partial<Record<Resource, string[]>>> = {};
+
+  names.forEach((name, i) => {
+    target[name] = { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+    segmentVars[name] = {};
+    const cur = problem.current[name] ?? { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+    RESOURCES.forEach((r, j) => {
+      const { lo, hi } = problem.bounds[name][r];
+      if (hi - lo <= 1e-9) {
+        target[name][r] = lo;
+        fixedUse[r] += lo;
+        return;
+      }
+      const curve = problem.curves[name][r];
+      const vars: string[] = [];
+      let slopeCap = Number.POSITIVE_INFINITY;
+      curve.slopes.forEach((slope, k) => {
+        const a = curve.knots[k];
+        if (a >= hi) return;
+        const len = Math.min(curve.knots[k + 1], hi) - a;
+        if (len <= 0) return;
+        // Guard the reformulation: a slope above its predecessor would be filled out of order.
+        slopeCap = Math.min(slopeCap, Math.max(0, slope));
+        const v = `x${i}_${j}_${k}`;
+        vars.push(v);
+        objective.push(`${lpNumber(slopeCap * scale)} ${v}`);
+        bounds.push(`0 <= ${v} <= ${lpNumber(len)}`);
+        capacityTerms[r].push(v);
+      });
+      segmentVars[name][r] = vars;
+      const sum = vars.join(' + ');
+      rows.push(`lo${i}_${j}: ${sum} >= ${lpNumber(lo)}`);
+      rows.push(`hi${i}_${j}: ${sum} <= ${lpNumber(hi)}`);
+      const up = `u${i}_${j}`;
+      const down = `d${i}_${j}`;
+      rows.push(`mv${i}_${j}: ${sum} - ${up} + ${down} = ${lpNumber(cur[r])}`);
+      objective.push(`- ${lpNumber(MOVE_PENALTY)} ${up} - ${lpNumber(MOVE_PENALTY)} ${down}`);
+      bounds.push(`${up} >= 0`, `${down} >= 0`);
+    });
+  });
+
+  RESOURCES.forEach((r, j) => {
+    if (capacityTerms[r].length > 0) rows.push(`cap${j}: ${capacityTerms[r].join(' + ')} <= ${lpNumber(problem.capacity[r] - fixedUse[r])}`);
+  });
+  if (objective.length === 0) return target;
+
+  const lp = ['Maximize', ` obj: ${objective.join(' + ').replaceAll('+ -', '-')}`, 'Subject To', ...rows.map((x) => ` ${x}`), 'Bounds', ...bounds.map((x) => ` ${x}`), 'End'].join('\n');
+  const result = await solver.solve(lp);
+  const value = (v: string) => (result.Columns[v] as { Primal?: number } | undefined)?.Primal ?? 0;
+
+  for (const name of names) {
+    for (const r of RESOURCES) {
+      const vars = segmentVars[name][r];
+      if (!vars) continue;
+      const { lo, hi } = problem.bounds[name][r];
+      const share = vars.reduce((s, v) => s + value(v), 0);
+      target[name][r] = Math.min(hi, Math.max(lo, Math.round(share * 1e6) / 1e6));
+    }
+  }
+  trimToCapacity(target, problem);
+  return target;
+}
+
+/** Rounding may leave a resource a hair over capacity; take the excess from the largest movable share. */
+function trimToCapacity(target: Allocation, problem: AllocationProblem): void {
+  for (const r of RESOURCES) {
+    const used = Object.values(target).reduce((s, sh) => s + sh[r], 0);
+    const excess = used - problem.capacity[r];
+    if (excess <= 0) continue;
+    let best: string | undefined;
+    for (const [name, sh] of Object.entries(target)) {
+      const room = sh[r] - problem.bounds[name][r].lo;
+      if (room >= excess && (best === undefined || sh[r] > target[best][r])) best = name;
+    }
+    if (best) target[best][r] -= excess;
+  }
+}

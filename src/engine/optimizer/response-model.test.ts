@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { ResourceShares } from '../../domain/resources.js';
+import { createHighsSolver } from './highs-solver.js';
+import { evaluateCurve } from './piecewise.js';
+import { deltaStd, fitProtocolResponse, responseDelta, settledObservations } from './response-model.js';
+import type { Observation, ProtocolInput } from './types.js';
+
+const solver = createHighsSolver();
+const settings = { minObservations: 12, historyHours: 72 };
+const HOUR = 3_600_000;
+
+/** Deterministic pseudo-random numbers (mulberry32) so the noise is the same on every run. */
+function rng(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function protocol(observations: Observation[], currentUsdPerHour: number): ProtocolInput {
+  const mm = { min: 0, max: 100 };
+  return {
+    name: 'golem',
+    connected: true,
+    pinned: false,
+    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
+    currentUsdPerHour,
+    restartsOnChange: false,
+    observations,
+  };
+}
+
+const shares = (cpu: number): ResourceShares => ({ cpu, memory: 20, bandwidth: 0, storage: 0 });
+
+describe('response model', () => {
+  it('recovers a known concave curve from noisy samples', async () => {
+    const truth = (cpu: number) => 0.8 * (1 - Math.exp(-cpu / 25)) + 0.1;
+    const random = rng(7);
+    const obs: Observation[] = [];
+    const levels = [10, 20, 30, 40, 50, 60];
+    let t = 0;
+    // Each level held for 3 hours, sampled every minute; the first 5 minutes after a change are unsettled.
+    for (const cpu of levels) {
+      for (let i = 0; i < 180; i++) {
+        obs.push({ time: t, shares: shares(cpu), usdPerHour: truth(cpu) + (random() - 0.5) * 0.04 });
+        t += 60_000;
+      }
+    }
+    const current = shares(60);
+    const model = await fitProtocolResponse(solver, protocol(obs, truth(60)), current, settings, t);
+    expect(model.fitted).toBe(true);
+    expect(model.observedRange.cpu).toEqual([10, 60]);
+    // Differences between observed levels are what the data identifies; they match the truth.
+    for (const [a, b] of [[10, 30], [20, 60], [40, 50]] as const) {
+      const fitted = responseDelta(model, shares(a), shares(b));
+      expect(Math.abs(fitted - (truth(b) - truth(a)))).toBeLessThan(0.02);
+    }
+    // Diminishing returns: slopes never increase, never go negative.
+    const s = model.curves.cpu.slopes;
+    for (let i = 1; i < s.length; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1] + 1e-12);
+    expect(Math.min(...s)).toBeGreaterThanOrEqual(0);
+    // The level at observed points is reproduced by the additive model.
+    const level = evaluateCurve(model.curves.cpu, 30) + evaluateCurve(model.curves.memory, 20);
+    expect(Math.abs(level - truth(30))).toBeLessThan(0.02);
+    // Interpolation is tight; a move beyond what was observed is uncertain.
+    expect(deltaStd(model, shares(20), shares(40))).toBeLessThan(0.01);
+    expect(deltaStd(model, shares(60), shares(90))).toBeGreaterThan(deltaStd(model, shares(20), shares(40)));
+  });
+
+  it('falls back to a line through the current rate when observations are few', async () => {
+    const obs: Observation[] = Array.from({ length: 5 }, (_, i) => ({ time: i * HOUR, shares: shares(40), usdPerHour: 0.5 }));
+    const model = await fitProtocolResponse(solver, protocol(obs, 0.6), shares(40), settings, 5 * HOUR);
+    expect(model.fitted).toBe(false);
+    // Two held resources split the 0.6 USD/h equally: cpu earns 0.3 at 40 %, linearly.
+    expect(evaluateCurve(model.curves.cpu, 40)).toBeCloseTo(0.3, 10);
+    expect(evaluateCurve(model.curves.cpu, 80)).toBeCloseTo(0.6, 10);
+    expect(evaluateCurve(model.curves.memory, 20)).toBeCloseTo(0.3, 10);
+    expect(evaluateCurve(model.curves.storage, 50)).toBe(0);
+    // Everything is extrapolation: the uncertainty is as large as the projected change.
+    expect(deltaStd(model, shares(40), shares(50))).toBeCloseTo(Math.abs(responseDelta(model, shares(40), shares(50))), 10);
+  });
+
+  it('does not count observations taken before a resource settled', () => {
+    const obs: Observation[] = [];
+    for (let i = 0; i < 10; i++) obs.push({ time: i * HOUR, shares: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 1 });
+    // Storage changes at hour 10: the next 14 days are unsettled; CPU changes at hour 11: settled 5 minutes later.
+    for (let i = 10; i < 20; i++) obs.push({ time: i * HOUR, shares: { cpu: 10, memory: 10, bandwidth: 10, storage: 20 }, usdPerHour: 1 });
+    expect(settledObservations(obs)).toHaveLength(10);
+    const cpuOnly = obs.slice(0, 10).concat(
+      Array.from({ length: 10 }, (_, i) => ({ time: (10 + i) * HOUR, shares: { cpu: 20, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 1 })),
+    );
+    // The observation at the change itself has not settled; the rest (5 min time constant) have.
+    expect(settledObservations(cpuOnly)).toHaveLength(19);
+    const at = (time: number, cpu: number): Observation => ({ time, shares: { cpu, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 1 });
+    const fast = obs.slice(0, 10).concat([at(10 * HOUR, 30), at(10 * HOUR + 2 * 60_000, 30), at(10 * HOUR + 6 * 60_000, 30)]);
+    expect(settledObservations(fast).length).toBe(11);
+  });
+});

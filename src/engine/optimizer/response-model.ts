@@ -1,0 +1,252 @@
+import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { type LpSolver, lpNumber } from './highs-solver.js';
+import { type ConcaveCurve, evaluateCurve, linearCurve, normalizeKnots } from './piecewise.js';
+import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
+
+/**
+ * How one protocol's earnings respond to its shares.
+ *
+ * Attribution model (documented choice): earnings are ADDITIVE AND SEPARABLE per resource,
+ *   usdPerHour(s) = f_cpu(s.cpu) + f_memory(s.memory) + f_bandwidth(s.bandwidth) + f_storage(s.storage),
+ * each f concave, non-decreasing, piecewise linear, with f(0) = 0 (no share, no earnings from it). Separability is
+ * what lets the allocation be solved exactly as an LP, and it is what the data can support: an allocation moves a few
+ * resources at a time, so interactions are rarely observable.
+ *
+ * Fit: weighted least squares on the settled observations, with knots at the share levels actually observed (plus
+ * the current share), concavity written as slope_k = sum_{j>=k} d_j with d_j >= 0, and a weak ridge pulling d toward
+ * the prior. The prior is the fallback model: the current rate split equally between the resources the protocol
+ * holds, linear through the origin and the current point (average earnings per share point). Data overrides the
+ * prior wherever it varies; where it does not (a resource never moved, shares beyond the observed range) the prior
+ * fills in, capped by concavity. The fit is a small convex QP solved by HiGHS.
+ *
+ * Settling: an observation counts only when every resource has held its share for that resource's time constant
+ * (RESOURCE_TIME_CONSTANT_MS), so storage, which fills over weeks, is not judged on what it earned an hour after a
+ * change. With fewer than `minObservations` settled observations the model is the prior alone (low confidence).
+ */
+export interface ProtocolResponse {
+  protocol: string;
+  /** false: too few settled observations, the model is the fallback (linear through the current rate). */
+  fitted: boolean;
+  settledObservations: number;
+  /** Standard deviation of observed rates around the fit, USD/h. */
+  residualStd: number;
+  /** Effective sample size behind the fit (correlated 5 s samples of one state are capped). */
+  effectiveCount: number;
+  curves: Record<Resource, ConcaveCurve>;
+  /** Range of settled share levels seen per resource; null when the share never varied. */
+  observedRange: Record<Resource, [number, number] | null>;
+}
+
+/** Samples of one unchanged state are strongly autocorrelated; beyond this many they add little information. */
+const GROUP_WEIGHT_CAP = 30;
+/** Weight of the prior in the fit, in observations' worth per coefficient: enough to settle what the data cannot tell, too little to bend what it can. */
+const PRIOR_WEIGHT = 0.02;
+/** Share levels closer than this (percent points) are the same level. */
+const LEVEL_RESOLUTION = 0.5;
+const MAX_LEVELS = 10;
+/** A protocol "holds" a resource when its share is at least this; it is what the prior splits earnings across. */
+const HELD_SHARE = 0.01;
+
+/** The fallback and prior: the current rate split equally between held resources, linear through the origin. */
+export function priorCurves(levelUsdPerHour: number, current: ResourceShares): Record<Resource, ConcaveCurve> {
+  const held = RESOURCES.filter((r) => current[r] >= HELD_SHARE);
+  const level = Math.max(0, levelUsdPerHour);
+  const curves = {} as Record<Resource, ConcaveCurve>;
+  for (const r of RESOURCES) curves[r] = linearCurve(held.includes(r) ? level / held.length / current[r] : 0);
+  return curves;
+}
+
+/** Observations in time order that had settled: no resource's share changed within its time constant before it. */
+export function settledObservations(observations: Observation[]): Observation[] {
+  const sorted = [...observations].sort((a, b) => a.time - b.time);
+  const lastChange: Record<Resource, number> = { cpu: -Infinity, memory: -Infinity, bandwidth: -Infinity, storage: -Infinity };
+  const out: Observation[] = [];
+  let prev: Observation | undefined;
+  for (const o of sorted) {
+    for (const r of RESOURCES) if (prev && Math.abs(o.shares[r] - prev.shares[r]) > 1e-6) lastChange[r] = o.time;
+    if (RESOURCES.every((r) => o.time - lastChange[r] >= RESOURCE_TIME_CONSTANT_MS[r])) out.push(o);
+    prev = o;
+  }
+  return out;
+}
+
+export function fallbackResponse(protocol: ProtocolInput, current: ResourceShares, settled: number): ProtocolResponse {
+  return {
+    protocol: protocol.name,
+    fitted: false,
+    settledObservations: settled,
+    residualStd: 0,
+    effectiveCount: settled,
+    curves: priorCurves(protocol.currentUsdPerHour, current),
+    observedRange: { cpu: null, memory: null, bandwidth: null, storage: null },
+  };
+}
+
+interface Group {
+  shares: ResourceShares;
+  mean: number;
+  count: number;
+  sumSq: number;
+}
+
+function groupByShares(obs: Observation[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const o of obs) {
+    const key = RESOURCES.map((r) => Math.round(o.shares[r] / LEVEL_RESOLUTION)).join(',');
+    let g = groups.get(key);
+    if (!g) {
+      g = { shares: { ...o.shares }, mean: 0, count: 0, sumSq: 0 };
+      groups.set(key, g);
+    }
+    // Welford's update keeps mean and spread numerically stable over thousands of samples.
+    g.count++;
+    const delta = o.usdPerHour - g.mean;
+    g.mean += delta / g.count;
+    g.sumSq += delta * (o.usdPerHour - g.mean);
+  }
+  return [...groups.values()];
+}
+
+function levelsOf(groups: Group[], r: Resource): number[] {
+  const levels = [...new Set(groups.map((g) => Math.round(g.shares[r] / LEVEL_RESOLUTION) * LEVEL_RESOLUTION))].sort((a, b) => a - b);
+  if (levels.length <= MAX_LEVELS) return levels;
+  return Array.from({ length: MAX_LEVELS }, (_, i) => levels[Math.round((i * (levels.length - 1)) / (MAX_LEVELS - 1))]);
+}
+
+export async function fitProtocolResponse(
+  solver: LpSolver,
+  protocol: ProtocolInput,
+  current: ResourceShares,
+  settings: Pick<OptimizerInput['settings'], 'minObservations' | 'historyHours'>,
+  now: number,
+): Promise<ProtocolResponse> {
+  const since = now - settings.historyHours * 3_600_000;
+  const settled = settledObservations(protocol.observations).filter((o) => o.time >= since && o.time <= now);
+  if (settled.length < settings.minObservations) return fallbackResponse(protocol, current, settled.length);
+  const groups = groupByShares(settled);
+  const mean = settled.reduce((s, o) => s + o.usdPerHour, 0) / settled.length;
+  const level = protocol.currentUsdPerHour > 0 ? protocol.currentUsdPerHour : mean;
+  if (level <= 0) return fallbackResponse(protocol, current, settled.length);
+
+  const prior = priorCurves(level, current);
+  // Columns: per resource r and knot j (j >= 1), feature min(share_r, knot_j) / 100 with coefficient u >= 0.
+  const columns: { r: Resource; knot: number; prior: number }[] = [];
+  const knotsByResource = {} as Record<Resource, number[]>;
+  const observedRange = {} as ProtocolResponse['observedRange'];
+  for (const r of RESOURCES) {
+    const levels = levelsOf(groups, r);
+    const lo = levels[0];
+    const hi = levels[levels.length - 1];
+    observedRange[r] = hi - lo >= LEVEL_RESOLUTION ? [lo, hi] : null;
+    const knots = normalizeKnots([...levels, current[r]], LEVEL_RESOLUTION / 2);
+    knotsByResource[r] = knots;
+    const priorU = (prior[r].slopes[0] * 100) / level;
+    for (let j = 1; j < knots.length; j++) columns.push({ r, knot: knots[j], prior: j === knots.length - 1 ? priorU : 0 });
+  }
+
+  const m = columns.length;
+  const H = Array.from({ length: m }, () => new Float64Array(m));
+  const c = new Float64Array(m);
+  for (const g of groups) {
+    const w = Math.min(g.count, GROUP_WEIGHT_CAP);
+    const y = g.mean / level;
+    const psi = columns.map((col) => Math.min(g.shares[col.r], col.knot) / 100);
+    for (let a = 0; a < m; a++) {
+      if (psi[a] === 0) continue;
+      c[a] -= 2 * w * psi[a] * y;
+      for (let b = 0; b < m; b++) H[a][b] += 2 * w * psi[a] * psi[b];
+    }
+  }
+  for (let a = 0; a < m; a++) {
+    H[a][a] += 2 * PRIOR_WEIGHT;
+    c[a] -= 2 * PRIOR_WEIGHT * columns[a].prior;
+  }
+
+  const name = (a: number) => `u${a}`;
+  const linear = columns.map((_, a) => `${lpNumber(c[a])} ${name(a)}`).join(' + ');
+  const quad: string[] = [];
+  for (let a = 0; a < m; a++) {
+    if (H[a][a] !== 0) quad.push(`${lpNumber(H[a][a])} ${name(a)}^2`);
+    for (let b = a + 1; b < m; b++) if (H[a][b] !== 0) quad.push(`${lpNumber(2 * H[a][b])} ${name(a)} * ${name(b)}`);
+  }
+  const lp = [
+    'Minimize',
+    ` obj: ${linear} + [ ${quad.join(' + ')} ] / 2`.replaceAll('+ -', '-'),
+    'Subject To',
+    ` nonneg: ${name(0)} >= 0`,
+    'Bounds',
+    ...columns.map((_, a) => ` ${name(a)} >= 0`),
+    'End',
+  ].join('\n');
+  const result = await solver.solve(lp);
+  const u = columns.map((_, a) => Math.max(0, (result.Columns[name(a)] as { Primal?: number } | undefined)?.Primal ?? 0));
+
+  const curves = {} as Record<Resource, ConcaveCurve>;
+  for (const r of RESOURCES) {
+    const knots = knotsByResource[r];
+    const mine = columns.map((col, a) => ({ col, a })).filter((x) => x.col.r === r);
+    // slope on [knot_k, knot_k+1] is the sum of the coefficients of all features still rising there.
+    const slopes = knots.slice(0, -1).map((_, k) => mine.filter((x) => x.col.knot > knots[k]).reduce((s, x) => s + u[x.a], 0) * (level / 100));
+    curves[r] = { knots, slopes };
+  }
+
+  let ss = 0;
+  for (const g of groups) {
+    const fit = RESOURCES.reduce((s, r) => s + evaluateCurve(curves[r], g.shares[r]), 0);
+    ss += g.sumSq + g.count * (g.mean - fit) ** 2;
+  }
+  return {
+    protocol: protocol.name,
+    fitted: true,
+    settledObservations: settled.length,
+    residualStd: Math.sqrt(ss / Math.max(1, settled.length - 1)),
+    effectiveCount: groups.reduce((s, g) => s + Math.min(g.count, GROUP_WEIGHT_CAP), 0),
+    curves,
+    observedRange,
+  };
+}
+
+export async function fitResponses(solver: LpSolver, input: OptimizerInput): Promise<Map<string, ProtocolResponse>> {
+  const out = new Map<string, ProtocolResponse>();
+  for (const p of input.protocols) {
+    const cur = input.current[p.name] ?? { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+    out.set(p.name, await fitProtocolResponse(solver, p, cur, input.settings, input.time));
+  }
+  return out;
+}
+
+/** Model change of a protocol's USD/h when its shares move from `from` to `to`. */
+export function responseDelta(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  return RESOURCES.reduce((s, r) => s + evaluateCurve(model.curves[r], to[r]) - evaluateCurve(model.curves[r], from[r]), 0);
+}
+
+/** How far the model extrapolates: |change of f| along the parts of the move outside the observed share range. */
+export function extrapolatedDelta(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  let total = 0;
+  for (const r of RESOURCES) {
+    const a = Math.min(from[r], to[r]);
+    const b = Math.max(from[r], to[r]);
+    if (b - a < 1e-9) continue;
+    const f = (x: number) => evaluateCurve(model.curves[r], x);
+    const range = model.observedRange[r];
+    if (!range) {
+      total += f(b) - f(a);
+      continue;
+    }
+    if (a < range[0]) total += f(Math.min(b, range[0])) - f(a);
+    if (b > range[1]) total += f(b) - f(Math.max(a, range[1]));
+  }
+  return total;
+}
+
+/**
+ * Standard deviation of a projected change: the fit's standard error where it interpolates, plus the extrapolated
+ * part taken to be as uncertain as its own size (the model only guesses where the allocation has never been).
+ */
+export function deltaStd(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  const moved = RESOURCES.some((r) => Math.abs(from[r] - to[r]) > 1e-9);
+  if (!moved) return 0;
+  const se = model.fitted ? model.residualStd / Math.sqrt(Math.max(1, model.effectiveCount)) : 0;
+  const ex = extrapolatedDelta(model, from, to);
+  return Math.sqrt(se * se + ex * ex);
+}

@@ -1,0 +1,162 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Config, Policy } from '../../config/schema.js';
+import { PolicySchema } from '../../config/schema.js';
+import type { Plan } from '../../domain/plan.js';
+import {
+  AllocationSchema,
+  RESOURCES,
+  type Allocation,
+  type Resource,
+  type ResourceShares,
+  ResourceSharesSchema,
+} from '../../domain/resources.js';
+import { OrchaError, type FieldError } from '../../lib/errors.js';
+
+const MinMaxSchema = Type.Object({ min: Type.Number({ minimum: 0, maximum: 100 }), max: Type.Number({ minimum: 0, maximum: 100 }) });
+
+export const ObservationSchema = Type.Object({
+  /** epoch ms */
+  time: Type.Number(),
+  /** The shares the protocol held when this rate was measured. */
+  shares: ResourceSharesSchema,
+  usdPerHour: Type.Number(),
+});
+export type Observation = Static<typeof ObservationSchema>;
+
+export const ProtocolInputSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  connected: Type.Boolean(),
+  pinned: Type.Boolean(),
+  limits: Type.Object({ cpu: MinMaxSchema, memory: MinMaxSchema, bandwidth: MinMaxSchema, storage: MinMaxSchema }),
+  currentUsdPerHour: Type.Number(),
+  /** Whether applying a change restarts the node (its downtime is the switching cost). */
+  restartsOnChange: Type.Boolean(),
+  /** History inside `optimizer.historyHours`, any order. */
+  observations: Type.Array(ObservationSchema),
+});
+export type ProtocolInput = Static<typeof ProtocolInputSchema>;
+
+/** Everything a strategy needs; built by the reallocation engine from the coordinator's history and the config. */
+export interface OptimizerInput {
+  /** epoch ms, from the injected clock */
+  time: number;
+  current: Allocation;
+  /** Host reserve, percent per resource: capacity for protocols is 100 - reserve. */
+  reserve: ResourceShares;
+  protocols: ProtocolInput[];
+  policies: Policy[];
+  settings: Config['optimizer'];
+  /** Hours a new allocation is held (reallocation.minHoldMinutes / 60); the ROI horizon. Default 1. */
+  holdHours?: number;
+}
+
+export interface Strategy {
+  readonly name: string;
+  plan(input: OptimizerInput): Promise<Plan>;
+}
+
+export type Bounds = Record<string, Record<Resource, { lo: number; hi: number }>>;
+
+/** Check an input at the edge (the engine builds it from config and history); errors name the field. */
+export function validateOptimizerInput(input: OptimizerInput): void {
+  const errors: FieldError[] = [];
+  const check = (schema: Parameters<typeof Value.Errors>[0], value: unknown, path: string) => {
+    for (const e of Value.Errors(schema, value)) errors.push({ path: `${path}${e.path.replaceAll('/', '.')}`, message: e.message });
+  };
+  check(AllocationSchema, input.current, 'current');
+  check(ResourceSharesSchema, input.reserve, 'reserve');
+  input.protocols.forEach((p, i) => {
+    check(ProtocolInputSchema, p, `protocols[${i}]`);
+  });
+  input.policies.forEach((p, i) => {
+    check(PolicySchema, p, `policies[${i}]`);
+  });
+  const names = new Set<string>();
+  input.protocols.forEach((p, i) => {
+    if (names.has(p.name)) errors.push({ path: `protocols[${i}].name`, message: `duplicate protocol ${p.name}` });
+    names.add(p.name);
+  });
+  if (errors.length > 0) throw new OrchaError('ORCHA_ERR_VALIDATION', 'Invalid optimizer input', errors);
+}
+
+export function capacityOf(input: Pick<OptimizerInput, 'reserve'>): ResourceShares {
+  const cap = { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+  for (const r of RESOURCES) cap[r] = Math.max(0, 100 - input.reserve[r]);
+  return cap;
+}
+
+export function currentShares(input: Pick<OptimizerInput, 'current'>, protocol: string): ResourceShares {
+  return input.current[protocol] ?? { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
+}
+
+/** True when policies forbid applying a reallocation at `time` (UTC hour listed in an enabled policy). */
+export function isExcludedHour(input: Pick<OptimizerInput, 'time' | 'policies'>): boolean {
+  const hour = new Date(input.time).getUTCHours();
+  return input.policies.some((p) => p.enabled !== false && (p.excludedHours ?? []).includes(hour));
+}
+
+/** Protocols whose shares may not change: pinned in their config or by an enabled policy. */
+export function pinnedProtocols(input: Pick<OptimizerInput, 'protocols' | 'policies'>): Set<string> {
+  const pinned = new Set(input.protocols.filter((p) => p.pinned).map((p) => p.name));
+  for (const policy of input.policies) if (policy.enabled !== false) for (const n of policy.pinned ?? []) pinned.add(n);
+  return pinned;
+}
+
+const EPS = 1e-9;
+
+/**
+ * Per protocol and resource, the interval [lo, hi] its share may take. Protocol limits and the rules of enabled
+ * policies intersect. A pinned protocol keeps its current shares (a pin wins over limits: it means "never touch").
+ * A disconnected protocol may only lose share: hi is capped at its current share and a policy minimum cannot force
+ * it to grow. Throws ORCHA_ERR_INFEASIBLE, naming the field, when an interval is empty or the minimums of a
+ * resource exceed its capacity (100 - reserve).
+ */
+export function effectiveBounds(input: Pick<OptimizerInput, 'protocols' | 'policies' | 'current' | 'reserve'>): Bounds {
+  const pinned = pinnedProtocols(input);
+  const bounds: Bounds = {};
+  const conflicts: FieldError[] = [];
+  for (const p of input.protocols) {
+    const cur = currentShares(input, p.name);
+    const b = {} as Bounds[string];
+    for (const r of RESOURCES) {
+      let lo = p.limits[r].min;
+      let hi = p.limits[r].max;
+      for (const policy of input.policies) {
+        if (policy.enabled === false) continue;
+        for (const rule of policy.rules ?? []) {
+          if (rule.protocol !== p.name || (rule.resource !== undefined && rule.resource !== r)) continue;
+          if (rule.min !== undefined) lo = Math.max(lo, rule.min);
+          if (rule.max !== undefined) hi = Math.min(hi, rule.max);
+        }
+      }
+      if (pinned.has(p.name)) {
+        lo = cur[r];
+        hi = cur[r];
+      } else if (!p.connected) {
+        hi = Math.min(hi, cur[r]);
+        lo = Math.min(lo, hi);
+      }
+      if (lo > hi + EPS) {
+        conflicts.push({ path: `protocols.${p.name}.${r}`, message: `min ${lo} is above max ${hi}` });
+        hi = lo;
+      }
+      b[r] = { lo, hi: Math.max(lo, hi) };
+    }
+    bounds[p.name] = b;
+  }
+  const cap = capacityOf(input);
+  for (const r of RESOURCES) {
+    const minimums = Object.values(bounds).reduce((sum, b) => sum + b[r].lo, 0);
+    if (minimums > cap[r] + 1e-6) {
+      conflicts.push({ path: `reserve.${r}`, message: `minimum shares ${round(minimums)} exceed capacity ${round(cap[r])}` });
+    }
+  }
+  if (conflicts.length > 0) throw new OrchaError('ORCHA_ERR_INFEASIBLE', undefined, conflicts);
+  return bounds;
+}
+
+export function round(x: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
