@@ -1,0 +1,59 @@
+/**
+ * createStore: the one way to open orcha's database. SQLite (default) or PostgreSQL (`url`), migrated on open unless
+ * `migrate: false`, repositories for every aggregate, closed by `close()`.
+ */
+import { sql } from 'kysely';
+import { OrchaError } from '../lib/errors.js';
+import { openPostgres, openSqlite } from './database.js';
+import { runMigrations } from './migrations/index.js';
+import { createAlertsRepository } from './repositories/alerts.repository.js';
+import { createAuditRepository } from './repositories/audit.repository.js';
+import { createMetricsRepository } from './repositories/metrics.repository.js';
+import { createOperationsRepository } from './repositories/operations.repository.js';
+import { createReallocationsRepository } from './repositories/reallocations.repository.js';
+import { createUsersRepository } from './repositories/users.repository.js';
+import type { Store, StoreOptions } from './types.js';
+
+export type * from './types.js';
+
+/** Where the SQLite file lives when nothing else is configured (SPEC §4). */
+export const DEFAULT_SQLITE_PATH = './data/orcha.db';
+
+export async function createStore(options: StoreOptions): Promise<Store> {
+  const opened = options.url ? openPostgres(options.url) : openSqlite(options.sqlitePath ?? DEFAULT_SQLITE_PATH);
+  const { db, dialect } = opened;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await db.destroy();
+  };
+
+  const migrate = () => runMigrations(db, dialect);
+  try {
+    await sql`select 1`.execute(db);
+    if (options.migrate !== false) await migrate();
+  } catch (err) {
+    await close().catch(() => {});
+    if (err instanceof OrchaError) throw err;
+    const where = options.url ? 'PostgreSQL' : `SQLite file ${options.sqlitePath ?? DEFAULT_SQLITE_PATH}`;
+    throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `Cannot open the database (${where}): ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
+  }
+
+  return {
+    dialect,
+    metrics: createMetricsRepository(db),
+    reallocations: createReallocationsRepository(db),
+    alerts: createAlertsRepository(db),
+    operations: createOperationsRepository(db),
+    users: createUsersRepository(db),
+    audit: createAuditRepository(db),
+    migrate,
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close,
+  };
+}

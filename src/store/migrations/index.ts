@@ -1,0 +1,34 @@
+/** The ordered migration set, in code so the build and tests need no file-system scanning. */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { OrchaError } from '../../lib/errors.js';
+import type { Dialect } from '../types.js';
+import { initialMigration } from './001-initial.js';
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return {
+        '001-initial': initialMigration(dialect),
+      };
+    },
+  };
+}
+
+/** Applies pending migrations; returns the names applied (empty when up to date). */
+export async function runMigrations(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every PostgreSQL schema unless told which one: pin the current one so
+  // stores in separate schemas of one database (tests, several instances) never see each other's migrations.
+  const migrationTableSchema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined;
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new OrchaError('ORCHA_ERR_INTERNAL', `Migration ${failed} failed: ${String((error as Error).message ?? error)}`, undefined, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

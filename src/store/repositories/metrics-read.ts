@@ -1,0 +1,330 @@
+/** Read side of the metrics repository: latest, downsampled history, totals and averages. */
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { ProtocolSample, Snapshot } from '../../domain/sample.js';
+import { decode, HOUR_MS } from '../codec.js';
+import type { Database } from '../schema.js';
+import type { EarningsTotal, HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
+import {
+  mergeProtocolPoints,
+  mergeSnapshotPoints,
+  type RawProtocolAggregate,
+  rawProtocolPoint,
+  rollupProtocolPoint,
+  type SnapshotAggregate,
+} from './metrics-points.js';
+import type { ProtocolIds, ProtocolInfo } from './protocol-ids.js';
+import { type Coverage, isWholeHours, planRange, type Span } from './range-plan.js';
+
+/** Integer bucket start: (t / step) * step, with the step cast so both dialects divide as integers. */
+export function bucketOf(column: 'time' | 'hour', stepMs: number | undefined): RawBuilder<number> {
+  if (stepMs === undefined) return sql<number>`${sql.ref(column)}`;
+  return sql<number>`(${sql.ref(column)} / cast(${stepMs} as bigint)) * cast(${stepMs} as bigint)`;
+}
+
+export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolIds) {
+  async function coverage(): Promise<Coverage> {
+    // Both are primary-key lookups: cheap on every query.
+    const raw = await db.selectFrom('metrics').select('time').orderBy('time', 'asc').limit(1).executeTakeFirst();
+    const hourly = await db.selectFrom('metrics_host_hourly').select('hour').orderBy('hour', 'desc').limit(1).executeTakeFirst();
+    return {
+      rawStart: raw ? Number(raw.time) : null,
+      rollupEnd: hourly ? Number(hourly.hour) + HOUR_MS : null,
+    };
+  }
+
+  /** Protocols to read: all of them, or the one asked for (empty when it was never recorded). */
+  async function selectProtocols(protocol: string | undefined): Promise<Map<number, ProtocolInfo>> {
+    const all = await protocolIds.all();
+    if (protocol === undefined) return all;
+    return new Map([...all].filter(([, info]) => info.name === protocol));
+  }
+
+  async function rawProtocolSpan(ids: number[], span: Span, stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
+    const grouped = stepMs !== undefined;
+    const agg = (fn: 'avg' | 'sum', column: string) =>
+      grouped ? sql`${sql.raw(fn)}(${sql.ref(column)})` : sql`${sql.ref(column)}`;
+    let q = db
+      .selectFrom('protocol_metrics')
+      .select([
+        'protocol_id',
+        bucketOf('time', stepMs).as('bucket'),
+        (grouped ? sql<number>`count(*)` : sql<number>`1`).as('samples'),
+        agg('avg', 'usd_per_hour').as('usd_per_hour'),
+        agg('sum', 'earned_usd').as('earned_usd'),
+        agg('sum', 'earned_tokens').as('earned_tokens'),
+        agg('avg', 'connected').as('connected'),
+        agg('avg', 'uptime').as('uptime'),
+        agg('avg', 'cpu_percent').as('cpu_percent'),
+        agg('avg', 'memory_bytes').as('memory_bytes'),
+        agg('avg', 'bandwidth_bps').as('bandwidth_bps'),
+        agg('avg', 'storage_bytes').as('storage_bytes'),
+        agg('avg', 'alloc_cpu').as('alloc_cpu'),
+        agg('avg', 'alloc_memory').as('alloc_memory'),
+        agg('avg', 'alloc_bandwidth').as('alloc_bandwidth'),
+        agg('avg', 'alloc_storage').as('alloc_storage'),
+      ])
+      .where('protocol_id', 'in', ids)
+      .where('time', '>=', span.from)
+      .where('time', '<', span.to);
+    if (grouped) q = q.groupBy(['protocol_id', sql.ref('bucket')]);
+    return (await q.execute()) as RawProtocolAggregate[];
+  }
+
+  async function rollupProtocolSpan(ids: number[], span: Span, stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
+    // Sample-weighted averages of hourly averages equal the average of the underlying raw rows.
+    const w = (column: string) => sql`sum(${sql.ref(column)} * samples) / sum(samples)`;
+    const rows = await db
+      .selectFrom('metrics_hourly')
+      .select([
+        'protocol_id',
+        bucketOf('hour', stepMs ?? HOUR_MS).as('bucket'),
+        sql<number>`sum(samples)`.as('samples'),
+        w('usd_per_hour').as('usd_per_hour'),
+        sql`sum(earned_usd)`.as('earned_usd'),
+        sql`sum(earned_tokens)`.as('earned_tokens'),
+        w('connected').as('connected'),
+        w('uptime').as('uptime'),
+        w('cpu_percent').as('cpu_percent'),
+        w('memory_bytes').as('memory_bytes'),
+        w('bandwidth_bps').as('bandwidth_bps'),
+        w('storage_bytes').as('storage_bytes'),
+        w('alloc_cpu').as('alloc_cpu'),
+        w('alloc_memory').as('alloc_memory'),
+        w('alloc_bandwidth').as('alloc_bandwidth'),
+        w('alloc_storage').as('alloc_storage'),
+      ])
+      .where('protocol_id', 'in', ids)
+      .where('hour', '>=', span.from)
+      .where('hour', '<', span.to)
+      .groupBy(['protocol_id', sql.ref('bucket')])
+      .execute();
+    return rows as RawProtocolAggregate[];
+  }
+
+  async function protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]> {
+    const protocols = await selectProtocols(query.protocol);
+    if (protocols.size === 0) return [];
+    const ids = [...protocols.keys()];
+    const plan = planRange(query, await coverage(), isWholeHours(query.stepMs));
+    const points: ProtocolPoint[] = [];
+    for (const span of plan.raw) {
+      for (const row of await rawProtocolSpan(ids, span, query.stepMs)) {
+        points.push(rawProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
+      }
+    }
+    if (plan.rollup) {
+      for (const row of await rollupProtocolSpan(ids, plan.rollup, query.stepMs)) {
+        points.push(rollupProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
+      }
+    }
+    return mergeProtocolPoints(points);
+  }
+
+  async function history(query: HistoryQuery): Promise<SnapshotPoint[]> {
+    const plan = planRange(query, await coverage(), isWholeHours(query.stepMs));
+    const grouped = query.stepMs !== undefined;
+    const aggregates: SnapshotAggregate[] = [];
+    for (const span of plan.raw) {
+      const avg = (column: string) => (grouped ? sql<number>`avg(${sql.ref(column)})` : sql<number>`${sql.ref(column)}`);
+      let q = db
+        .selectFrom('metrics')
+        .select([
+          bucketOf('time', query.stepMs).as('bucket'),
+          (grouped ? sql<number>`count(*)` : sql<number>`1`).as('samples'),
+          avg('total_usd_per_hour').as('total'),
+          avg('cpu_percent').as('cpu'),
+          avg('memory_percent').as('memory'),
+          avg('bandwidth_percent').as('bandwidth'),
+          avg('storage_percent').as('storage'),
+        ])
+        .where('time', '>=', span.from)
+        .where('time', '<', span.to);
+      if (grouped) q = q.groupBy(sql.ref('bucket'));
+      for (const r of await q.execute()) {
+        aggregates.push({
+          samples: Number(r.samples),
+          point: {
+            time: Number(r.bucket),
+            totalUsdPerHour: decode(r.total, 'usd'),
+            cpuPercent: decode(r.cpu, 'percent'),
+            memoryPercent: decode(r.memory, 'percent'),
+            bandwidthPercent: decode(r.bandwidth, 'percent'),
+            storagePercent: decode(r.storage, 'percent'),
+          },
+        });
+      }
+    }
+    if (plan.rollup) {
+      const w = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
+      const rows = await db
+        .selectFrom('metrics_host_hourly')
+        .select([
+          bucketOf('hour', query.stepMs ?? HOUR_MS).as('bucket'),
+          sql<number>`sum(samples)`.as('samples'),
+          w('total_usd_per_hour').as('total'),
+          w('cpu_percent').as('cpu'),
+          w('memory_percent').as('memory'),
+          w('bandwidth_percent').as('bandwidth'),
+          w('storage_percent').as('storage'),
+        ])
+        .where('hour', '>=', plan.rollup.from)
+        .where('hour', '<', plan.rollup.to)
+        .groupBy(sql.ref('bucket'))
+        .execute();
+      for (const r of rows) {
+        aggregates.push({
+          samples: Number(r.samples),
+          point: {
+            time: Number(r.bucket),
+            totalUsdPerHour: Number(r.total),
+            cpuPercent: Number(r.cpu),
+            memoryPercent: Number(r.memory),
+            bandwidthPercent: Number(r.bandwidth),
+            storagePercent: Number(r.storage),
+          },
+        });
+      }
+    }
+    return mergeSnapshotPoints(aggregates);
+  }
+
+  async function latest(): Promise<Snapshot | null> {
+    const m = await db.selectFrom('metrics').selectAll().orderBy('time', 'desc').limit(1).executeTakeFirst();
+    if (!m) return null;
+    const time = Number(m.time);
+    const protocols = await protocolIds.all();
+    const rows =
+      protocols.size === 0
+        ? []
+        : await db
+            .selectFrom('protocol_metrics')
+            .selectAll()
+            .where('protocol_id', 'in', [...protocols.keys()])
+            .where('time', '=', time)
+            .orderBy('protocol_id')
+            .execute();
+    return {
+      time,
+      totalUsdPerHour: decode(m.total_usd_per_hour, 'usd'),
+      host: {
+        cpuCount: Number(m.cpu_count),
+        cpuPercent: decode(m.cpu_percent, 'percent'),
+        memoryTotalBytes: Number(m.memory_total_bytes),
+        memoryUsedBytes: Number(m.memory_used_bytes),
+        bandwidthCapacityBytesPerSec: Number(m.bandwidth_capacity_bps),
+        bandwidthBytesPerSec: Number(m.bandwidth_bps),
+        storageTotalBytes: Number(m.storage_total_bytes),
+        storageUsedBytes: Number(m.storage_used_bytes),
+      },
+      protocols: rows.map((r) => {
+        const info = protocols.get(Number(r.protocol_id))!;
+        const sample: ProtocolSample = {
+          protocol: info.name,
+          type: info.type,
+          time: time + Number(r.time_offset),
+          connected: Number(r.connected) === 1,
+          token: info.token,
+          cumulativeTokens: r.cumulative_tokens == null ? null : decode(r.cumulative_tokens, 'tokens'),
+          earnedTokens: decode(r.earned_tokens, 'tokens'),
+          earnedUsd: decode(r.earned_usd, 'usd'),
+          usdPerHour: decode(r.usd_per_hour, 'usd'),
+          payoutEvent: Number(r.payout_event) === 1,
+          uptime: decode(r.uptime, 'uptime'),
+          cpuPercent: decode(r.cpu_percent, 'percent'),
+          memoryBytes: Number(r.memory_bytes),
+          bandwidthBytesPerSec: Number(r.bandwidth_bps),
+          storageBytes: Number(r.storage_bytes),
+          allocation: {
+            cpu: decode(r.alloc_cpu, 'percent'),
+            memory: decode(r.alloc_memory, 'percent'),
+            bandwidth: decode(r.alloc_bandwidth, 'percent'),
+            storage: decode(r.alloc_storage, 'percent'),
+          },
+          latencyMs: decode(r.latency_us, 'latencyMs'),
+        };
+        if (r.error != null) sample.error = r.error;
+        return sample;
+      }),
+    };
+  }
+
+  /** Per-protocol sums over a range, combining raw rows and rollups as planRange says. */
+  async function perProtocolSums(range: TimeRange, protocol?: string) {
+    const protocols = await selectProtocols(protocol);
+    const sums = new Map<number, { usd: number; tokens: number; payouts: number; uptime: number; samples: number }>();
+    if (protocols.size === 0) return { protocols, sums };
+    const ids = [...protocols.keys()];
+    const add = (id: number, usd: number, tokens: number, payouts: number, uptime: number, samples: number) => {
+      const s = sums.get(id) ?? { usd: 0, tokens: 0, payouts: 0, uptime: 0, samples: 0 };
+      s.usd += usd;
+      s.tokens += tokens;
+      s.payouts += payouts;
+      s.uptime += uptime;
+      s.samples += samples;
+      sums.set(id, s);
+    };
+    const plan = planRange(range, await coverage(), true);
+    for (const span of plan.raw) {
+      const rows = await db
+        .selectFrom('protocol_metrics')
+        .select([
+          'protocol_id',
+          sql<number>`sum(earned_usd)`.as('usd'),
+          sql<number>`sum(earned_tokens)`.as('tokens'),
+          sql<number>`sum(payout_event)`.as('payouts'),
+          sql<number>`sum(uptime)`.as('uptime'),
+          sql<number>`count(*)`.as('samples'),
+        ])
+        .where('protocol_id', 'in', ids)
+        .where('time', '>=', span.from)
+        .where('time', '<', span.to)
+        .groupBy('protocol_id')
+        .execute();
+      for (const r of rows) {
+        add(Number(r.protocol_id), decode(r.usd, 'usd'), decode(r.tokens, 'tokens'), Number(r.payouts), decode(r.uptime, 'uptime'), Number(r.samples));
+      }
+    }
+    if (plan.rollup) {
+      const rows = await db
+        .selectFrom('metrics_hourly')
+        .select([
+          'protocol_id',
+          sql<number>`sum(earned_usd)`.as('usd'),
+          sql<number>`sum(earned_tokens)`.as('tokens'),
+          sql<number>`sum(payout_events)`.as('payouts'),
+          sql<number>`sum(uptime * samples)`.as('uptime'),
+          sql<number>`sum(samples)`.as('samples'),
+        ])
+        .where('protocol_id', 'in', ids)
+        .where('hour', '>=', plan.rollup.from)
+        .where('hour', '<', plan.rollup.to)
+        .groupBy('protocol_id')
+        .execute();
+      for (const r of rows) {
+        add(Number(r.protocol_id), Number(r.usd), Number(r.tokens), Number(r.payouts), Number(r.uptime), Number(r.samples));
+      }
+    }
+    return { protocols, sums };
+  }
+
+  async function earningsTotals(range: TimeRange): Promise<EarningsTotal[]> {
+    const { protocols, sums } = await perProtocolSums(range);
+    return [...sums]
+      .filter(([, s]) => s.samples > 0)
+      .map(([id, s]) => {
+        const info = protocols.get(id)!;
+        return { protocol: info.name, token: info.token, usd: s.usd, tokens: s.tokens, payoutEvents: s.payouts };
+      })
+      .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol));
+  }
+
+  async function averageUptime(range: TimeRange, protocol?: string): Promise<{ protocol: string; uptime: number }[]> {
+    const { protocols, sums } = await perProtocolSums(range, protocol);
+    return [...sums]
+      .filter(([, s]) => s.samples > 0)
+      .map(([id, s]) => ({ protocol: protocols.get(id)!.name, uptime: s.uptime / s.samples }))
+      .sort((a, b) => a.protocol.localeCompare(b.protocol));
+  }
+
+  return { latest, history, protocolHistory, earningsTotals, averageUptime, coverage };
+}

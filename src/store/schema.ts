@@ -1,0 +1,216 @@
+/**
+ * Kysely table types. Column units are documented here once; the repositories convert to domain units through
+ * codec.ts. Hot tables (metrics, protocol_metrics) hold scaled integers so SQLite stores them in 1-6 bytes.
+ */
+import type { Generated } from 'kysely';
+
+export interface MetricsTable {
+  /** epoch ms; the primary key (the rowid itself in SQLite) */
+  time: number;
+  /** nano-USD per hour */
+  total_usd_per_hour: number;
+  /** percent × 1e4 */
+  cpu_percent: number;
+  memory_percent: number;
+  bandwidth_percent: number;
+  storage_percent: number;
+  cpu_count: number;
+  memory_total_bytes: number;
+  memory_used_bytes: number;
+  bandwidth_capacity_bps: number;
+  bandwidth_bps: number;
+  storage_total_bytes: number;
+  storage_used_bytes: number;
+}
+
+export interface ProtocolMetricsTable {
+  protocol_id: number;
+  /** the snapshot's time (joins to metrics.time) */
+  time: number;
+  /** sample.time - snapshot.time, ms (usually 0, which SQLite stores in zero bytes) */
+  time_offset: number;
+  connected: number;
+  error: string | null;
+  /** nano-tokens */
+  cumulative_tokens: number | null;
+  earned_tokens: number;
+  /** nano-USD */
+  earned_usd: number;
+  usd_per_hour: number;
+  payout_event: number;
+  /** fraction × 1e6 */
+  uptime: number;
+  /** percent × 1e4 */
+  cpu_percent: number;
+  memory_bytes: number;
+  bandwidth_bps: number;
+  storage_bytes: number;
+  /** allocation shares, percent × 1e4 */
+  alloc_cpu: number;
+  alloc_memory: number;
+  alloc_bandwidth: number;
+  alloc_storage: number;
+  /** microseconds */
+  latency_us: number;
+}
+
+export interface ProtocolsTable {
+  id: Generated<number>;
+  name: string;
+  type: string;
+  token: string;
+}
+
+/** Per protocol per hour; plain domain units (doubles): the table is small. */
+export interface MetricsHourlyTable {
+  protocol_id: number;
+  hour: number;
+  samples: number;
+  usd_per_hour: number;
+  earned_usd: number;
+  earned_tokens: number;
+  payout_events: number;
+  connected: number;
+  uptime: number;
+  cpu_percent: number;
+  memory_bytes: number;
+  bandwidth_bps: number;
+  storage_bytes: number;
+  alloc_cpu: number;
+  alloc_memory: number;
+  alloc_bandwidth: number;
+  alloc_storage: number;
+  latency_ms: number;
+}
+
+/** Snapshot-level hourly averages so year-long dashboards never scan raw rows. */
+export interface MetricsHostHourlyTable {
+  hour: number;
+  samples: number;
+  total_usd_per_hour: number;
+  cpu_percent: number;
+  memory_percent: number;
+  bandwidth_percent: number;
+  storage_percent: number;
+}
+
+export interface ReallocationsTable {
+  id: string;
+  status: string;
+  reason: string | null;
+  trigger: string;
+  dry_run: number;
+  exploration: number;
+  strategy: string;
+  /** JSON */
+  before_alloc: string;
+  after_alloc: string;
+  projected_improvement: number;
+  confidence: number;
+  measured_before: number | null;
+  measured_after: number | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface ReallocationStepsTable {
+  reallocation_id: string;
+  seq: number;
+  protocol: string;
+  /** JSON ResourceShares */
+  from_shares: string;
+  to_shares: string;
+  status: string;
+  error: string | null;
+  applied_at: number | null;
+}
+
+export interface AlertsTable {
+  id: string;
+  type: string;
+  severity: string;
+  status: string;
+  dedup_key: string;
+  protocol: string | null;
+  message: string;
+  details: string | null;
+  created_at: number;
+  updated_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+}
+
+export interface OperationsTable {
+  id: string;
+  kind: string;
+  priority: string;
+  status: string;
+  params: string;
+  result: string | null;
+  error: string | null;
+  created_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  created_at: number;
+  disabled: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  role: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  hash: string;
+  expires_at: number;
+  created_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  time: number;
+  actor: string | null;
+  role: string | null;
+  action: string;
+  target: string | null;
+  source_ip: string | null;
+  result: string;
+  request_id: string | null;
+  details: string | null;
+}
+
+export interface Database {
+  metrics: MetricsTable;
+  protocol_metrics: ProtocolMetricsTable;
+  protocols: ProtocolsTable;
+  metrics_hourly: MetricsHourlyTable;
+  metrics_host_hourly: MetricsHostHourlyTable;
+  reallocations: ReallocationsTable;
+  reallocation_steps: ReallocationStepsTable;
+  alerts: AlertsTable;
+  operations: OperationsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  refresh_tokens: RefreshTokensTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,143 @@
+/**
+ * Real-database stores for tests: the same suite runs on SQLite and on PostgreSQL.
+ *
+ * Usage (the common case: one fresh, migrated store per test, closed and cleaned up after it):
+ *
+ *   import { describeEachStore, useStore } from '../helpers/stores.js';
+ *
+ *   describeEachStore('alerts', (factory) => {
+ *     const store = useStore(factory);            // beforeEach creates, afterEach closes
+ *     it('finds the open alert by key', async () => {
+ *       await store().alerts.insert(...);
+ *     });
+ *   });
+ *
+ * Or by hand: `for (const f of storeFactories()) { const s = await f.create(); ...; await s.close(); }`
+ * (check `f.available` first, or use `describe.runIf(f.available)`).
+ *
+ * - SQLite: a file in a fresh temp directory, deleted on close().
+ * - PostgreSQL: `ORCHA_TEST_PG_URL` or postgres://postgres@127.0.0.1:5432/test; every store lives in its own new
+ *   schema `orcha_t_<random>` (search_path), dropped on close(), so parallel test files never collide.
+ * - When CI=true the PostgreSQL suite always runs and fails loudly if it cannot connect. Elsewhere, if PostgreSQL is
+ *   unreachable, a warning says so and the PostgreSQL describe blocks are skipped (describe.runIf).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, beforeEach, describe } from 'vitest';
+import { createStore } from '../../src/store/index.js';
+import type { Dialect, Store } from '../../src/store/types.js';
+
+export const PG_TEST_URL = process.env.ORCHA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const IN_CI = process.env.CI === 'true';
+
+export interface StoreFactory {
+  name: Dialect;
+  /** False only outside CI when PostgreSQL is unreachable. */
+  available: boolean;
+  /** A fresh, migrated store; its close() also removes the temp file or schema. */
+  create(): Promise<Store>;
+}
+
+async function probePostgres(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_TEST_URL, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const postgresReachable = IN_CI ? true : await probePostgres();
+if (!postgresReachable) {
+  console.warn(`PostgreSQL not reachable at ${PG_TEST_URL}, skipping the postgres suite (set CI=true to make this an error)`);
+}
+
+async function adminQuery(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_TEST_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The URL with search_path pinned to one schema (pg passes `options` to the server at connect). */
+export function urlWithSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+export async function createSqliteTestStore(options: { migrate?: boolean } = {}): Promise<Store & { path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'orcha-store-'));
+  const path = join(dir, 'orcha.db');
+  const store = await createStore({ sqlitePath: path, migrate: options.migrate });
+  return Object.assign(store, {
+    path,
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+export async function createPostgresTestStore(options: { migrate?: boolean } = {}): Promise<Store & { schema: string; url: string }> {
+  const schema = `orcha_t_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`create schema ${schema}`);
+  const url = urlWithSchema(PG_TEST_URL, schema);
+  let store: Store;
+  try {
+    store = await createStore({ url, migrate: options.migrate });
+  } catch (err) {
+    await adminQuery(`drop schema if exists ${schema} cascade`).catch(() => {});
+    throw err;
+  }
+  const close = store.close.bind(store);
+  return Object.assign(store, {
+    schema,
+    url,
+    async close() {
+      await close();
+      await adminQuery(`drop schema if exists ${schema} cascade`);
+    },
+  });
+}
+
+export function storeFactories(): StoreFactory[] {
+  return [
+    { name: 'sqlite', available: true, create: () => createSqliteTestStore() },
+    { name: 'postgres', available: postgresReachable, create: () => createPostgresTestStore() },
+  ];
+}
+
+/** One describe block per dialect, titled `<title> [sqlite]` / `<title> [postgres]`. */
+export function describeEachStore(title: string, body: (factory: StoreFactory) => void): void {
+  for (const factory of storeFactories()) {
+    describe.runIf(factory.available)(`${title} [${factory.name}]`, () => body(factory));
+  }
+}
+
+/** Registers beforeEach/afterEach hooks; call the returned function inside tests to get the current store. */
+export function useStore(factory: StoreFactory): () => Store {
+  let current: Store | undefined;
+  beforeEach(async () => {
+    current = await factory.create();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return () => {
+    if (!current) throw new Error('useStore(): the store exists only inside a test');
+    return current;
+  };
+}
