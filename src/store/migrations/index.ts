@@ -1,6 +1,7 @@
 /** The ordered migration set, in code so the build and tests need no file-system scanning. */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { OrchaError } from '../../lib/errors.js';
+import type { Database } from '../schema.js';
 import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 
@@ -15,14 +16,14 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
 }
 
 /** Applies pending migrations; returns the names applied (empty when up to date). */
-export async function runMigrations(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every PostgreSQL schema unless told which one: pin the current one so
   // stores in separate schemas of one database (tests, several instances) never see each other's migrations.
   const migrationTableSchema =
     dialect === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect), migrationTableSchema });
+  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: migrationProvider(dialect), migrationTableSchema });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
