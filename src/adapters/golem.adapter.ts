@@ -81,8 +81,13 @@ export function createGolemAdapter(config: ProtocolConfig, deps: AdapterDeps): A
         });
         info.walletGlm = Number(status.amount);
       }
-      // No counter yet is a provider that has not been paid: zero received, said deliberately, not a parse failure.
+      // No counter yet is a provider that has not been paid: zero received, said deliberately. But paid invoices
+      // without the counter means the metric was renamed: fail loudly rather than report a silent zero.
       const glm = golemReceivedGlm(samples);
+      const paidInvoices = samples.filter((s) => s.name === 'payment_invoices_provider_paid').reduce((sum, s) => sum + s.value, 0);
+      if (glm === null && paidInvoices > 0) {
+        throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', `metrics: ${GLM_RECEIVED_METRIC}: is required (${paidInvoices} invoices are paid)`);
+      }
       info.paymentCounterPresent = glm !== null;
       return { connected: true, token: 'GLM', cumulativeTokens: glm ?? 0, resources: {}, info };
     },
