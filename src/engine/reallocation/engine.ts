@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../config/schema.js';
+import type { Plan } from '../../domain/plan.js';
+import type { Reallocation, ReallocationStep } from '../../domain/reallocation.js';
+import { type Allocation, RESOURCES, zeroShares } from '../../domain/resources.js';
+import type { HostResources, Snapshot } from '../../domain/sample.js';
+import type { Executor } from '../../executors/types.js';
+import type { Clock } from '../../lib/clock.js';
+import { errorMessage, OrchaError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { MetricsRepository, ReallocationsRepository } from '../../store/types.js';
+import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps, touchedProtocols } from './allocation-math.js';
+import { checkGates, type Skip } from './gates.js';
+import { buildOptimizerInput } from './optimizer-input.js';
+import { createRecovery } from './recovery.js';
+import { createStepRunner } from './step-runner.js';
+import type { BuildInput, DecideRequest, Decision, EngineState, PlanningStrategy, ReallocationEvent } from './types.js';
+
+export interface ReallocationEngineDeps {
+  repo: ReallocationsRepository;
+  executors: Map<string, Executor>;
+  strategy: PlanningStrategy;
+  clock: Clock;
+  log: Logger;
+  getConfig: () => Config;
+  getState: () => EngineState;
+  /** Default: buildOptimizerInput from `metrics` (or `history`). */
+  buildInput?: BuildInput;
+  metrics?: MetricsRepository;
+  history?: () => Snapshot[];
+  onEvent?: (event: ReallocationEvent) => void;
+  /** At start-up, an interrupted reallocation is rolled back (default) or finished. */
+  recovery?: 'rollback' | 'finish';
+  /** Hours of samples compared before and after a reallocation to measure its effect (default 1 h). */
+  measureWindowMs?: number;
+  newId?: () => string;
+}
+
+export interface ReallocationEngine {
+  /** The allocation in force now (what the executors hold, as far as the engine knows). */
+  current(): Allocation;
+  /** The last plan computed (by analyze() or decide()). */
+  lastPlan(): Plan | null;
+  /** Compute a plan without deciding (the analyze loop, GET opportunities). */
+  analyze(): Promise<Plan>;
+  /** One decision: plan, checks, and (auto mode or a manual request) the steps. */
+  decide(request: DecideRequest): Promise<Decision>;
+  /** Finish or roll back reallocations a previous process left in `applying`. Run once at start-up. */
+  recover(host?: HostResources): Promise<Reallocation[]>;
+  /** Replace the engine's view with what executors read back (for the resources they control). */
+  syncFromExecutors(host?: HostResources): Promise<Allocation>;
+  /** Fill measuredBefore/After for reallocations whose after-window is complete; returns how many. */
+  measureEffects(): Promise<number>;
+}
+
+export function createReallocationEngine(deps: ReallocationEngineDeps): ReallocationEngine {
+  const { repo, clock } = deps;
+  const log = deps.log.child({ module: 'reallocation' });
+  const newId = deps.newId ?? randomUUID;
+  const buildInput: BuildInput = deps.buildInput ?? buildOptimizerInput;
+  const measureWindowMs = deps.measureWindowMs ?? 3_600_000;
+  const emit = (e: ReallocationEvent) => {
+    try {
+      deps.onEvent?.(e);
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'event listener failed');
+    }
+  };
+
+  const current: Allocation = cloneAllocation(deps.getState().current ?? initialAllocationFromConfig(deps.getConfig()));
+  let lastPlan: Plan | null = null;
+  let lastLoopKey: string | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  /** One decision or recovery at a time: two reallocations interleaving their steps would corrupt both. */
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const runner = createStepRunner({
+    repo,
+    executors: deps.executors,
+    clock,
+    log,
+    stepTimeoutMs: () => deps.getConfig().reallocation.stepTimeout * 1000,
+    onApplied: (protocol, shares) => {
+      current[protocol] = { ...shares };
+    },
+  });
+  const recovery = createRecovery({ repo, runner, clock, log, mode: deps.recovery ?? 'rollback', emit });
+
+  /** Follow config reloads: drop removed protocols, give new ones their initial shares (or none). */
+  function reconcile(config: Config): void {
+    const enabled = new Set(config.protocols.filter((p) => p.enabled).map((p) => p.name));
+    for (const name of Object.keys(current)) if (!enabled.has(name)) delete current[name];
+    for (const n of [...enabled].filter((x) => !current[x])) {
+      current[n] = { ...(config.protocols.find((p) => p.name === n)?.initialAllocation ?? zeroShares()) };
+      // A newcomer's initial shares must fit next to what the others hold; otherwise it starts empty.
+      if (overAllocated(current, config.host.reserve).length > 0) current[n] = zeroShares();
+    }
+  }
+
+  function hostOf(state: EngineState): HostResources | null {
+    return state.host ?? state.snapshot?.host ?? null;
+  }
+
+  async function computePlan(config: Config, state: EngineState): Promise<Plan> {
+    reconcile(config);
+    const input = await buildInput({
+      config,
+      now: clock.now(),
+      current: cloneAllocation(current),
+      snapshot: state.snapshot,
+      health: state.health,
+      executors: deps.executors,
+      metrics: deps.metrics,
+      history: deps.history?.(),
+    });
+    const plan = await deps.strategy.plan(input);
+    lastPlan = plan;
+    emit({ type: 'plan', plan });
+    return plan;
+  }
+
+  /** Only what the config knows: a plan cannot invent protocols or drop ones it did not mention. */
+  function targetOf(plan: Plan): Allocation {
+    const target: Allocation = {};
+    for (const name of Object.keys(current)) target[name] = { ...(plan.target[name] ?? current[name]) };
+    return target;
+  }
+
+  async function preflight(config: Config, state: EngineState, target: Allocation, steps: ReallocationStep[]): Promise<Skip | null> {
+    const problems: string[] = [];
+    for (const o of overAllocated(target, config.host.reserve)) {
+      problems.push(`${o.resource} would be ${o.total.toFixed(2)} % with the host reserve`);
+    }
+    const pinned = new Set(config.protocols.filter((p) => p.pinned).map((p) => p.name));
+    for (const p of config.policies) if (p.enabled) for (const n of p.pinned) pinned.add(n);
+    const touched = touchedProtocols(steps);
+    for (const name of touched) {
+      if (pinned.has(name)) problems.push(`${name} is pinned`);
+      if (state.health[name] !== true) problems.push(`${name} is not healthy`);
+      const ex = deps.executors.get(name);
+      if (!ex) {
+        problems.push(`${name} has no executor`);
+        continue;
+      }
+      try {
+        await ex.check();
+      } catch (err) {
+        problems.push(`executor of ${name} does not answer: ${errorMessage(err)}`);
+      }
+    }
+    if (problems.length === 0) return null;
+    return { code: 'preflight_failed', reason: `preflight_failed: ${problems.join('; ')}` };
+  }
+
+  function record(plan: Plan, steps: ReallocationStep[], target: Allocation, req: DecideRequest): Reallocation {
+    return {
+      id: newId(),
+      status: 'planned',
+      reason: null,
+      trigger: req.trigger,
+      dryRun: req.dryRun === true,
+      exploration: plan.exploration,
+      strategy: plan.strategy,
+      before: cloneAllocation(current),
+      after: target,
+      projectedImprovementUsdPerHour: plan.improvementUsdPerHour,
+      confidence: plan.confidence,
+      steps,
+      measuredBeforeUsdPerHour: null,
+      measuredAfterUsdPerHour: null,
+      createdAt: clock.now(),
+      finishedAt: null,
+    };
+  }
+
+  /** Writes a decision that applies nothing; repeated identical loop decisions are written once. */
+  async function finishWithout(r: Reallocation, req: DecideRequest, key: string, plan: Plan | null, code: Decision['code']): Promise<Decision> {
+    r.finishedAt = clock.now();
+    const recorded = !(req.trigger === 'loop' && key === lastLoopKey);
+    if (req.trigger === 'loop') lastLoopKey = key;
+    if (recorded) {
+      await repo.create(r);
+      emit({ type: 'reallocation', reallocation: r });
+    }
+    return { status: r.status, reason: r.reason, code, reallocation: r, plan, recorded };
+  }
+
+  async function apply(r: Reallocation, host: HostResources, plan: Plan): Promise<Decision> {
+    r.status = 'applying';
+    await repo.create(r);
+    emit({ type: 'reallocation', reallocation: structuredClone(r) });
+    lastLoopKey = null;
+    for (const step of r.steps) {
+      try {
+        await runner.runStep(r.id, step, host);
+      } catch (err) {
+        const cause = `step ${step.seq} (${step.protocol}) failed: ${errorMessage(err)}`;
+        log.warn({ reallocation: r.id }, `${cause}; rolling back`);
+        const undo = await runner.rollBack(r.id, r.steps, host);
+        r.status = undo.length === 0 ? 'rolled_back' : 'failed';
+        r.reason = undo.length === 0 ? `${cause}; rolled back` : `${cause}; ${undo.join('; ')}`;
+        r.finishedAt = clock.now();
+        await repo.update(r.id, { status: r.status, reason: r.reason, finishedAt: r.finishedAt });
+        emit({ type: 'reallocation', reallocation: r });
+        return { status: r.status, reason: r.reason, code: null, reallocation: r, plan, recorded: true };
+      }
+    }
+    r.status = 'applied';
+    r.finishedAt = clock.now();
+    await repo.update(r.id, { status: 'applied', finishedAt: r.finishedAt });
+    log.info({ reallocation: r.id, steps: r.steps.length, gain: plan.improvementUsdPerHour }, 'reallocation applied');
+    emit({ type: 'reallocation', reallocation: r });
+    return { status: 'applied', reason: null, code: null, reallocation: r, plan, recorded: true };
+  }
+
+  async function decideNow(req: DecideRequest): Promise<Decision> {
+    const config = deps.getConfig();
+    const state = deps.getState();
+    let plan: Plan;
+    try {
+      plan = await computePlan(config, state);
+    } catch (err) {
+      const r = record(emptyPlan(current, clock.now()), [], cloneAllocation(current), req);
+      r.status = 'skipped';
+      r.reason = `planning_failed: ${errorMessage(err)}`;
+      return finishWithout(r, req, 'skipped:planning_failed', null, 'planning_failed');
+    }
+    const target = targetOf(plan);
+    const steps = planSteps(current, target);
+    const r = record(plan, steps, target, req);
+    const now = clock.now();
+    const [appliedLastHour, lastChange] = await Promise.all([repo.countAppliedSince(now - 3_600_000), repo.lastChangeByProtocol()]);
+    const host = hostOf(state);
+    const skip =
+      checkGates({ plan, steps, config, now, appliedLastHour, lastChange }) ??
+      (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
+      (await preflight(config, state, target, steps));
+    if (skip) {
+      r.status = 'skipped';
+      r.reason = skip.reason;
+      const decision = await finishWithout(r, req, `skipped:${skip.code}`, plan, skip.code);
+      if (skip.code === 'hold_not_passed' && req.trigger === 'manual' && !req.dryRun) {
+        throw new OrchaError('ORCHA_ERR_HOLD_NOT_PASSED', skip.reason.replace(/^hold_not_passed: /, ''), { reallocationId: r.id });
+      }
+      return decision;
+    }
+    if (req.dryRun) {
+      r.reason = `dry_run: all checks passed; ${steps.length} step(s) would be applied`;
+      return finishWithout(r, req, `planned:${JSON.stringify(target)}`, plan, null);
+    }
+    // Advisory mode shows what auto would do; an operator's explicit request is applied in either mode.
+    if (req.trigger === 'loop' && config.reallocation.mode === 'advisory') {
+      r.status = 'advisory';
+      r.reason = `advisory: reallocation.mode is advisory; ${steps.length} step(s) not applied`;
+      return finishWithout(r, req, `advisory:${roundedKey(target)}`, plan, null);
+    }
+    return apply(r, host as HostResources, plan);
+  }
+
+  async function measureEffects(): Promise<number> {
+    if (!deps.metrics) return 0;
+    const now = clock.now();
+    const pending = await repo.pendingMeasurement(now - measureWindowMs);
+    let measured = 0;
+    for (const r of pending) {
+      const end = r.finishedAt ?? r.createdAt;
+      const [before, after] = await Promise.all([
+        averageEarnings(deps.metrics, r.createdAt - measureWindowMs, r.createdAt),
+        averageEarnings(deps.metrics, end, end + measureWindowMs),
+      ]);
+      if (before === null || after === null) continue;
+      await repo.update(r.id, { measuredBeforeUsdPerHour: before, measuredAfterUsdPerHour: after });
+      measured++;
+    }
+    return measured;
+  }
+
+  return {
+    current: () => cloneAllocation(current),
+    lastPlan: () => lastPlan,
+    analyze: () => computePlan(deps.getConfig(), deps.getState()),
+    decide: (req) => exclusive(() => decideNow(req)),
+    recover: (hostArg) =>
+      exclusive(async () => {
+        const host = hostArg ?? hostOf(deps.getState());
+        return recovery.recoverAll(host);
+      }),
+    syncFromExecutors: (hostArg) =>
+      exclusive(async () => {
+        const host = hostArg ?? hostOf(deps.getState());
+        if (!host) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'no host totals yet to read executors back');
+        reconcile(deps.getConfig());
+        for (const name of Object.keys(current)) {
+          const ex = deps.executors.get(name);
+          const read = ex ? await ex.read(host).catch(() => null) : null;
+          if (!ex || !read) continue;
+          for (const res of ex.controls ?? RESOURCES) current[name][res] = read[res];
+        }
+        return cloneAllocation(current);
+      }),
+    measureEffects,
+  };
+}
+
+async function averageEarnings(metrics: MetricsRepository, from: number, to: number): Promise<number | null> {
+  const points = await metrics.history({ from, to });
+  if (points.length === 0) return null;
+  return points.reduce((sum, p) => sum + p.totalUsdPerHour, 0) / points.length;
+}
+
+function roundedKey(a: Allocation): string {
+  return JSON.stringify(
+    Object.keys(a)
+      .sort()
+      .map((n) => [n, RESOURCES.map((r) => Math.round(a[n][r] * 10) / 10)]),
+  );
+}
+
+function emptyPlan(current: Allocation, now: number): Plan {
+  return {
+    strategy: 'none',
+    createdAt: now,
+    current,
+    target: current,
+    currentUsdPerHour: 0,
+    projectedUsdPerHour: 0,
+    improvementUsdPerHour: 0,
+    improvementPercent: 0,
+    confidence: 0,
+    switchingCostUsd: 0,
+    roi: null,
+    exploration: false,
+    opportunities: [],
+    explanations: {},
+  };
+}

@@ -1,0 +1,102 @@
+import type { Config } from '../../config/schema.js';
+import type { Plan } from '../../domain/plan.js';
+import type { ReallocationStep } from '../../domain/reallocation.js';
+import { RESOURCES } from '../../domain/resources.js';
+import { touchedProtocols } from './allocation-math.js';
+
+export const SKIP_CODES = [
+  'no_change',
+  'excluded_hour',
+  'below_min_improvement',
+  'low_confidence',
+  'exploration_disabled',
+  'exploration_too_large',
+  'rate_limited',
+  'hold_not_passed',
+  'preflight_failed',
+  'no_host',
+] as const;
+export type SkipCode = (typeof SKIP_CODES)[number];
+
+export interface Skip {
+  code: SkipCode;
+  reason: string;
+}
+
+export interface GateInput {
+  plan: Plan;
+  steps: ReallocationStep[];
+  config: Config;
+  now: number;
+  /** Applied (not dry-run) reallocations in the last hour. */
+  appliedLastHour: number;
+  /** protocol -> epoch ms of its last applied change */
+  lastChange: Record<string, number>;
+}
+
+const fmt = (x: number, d = 4) => Number(x.toFixed(d)).toString();
+
+/** SPEC §3 decision rules, in the order an operator would ask: is there anything to do, is it worth it, may we. */
+export function checkGates(input: GateInput): Skip | null {
+  const { plan, steps, config, now } = input;
+  const opt = config.optimizer;
+  const re = config.reallocation;
+  if (steps.length === 0) return { code: 'no_change', reason: 'no_change: the plan keeps the current allocation' };
+
+  const hour = new Date(now).getUTCHours();
+  const excluding = config.policies.find((p) => p.enabled && p.excludedHours.includes(hour));
+  if (excluding) {
+    return { code: 'excluded_hour', reason: `excluded_hour: policy ${excluding.name} excludes ${hour}:00 UTC` };
+  }
+
+  if (plan.exploration) {
+    // Exploration is judged by its size, not its projected gain (its point is to learn where the model is unsure).
+    if (!opt.exploration.enabled) return { code: 'exploration_disabled', reason: 'exploration_disabled: optimizer.exploration.enabled is false' };
+    const max = opt.exploration.maxStepPercent;
+    for (const s of steps) {
+      for (const r of RESOURCES) {
+        const move = Math.abs((plan.target[s.protocol]?.[r] ?? 0) - (plan.current[s.protocol]?.[r] ?? 0));
+        if (move > max + 1e-6) {
+          return {
+            code: 'exploration_too_large',
+            reason: `exploration_too_large: ${s.protocol} ${r} moves ${fmt(move, 2)} points, above optimizer.exploration.maxStepPercent ${max}`,
+          };
+        }
+      }
+    }
+  } else {
+    if (plan.improvementPercent < opt.minImprovementPercent || plan.improvementUsdPerHour < opt.minImprovementUsdPerHour) {
+      return {
+        code: 'below_min_improvement',
+        reason:
+          `below_min_improvement: +${fmt(plan.improvementUsdPerHour)} USD/h (${fmt(plan.improvementPercent, 2)} %) ` +
+          `is under the minimum ${opt.minImprovementUsdPerHour} USD/h and ${opt.minImprovementPercent} %`,
+      };
+    }
+    if (plan.confidence < opt.minConfidence) {
+      return {
+        code: 'low_confidence',
+        reason: `low_confidence: confidence ${fmt(plan.confidence, 3)} is under optimizer.minConfidence ${opt.minConfidence}`,
+      };
+    }
+  }
+
+  if (input.appliedLastHour >= re.maxPerHour) {
+    return {
+      code: 'rate_limited',
+      reason: `rate_limited: ${input.appliedLastHour} reallocations in the last hour (reallocation.maxPerHour ${re.maxPerHour})`,
+    };
+  }
+
+  const holdMs = re.minHoldMinutes * 60_000;
+  const held = touchedProtocols(steps)
+    .filter((p) => input.lastChange[p] !== undefined && now - input.lastChange[p] < holdMs)
+    .map((p) => `${p} changed ${fmt((now - input.lastChange[p]) / 60_000, 1)} min ago`);
+  if (held.length > 0) {
+    return {
+      code: 'hold_not_passed',
+      reason: `hold_not_passed: ${held.join('; ')} (reallocation.minHoldMinutes ${re.minHoldMinutes})`,
+    };
+  }
+  return null;
+}
