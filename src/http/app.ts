@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../lib/logger.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
+import { registerPrometheus } from './prometheus.js';
+import type { App, RouteDeps, RoutePlugin } from './route-types.js';
+import alertsRoutes from './routes/alerts/index.js';
+import allocationRoutes from './routes/allocation/index.js';
+import { registerSecurityRoutes } from './routes/auth/register.js';
+import cacheRoutes from './routes/cache/index.js';
+import configRoutes from './routes/config/index.js';
+import dashboardRoutes from './routes/dashboard/index.js';
+import exportRoutes from './routes/export/index.js';
+import healthRoutes from './routes/health/index.js';
+import metricsRoutes from './routes/metrics/index.js';
+import operationsRoutes from './routes/operations/index.js';
+import opportunitiesRoutes from './routes/opportunities/index.js';
+import policiesRoutes from './routes/policies/index.js';
+import reallocationRoutes from './routes/reallocation/index.js';
+import reportsRoutes from './routes/reports/index.js';
+import statusRoutes from './routes/status/index.js';
+import type { AppServices } from './services.js';
+import { type WsHub, type WsOptions, registerWebSocket } from './websocket.js';
+
+export const API_PREFIX = '/api/v1';
+
+export interface BuildAppOptions {
+  services: AppServices;
+  /** The running config; a getter so that hot-reloaded values apply to the next request. */
+  config: () => Config;
+  log: Logger;
+  /** Authentication, roles, rate limits and audit; without it every route is open (tests of the API itself). */
+  security?: SecurityPluginOptions;
+  websocket?: WsOptions;
+  /** Extra plugins registered last (the dashboard's static files). */
+  extraPlugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  version?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSocket hub (client count, publish, metrics push). */
+    wsHub: WsHub;
+  }
+}
+
+/** A request id from the client is kept when it is sane (it ends up in logs); otherwise a new UUID v4. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const ROUTES: RoutePlugin[] = [
+  metricsRoutes,
+  opportunitiesRoutes,
+  allocationRoutes,
+  reallocationRoutes,
+  dashboardRoutes,
+  alertsRoutes,
+  healthRoutes,
+  statusRoutes,
+  reportsRoutes,
+  exportRoutes,
+  configRoutes,
+  policiesRoutes,
+  operationsRoutes,
+  cacheRoutes,
+];
+
+/** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const { services, config } = options;
+  const initial = config();
+  const app = Fastify({
+    loggerInstance: options.log.child({ module: 'http' }),
+    bodyLimit: initial.server.bodyLimit,
+    requestTimeout: initial.server.requestTimeout * 1000,
+    trustProxy: initial.server.trustProxy,
+    genReqId: (req) => {
+      const header = req.headers['x-request-id'];
+      return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+    },
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'DePIN Orcha API',
+        version: options.version ?? '0.1.0',
+        description: 'Watch, record and optimize resource allocation across DePIN nodes. Times are ISO 8601 UTC.',
+      },
+      servers: [],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token or API key' },
+        },
+      },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(async (docs) => {
+    // The reference is public, like the login page.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), role: 'public' } as typeof route.config;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+
+  if (options.security) await app.register(securityPlugin, options.security);
+
+  let hub: WsHub | null = null;
+  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0 };
+  registerPrometheus(app, { services, wsClients: deps.websocketClients });
+  hub = await registerWebSocket(app, { services, config, options: options.websocket });
+  app.decorate('wsHub', hub);
+
+  await app.register(
+    async (api) => {
+      for (const routes of ROUTES) await routes(api as App, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  if (options.security) {
+    await registerSecurityRoutes(app as unknown as FastifyInstance, {
+      auth: options.security.auth,
+      audit: options.security.audit,
+      prefix: API_PREFIX,
+    });
+  }
+  for (const plugin of options.extraPlugins ?? []) await app.register(async (scope) => plugin(scope));
+  return app;
+}
+
+/**
+ * Graceful stop of the HTTP side: stop accepting, let in-flight requests finish (new ones get 503), close the
+ * WebSocket clients. Past `timeoutMs` remaining connections are cut. The caller then stops the loops and closes
+ * the database.
+ */
+export async function closeApp(app: FastifyInstance | App, timeoutMs = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      app.server.closeAllConnections?.();
+      resolve();
+    }, timeoutMs);
+  });
+  await Promise.race([app.close(), deadline]);
+  clearTimeout(timer);
+}

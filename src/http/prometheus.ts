@@ -1,0 +1,150 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { PRIORITIES } from '../domain/operation.js';
+import { RESOURCES } from '../domain/resources.js';
+import { type App, role } from './route-types.js';
+import type { AppServices } from './services.js';
+
+/**
+ * `/metrics` in Prometheus text format, from a Registry of this app's own (two apps in one process, as in tests,
+ * never share series). Gauges read the services when scraped; latencies are observed as they happen.
+ */
+const BREAKER_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export function registerPrometheus(app: App, deps: { services: AppServices; wsClients: () => number }): Registry {
+  const { services } = deps;
+  const register = new Registry();
+  collectDefaultMetrics({ register, prefix: 'orcha_process_' });
+
+  const httpDuration = new Histogram({
+    name: 'orcha_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [register],
+  });
+  const pollDuration = new Histogram({
+    name: 'orcha_adapter_poll_duration_seconds',
+    help: 'Latency of each adapter poll.',
+    labelNames: ['protocol'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [register],
+  });
+  const polls = new Counter({
+    name: 'orcha_adapter_polls_total',
+    help: 'Adapter polls by outcome.',
+    labelNames: ['protocol', 'connected'] as const,
+    registers: [register],
+  });
+
+  new Gauge({
+    name: 'orcha_adapter_breaker_state',
+    help: 'Circuit breaker state per adapter: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['protocol'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const a of services.coordinator.status().adapters) this.set({ protocol: a.protocol }, BREAKER_VALUE[a.breaker] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'orcha_adapter_connected',
+    help: '1 when the protocol node answered its last poll.',
+    labelNames: ['protocol'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const a of services.coordinator.status().adapters) this.set({ protocol: a.protocol }, a.connected ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'orcha_protocol_earnings_usd_per_hour',
+    help: 'Earnings rate per protocol at the latest snapshot, USD per hour.',
+    labelNames: ['protocol'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const p of services.coordinator.latest()?.protocols ?? []) this.set({ protocol: p.protocol }, p.usdPerHour);
+    },
+  });
+  new Gauge({
+    name: 'orcha_earnings_usd_per_hour',
+    help: 'Total earnings rate at the latest snapshot, USD per hour.',
+    registers: [register],
+    collect() {
+      this.set(services.coordinator.latest()?.totalUsdPerHour ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'orcha_protocol_allocation_percent',
+    help: 'Share of each host resource allocated to each protocol, percent.',
+    labelNames: ['protocol', 'resource'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const p of services.coordinator.latest()?.protocols ?? []) {
+        for (const r of RESOURCES) this.set({ protocol: p.protocol, resource: r }, p.allocation[r]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'orcha_alerts_open',
+    help: 'Alerts open (not acknowledged, not resolved).',
+    registers: [register],
+    async collect() {
+      try {
+        this.set((await services.monitor.alerts({ status: 'open', limit: 1000 })).length);
+      } catch {
+        // the database is down: leave the last value
+      }
+    },
+  });
+  new Gauge({
+    name: 'orcha_websocket_clients',
+    help: 'Connected WebSocket clients.',
+    registers: [register],
+    collect() {
+      this.set(deps.wsClients());
+    },
+  });
+  new Gauge({
+    name: 'orcha_operations_queue_depth',
+    help: 'Operations waiting in the queue, by priority.',
+    labelNames: ['priority'] as const,
+    registers: [register],
+    collect() {
+      const depth = services.operations.depth();
+      for (const p of PRIORITIES) this.set({ priority: p }, depth.byPriority[p]);
+    },
+  });
+  new Gauge({
+    name: 'orcha_operations_processing',
+    help: 'Operations being processed.',
+    registers: [register],
+    collect() {
+      this.set(services.operations.depth().processing);
+    },
+  });
+
+  services.events.on('metrics', (snapshot) => {
+    for (const p of snapshot.protocols) {
+      pollDuration.observe({ protocol: p.protocol }, p.latencyMs / 1000);
+      polls.inc({ protocol: p.protocol, connected: String(p.connected) });
+    }
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    // Unmatched URLs share one label so that scanners cannot blow up the series count.
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  app.get(
+    '/metrics',
+    { config: role('public'), schema: { tags: ['system'], summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } },
+    async (_request, reply) => {
+      reply.type(register.contentType);
+      return register.metrics();
+    },
+  );
+  return register;
+}

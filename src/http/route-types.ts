@@ -1,0 +1,32 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
+import type { Principal, RouteRole } from '../auth/roles.js';
+import type { Config } from '../config/schema.js';
+import type { AppServices } from './services.js';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface RouteDeps {
+  services: AppServices;
+  /** The running config (hot reload: read it per request). */
+  config: () => Config;
+  /** Connected WebSocket clients (for `status`). */
+  websocketClients: () => number;
+}
+
+export type RoutePlugin = (app: App, deps: RouteDeps) => Promise<void> | void;
+
+/** `config` of a route: the least role that may call it (enforced by the security plugin). */
+export function role(r: RouteRole): { role: RouteRole } {
+  return { role: r };
+}
+
+/** Who made the request, as the security plugin put it on the request (null without security). */
+export function principalOf(request: FastifyRequest): Principal | null {
+  return (request as FastifyRequest & { principal?: Principal | null }).principal ?? null;
+}
+
+export function actorOf(request: FastifyRequest): string | null {
+  return principalOf(request)?.name ?? null;
+}

@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox';
+import { ALERT_STATUSES, ALERT_TYPES } from '../../../domain/alert.js';
+import { type RoutePlugin, actorOf, role } from '../../route-types.js';
+import { toApi } from '../../schemas/api-time.js';
+import { ApiAlert, ErrorSchema, Pagination } from '../../schemas/common.js';
+
+const AlertsQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(ALERT_STATUSES.map((s) => Type.Literal(s)))),
+    type: Type.Optional(Type.Union(ALERT_TYPES.map((t) => Type.Literal(t)))),
+    protocol: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    ...Pagination,
+  },
+  { additionalProperties: false },
+);
+
+const AcknowledgeBody = Type.Object(
+  { ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 500, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+
+const alertsRoutes: RoutePlugin = (app, { services }) => {
+  app.get(
+    '/alerts',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['monitor'],
+        summary: 'Alerts, newest first (filter by status, type, protocol)',
+        querystring: AlertsQuery,
+        response: { 200: Type.Object({ alerts: Type.Array(ApiAlert) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const alerts = await services.monitor.alerts({ ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+      return { alerts: toApi(alerts) } as never;
+    },
+  );
+
+  app.post(
+    '/alerts/acknowledge',
+    {
+      config: role('operator'),
+      schema: {
+        tags: ['monitor'],
+        summary: 'Acknowledge alerts by id; returns those that changed',
+        body: AcknowledgeBody,
+        response: { 200: Type.Object({ acknowledged: Type.Array(ApiAlert) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const changed = await services.monitor.acknowledge(request.body.ids, actorOf(request));
+      return { acknowledged: toApi(changed) } as never;
+    },
+  );
+};
+
+export default alertsRoutes;

@@ -1,0 +1,89 @@
+import { Type } from '@sinclair/typebox';
+import { ConfigSchema } from '../../../config/schema.js';
+import { type FieldError, OrchaError, isOrchaError } from '../../../lib/errors.js';
+import { type RoutePlugin, role } from '../../route-types.js';
+import { ErrorSchema } from '../../schemas/common.js';
+
+const RawConfig = Type.Object({}, { additionalProperties: true, description: 'A whole orcha.yaml document as JSON.' });
+const FieldErrors = Type.Array(Type.Object({ path: Type.String(), message: Type.String() }));
+const Applied = Type.Object({ applied: Type.Boolean(), changedKeys: Type.Array(Type.String()), config: ConfigSchema });
+
+/** Config errors name the field inside the body (`body.intervals.poll`), like every other 400. */
+async function inBody<T>(fn: () => Promise<T>, prefix: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isOrchaError(err, 'ORCHA_ERR_CONFIG_INVALID') && Array.isArray(err.details)) {
+      const details = (err.details as FieldError[]).map((e) => ({ path: prefix ? `${prefix}.${e.path}` : e.path, message: e.message }));
+      throw new OrchaError('ORCHA_ERR_CONFIG_INVALID', `${err.message}: ${details[0]?.path ?? ''} ${details[0]?.message ?? ''}`.trim(), details);
+    }
+    throw err;
+  }
+}
+
+const configRoutes: RoutePlugin = (app, { services }) => {
+  const svc = services.config;
+
+  app.get(
+    '/config',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['config'],
+        summary: 'The running configuration, secrets replaced by "[redacted]"',
+        response: { 200: ConfigSchema },
+      },
+    },
+    async () => svc.get(),
+  );
+
+  app.put(
+    '/config',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['config'],
+        summary: 'Replace the configuration: validated, written to the file atomically, applied without restart',
+        description: 'Secrets sent back as "[redacted]" keep their running value.',
+        body: RawConfig,
+        response: { 200: Applied, 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const change = await inBody(() => svc.put(request.body), 'body');
+      return { applied: true, changedKeys: change.changedKeys, config: svc.get() };
+    },
+  );
+
+  app.post(
+    '/config/validate',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['config'],
+        summary: 'Check a configuration without applying it',
+        body: RawConfig,
+        response: { 200: Type.Object({ valid: Type.Boolean(), errors: FieldErrors }), 400: ErrorSchema },
+      },
+    },
+    async (request) => svc.validate(request.body),
+  );
+
+  app.post(
+    '/config/reload',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['config'],
+        summary: 'Read the configuration file again and apply it (same path as a file edit)',
+        response: { 200: Applied, 400: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async () => {
+      const change = await inBody(() => svc.reload(), '');
+      return { applied: true, changedKeys: change.changedKeys, config: svc.get() };
+    },
+  );
+};
+
+export default configRoutes;

@@ -1,0 +1,95 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { OrchaError } from '../../../lib/errors.js';
+import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportChunks } from '../../export-format.js';
+import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
+import { type RoutePlugin, actorOf, role } from '../../route-types.js';
+import { ErrorSchema, IdParams, OperationAccepted } from '../../schemas/common.js';
+
+/** Ranges up to this long stream directly; longer ones (or `async=true`) are written to a file by an operation. */
+export const DIRECT_EXPORT_MAX_MS = 31 * 86_400_000;
+
+const ExportQuery = Type.Object(
+  {
+    format: Type.Optional(Type.Union(EXPORT_FORMATS.map((f) => Type.Literal(f)), { default: 'json' })),
+    from: Type.Optional(IsoQuery),
+    to: Type.Optional(IsoQuery),
+    protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
+    step: Type.Optional(StepQuery),
+    async: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** Where an export operation left its file (set by the operation handler in wire.ts). */
+export interface ExportFileResult {
+  /** File name inside `services.exports.dir` (never a path: operation results are visible to viewers). */
+  file: string;
+  format: 'json' | 'csv';
+  rows: number;
+  bytes: number;
+}
+
+const exportRoutes: RoutePlugin = (app, { services }) => {
+  app.get(
+    '/export',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['monitor'],
+        summary: 'Export protocol history as JSON or CSV (streamed)',
+        description: `Ranges up to ${DIRECT_EXPORT_MAX_MS / 86_400_000} days stream the file at once (200). Longer ranges answer 202 with an operation id; the file is then at GET export/{operationId}.`,
+        querystring: ExportQuery,
+        response: { 202: OperationAccepted, 400: ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const format = q.format ?? 'json';
+      const range = parseRange(q, Date.now(), 86_400_000);
+      const stepMs = q.step ? parseStepMs(q.step) : undefined;
+      const query = { ...range, stepMs, protocol: q.protocol };
+      if (q.async || range.to - range.from > DIRECT_EXPORT_MAX_MS) {
+        const op = await services.operations.submit({ kind: 'export', params: { ...query, format }, priority: 'low', createdBy: actorOf(request) });
+        reply.status(202).header('Location', `/api/v1/export/${op.id}`);
+        return { operationId: op.id, status: op.status };
+      }
+      reply
+        .type(EXPORT_CONTENT_TYPES[format])
+        .header('Content-Disposition', `attachment; filename="orcha-export.${format}"`);
+      return reply.send(Readable.from(exportChunks(services.exports.rows(query), format)) as never);
+    },
+  );
+
+  app.get(
+    '/export/:id',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['monitor'],
+        summary: 'Download the file an export operation produced',
+        params: IdParams,
+        response: { 404: ErrorSchema, 409: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const op = await services.operations.get(request.params.id);
+      if (!op || op.kind !== 'export') throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'No export operation with this id');
+      if (op.status !== 'completed') throw new OrchaError('ORCHA_ERR_CONFLICT', `The export is ${op.status}`);
+      const result = op.result as ExportFileResult;
+      const file = join(services.exports.dir, basename(result.file));
+      const info = await stat(file).catch(() => null);
+      if (!info) throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'The export file is gone');
+      reply
+        .type(EXPORT_CONTENT_TYPES[result.format])
+        .header('Content-Length', info.size)
+        .header('Content-Disposition', `attachment; filename="orcha-export-${op.id}.${result.format}"`);
+      return reply.send(createReadStream(file) as never);
+    },
+  );
+};
+
+export default exportRoutes;

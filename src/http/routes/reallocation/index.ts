@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import { PrioritySchema } from '../../../domain/operation.js';
+import { REALLOCATION_STATUSES } from '../../../domain/reallocation.js';
+import { IsoQuery, parseTime } from '../../query.js';
+import { type RoutePlugin, actorOf, role } from '../../route-types.js';
+import { toApi } from '../../schemas/api-time.js';
+import { ApiReallocation, ErrorSchema, OperationAccepted, Pagination } from '../../schemas/common.js';
+
+const ReallocateBody = Type.Object(
+  {
+    dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Plan and validate, apply nothing.' })),
+    priority: Type.Optional(PrioritySchema),
+  },
+  { additionalProperties: false },
+);
+
+const HistoryQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(REALLOCATION_STATUSES.map((s) => Type.Literal(s)))),
+    since: Type.Optional(IsoQuery),
+    ...Pagination,
+  },
+  { additionalProperties: false },
+);
+
+const reallocationRoutes: RoutePlugin = (app, { services }) => {
+  app.post(
+    '/reallocate',
+    {
+      config: role('operator'),
+      schema: {
+        tags: ['engine'],
+        summary: 'Run a reallocation decision now, as an operation (202 with its id)',
+        body: ReallocateBody,
+        response: { 202: OperationAccepted, 400: ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const op = await services.operations.submit({
+        kind: 'reallocate',
+        params: { dryRun: body.dryRun ?? false },
+        priority: body.priority ?? 'high',
+        createdBy: actorOf(request),
+      });
+      reply.status(202).header('Location', `/api/v1/operations/${op.id}`);
+      return { operationId: op.id, status: op.status };
+    },
+  );
+
+  app.get(
+    '/reallocation/history',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['engine'],
+        summary: 'Reallocations, newest first, including skipped decisions and why',
+        querystring: HistoryQuery,
+        response: { 200: Type.Object({ reallocations: Type.Array(ApiReallocation) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const reallocations = await services.engine.reallocationHistory({
+        status: q.status,
+        limit: q.limit ?? 100,
+        offset: q.offset ?? 0,
+        since: q.since ? parseTime(q.since, 'since') : undefined,
+      });
+      return { reallocations: toApi(reallocations) } as never;
+    },
+  );
+};
+
+export default reallocationRoutes;

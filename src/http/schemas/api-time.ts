@@ -1,0 +1,82 @@
+import { Kind, type TSchema, Type } from '@sinclair/typebox';
+
+/**
+ * Domain objects carry epoch milliseconds; the API speaks ISO 8601 UTC strings. These two functions make the
+ * API schema and the API value from the domain ones, so the domain schemas stay the single source.
+ */
+export const TIME_KEYS = new Set([
+  'time',
+  'createdAt',
+  'updatedAt',
+  'acknowledgedAt',
+  'resolvedAt',
+  'startedAt',
+  'finishedAt',
+  'appliedAt',
+  'lastPollAt',
+  'lastSuccessAt',
+  'generatedAt',
+  'from',
+  'to',
+]);
+
+const isoString = () => Type.String({ format: 'date-time' });
+
+function isNumberSchema(s: TSchema): boolean {
+  return s[Kind] === 'Number' || s[Kind] === 'Integer';
+}
+
+function convertTimeProperty(s: TSchema): TSchema | null {
+  if (isNumberSchema(s)) return isoString();
+  if (s[Kind] === 'Union' && Array.isArray(s.anyOf) && s.anyOf.some(isNumberSchema)) {
+    return Type.Union((s.anyOf as TSchema[]).map((x) => (isNumberSchema(x) ? isoString() : x)));
+  }
+  return null;
+}
+
+/** The domain schema with every time field (by name, when it is a number) turned into an ISO date-time string. */
+export function apiSchema<T extends TSchema>(schema: T): TSchema {
+  const walk = (s: TSchema): TSchema => {
+    switch (s[Kind]) {
+      case 'Object': {
+        const props: Record<string, TSchema> = {};
+        for (const [key, value] of Object.entries(s.properties as Record<string, TSchema>)) {
+          const converted = TIME_KEYS.has(key) ? convertTimeProperty(value) : null;
+          props[key] = converted ?? walk(value);
+        }
+        const { properties: _p, required: _r, ...rest } = s as Record<string, unknown>;
+        const options = Object.fromEntries(Object.entries(rest).filter(([k]) => typeof k === 'string' && k !== 'type'));
+        const out = Type.Object(props, options);
+        return out;
+      }
+      case 'Array':
+        return Type.Array(walk(s.items as TSchema), { ...(s.minItems !== undefined ? { minItems: s.minItems } : {}) });
+      case 'Union':
+        return Type.Union((s.anyOf as TSchema[]).map(walk));
+      case 'Record': {
+        const values = Object.values(s.patternProperties as Record<string, TSchema>)[0];
+        return Type.Record(Type.String(), walk(values));
+      }
+      default:
+        return s;
+    }
+  };
+  return walk(schema);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A copy of a domain value with epoch-ms time fields (by name) written as ISO 8601 strings. */
+export function toApi<T>(value: T): unknown {
+  if (Array.isArray(value)) return value.map(toApi);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = TIME_KEYS.has(k) && typeof v === 'number' && Number.isFinite(v) ? iso(v) : toApi(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,121 @@
+/**
+ * What the HTTP layer needs from the rest of orcha. Routes depend on this interface only; `wire.ts` builds it
+ * from the real coordinator, engine, monitor and store, and tests may build it the same way.
+ */
+import { EventEmitter } from 'node:events';
+import type { Principal } from '../auth/roles.js';
+import type { Policy } from '../config/schema.js';
+import type { Alert } from '../domain/alert.js';
+import type { Operation } from '../domain/operation.js';
+import type { Opportunity, Plan } from '../domain/plan.js';
+import type { Reallocation } from '../domain/reallocation.js';
+import type { Snapshot } from '../domain/sample.js';
+import type { Cache } from '../services/cache.js';
+import type { ConfigService } from '../services/config-service.js';
+import type { OperationsService } from '../services/operations.js';
+import type { PoliciesService } from '../services/policies.js';
+import type {
+  AlertQuery,
+  HistoryQuery,
+  ProtocolPoint,
+  ReallocationQuery,
+  SnapshotPoint,
+  TimeRange,
+} from '../store/types.js';
+import type { AllocationView, CoordinatorStatus, Dashboard, Health, Report, SystemStatus } from './schemas/views.js';
+
+export interface MetricsService {
+  latest(): Promise<Snapshot | null>;
+  history(query: HistoryQuery): Promise<SnapshotPoint[]>;
+  protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]>;
+}
+
+export interface CoordinatorView {
+  status(): CoordinatorStatus;
+  latest(): Snapshot | null;
+}
+
+export interface DecideRequest {
+  dryRun: boolean;
+  trigger: 'manual' | 'loop';
+  requestedBy: string | null;
+  signal?: AbortSignal;
+}
+
+export interface EngineService {
+  /** The latest plan (computed on demand when none exists yet); null when there is no data to plan from. */
+  plan(): Promise<Plan | null>;
+  opportunities(): Promise<Opportunity[]>;
+  allocation(): Promise<AllocationView>;
+  reallocationHistory(query: ReallocationQuery): Promise<Reallocation[]>;
+  /** Run one decision now (validated, rate-limited, held; applied unless dry-run or advisory). */
+  decide(request: DecideRequest): Promise<Reallocation>;
+  /** The plan the optimizer would give with these policies instead of the configured ones (nothing applied). */
+  planWithPolicies(policies: Policy[]): Promise<Plan>;
+}
+
+export interface MonitorService {
+  alerts(query: AlertQuery): Promise<Alert[]>;
+  /** Acknowledge open alerts; returns those that changed. Unknown ids are ignored. */
+  acknowledge(ids: string[], by: string | null): Promise<Alert[]>;
+  dashboard(): Promise<Dashboard>;
+}
+
+export interface ReportsService {
+  generate(range: TimeRange): Promise<Report>;
+}
+
+export interface ExportsService {
+  /** Protocol rows in time order, page by page. */
+  rows(query: HistoryQuery): AsyncIterable<ProtocolPoint[]>;
+  /** Directory where export operations write their files. */
+  dir: string;
+}
+
+/** Events the WebSocket topics carry. */
+export interface AppEventMap {
+  metrics: Snapshot;
+  alerts: Alert;
+  reallocations: Reallocation;
+  config: { kind: 'applied' | 'rejected'; source: string; changedKeys?: string[]; errors?: unknown[] };
+  health: Health;
+  operations: Operation;
+}
+export type AppEventName = keyof AppEventMap;
+
+export interface EventBus {
+  emit<K extends AppEventName>(topic: K, data: AppEventMap[K]): void;
+  on<K extends AppEventName>(topic: K, listener: (data: AppEventMap[K]) => void): () => void;
+}
+
+export function createEventBus(): EventBus {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return {
+    emit(topic, data) {
+      emitter.emit(topic, data);
+    },
+    on(topic, listener) {
+      emitter.on(topic, listener as (d: unknown) => void);
+      return () => emitter.off(topic, listener as (d: unknown) => void);
+    },
+  };
+}
+
+export interface AppServices {
+  metrics: MetricsService;
+  coordinator: CoordinatorView;
+  engine: EngineService;
+  monitor: MonitorService;
+  reports: ReportsService;
+  exports: ExportsService;
+  config: ConfigService;
+  policies: PoliciesService;
+  operations: OperationsService;
+  cache: Cache;
+  health(): Promise<Health>;
+  status(): Promise<SystemStatus>;
+  events: EventBus;
+  /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
+  authenticate?: (token: string) => Promise<Principal | null>;
+}
