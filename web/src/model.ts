@@ -188,7 +188,7 @@ export function toHistory(raw: unknown): { time: number; protocol: string; usdPe
     }
     return out;
   }
-  for (const row of listOf(raw, 'points', 'history', 'snapshots')) {
+  for (const row of listOf(raw, 'protocols', 'history', 'snapshots')) {
     const snap = toSnapshot(row);
     if (snap) {
       for (const p of snap.protocols) out.push({ time: snap.time, protocol: p.protocol, usdPerHour: p.usdPerHour });

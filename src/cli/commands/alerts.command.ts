@@ -1,0 +1,51 @@
+import { type Command, Option } from 'commander';
+import { ALERT_STATUSES, type Alert } from '../../domain/alert.js';
+import { action, printJson, printLine, printTable } from '../output.js';
+import { type ClientCommandOptions, clientFrom, parsePositiveInt, showTime, withClientOptions } from './common.js';
+
+interface AlertsOptions extends ClientCommandOptions {
+  status?: string;
+  limit: number;
+}
+
+function alertList(raw: unknown): Alert[] {
+  if (Array.isArray(raw)) return raw as Alert[];
+  const o = raw as { alerts?: Alert[]; items?: Alert[] } | null;
+  return o?.alerts ?? o?.items ?? [];
+}
+
+export function registerAlertsCommand(program: Command): void {
+  const alerts = withClientOptions(
+    program
+      .command('alerts')
+      .description('List alerts (open ones by default); `alerts ack <id...>` acknowledges')
+      .addOption(new Option('--status <status>', 'only alerts in this state').choices([...ALERT_STATUSES, 'all']).default('open'))
+      .addOption(new Option('--limit <n>', 'at most this many').argParser(parsePositiveInt).default(50)),
+  ).action(
+    action(async (opts: AlertsOptions) => {
+      const raw = await clientFrom(opts).get('alerts', {
+        status: opts.status === 'all' ? undefined : opts.status,
+        limit: opts.limit,
+      });
+      const list = alertList(raw);
+      if (opts.json) return printJson(list);
+      if (list.length === 0) return printLine(`no ${opts.status === 'all' ? '' : `${opts.status} `}alerts`);
+      printTable(
+        ['id', 'severity', 'status', 'type', 'protocol', 'since', 'message'],
+        list.map((a) => [a.id, a.severity, a.status, a.type, a.protocol ?? '', showTime(a.createdAt), a.message]),
+      );
+    }),
+  );
+
+  withClientOptions(
+    alerts.command('ack').description('Acknowledge alerts by id').argument('<id...>', 'alert ids (see `orcha alerts`)'),
+  ).action(
+    action(async (ids: string[], opts: ClientCommandOptions) => {
+      const res = await clientFrom(opts).post<unknown>('alerts/acknowledge', { ids });
+      const changed = alertList(res);
+      if (opts.json) return printJson(res ?? { acknowledged: changed });
+      const done = new Set(changed.map((a) => a.id));
+      for (const id of ids) printLine(`${id}: ${done.has(id) ? 'acknowledged' : 'unchanged (unknown, or not open)'}`);
+    }),
+  );
+}

@@ -1,0 +1,41 @@
+import type { Command } from 'commander';
+import { RESOURCES, type ResourceShares } from '../../domain/resources.js';
+import { action, printJson, printLine, printTable } from '../output.js';
+import { type ClientCommandOptions, clientFrom, fixed, withClientOptions } from './common.js';
+
+interface AllocationView {
+  current: Record<string, ResourceShares>;
+  optimal: Record<string, ResourceShares> | null;
+  plan: { improvementUsdPerHour: number; improvementPercent: number; confidence: number; currentUsdPerHour: number; projectedUsdPerHour: number } | null;
+}
+
+function cell(current: number | undefined, optimal: number | undefined): string {
+  const c = (current ?? 0).toFixed(1);
+  if (optimal === undefined || Math.abs(optimal - (current ?? 0)) < 0.05) return c;
+  return `${c} -> ${optimal.toFixed(1)}`;
+}
+
+export function registerAllocationCommand(program: Command): void {
+  withClientOptions(
+    program.command('allocation').description('Show the current allocation (percent of each host resource) next to the optimal one'),
+  ).action(
+    action(async (opts: ClientCommandOptions) => {
+      const view = await clientFrom(opts).get<AllocationView>('allocation');
+      if (opts.json) return printJson(view);
+      const names = [...new Set([...Object.keys(view.current), ...Object.keys(view.optimal ?? {})])].sort();
+      if (names.length === 0) return printLine('no allocation yet');
+      printTable(
+        ['protocol', ...RESOURCES.map((r) => `${r} %`)],
+        names.map((n) => [n, ...RESOURCES.map((r) => cell(view.current[n]?.[r], view.optimal?.[n]?.[r]))]),
+        'current -> optimal',
+      );
+      const p = view.plan;
+      printLine(
+        p
+          ? `optimal: ${fixed(p.projectedUsdPerHour)} USD/h vs ${fixed(p.currentUsdPerHour)} now ` +
+              `(+${fixed(p.improvementUsdPerHour)} USD/h, ${fixed(p.improvementPercent, 1)} %), confidence ${fixed(p.confidence, 2)}`
+          : 'the optimizer has no plan yet',
+      );
+    }),
+  );
+}

@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/passwords.js';
+import { ROLES, type Role } from '../../auth/roles.js';
+import { action, printJson, printLine } from '../output.js';
+import { openLocal } from './local.js';
+
+const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+interface UserAddOptions {
+  role: Role;
+  password?: string;
+  passwordStdin?: boolean;
+  config?: string;
+  json?: boolean;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+function checkPassword(password: string): string {
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw new InvalidArgumentError(`password: must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
+  }
+  return password;
+}
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('Manage users (works on the database directly, like migrate)');
+  user
+    .command('add')
+    .description('Create a user; without --password one is generated and printed once')
+    .argument('<username>', 'letters, digits, . _ - (up to 64)', (v: string) => {
+      if (!USERNAME.test(v)) throw new InvalidArgumentError('use letters, digits, . _ - (1 to 64 characters)');
+      return v;
+    })
+    .addOption(new Option('-r, --role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory())
+    .addOption(new Option('--password <password>', 'the password (visible in shell history; prefer --password-stdin)').env('ORCHA_NEW_PASSWORD'))
+    .option('--password-stdin', 'read the password from standard input')
+    .option('-c, --config <file>', 'config file (default: $ORCHA_CONFIG or ./orcha.yaml)')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (username: string, opts: UserAddOptions) => {
+        const given = opts.passwordStdin ? await readStdin() : opts.password;
+        const generated = given === undefined;
+        const password = checkPassword(given ?? randomBytes(18).toString('base64url'));
+        const local = await openLocal(opts.config);
+        try {
+          const created = await local.auth.createUser({ username, password, role: opts.role });
+          await local.audit('user.create', `user:${username}`, { role: opts.role });
+          if (opts.json) return printJson({ ...created, ...(generated ? { password } : {}) });
+          printLine(`created user ${created.username} (${created.role})`);
+          if (generated) printLine(`password: ${password}\n(shown once; it is stored only as a hash)`);
+        } finally {
+          await local.close();
+        }
+      }),
+    );
+}
