@@ -10,6 +10,7 @@ import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
+import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
 import { createReallocationsRepository } from './repositories/reallocations.repository.js';
 import { createUsersRepository } from './repositories/users.repository.js';
 import type { Store, StoreOptions } from './types.js';
@@ -44,7 +45,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 
   return {
     dialect,
-    metrics: createMetricsRepository(db),
+    metrics: createMetricsRepository(db, opened.sqlite ? createSqliteBulkInsert(db, opened.sqlite) : undefined),
     reallocations: createReallocationsRepository(db),
     alerts: createAlertsRepository(db),
     operations: createOperationsRepository(db),

@@ -45,11 +45,8 @@ export interface ProtocolMetricsTable {
   memory_bytes: number;
   bandwidth_bps: number;
   storage_bytes: number;
-  /** allocation shares, percent × 1e4 */
-  alloc_cpu: number;
-  alloc_memory: number;
-  alloc_bandwidth: number;
-  alloc_storage: number;
+  /** allocations.id: allocations change rarely, so each distinct one is stored once */
+  allocation_id: number;
   /** microseconds */
   latency_us: number;
 }
@@ -59,6 +56,15 @@ export interface ProtocolsTable {
   name: string;
   type: string;
   token: string;
+}
+
+/** Distinct allocation share tuples (percent × 1e4). */
+export interface AllocationsTable {
+  id: Generated<number>;
+  cpu: number;
+  memory: number;
+  bandwidth: number;
+  storage: number;
 }
 
 /** Per protocol per hour; plain domain units (doubles): the table is small. */
@@ -203,6 +209,7 @@ export interface Database {
   metrics: MetricsTable;
   protocol_metrics: ProtocolMetricsTable;
   protocols: ProtocolsTable;
+  allocations: AllocationsTable;
   metrics_hourly: MetricsHourlyTable;
   metrics_host_hourly: MetricsHostHourlyTable;
   reallocations: ReallocationsTable;

@@ -54,6 +54,7 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
       const sum = (column: string, scale: number) => sql<number>`sum(${sql.ref(column)}) / ${real(scale)}`;
       const protocolSelect = trx
         .selectFrom('protocol_metrics')
+        .innerJoin('allocations as a', 'a.id', 'protocol_metrics.allocation_id')
         .select([
           'protocol_id',
           bucketOf('time', HOUR_MS).as('bucket'),
@@ -68,10 +69,10 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
           avg('memory_bytes', 1).as('memory_bytes'),
           avg('bandwidth_bps', 1).as('bandwidth_bps'),
           avg('storage_bytes', 1).as('storage_bytes'),
-          avg('alloc_cpu', SCALE.percent).as('alloc_cpu'),
-          avg('alloc_memory', SCALE.percent).as('alloc_memory'),
-          avg('alloc_bandwidth', SCALE.percent).as('alloc_bandwidth'),
-          avg('alloc_storage', SCALE.percent).as('alloc_storage'),
+          avg('a.cpu', SCALE.percent).as('alloc_cpu'),
+          avg('a.memory', SCALE.percent).as('alloc_memory'),
+          avg('a.bandwidth', SCALE.percent).as('alloc_bandwidth'),
+          avg('a.storage', SCALE.percent).as('alloc_storage'),
           avg('latency_us', SCALE.latencyMs).as('latency_ms'),
         ])
         .where('protocol_id', 'in', ids)
@@ -139,6 +140,7 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
       const last = Number(times[times.length - 1]!.time);
       const rows = await db
         .selectFrom('protocol_metrics')
+        .innerJoin('allocations as a', 'a.id', 'protocol_metrics.allocation_id')
         .selectAll()
         .where('protocol_id', 'in', ids)
         .where('time', '>', after)
@@ -160,10 +162,10 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         memoryBytes: Number(r.memory_bytes),
         bandwidthBytesPerSec: Number(r.bandwidth_bps),
         storageBytes: Number(r.storage_bytes),
-        allocCpu: decode(r.alloc_cpu, 'percent'),
-        allocMemory: decode(r.alloc_memory, 'percent'),
-        allocBandwidth: decode(r.alloc_bandwidth, 'percent'),
-        allocStorage: decode(r.alloc_storage, 'percent'),
+        allocCpu: decode(r.cpu, 'percent'),
+        allocMemory: decode(r.memory, 'percent'),
+        allocBandwidth: decode(r.bandwidth, 'percent'),
+        allocStorage: decode(r.storage, 'percent'),
         samples: 1,
       }));
     }

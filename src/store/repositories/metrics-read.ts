@@ -45,6 +45,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
       grouped ? sql`${sql.raw(fn)}(${sql.ref(column)})` : sql`${sql.ref(column)}`;
     let q = db
       .selectFrom('protocol_metrics')
+      .innerJoin('allocations as a', 'a.id', 'protocol_metrics.allocation_id')
       .select([
         'protocol_id',
         bucketOf('time', stepMs).as('bucket'),
@@ -58,10 +59,10 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
         agg('avg', 'memory_bytes').as('memory_bytes'),
         agg('avg', 'bandwidth_bps').as('bandwidth_bps'),
         agg('avg', 'storage_bytes').as('storage_bytes'),
-        agg('avg', 'alloc_cpu').as('alloc_cpu'),
-        agg('avg', 'alloc_memory').as('alloc_memory'),
-        agg('avg', 'alloc_bandwidth').as('alloc_bandwidth'),
-        agg('avg', 'alloc_storage').as('alloc_storage'),
+        agg('avg', 'a.cpu').as('alloc_cpu'),
+        agg('avg', 'a.memory').as('alloc_memory'),
+        agg('avg', 'a.bandwidth').as('alloc_bandwidth'),
+        agg('avg', 'a.storage').as('alloc_storage'),
       ])
       .where('protocol_id', 'in', ids)
       .where('time', '>=', span.from)
@@ -198,6 +199,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
         ? []
         : await db
             .selectFrom('protocol_metrics')
+            .innerJoin('allocations as a', 'a.id', 'protocol_metrics.allocation_id')
             .selectAll()
             .where('protocol_id', 'in', [...protocols.keys()])
             .where('time', '=', time)
@@ -235,10 +237,10 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
           bandwidthBytesPerSec: Number(r.bandwidth_bps),
           storageBytes: Number(r.storage_bytes),
           allocation: {
-            cpu: decode(r.alloc_cpu, 'percent'),
-            memory: decode(r.alloc_memory, 'percent'),
-            bandwidth: decode(r.alloc_bandwidth, 'percent'),
-            storage: decode(r.alloc_storage, 'percent'),
+            cpu: decode(r.cpu, 'percent'),
+            memory: decode(r.memory, 'percent'),
+            bandwidth: decode(r.bandwidth, 'percent'),
+            storage: decode(r.storage, 'percent'),
           },
           latencyMs: decode(r.latency_us, 'latencyMs'),
         };

@@ -5,7 +5,9 @@ import { percent } from '../../domain/sample.js';
 import { OrchaError } from '../../lib/errors.js';
 import { encode, flag } from '../codec.js';
 import type { Database, MetricsTable, ProtocolMetricsTable } from '../schema.js';
+import type { AllocationIds } from './allocation-ids.js';
 import type { ProtocolIds } from './protocol-ids.js';
+import type { BulkInsert } from './sqlite-ingest.js';
 
 /** SQLite allows 32,766 bound variables per statement and PostgreSQL 65,535: stay under both. */
 const MAX_VARIABLES = 32_000;
@@ -29,7 +31,7 @@ export function metricsRow(s: Snapshot): Insertable<MetricsTable> {
   };
 }
 
-export function protocolRows(s: Snapshot, ids: Map<string, number>): Insertable<ProtocolMetricsTable>[] {
+export function protocolRows(s: Snapshot, ids: Map<string, number>, allocationIds: AllocationIds): Insertable<ProtocolMetricsTable>[] {
   return s.protocols.map((p) => ({
     protocol_id: ids.get(p.protocol)!,
     time: s.time,
@@ -46,10 +48,7 @@ export function protocolRows(s: Snapshot, ids: Map<string, number>): Insertable<
     memory_bytes: Math.round(p.memoryBytes),
     bandwidth_bps: Math.round(p.bandwidthBytesPerSec),
     storage_bytes: Math.round(p.storageBytes),
-    alloc_cpu: encode(p.allocation.cpu, 'percent'),
-    alloc_memory: encode(p.allocation.memory, 'percent'),
-    alloc_bandwidth: encode(p.allocation.bandwidth, 'percent'),
-    alloc_storage: encode(p.allocation.storage, 'percent'),
+    allocation_id: allocationIds.idOf(p.allocation)!,
     latency_us: encode(p.latencyMs, 'latencyMs'),
   }));
 }
@@ -66,19 +65,30 @@ function isUniqueViolation(err: unknown): boolean {
   return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-export async function writeSnapshots(db: Kysely<Database>, protocolIds: ProtocolIds, snapshots: Snapshot[]): Promise<void> {
+export async function writeSnapshots(
+  db: Kysely<Database>,
+  protocolIds: ProtocolIds,
+  allocationIds: AllocationIds,
+  snapshots: Snapshot[],
+  bulkInsert?: BulkInsert,
+): Promise<void> {
   if (snapshots.length === 0) return;
   const distinct = new Map<string, { name: string; type: string; token: string }>();
   for (const s of snapshots) for (const p of s.protocols) distinct.set(p.protocol, { name: p.protocol, type: p.type, token: p.token });
   const ids = await protocolIds.resolve([...distinct.values()]);
+  await allocationIds.register(snapshots.flatMap((s) => s.protocols.map((p) => p.allocation)));
 
   const metrics = snapshots.map(metricsRow);
-  const protocols = snapshots.flatMap((s) => protocolRows(s, ids));
+  const protocols = snapshots.flatMap((s) => protocolRows(s, ids, allocationIds));
   try {
-    await db.transaction().execute(async (trx) => {
-      for (const chunk of chunks(metrics, 13)) await trx.insertInto('metrics').values(chunk).execute();
-      for (const chunk of chunks(protocols, 20)) await trx.insertInto('protocol_metrics').values(chunk).execute();
-    });
+    if (bulkInsert) {
+      await bulkInsert(metrics, protocols);
+    } else {
+      await db.transaction().execute(async (trx) => {
+        for (const chunk of chunks(metrics, 13)) await trx.insertInto('metrics').values(chunk).execute();
+        for (const chunk of chunks(protocols, 17)) await trx.insertInto('protocol_metrics').values(chunk).execute();
+      });
+    }
   } catch (err) {
     if (isUniqueViolation(err)) {
       throw new OrchaError('ORCHA_ERR_CONFLICT', 'A snapshot with the same time (or a protocol twice in one snapshot) is already stored', undefined, {

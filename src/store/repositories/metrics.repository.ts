@@ -2,18 +2,22 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import type { MetricsRepository } from '../types.js';
+import { createAllocationIds } from './allocation-ids.js';
 import { createMetricsMaintenance } from './metrics-maintenance.js';
 import { createMetricsReader } from './metrics-read.js';
 import { writeSnapshots } from './metrics-write.js';
 import { createProtocolIds } from './protocol-ids.js';
+import type { BulkInsert } from './sqlite-ingest.js';
 
-export function createMetricsRepository(db: Kysely<Database>): MetricsRepository {
+/** `bulkInsert`: the dialect's fast ingest path (SQLite); without it, chunked multi-row INSERTs in a transaction. */
+export function createMetricsRepository(db: Kysely<Database>, bulkInsert?: BulkInsert): MetricsRepository {
   const protocolIds = createProtocolIds(db);
+  const allocationIds = createAllocationIds(db);
   const reader = createMetricsReader(db, protocolIds);
   const maintenance = createMetricsMaintenance(db, protocolIds);
   return {
-    insertSnapshot: (snapshot) => writeSnapshots(db, protocolIds, [snapshot]),
-    insertSnapshots: (snapshots) => writeSnapshots(db, protocolIds, snapshots),
+    insertSnapshot: (snapshot) => writeSnapshots(db, protocolIds, allocationIds, [snapshot], bulkInsert),
+    insertSnapshots: (snapshots) => writeSnapshots(db, protocolIds, allocationIds, snapshots, bulkInsert),
     latest: reader.latest,
     history: reader.history,
     protocolHistory: reader.protocolHistory,
