@@ -97,6 +97,5 @@ export function connectLive(options: LiveOptions): { close(): void } {
 }
 
 function isAuthError(data: unknown): boolean {
-  const text = JSON.stringify(data ?? '').toLowerCase();
-  return text.includes('unauthorized') || text.includes('auth');
+  return (data as { code?: unknown } | null)?.code === 'ORCHA_ERR_UNAUTHORIZED';
 }

@@ -10,8 +10,8 @@ interface AlertsOptions extends ClientCommandOptions {
 
 function alertList(raw: unknown): Alert[] {
   if (Array.isArray(raw)) return raw as Alert[];
-  const o = raw as { alerts?: Alert[]; items?: Alert[] } | null;
-  return o?.alerts ?? o?.items ?? [];
+  const o = raw as { alerts?: Alert[]; acknowledged?: Alert[] } | null;
+  return o?.alerts ?? o?.acknowledged ?? [];
 }
 
 export function registerAlertsCommand(program: Command): void {
@@ -43,7 +43,7 @@ export function registerAlertsCommand(program: Command): void {
     action(async (ids: string[], opts: ClientCommandOptions) => {
       const res = await clientFrom(opts).post<unknown>('alerts/acknowledge', { ids });
       const changed = alertList(res);
-      if (opts.json) return printJson(res ?? { acknowledged: changed });
+      if (opts.json) return printJson({ acknowledged: changed });
       const done = new Set(changed.map((a) => a.id));
       for (const id of ids) printLine(`${id}: ${done.has(id) ? 'acknowledged' : 'unchanged (unknown, or not open)'}`);
     }),

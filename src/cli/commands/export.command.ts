@@ -34,19 +34,14 @@ export function registerExportCommand(program: Command): void {
         to: opts.to ?? parseTime('now'),
         protocol: opts.protocol,
       };
-      const res = await client.send('GET', 'export', { query, accept: opts.format === 'csv' ? 'text/csv' : 'application/json', waitMs: 600_000 });
-
-      // Some servers run big exports as an operation (202): wait for it and write its result.
+      const accept = opts.format === 'csv' ? 'text/csv' : 'application/json';
+      let res = await client.send('GET', 'export', { query, accept, waitMs: 600_000 });
+      // Long ranges run as an operation (202): wait for it, then download the file it wrote.
       if (res.status === 202) {
         const { operationId } = (await res.json()) as { operationId: string };
-        const op = await client.waitForOperation(operationId, { timeoutSeconds: 600 });
+        const op = await client.waitForOperation(operationId, { timeoutSeconds: 3600 });
         if (op.status !== 'completed') throw new Error(`export ${op.status}${op.error ? `: ${op.error}` : ''}`);
-        const body = typeof op.result === 'string' ? op.result : `${JSON.stringify(op.result, null, 2)}\n`;
-        if (!opts.output) return void process.stdout.write(body);
-        const { writeFile } = await import('node:fs/promises');
-        await writeFile(opts.output, body);
-        if (opts.json) printJson({ output: opts.output, bytes: Buffer.byteLength(body) });
-        return;
+        res = await client.send('GET', `export/${encodeURIComponent(operationId)}`, { accept, waitMs: 600_000 });
       }
 
       const length = Number(res.headers.get('content-length') ?? 0);

@@ -22,12 +22,12 @@ export function registerReportCommand(program: Command): void {
     program
       .command('report')
       .description('Performance report for a period: earnings and uptime by protocol, reallocations and their effect, trend')
-      .option('--from <time>', 'start (ISO 8601, or an age like 24h, 7d; default 7d)', (v: string) => parseTime(v))
+      .option('--from <time>', 'start (ISO 8601, or an age like 24h, 7d; default 24h)', (v: string) => parseTime(v))
       .option('--to <time>', 'end (ISO 8601 or "now"; default now)', (v: string) => parseTime(v)),
   ).action(
     action(async (opts: ReportOptions) => {
       const client = clientFrom(opts);
-      const range = { from: opts.from ?? parseTime('7d'), to: opts.to ?? parseTime('now') };
+      const range = { from: opts.from ?? parseTime('24h'), to: opts.to ?? parseTime('now') };
       const res = await client.get<Report | { operationId: string }>('reports', range);
       // The server may generate the report asynchronously (202 + operation id).
       const report =
