@@ -39,14 +39,17 @@ export const SAMPLE_ROUTES = [
   { method: 'GET', url: '/api/v1/sample/undeclared', role: undefined },
 ] as const;
 
-export async function createSecurityHarness(overrides: (c: Config) => void = () => {}): Promise<SecurityHarness> {
+export async function createSecurityHarness(
+  overrides: (c: Config) => void = () => {},
+  makeLimiter: (clock: VirtualClock) => RateLimiter = (clock) => createMemoryRateLimiter({ clock }),
+): Promise<SecurityHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'orcha-security-'));
   const store = await createStore({ sqlitePath: join(dir, 'orcha.db') });
   const clock = new VirtualClock(Date.now());
   const config = buildConfig({}, {});
   overrides(config);
   const auth = createAuthService({ users: store.users, clock, jwtSecret: JWT_SECRET, settings: () => config.auth });
-  const limiter = createMemoryRateLimiter({ clock });
+  const limiter = makeLimiter(clock);
   const app = Fastify({ logger: false, requestIdHeader: 'x-request-id', genReqId: () => randomUUID() });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = isOrchaError(err) ? err.status : (err.statusCode ?? 500);

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from '../../src/auth/rate-limiter.js';
 import type { Role } from '../../src/auth/roles.js';
+import type { VirtualClock } from '../../src/lib/clock.js';
 import { createSecurityHarness, JWT_SECRET, SAMPLE_ROUTES, type SecurityHarness } from './security-app.js';
 
 const PASSWORDS: Record<Role, string> = { viewer: 'viewer-pass-1', operator: 'operator-pass-1', admin: 'admin-pass-12' };
@@ -186,10 +189,22 @@ describe('tokens', () => {
   });
 });
 
-describe('rate limits', () => {
+const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
+afterAll(async () => {
+  const keys = await redis.keys(`${REDIS_PREFIX}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  await redis.quit();
+});
+const REDIS_PREFIX = `orcha-e2e:${randomUUID()}:`;
+const LIMITERS: [string, (clock: VirtualClock) => RateLimiter][] = [
+  ['memory', (clock) => createMemoryRateLimiter({ clock })],
+  ['redis', (clock) => createRedisRateLimiter({ redis, clock, keyPrefix: `${REDIS_PREFIX}${randomUUID()}:` })],
+];
+
+describe.each(LIMITERS)('rate limits (%s store)', (_store, makeLimiter) => {
   let h: SecurityHarness;
   beforeAll(async () => {
-    h = await createSecurityHarness();
+    h = await createSecurityHarness(() => {}, makeLimiter);
     await seedUsers(h);
   });
   afterAll(() => h.close());

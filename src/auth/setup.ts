@@ -1,0 +1,62 @@
+import type { Config } from '../config/schema.js';
+import { resolveSecret } from '../config/load.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { AuditRepository, UsersRepository } from '../store/types.js';
+import type { SecurityPluginOptions } from '../http/plugins/security.js';
+import { authenticateToken } from '../http/plugins/security.js';
+import { type AuthService, createAuthService } from './auth-service.js';
+import { loadOrCreateJwtSecret } from './jwt-secret.js';
+import { createRateLimiterFromConfig, type RateLimiter } from './rate-limiter.js';
+import type { Principal } from './roles.js';
+
+export interface SecuritySetup {
+  auth: AuthService;
+  rateLimiter: RateLimiter;
+  /** Pass as `buildApp({ security })`. */
+  plugin: SecurityPluginOptions;
+  /** Pass as `services.authenticate` (WebSocket). */
+  authenticate: (token: string) => Promise<Principal | null>;
+  /** Lines to print once at start (the generated admin password on first start); empty otherwise. */
+  banner: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Everything main.ts needs for security, in one call: JWT secret (configured or `<dataDir>/jwt-secret`), the auth
+ * service, the first admin (ORCHA_ADMIN_PASSWORD or a generated password), and the rate limiter (memory or Redis).
+ */
+export async function createSecuritySetup(deps: {
+  config: () => Config;
+  store: { users: UsersRepository; audit: AuditRepository };
+  clock: Clock;
+  log: Logger;
+  /** Absolute data directory (where jwt-secret lives). */
+  dataDir: string;
+  /** Directory `{file: ...}` secrets are resolved against (the config file's directory). */
+  baseDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<SecuritySetup> {
+  const env = deps.env ?? process.env;
+  const config = deps.config();
+  const jwtSecret = loadOrCreateJwtSecret(deps.dataDir, resolveSecret(config.auth.jwtSecret, deps.baseDir, env));
+  const auth = createAuthService({ users: deps.store.users, clock: deps.clock, jwtSecret, settings: () => deps.config().auth });
+  const admin = await auth.ensureAdmin({ adminPassword: env.ORCHA_ADMIN_PASSWORD || undefined });
+  const banner: string[] = [];
+  if (admin.created && admin.generatedPassword) {
+    banner.push(
+      `First start: created user "admin" with password ${admin.generatedPassword}`,
+      'It is shown only this once. Log in and change it (PATCH /api/v1/users/{id}), or set ORCHA_ADMIN_PASSWORD before the first start.',
+    );
+  }
+  if (admin.created) deps.log.info({ username: admin.username }, 'created the first admin user');
+  const rateLimiter = await createRateLimiterFromConfig(config, { clock: deps.clock, log: deps.log.child({ module: 'rate-limit' }) });
+  return {
+    auth,
+    rateLimiter,
+    plugin: { auth, rateLimiter, audit: deps.store.audit, config: deps.config, clock: deps.clock, log: deps.log.child({ module: 'security' }) },
+    authenticate: authenticateToken(auth),
+    banner,
+    close: () => rateLimiter.close(),
+  };
+}
