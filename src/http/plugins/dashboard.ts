@@ -85,8 +85,10 @@ export async function dashboardPlugin(app: FastifyInstance, options: DashboardOp
       return reply.header('cache-control', 'no-cache').sendFile('index.html', root, { maxAge: 0 });
     };
 
-    scope.get('/', { schema: { hide: true } }, handler);
-    scope.get('/*', { schema: { hide: true } }, handler);
+    // The page and its assets are public (the data behind them is not): the app logs in through the API.
+    const route = { schema: { hide: true }, config: { role: 'public' as const } };
+    scope.get('/', route, handler);
+    scope.get('/*', route, handler);
   });
 }
 
