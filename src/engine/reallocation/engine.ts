@@ -70,6 +70,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   const current: Allocation = cloneAllocation(deps.getState().current ?? initialAllocationFromConfig(deps.getConfig()));
   let lastPlan: Plan | null = null;
   let lastLoopKey: string | null = null;
+  let restored = false;
   let queue: Promise<unknown> = Promise.resolve();
   /** One decision or recovery at a time: two reallocations interleaving their steps would corrupt both. */
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -88,7 +89,26 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       current[protocol] = { ...shares };
     },
   });
-  const recovery = createRecovery({ repo, runner, clock, log, mode: deps.recovery ?? 'rollback', emit });
+  const recovery = createRecovery({
+    repo,
+    runner,
+    clock,
+    log,
+    mode: deps.recovery ?? 'rollback',
+    emit,
+    onApplied: (protocol, shares) => {
+      current[protocol] = { ...shares };
+    },
+  });
+
+  /** A new process starts from what the last applied reallocation left, not from the config's initial shares. */
+  async function restore(): Promise<void> {
+    if (restored) return;
+    restored = true;
+    const [last] = await repo.list({ status: 'applied', limit: 1 });
+    if (!last) return;
+    for (const [name, shares] of Object.entries(last.after)) if (current[name]) current[name] = { ...shares };
+  }
 
   /** Follow config reloads: drop removed protocols, give new ones their initial shares (or none). */
   function reconcile(config: Config): void {
@@ -218,6 +238,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   }
 
   async function decideNow(req: DecideRequest): Promise<Decision> {
+    await restore();
     const config = deps.getConfig();
     const state = deps.getState();
     let plan: Plan;
@@ -282,15 +303,20 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   return {
     current: () => cloneAllocation(current),
     lastPlan: () => lastPlan,
-    analyze: () => computePlan(deps.getConfig(), deps.getState()),
+    analyze: async () => {
+      await restore();
+      return computePlan(deps.getConfig(), deps.getState());
+    },
     decide: (req) => exclusive(() => decideNow(req)),
     recover: (hostArg) =>
       exclusive(async () => {
+        await restore();
         const host = hostArg ?? hostOf(deps.getState());
         return recovery.recoverAll(host);
       }),
     syncFromExecutors: (hostArg) =>
       exclusive(async () => {
+        await restore();
         const host = hostArg ?? hostOf(deps.getState());
         if (!host) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'no host totals yet to read executors back');
         reconcile(deps.getConfig());

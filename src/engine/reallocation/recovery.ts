@@ -1,4 +1,5 @@
 import type { Reallocation } from '../../domain/reallocation.js';
+import type { ResourceShares } from '../../domain/resources.js';
 import type { HostResources } from '../../domain/sample.js';
 import type { Clock } from '../../lib/clock.js';
 import { errorMessage, OrchaError } from '../../lib/errors.js';
@@ -14,6 +15,8 @@ export interface RecoveryDeps {
   log: Logger;
   mode: 'rollback' | 'finish';
   emit: (e: ReallocationEvent) => void;
+  /** Steps the journal says were applied are in force now. */
+  onApplied: (protocol: string, shares: ResourceShares) => void;
 }
 
 /**
@@ -30,6 +33,7 @@ export function createRecovery(deps: RecoveryDeps) {
     const stopped = steps.find((s) => isInFlight(s)) ?? steps.find((s) => s.status === 'pending');
     const where = stopped ? `before step ${stopped.seq} (${stopped.protocol}) completed` : 'after its last step';
     log.warn({ reallocation: r.id, mode: deps.mode }, `recovering a reallocation interrupted ${where}`);
+    for (const s of steps) if (s.status === 'applied') deps.onApplied(s.protocol, s.to);
 
     if (deps.mode === 'finish') {
       try {
