@@ -29,6 +29,8 @@ export const PlanSchema = Type.Object({
   /** (gain over the hold period - switching cost) / switching cost; null when switching is free. */
   roi: Type.Union([Type.Number(), Type.Null()]),
   exploration: Type.Boolean(),
+  /** Exploration plans: what the probe may cost, USD (switching cost plus the model's downside while it is read). */
+  explorationCostUsd: Type.Optional(Type.Number()),
   opportunities: Type.Array(OpportunitySchema),
   explanations: Type.Record(Type.String(), Type.String()),
 });

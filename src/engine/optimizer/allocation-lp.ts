@@ -26,7 +26,8 @@ export async function solveAllocation(solver: LpSolver, problem: AllocationProbl
   const target: Allocation = {};
   let maxSlope = 0;
   for (const n of names) for (const r of RESOURCES) for (const s of problem.curves[n][r].slopes) maxSlope = Math.max(maxSlope, s);
-  const scale = maxSlope > 0 ? 1 / maxSlope : 1;
+  // Normalized so the best slope is 1 (solver tolerances are absolute); slopes of nothing at all are nothing.
+  const scale = maxSlope > 1e-12 ? 1 / maxSlope : 0;
 
   const objective: string[] = [];
   const rows: string[] = [];

@@ -26,7 +26,7 @@ export function createHighsSolver(): LpSolver {
       if (result.Status === 'Infeasible' || result.Status === 'Primal infeasible or unbounded') {
         throw new OrchaError('ORCHA_ERR_INFEASIBLE', 'No allocation satisfies capacity, reserve and policies');
       }
-      throw new OrchaError('ORCHA_ERR_INTERNAL', `LP solver ended with status ${result.Status}`);
+      throw new OrchaError('ORCHA_ERR_INTERNAL', `LP solver ended with status ${result.Status}`, { model: lpText });
     },
   };
 }

@@ -46,11 +46,14 @@ const LEVEL_RESOLUTION = 0.5;
 const MAX_LEVELS = 10;
 /** A protocol "holds" a resource when its share is at least this; it is what the prior splits earnings across. */
 const HELD_SHARE = 0.01;
+const MIN_LEVEL = 1e-6;
+/** Features below this (share/100) are treated as never exercised. */
+const MIN_FEATURE = 1e-3;
 
 /** The fallback and prior: the current rate split equally between held resources, linear through the origin. */
 export function priorCurves(levelUsdPerHour: number, current: ResourceShares): Record<Resource, ConcaveCurve> {
   const held = RESOURCES.filter((r) => current[r] >= HELD_SHARE);
-  const level = Math.max(0, levelUsdPerHour);
+  const level = levelUsdPerHour > MIN_LEVEL ? levelUsdPerHour : 0;
   const curves = {} as Record<Resource, ConcaveCurve>;
   for (const r of RESOURCES) curves[r] = linearCurve(held.includes(r) ? level / held.length / current[r] : 0);
   return curves;
@@ -125,8 +128,9 @@ export async function fitProtocolResponse(
   if (settled.length < settings.minObservations) return fallbackResponse(protocol, current, settled.length);
   const groups = groupByShares(settled);
   const mean = settled.reduce((s, o) => s + o.usdPerHour, 0) / settled.length;
-  const level = protocol.currentUsdPerHour > 0 ? protocol.currentUsdPerHour : mean;
-  if (level <= 0) return fallbackResponse(protocol, current, settled.length);
+  // The scale every quantity of the fit is measured in; below a micro-dollar an hour there is nothing to fit.
+  const level = protocol.currentUsdPerHour > MIN_LEVEL ? protocol.currentUsdPerHour : mean;
+  if (!(level > MIN_LEVEL)) return fallbackResponse(protocol, current, settled.length);
 
   const prior = priorCurves(level, current);
   // Columns: per resource r and knot j (j >= 1), feature min(share_r, knot_j) / 100 with coefficient u >= 0.
@@ -144,6 +148,9 @@ export async function fitProtocolResponse(
     for (let j = 1; j < knots.length; j++) columns.push({ r, knot: knots[j], prior: j === knots.length - 1 ? priorU : 0 });
   }
 
+  // A feature the data never exercises (share ~0 throughout) carries no information: its coefficient stays at the
+  // prior and it is kept out of the QP, whose solver is unreliable on such near-empty columns.
+  const exercised = columns.map((col) => groups.some((g) => Math.min(g.shares[col.r], col.knot) / 100 > MIN_FEATURE));
   const m = columns.length;
   const H = Array.from({ length: m }, () => new Float64Array(m));
   const c = new Float64Array(m);
@@ -162,24 +169,37 @@ export async function fitProtocolResponse(
     c[a] -= 2 * PRIOR_WEIGHT * columns[a].prior;
   }
 
-  const name = (a: number) => `u${a}`;
-  const linear = columns.map((_, a) => `${lpNumber(c[a])} ${name(a)}`).join(' + ');
-  const quad: string[] = [];
-  for (let a = 0; a < m; a++) {
-    if (H[a][a] !== 0) quad.push(`${lpNumber(H[a][a])} ${name(a)}^2`);
-    for (let b = a + 1; b < m; b++) if (H[a][b] !== 0) quad.push(`${lpNumber(2 * H[a][b])} ${name(a)} * ${name(b)}`);
+  const active = columns.map((_, a) => a).filter((a) => exercised[a]);
+  const u = columns.map((col) => col.prior);
+  if (active.length > 0) {
+    const name = (a: number) => `u${a}`;
+    // Unexercised coefficients sit at their prior; fold their cross terms into the linear part.
+    const linear = active.map((a) => {
+      const fixed = columns.reduce((s, col, b) => (exercised[b] ? s : s + H[a][b] * col.prior), 0);
+      return `${lpNumber(c[a] + fixed)} ${name(a)}`;
+    });
+    const quad: string[] = [];
+    for (const a of active) {
+      quad.push(`${lpNumber(H[a][a])} ${name(a)}^2`);
+      for (const b of active) if (b > a && H[a][b] !== 0) quad.push(`${lpNumber(2 * H[a][b])} ${name(a)} * ${name(b)}`);
+    }
+    const lp = [
+      'Minimize',
+      ` obj: ${linear.join(' + ')} + [ ${quad.join(' + ')} ] / 2`.replaceAll('+ -', '-'),
+      'Subject To',
+      ` nonneg: ${name(active[0])} >= 0`,
+      'Bounds',
+      ...active.map((a) => ` ${name(a)} >= 0`),
+      'End',
+    ].join('\n');
+    try {
+      const result = await solver.solve(lp);
+      for (const a of active) u[a] = Math.max(0, (result.Columns[name(a)] as { Primal?: number } | undefined)?.Primal ?? 0);
+    } catch {
+      // A fit the solver cannot finish is no fit: the prior alone, flagged as low confidence.
+      return fallbackResponse(protocol, current, settled.length);
+    }
   }
-  const lp = [
-    'Minimize',
-    ` obj: ${linear} + [ ${quad.join(' + ')} ] / 2`.replaceAll('+ -', '-'),
-    'Subject To',
-    ` nonneg: ${name(0)} >= 0`,
-    'Bounds',
-    ...columns.map((_, a) => ` ${name(a)} >= 0`),
-    'End',
-  ].join('\n');
-  const result = await solver.solve(lp);
-  const u = columns.map((_, a) => Math.max(0, (result.Columns[name(a)] as { Primal?: number } | undefined)?.Primal ?? 0));
 
   const curves = {} as Record<Resource, ConcaveCurve>;
   for (const r of RESOURCES) {
