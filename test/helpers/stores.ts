@@ -18,6 +18,7 @@
  * - SQLite: a file in a fresh temp directory, deleted on close().
  * - PostgreSQL: `ORCHA_TEST_PG_URL` or postgres://postgres@127.0.0.1:5432/test; every store lives in its own new
  *   schema `orcha_t_<random>` (search_path), dropped on close(), so parallel test files never collide.
+ * - `protocolSample(name, time, overrides)` and `snapshot(time, samples, overrides)` build valid test data.
  * - When CI=true the PostgreSQL suite always runs and fails loudly if it cannot connect. Elsewhere, if PostgreSQL is
  *   unreachable, a warning says so and the PostgreSQL describe blocks are skipped (describe.runIf).
  */
@@ -27,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe } from 'vitest';
+import type { ProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import { createStore } from '../../src/store/index.js';
 import type { Dialect, Store } from '../../src/store/types.js';
 
@@ -37,8 +39,8 @@ export interface StoreFactory {
   name: Dialect;
   /** False only outside CI when PostgreSQL is unreachable. */
   available: boolean;
-  /** A fresh, migrated store; its close() also removes the temp file or schema. */
-  create(): Promise<Store>;
+  /** A fresh store (migrated unless `migrate: false`); its close() also removes the temp file or schema. */
+  create(options?: { migrate?: boolean }): Promise<Store>;
 }
 
 async function probePostgres(): Promise<boolean> {
@@ -81,10 +83,11 @@ export async function createSqliteTestStore(options: { migrate?: boolean } = {})
   const dir = await mkdtemp(join(tmpdir(), 'orcha-store-'));
   const path = join(dir, 'orcha.db');
   const store = await createStore({ sqlitePath: path, migrate: options.migrate });
+  const close = store.close.bind(store);
   return Object.assign(store, {
     path,
     async close() {
-      await store.close();
+      await close();
       await rm(dir, { recursive: true, force: true });
     },
   });
@@ -114,8 +117,8 @@ export async function createPostgresTestStore(options: { migrate?: boolean } = {
 
 export function storeFactories(): StoreFactory[] {
   return [
-    { name: 'sqlite', available: true, create: () => createSqliteTestStore() },
-    { name: 'postgres', available: postgresReachable, create: () => createPostgresTestStore() },
+    { name: 'sqlite', available: true, create: (options) => createSqliteTestStore(options) },
+    { name: 'postgres', available: postgresReachable, create: (options) => createPostgresTestStore(options) },
   ];
 }
 
@@ -139,5 +142,48 @@ export function useStore(factory: StoreFactory): () => Store {
   return () => {
     if (!current) throw new Error('useStore(): the store exists only inside a test');
     return current;
+  };
+}
+
+/** Test data builders with sensible defaults; override only what a test is about. */
+export function protocolSample(protocol: string, time: number, overrides: Partial<ProtocolSample> = {}): ProtocolSample {
+  return {
+    protocol,
+    type: 'storj',
+    time,
+    connected: true,
+    token: 'STORJ',
+    cumulativeTokens: 12.5,
+    earnedTokens: 0.002,
+    earnedUsd: 0.001,
+    usdPerHour: 0.05,
+    payoutEvent: false,
+    uptime: 0.995,
+    cpuPercent: 12.25,
+    memoryBytes: 512_000_000,
+    bandwidthBytesPerSec: 250_000,
+    storageBytes: 500_000_000_000,
+    allocation: { cpu: 25, memory: 20, bandwidth: 30, storage: 40 },
+    latencyMs: 4.5,
+    ...overrides,
+  };
+}
+
+export function snapshot(time: number, protocols: ProtocolSample[], overrides: Partial<Omit<Snapshot, 'protocols'>> = {}): Snapshot {
+  return {
+    time,
+    totalUsdPerHour: protocols.reduce((sum, p) => sum + p.usdPerHour, 0),
+    host: {
+      cpuCount: 8,
+      cpuPercent: 35.5,
+      memoryTotalBytes: 16_000_000_000,
+      memoryUsedBytes: 8_000_000_000,
+      bandwidthCapacityBytesPerSec: 12_500_000,
+      bandwidthBytesPerSec: 2_500_000,
+      storageTotalBytes: 4_000_000_000_000,
+      storageUsedBytes: 1_000_000_000_000,
+    },
+    protocols,
+    ...overrides,
   };
 }
