@@ -41,7 +41,7 @@ const protocolArb = fc.record({
   cur: fc.array(fc.double({ min: 0, max: 22, noNaN: true }), { minLength: 4, maxLength: 4 }),
   min: fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 15, noNaN: true })), { minLength: 4, maxLength: 4 }),
   max: fc.array(fc.oneof(fc.constant(100), fc.double({ min: 15, max: 100, noNaN: true })), { minLength: 4, maxLength: 4 }),
-  pinned: fc.boolean({ noBias: false }).chain((b) => (b ? fc.constantFrom(false, false, false, true) : fc.constant(false))),
+  pinned: fc.constantFrom(false, false, false, false, false, true),
   pinnedByPolicy: fc.constantFrom(false, false, false, false, false, true),
   connected: fc.constantFrom(true, true, true, true, false),
   restarts: fc.boolean(),

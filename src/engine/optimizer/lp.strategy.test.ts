@@ -81,7 +81,10 @@ describe('lp optimizer (property tests)', () => {
         const { input } = inst;
         // Observations around the current allocation, one per 10 minutes, noisy rates.
         let s = seed;
-        const noise = () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * 0.1;
+        const noise = () => {
+          s = (s * 16807) % 2147483647;
+          return (s / 2147483647 - 0.5) * 0.1;
+        };
         for (const p of input.protocols) {
           p.observations = Array.from({ length: n }, (_, i) => {
             const shares = { ...input.current[p.name] };
