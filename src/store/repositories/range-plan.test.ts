@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { isWholeHours, planRange } from './range-plan.js';
+
+const H = 3_600_000;
+
+describe('planRange', () => {
+  it('reads everything raw when nothing was rolled up', () => {
+    expect(planRange({ from: 0, to: 10 * H }, { rawStart: 0, rollupEnd: null }, true)).toEqual({ rollup: null, raw: [{ from: 0, to: 10 * H + 1 }] });
+  });
+
+  it('prefers rollups for whole hours and keeps partial edge hours raw', () => {
+    const plan = planRange({ from: 30 * 60_000, to: 5 * H + 10 }, { rawStart: 0, rollupEnd: 4 * H }, true);
+    expect(plan).toEqual({ rollup: { from: H, to: 4 * H }, raw: [{ from: 30 * 60_000, to: H }, { from: 4 * H, to: 5 * H + 11 }] });
+  });
+
+  it('without preference, uses rollups only where raw rows were deleted', () => {
+    const plan = planRange({ from: 0, to: 6 * H }, { rawStart: 2 * H + 5, rollupEnd: 5 * H }, false);
+    expect(plan).toEqual({ rollup: { from: 0, to: 3 * H }, raw: [{ from: 3 * H, to: 6 * H + 1 }] });
+  });
+
+  it('uses rollups alone when raw rows are all gone', () => {
+    expect(planRange({ from: 0, to: 2 * H - 1 }, { rawStart: null, rollupEnd: 5 * H }, false)).toEqual({ rollup: { from: 0, to: 2 * H }, raw: [] });
+  });
+
+  it('knows which steps are made of whole hours', () => {
+    expect([isWholeHours(H), isWholeHours(24 * H), isWholeHours(90 * 60_000), isWholeHours(60_000), isWholeHours(undefined)]).toEqual([
+      true, true, false, false, false,
+    ]);
+  });
+});
