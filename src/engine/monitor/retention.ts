@@ -1,0 +1,49 @@
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { MetricsRepository } from '../../store/types.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface RetentionResult {
+  rollupRows: number;
+  rawDeleted: number;
+  rollupsDeleted: number;
+}
+
+export interface RetentionDeps {
+  metrics: MetricsRepository;
+  clock: Clock;
+  log: Logger;
+  getConfig: () => Config;
+}
+
+/**
+ * Rollup, then delete: whole hours are rolled up before the raw samples they summarize can expire. The first
+ * run covers the whole raw window (a previous process may have stopped before rolling up its last hours; rollup
+ * is idempotent), later runs only the hours since the previous one.
+ */
+export function createRetentionJob(deps: RetentionDeps) {
+  const log = deps.log.child({ module: 'retention' });
+  let rolledUpTo: number | null = null;
+
+  async function run(): Promise<RetentionResult> {
+    const { rawDays, rollupDays } = deps.getConfig().storage.retention;
+    const now = deps.clock.now();
+    const hourEnd = Math.floor(now / HOUR) * HOUR;
+    const rawCutoff = now - rawDays * DAY;
+    const from = Math.floor((rolledUpTo ?? rawCutoff - HOUR) / HOUR) * HOUR;
+    const rollupRows = from < hourEnd ? await deps.metrics.rollup({ from, to: hourEnd }) : 0;
+    rolledUpTo = hourEnd;
+    // Raw rows go only up to a whole hour that is rolled up, so no sample leaves before its hour's summary exists.
+    const rawDeleted = await deps.metrics.deleteRawBefore(Math.min(Math.floor(rawCutoff / HOUR) * HOUR, hourEnd));
+    const rollupsDeleted = await deps.metrics.deleteRollupsBefore(now - rollupDays * DAY);
+    if (rawDeleted > 0 || rollupsDeleted > 0) log.info({ rollupRows, rawDeleted, rollupsDeleted }, 'retention applied');
+    return { rollupRows, rawDeleted, rollupsDeleted };
+  }
+
+  return { run };
+}
+
+export type RetentionJob = ReturnType<typeof createRetentionJob>;
