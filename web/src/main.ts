@@ -159,7 +159,8 @@ function startDashboard(): void {
     setSnapshot(toSnapshot(await api.get('metrics')));
   }
   async function loadHistory(): Promise<void> {
-    const to = new Date();
+    // Anchor on the latest snapshot, not this browser's clock (the server's clock may differ, e.g. in a simulation).
+    const to = new Date(latest?.time ?? Date.now());
     const from = new Date(to.getTime() - HISTORY_WINDOW_MS);
     chart.add(toHistory(await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString() })));
   }
@@ -253,8 +254,8 @@ function startDashboard(): void {
   };
   renderBanner();
   void (async () => {
-    await loadHistory().catch(ignore);
-    if (!stopped) await loadMetrics().catch(ignore);
+    await loadMetrics().catch(ignore);
+    if (!stopped) await loadHistory().catch(ignore);
     if (!stopped) await Promise.allSettled([loadLists(), loadConfig().catch(ignore)]);
   })();
 }

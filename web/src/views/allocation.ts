@@ -64,7 +64,7 @@ export function createOpportunities(): { root: HTMLElement; render(items: Opport
     root: c.root,
     render(items) {
       if (!items || items.length === 0) return fill(c.body, empty('No opportunities right now.', 'opportunities-empty'));
-      const sorted = [...items].sort((a, b) => b.gainUsdPerHour - a.gainUsdPerHour).slice(0, 20);
+      const sorted = [...items].sort((a, b) => b.gainUsdPerHour - a.gainUsdPerHour).slice(0, 8);
       fill(
         c.body,
         h(
