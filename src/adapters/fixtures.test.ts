@@ -138,3 +138,53 @@ describe('http-json fixtures (cloud balances)', () => {
     });
   }
 });
+
+describe('golem exposition (no real body exists; the format is the one fixtures/README.md verified)', () => {
+  const text = [
+    '# metrics snapshot (ts=1700000000) (prometheus exposition format)',
+    '# TYPE payment_amount_received counter',
+    'payment_amount_received{platform="erc20-polygon-glm"} 1500000000',
+    'payment_amount_received{platform="erc20-mainnet-glm"} 250000000',
+    '# TYPE payment_invoices_provider_paid counter',
+    'payment_invoices_provider_paid 3',
+    '',
+  ].join('\n');
+  const path = '/metrics-api/v1/expose';
+
+  it('sums payment_amount_received over platforms and divides by 1e9', async () => {
+    const r = await readWith({ name: 'g', type: 'golem' }, { [path]: { body: text } });
+    expect(r.cumulativeTokens).toBeCloseTo(1.75, 9);
+    expect(r.token).toBe('GLM');
+  });
+
+  it('a provider never paid reads zero; paid invoices without the counter is a schema error naming it', async () => {
+    const never = '# metrics snapshot (ts=1) (prometheus exposition format)\n# TYPE market_agreements_provider_approved counter\nmarket_agreements_provider_approved 0\n';
+    expect((await readWith({ name: 'g', type: 'golem' }, { [path]: { body: never } })).cumulativeTokens).toBe(0);
+    await server?.close();
+    const renamed = text.replaceAll('payment_amount_received{', 'payment_amount_received_glm{');
+    await expect(readWith({ name: 'g', type: 'golem' }, { [path]: { body: renamed } })).rejects.toThrow('metrics: payment_amount_received: is required');
+    await server?.close();
+    await expect(readWith({ name: 'g', type: 'golem' }, { [path]: { body: text.replace('1500000000', '1.5e9GLM') } })).rejects.toThrow(
+      /metrics: line 3: not a Prometheus sample/,
+    );
+  });
+});
+
+describe('mysterium session', () => {
+  it('caches the token until expires_at and logs in again once on a 401', async () => {
+    const auth = JSON.stringify({ token: 'tok', expires_at: '2030-01-01T00:00:00Z' });
+    server = await serveBodies({
+      '/auth/authenticate': { body: auth },
+      '/identities': { body: fixtureText('mysterium/identities-list.json') },
+      '/identities/0x000000000000000000000000000000000000000a': { body: fixtureText('mysterium/identity-get.json') },
+      '/node/provider/activity-stats': { body: '{"online_percent": null, "active_percent": null}' },
+    });
+    const adapter = createAdapter(cfg({ name: 'm', type: 'mysterium', endpoint: server.url }), { baseDir: '/', clock });
+    await adapter.read(AbortSignal.timeout(2_000));
+    await adapter.read(AbortSignal.timeout(2_000));
+    expect(server.hits('/auth/authenticate')).toBe(1);
+    server.set('/identities', { status: 401, body: '{"error":{"code":"unauthorized"}}' });
+    await expect(adapter.read(AbortSignal.timeout(2_000))).rejects.toMatchObject({ code: 'ORCHA_ERR_ADAPTER_AUTH' });
+    expect(server.hits('/auth/authenticate')).toBe(2);
+  });
+});
