@@ -21,8 +21,8 @@ export interface RetentionDeps {
 
 /**
  * Rollup, then delete: whole hours are rolled up before the raw samples they summarize can expire. The first
- * run covers the whole raw window (a previous process may have stopped before rolling up its last hours; rollup
- * is idempotent), later runs only the hours since the previous one.
+ * run covers all raw rows (a previous process may have stopped before rolling up its last hours; rollup is
+ * idempotent), later runs only the hours since the previous one.
  */
 export function createRetentionJob(deps: RetentionDeps) {
   const log = deps.log.child({ module: 'retention' });
@@ -33,7 +33,8 @@ export function createRetentionJob(deps: RetentionDeps) {
     const now = deps.clock.now();
     const hourEnd = Math.floor(now / HOUR) * HOUR;
     const rawCutoff = now - rawDays * DAY;
-    const from = Math.floor((rolledUpTo ?? rawCutoff - HOUR) / HOUR) * HOUR;
+    // First run: from the oldest raw row (the store starts there), since everything before the cutoff goes next.
+    const from = rolledUpTo ?? 0;
     const rollupRows = from < hourEnd ? await deps.metrics.rollup({ from, to: hourEnd }) : 0;
     rolledUpTo = hourEnd;
     // Raw rows go only up to a whole hour that is rolled up, so no sample leaves before its hour's summary exists.
