@@ -11,7 +11,10 @@ export interface AllocationProblem {
   current: Allocation;
 }
 
-/** Tie-break weight on moving away from the current shares, relative to the largest slope. */
+/**
+ * Tie-break weight on moving away from the current shares, relative to the resource's largest movable slope: moves
+ * worth less than a millionth of the best marginal value per point are not worth making (and cost at most that).
+ */
 const MOVE_PENALTY = 1e-6;
 
 /**
@@ -24,10 +27,21 @@ const MOVE_PENALTY = 1e-6;
 export async function solveAllocation(solver: LpSolver, problem: AllocationProblem): Promise<Allocation> {
   const names = Object.keys(problem.bounds);
   const target: Allocation = {};
-  let maxSlope = 0;
-  for (const n of names) for (const r of RESOURCES) for (const s of problem.curves[n][r].slopes) maxSlope = Math.max(maxSlope, s);
-  // Normalized so the best slope is 1 (solver tolerances are absolute); slopes of nothing at all are nothing.
-  const scale = maxSlope > 1e-12 ? 1 / maxSlope : 0;
+  // Each resource is its own problem (capacity and bounds are per resource), so each is normalized on its own: the
+  // best movable slope becomes 1 (solver tolerances are absolute); slopes of nothing at all stay nothing.
+  const scale = {} as Record<Resource, number>;
+  for (const r of RESOURCES) {
+    let maxSlope = 0;
+    for (const n of names) {
+      const { lo, hi } = problem.bounds[n][r];
+      if (hi - lo <= 1e-9) continue;
+      const { knots, slopes } = problem.curves[n][r];
+      slopes.forEach((s, k) => {
+        if (knots[k] < hi) maxSlope = Math.max(maxSlope, s);
+      });
+    }
+    scale[r] = maxSlope > 1e-12 ? 1 / maxSlope : 0;
+  }
 
   const objective: string[] = [];
   const rows: string[] = [];
@@ -59,7 +73,7 @@ export async function solveAllocation(solver: LpSolver, problem: AllocationProbl
         slopeCap = Math.min(slopeCap, Math.max(0, slope));
         const v = `x${i}_${j}_${k}`;
         vars.push(v);
-        objective.push(`${lpNumber(slopeCap * scale)} ${v}`);
+        objective.push(`${lpNumber(slopeCap * scale[r])} ${v}`);
         bounds.push(`0 <= ${v} <= ${lpNumber(len)}`);
         capacityTerms[r].push(v);
       });

@@ -62,7 +62,8 @@ describe('lp optimizer (property tests)', () => {
           const viaPlan = names.reduce((s, n) => s + evaluateCurve(curves[n][r], oracle.target[n][r]), 0);
           // Rounding each share down to the grid loses at most step x slope per protocol.
           const resolution = step * cs.reduce((s, c) => s + c.slopes[0], 0) + 1e-7;
-          expect(lp).toBeGreaterThanOrEqual(best - 1e-7);
+          // The LP is exact, up to its tie-break against moving (a millionth of the top slope per point moved).
+          expect(lp).toBeGreaterThanOrEqual(best - 1e-7 - 1e-6 * 200 * cs.reduce((s, c) => Math.max(s, c.slopes[0]), 0) * names.length);
           expect(lp - best).toBeLessThanOrEqual(resolution);
           // The oracle samples the curves on a 1-point grid: within the same resolution of the exact optimum.
           expect(viaPlan).toBeGreaterThanOrEqual(lp - resolution);
