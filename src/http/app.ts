@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -46,6 +46,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The WebSocket hub (client count, publish, metrics push). */
     wsHub: WsHub;
+    /** Every route registered, `METHOD /url` (tests check each one is in the OpenAPI document). */
+    routeList: { method: string; url: string; hidden: boolean }[];
   }
 }
 
@@ -82,12 +84,19 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       const header = req.headers['x-request-id'];
       return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
     },
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: true,
+    // Per-request lines carry the request id; one line per request would drown the daemon's own logs.
+    logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  const routeList: { method: string; url: string; hidden: boolean }[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    for (const method of methods) routeList.push({ method, url: route.url, hidden });
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', async (request, reply) => {

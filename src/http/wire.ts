@@ -349,3 +349,51 @@ export function createAppServices(deps: WireDeps): AppServices {
     authenticate: deps.authenticate,
   };
 }
+
+/** The coordinator as it is (src/engine/coordinator.ts), described by what this glue reads from it. */
+export interface CoordinatorLike {
+  latest(): Snapshot | null;
+  status(): {
+    name: string;
+    type: string;
+    connected: boolean;
+    lastSuccess: number | null;
+    lastError: string | null;
+    breaker: 'closed' | 'open' | 'half-open';
+    latencyMs: number | null;
+    consecutiveFailures: number;
+  }[];
+  on(event: 'snapshot', fn: (snapshot: Snapshot) => void): () => void;
+}
+
+/**
+ * The coordinator seen by the HTTP layer; each new snapshot goes to the `metrics` event (cache invalidation,
+ * Prometheus poll latencies). The WebSocket pushes the latest snapshot on its own interval.
+ */
+export function coordinatorView(coordinator: CoordinatorLike, events: EventBus, running: () => boolean = () => true): CoordinatorView {
+  let polls = 0;
+  let lastPollAt: number | null = null;
+  coordinator.on('snapshot', (snapshot) => {
+    polls++;
+    lastPollAt = snapshot.time;
+    events.emit('metrics', snapshot);
+  });
+  return {
+    latest: () => coordinator.latest(),
+    status: () => ({
+      running: running(),
+      lastPollAt,
+      polls,
+      adapters: coordinator.status().map((s) => ({
+        protocol: s.name,
+        type: s.type,
+        connected: s.connected,
+        breaker: s.breaker,
+        lastError: s.lastError,
+        latencyMs: s.latencyMs,
+        lastSuccessAt: s.lastSuccess,
+        consecutiveFailures: s.consecutiveFailures,
+      })),
+    }),
+  };
+}

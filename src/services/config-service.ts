@@ -69,6 +69,16 @@ export interface ConfigServiceOptions {
   debounceMs?: number;
 }
 
+/** JSON with object keys sorted: two configs that differ only in key order are the same config. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -119,7 +129,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
   function apply(config: Config, raw: unknown, source: ConfigSource): ConfigChange {
     const previous = running;
     const changedKeys = Object.keys(config).filter(
-      (k) => JSON.stringify(config[k as keyof Config]) !== JSON.stringify(previous[k as keyof Config]),
+      (k) => stableJson(config[k as keyof Config]) !== stableJson(previous[k as keyof Config]),
     );
     running = config;
     runningRaw = raw;

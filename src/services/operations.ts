@@ -176,9 +176,10 @@ export function createOperationsService(options: OperationsOptions): OperationsS
       await repo.insert(op);
       live.set(op.id, op);
       queues[op.priority].push(op);
-      events.emit('change', { ...op });
+      const accepted = { ...op };
+      events.emit('change', accepted);
       pump();
-      return { ...op };
+      return accepted;
     },
 
     async get(id) {
