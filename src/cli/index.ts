@@ -3,7 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { formatFieldErrors } from '../config/load.js';
 import { type FieldError, errorMessage, isOrchaError } from '../lib/errors.js';
 import { registerConfigCommands } from './config-validate.command.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT } from './exit-codes.js';
+import { registerClientCommands } from './commands/index.js';
+import { registerMaintenanceCommands } from './maintenance.command.js';
+import { exitCodeForError } from './output.js';
 import { registerServerCommands } from './server.command.js';
 
 export function buildProgram(): Command {
@@ -16,6 +19,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServerCommands(program);
   registerConfigCommands(program);
+  registerMaintenanceCommands(program);
+  registerClientCommands(program);
   return program;
 }
 
@@ -34,7 +39,7 @@ async function main(argv: string[]): Promise<void> {
     } else {
       console.error(`orcha: ${errorMessage(err)}`);
     }
-    process.exitCode = exitCodeFor(err);
+    process.exitCode = exitCodeForError(err);
   }
 }
 
