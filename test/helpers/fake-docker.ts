@@ -39,6 +39,11 @@ export interface FakeDocker {
    */
   failOn(match: RegExp, opts?: { status?: number; message?: string; times?: number }): void;
   clearFailures(): void;
+  /**
+   * Hold the next call matching `match` before it is handled; resolves when it arrives. `release()` lets it
+   * proceed (tests kill a client process while its request is held: a crash between two steps).
+   */
+  holdNext(match: RegExp): Promise<{ key: string; release(): void }>;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,7 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
   const containers = new Map<string, FakeContainer>();
   const calls: FakeDockerCall[] = [];
   let failures: Failure[] = [];
+  let holds: { match: RegExp; arrived: (h: { key: string; release(): void }) => void }[] = [];
   const cpuCount = options.cpuCount ?? 4;
 
   const find = (idOrName: string): FakeContainer | undefined => {
@@ -156,6 +162,12 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
     }
 
     const key = `${method} ${path}`;
+    const hold = holds.find((h) => h.match.test(key));
+    if (hold) {
+      holds = holds.filter((h) => h !== hold);
+      await new Promise<void>((release) => hold.arrived({ key, release }));
+      if (res.destroyed || req.socket.destroyed) return;
+    }
     const failure = failures.find((f) => f.match.test(key) && f.left > 0);
     if (failure) {
       failure.left--;
@@ -227,6 +239,9 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
     },
     clearFailures() {
       failures = [];
+    },
+    holdNext(match) {
+      return new Promise((arrived) => holds.push({ match, arrived }));
     },
     async close() {
       server.closeAllConnections();
