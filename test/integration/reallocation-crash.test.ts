@@ -94,8 +94,11 @@ describe('crash between two steps (SIGKILL)', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (b) => (output += b));
-    child.stderr.on('data', (b) => (output += b));
+    const collect = (b: Buffer) => {
+      output += b.toString();
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
     // The third step (c's increase) reaches Docker and is held there; the process dies while it waits.
