@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: every benchmark in sequence (each in its own process, so one's memory and sockets never skew the
+ * next), then BENCHMARKS.md is rendered from bench/results/*.json. Builds the server first when dist/ is missing or
+ * older than src/ (footprint starts the built CLI). Pass names to run a subset: `npm run bench -- api storage`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const ALL = ['decision-quality', 'api', 'websocket', 'storage', 'footprint'];
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : ALL;
+for (const n of names) {
+  if (!ALL.includes(n)) {
+    console.error(`unknown benchmark ${n}; one of ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+function run(label, command, args) {
+  const started = Date.now();
+  console.log(`\n### ${label}`);
+  const res = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`### ${label}: ${res.status === 0 ? 'done' : `FAILED (exit ${res.status ?? res.signal})`} in ${seconds} s`);
+  return res.status === 0;
+}
+
+const began = Date.now();
+const cli = join(root, 'dist', 'src', 'cli', 'index.js');
+if (names.includes('footprint') && (!existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(root, 'src')))) {
+  run('build (server)', 'npx', ['tsc', '-p', 'tsconfig.build.json']);
+}
+const failed = [];
+for (const name of names) {
+  if (!run(name, process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`)])) failed.push(name);
+}
+run('report', process.execPath, ['--import', 'tsx', join('bench', 'report.ts')]);
+console.log(`\nall benchmarks: ${((Date.now() - began) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
+process.exit(failed.length ? 1 : 0);
