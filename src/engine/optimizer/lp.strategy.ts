@@ -69,6 +69,33 @@ function isFeasible(input: OptimizerInput, alloc: Allocation, bounds: Bounds): b
 }
 
 /**
+ * Where the model may be believed: per protocol and resource, the settled share levels it has seen (and the current
+ * share) widened by one exploration step, intersected with the policy bounds. A fitted concave curve says little
+ * beyond its data (its last slope, continued, overstates far moves), so each plan goes at most one step past what
+ * has been observed; the next plans go further as the data follow. When the region leaves no feasible allocation
+ * (the current one breaks a new policy, say) the policy bounds alone apply.
+ */
+export function trustRegion(input: OptimizerInput, bounds: Bounds, responses: Map<string, ProtocolResponse>): Bounds {
+  const margin = Math.max(MIN_PROBE, input.settings.exploration.maxStepPercent);
+  const region: Bounds = {};
+  for (const p of input.protocols) {
+    const cur = currentShares(input, p.name);
+    const range = responses.get(p.name)?.observedRange;
+    region[p.name] = {} as Bounds[string];
+    for (const r of RESOURCES) {
+      const b = bounds[p.name][r];
+      const seen = range?.[r];
+      const lo = Math.max(b.lo, Math.min(cur[r], seen?.[0] ?? cur[r]) - margin);
+      const hi = Math.min(b.hi, Math.max(cur[r], seen?.[1] ?? cur[r]) + margin);
+      region[p.name][r] = lo <= hi ? { lo, hi } : b;
+    }
+  }
+  const cap = capacityOf(input);
+  const fits = RESOURCES.every((r) => input.protocols.reduce((s, p) => s + region[p.name][r].lo, 0) <= cap[r] + 1e-9);
+  return fits ? region : bounds;
+}
+
+/**
  * A small step from the current allocation toward the model's optimum, on fast resources only, no larger than
  * `maxStepPercent` on any share. Any point between two feasible allocations is feasible (the constraints are
  * linear), so the probe honours capacity, reserve and policies whenever the current allocation does.
@@ -92,7 +119,7 @@ export function explorationTarget(input: OptimizerInput, target: Allocation, bou
 
 /**
  * The product's optimizer: fit a concave response model per protocol from history, then take the exact optimum of
- * that model under capacity, reserve and policies (one LP, HiGHS). When the optimum is not trusted and exploration
+ * that model under capacity, reserve and policies (one LP, HiGHS), within the region the data support. When the optimum is not trusted and exploration
  * is on, it proposes a small labelled probe toward it instead, with its expected cost (the model may be one standard
  * deviation too optimistic for as long as the probe takes to read).
  */
@@ -105,7 +132,8 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const bounds = effectiveBounds(input);
       const responses = await fitResponses(solver, input);
       const curves = Object.fromEntries([...responses].map(([n, m]) => [n, m.curves]));
-      const target = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current });
+      const region = trustRegion(input, bounds, responses);
+      const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current });
       const model = responsePlanModel(responses, input.settings.minObservations);
       const notes: Record<string, string> = {};
       for (const p of input.protocols) {
