@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PRIORITIES } from '../domain/operation.js';
 import { RESOURCES } from '../domain/resources.js';
 import { type App, role } from './route-types.js';
@@ -13,7 +13,31 @@ const BREAKER_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open:
 export function registerPrometheus(app: App, deps: { services: AppServices; wsClients: () => number }): Registry {
   const { services } = deps;
   const register = new Registry();
-  collectDefaultMetrics({ register, prefix: 'orcha_process_' });
+  // prom-client's default set names gauges `*_total`, which promtool rejects: keep our own few process series.
+  new Gauge({
+    name: 'orcha_process_resident_memory_bytes',
+    help: 'Resident set size of the daemon.',
+    registers: [register],
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: 'orcha_process_heap_used_bytes',
+    help: 'V8 heap in use.',
+    registers: [register],
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: 'orcha_process_uptime_seconds',
+    help: 'Seconds since the process started.',
+    registers: [register],
+    collect() {
+      this.set(process.uptime());
+    },
+  });
 
   const httpDuration = new Histogram({
     name: 'orcha_http_request_duration_seconds',
@@ -125,12 +149,14 @@ export function registerPrometheus(app: App, deps: { services: AppServices; wsCl
     },
   });
 
-  services.events.on('metrics', (snapshot) => {
+  const off = services.events.on('metrics', (snapshot) => {
     for (const p of snapshot.protocols) {
       pollDuration.observe({ protocol: p.protocol }, p.latencyMs / 1000);
       polls.inc({ protocol: p.protocol, connected: String(p.connected) });
     }
   });
+
+  app.addHook('onClose', async () => off());
 
   app.addHook('onResponse', async (request, reply) => {
     // Unmatched URLs share one label so that scanners cannot blow up the series count.
