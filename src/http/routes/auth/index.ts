@@ -37,7 +37,13 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
         response: { 200: TokenPairSchema },
       },
     },
-    async (request) => auth.refresh(request.body.refreshToken),
+    async (request) => {
+      const pair = await auth.refresh(request.body.refreshToken);
+      // The audit row names who refreshed (the request itself carries no credentials).
+      const who = await auth.verifyToken(pair.accessToken);
+      if (who) request.audit.actor = who.name;
+      return pair;
+    },
   );
 
   r.post(
