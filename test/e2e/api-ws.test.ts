@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, type TestServer, startTestServer } from '../helpers/server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON messages, checked field by field
 type J = any;
@@ -210,6 +210,59 @@ describe('health when the database is down', () => {
       expect(body.checks.find((c: J) => c.kind === 'database').status).toBe('down');
     } finally {
       await own.close().catch(() => undefined);
+    }
+  });
+});
+
+describe('with security on', () => {
+  it('REST needs a token; the WebSocket authenticates by header or first message and filters topics by role', async () => {
+    const own = await startTestServer({ warmPolls: 1, security: true });
+    try {
+      const open = await fetch(`${own.url}/api/v1/metrics`);
+      expect(open.status).toBe(401);
+      expect(((await open.json()) as J).error.code).toBe('ORCHA_ERR_UNAUTHORIZED');
+      expect((await fetch(`${own.url}/api/v1/health`)).status).toBe(200);
+      expect((await fetch(`${own.url}/docs/json`)).status).toBe(200);
+      expect((await fetch(`${own.url}/metrics`)).status).toBe(200);
+      const login = await fetch(`${own.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const authed = await fetch(`${own.url}/api/v1/metrics`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(authed.status).toBe(200);
+
+      const viaMessage = new WebSocket(own.wsUrl);
+      const got: J[] = [];
+      viaMessage.on('message', (d) => got.push(JSON.parse(d.toString())));
+      await new Promise((r) => viaMessage.once('open', r));
+      viaMessage.send(JSON.stringify({ type: 'auth', token: accessToken }));
+      viaMessage.send(JSON.stringify({ type: 'subscribe', topics: ['config', 'metrics'] }));
+      await expect.poll(() => got.find((m) => m.type === 'subscribed')).toBeTruthy();
+      expect(got.find((m) => m.type === 'authenticated').data.role).toBe('admin');
+      expect(got.find((m) => m.type === 'subscribed').data.topics.sort()).toEqual(['config', 'metrics']);
+      viaMessage.close();
+
+      const viaHeader = new WebSocket(own.wsUrl, { headers: { authorization: `Bearer ${accessToken}` } });
+      const headerMessages: J[] = [];
+      viaHeader.on('message', (d) => headerMessages.push(JSON.parse(d.toString())));
+      await expect.poll(() => headerMessages.find((m) => m.type === 'authenticated')).toBeTruthy();
+      viaHeader.close();
+
+      const forged = new WebSocket(own.wsUrl);
+      await new Promise((r) => forged.once('open', r));
+      const closed = new Promise<number>((r) => forged.once('close', (code) => r(code)));
+      forged.send(JSON.stringify({ type: 'auth', token: 'not-a-token' }));
+      expect(await closed).toBe(4401);
+
+      const unauthenticated = new WebSocket(own.wsUrl);
+      await new Promise((r) => unauthenticated.once('open', r));
+      const closed2 = new Promise<number>((r) => unauthenticated.once('close', (code) => r(code)));
+      unauthenticated.send(JSON.stringify({ type: 'subscribe', topics: ['metrics'] }));
+      expect(await closed2).toBe(4401);
+    } finally {
+      await own.close();
     }
   });
 });

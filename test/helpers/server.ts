@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createAdapters } from '../../src/adapters/index.js';
+import { createSecuritySetup } from '../../src/auth/setup.js';
 import { createStaticPriceSource } from '../../src/adapters/prices.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -37,7 +38,11 @@ export interface TestServerOptions {
   warmPolls?: number;
   websocket?: BuildAppOptions['websocket'];
   operations?: { capacity?: number; timeoutMs?: number };
+  /** Turn security on (user `admin` with password ADMIN_PASSWORD). */
+  security?: boolean;
 }
+
+export const ADMIN_PASSWORD = 'admin-pass-for-tests-1';
 
 export interface TestServer {
   url: string;
@@ -117,6 +122,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   );
   configService.watch();
 
+  const security = options.security
+    ? await createSecuritySetup({
+        config: cfg,
+        store,
+        clock: systemClock,
+        log,
+        dataDir: dir,
+        baseDir: dir,
+        env: { ORCHA_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      })
+    : null;
   const operations = createOperationsService({ repo: store.operations, clock: systemClock, log, ...options.operations });
   const cache = createCache(cfg(), { clock: systemClock, log });
   const services = createAppServices({
@@ -133,6 +149,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     operations,
     events,
     exportDir: join(dir, 'exports'),
+    authenticate: security?.authenticate,
   });
   await operations.start();
 
@@ -142,7 +159,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
   for (let i = 0; i < (options.warmPolls ?? 6); i++) await poll();
 
-  const app = await buildApp({ services, config: cfg, log, websocket: options.websocket });
+  const app = await buildApp({ services, config: cfg, log, websocket: options.websocket, security: security?.plugin });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -161,6 +178,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await closeApp(app, 2000);
       await operations.stop();
+      await security?.close();
       configService.close();
       await cache.close();
       await coordinator.stop();
