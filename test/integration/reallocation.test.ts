@@ -210,6 +210,65 @@ describe('reallocation engine against executors on a fake Docker API', () => {
     expect(engine.current()).toEqual(EVEN);
   });
 
+  it('before the first poll, recovery waits and runs ahead of the next decision', async () => {
+    const before = limits();
+    const t0 = clock.now();
+    const steps = NAMES.map((n, seq) => ({
+      seq,
+      protocol: n,
+      from: BEFORE[n],
+      to: EVEN[n],
+      status: seq === 0 ? ('applied' as const) : ('pending' as const),
+      error: null,
+      appliedAt: seq === 0 ? t0 : null,
+    }));
+    await store.reallocations.create(interrupted('r3', t0, steps));
+    Object.assign(fake.containers.get('a') as object, sharesToDockerLimits(EVEN.a, host));
+    let polled = false;
+    const config = makeConfig();
+    const engine = createReallocationEngine({
+      repo: store.reallocations,
+      executors,
+      strategy: fixedStrategy((current) => current),
+      clock,
+      log,
+      getConfig: () => config,
+      getState: () => ({ snapshot: polled ? snapshot(clock.now()) : null, health: healthy }),
+    });
+    expect(await engine.recover()).toEqual([]);
+    expect((await store.reallocations.get('r3'))?.status).toBe('applying');
+    polled = true;
+    const d = await engine.decide({ trigger: 'loop' });
+    expect(d.code).toBe('no_change');
+    expect((await store.reallocations.get('r3'))?.status).toBe('rolled_back');
+    expect(limits()).toEqual(before);
+  });
+
+  it('measures the effect of an applied reallocation once the hour after it is in', async () => {
+    const engine = createReallocationEngine({
+      repo: store.reallocations,
+      executors,
+      strategy: fixedStrategy(() => EVEN),
+      clock,
+      log,
+      getConfig: () => makeConfig(),
+      getState: () => ({ snapshot: snapshot(clock.now()), health: healthy }),
+      metrics: store.metrics,
+    });
+    const t0 = clock.now();
+    const points: Snapshot[] = [];
+    for (let t = t0 - 3_600_000; t < t0 + 2 * 3_600_000; t += 60_000) points.push({ ...snapshot(t), totalUsdPerHour: t < t0 ? 1 : 1.4 });
+    await store.metrics.insertSnapshots(points);
+    const d = await engine.decide({ trigger: 'loop' });
+    expect(d.status).toBe('applied');
+    expect(await engine.measureEffects()).toBe(0); // the hour after is not over yet
+    await clock.advance(61 * 60_000);
+    expect(await engine.measureEffects()).toBe(1);
+    const r = await store.reallocations.get(d.reallocation.id);
+    expect(r?.measuredBeforeUsdPerHour).toBeCloseTo(1, 6);
+    expect(r?.measuredAfterUsdPerHour).toBeCloseTo(1.4, 6);
+  });
+
   it('advisory mode records the plan and applies nothing; a repeated identical loop decision is written once', async () => {
     const engine = engineWith(makeConfig({ reallocation: { mode: 'advisory' } }), fixedStrategy(() => EVEN));
     const first = await engine.decide({ trigger: 'loop' });

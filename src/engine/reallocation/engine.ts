@@ -45,7 +45,10 @@ export interface ReallocationEngine {
   analyze(): Promise<Plan>;
   /** One decision: plan, checks, and (auto mode or a manual request) the steps. */
   decide(request: DecideRequest): Promise<Decision>;
-  /** Finish or roll back reallocations a previous process left in `applying`. Run once at start-up. */
+  /**
+   * Finish or roll back reallocations a previous process left in `applying`. Run once at start-up; without host
+   * totals yet (no poll), it returns [] and runs before the next decision instead.
+   */
   recover(host?: HostResources): Promise<Reallocation[]>;
   /** Replace the engine's view with what executors read back (for the resources they control). */
   syncFromExecutors(host?: HostResources): Promise<Allocation>;
@@ -71,6 +74,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   let lastPlan: Plan | null = null;
   let lastLoopKey: string | null = null;
   let restored = false;
+  let recoveryPending = false;
   let queue: Promise<unknown> = Promise.resolve();
   /** One decision or recovery at a time: two reallocations interleaving their steps would corrupt both. */
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -237,8 +241,26 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     return { status: 'applied', reason: null, code: null, reallocation: r, plan, recorded: true };
   }
 
+  /**
+   * Recovery needs host totals (shares become limits through them). Before the first poll there are none: the
+   * recovery waits, and no new reallocation starts until it has run.
+   */
+  async function recoverNow(hostArg?: HostResources): Promise<Reallocation[]> {
+    await restore();
+    const host = hostArg ?? hostOf(deps.getState());
+    if (!host) {
+      const interrupted = await repo.findInterrupted();
+      recoveryPending = interrupted.length > 0;
+      if (recoveryPending) log.warn({ count: interrupted.length }, 'interrupted reallocations wait for the first poll to be recovered');
+      return [];
+    }
+    recoveryPending = false;
+    return recovery.recoverAll(host);
+  }
+
   async function decideNow(req: DecideRequest): Promise<Decision> {
     await restore();
+    if (recoveryPending) await recoverNow();
     const config = deps.getConfig();
     const state = deps.getState();
     let plan: Plan;
@@ -257,6 +279,9 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const [appliedLastHour, lastChange] = await Promise.all([repo.countAppliedSince(now - 3_600_000), repo.lastChangeByProtocol()]);
     const host = hostOf(state);
     const skip =
+      (recoveryPending
+        ? { code: 'no_host' as const, reason: 'no_host: an interrupted reallocation waits for host totals to be recovered' }
+        : null) ??
       checkGates({ plan, steps, config, now, appliedLastHour, lastChange }) ??
       (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
       (await preflight(config, state, target, steps));
@@ -290,8 +315,9 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     for (const r of pending) {
       const end = r.finishedAt ?? r.createdAt;
       const [before, after] = await Promise.all([
-        averageEarnings(deps.metrics, r.createdAt - measureWindowMs, r.createdAt),
-        averageEarnings(deps.metrics, end, end + measureWindowMs),
+        // History ranges include `to`: stop 1 ms short so the decision's own instant is not counted twice.
+        averageEarnings(deps.metrics, r.createdAt - measureWindowMs, r.createdAt - 1),
+        averageEarnings(deps.metrics, end, end + measureWindowMs - 1),
       ]);
       if (before === null || after === null) continue;
       await repo.update(r.id, { measuredBeforeUsdPerHour: before, measuredAfterUsdPerHour: after });
@@ -308,12 +334,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       return computePlan(deps.getConfig(), deps.getState());
     },
     decide: (req) => exclusive(() => decideNow(req)),
-    recover: (hostArg) =>
-      exclusive(async () => {
-        await restore();
-        const host = hostArg ?? hostOf(deps.getState());
-        return recovery.recoverAll(host);
-      }),
+    recover: (hostArg) => exclusive(() => recoverNow(hostArg)),
     syncFromExecutors: (hostArg) =>
       exclusive(async () => {
         await restore();
