@@ -68,15 +68,16 @@ export function reportError(err: unknown, options: OutputOptions = {}): number {
 
 /**
  * Wrap a command action: any error is reported and turned into the exit code; nothing escapes to commander.
- * The last argument commander passes to an action is the Command; its options say whether --json was given.
+ * The last argument commander passes to an action is the Command; its options (or a parent's) say whether --json
+ * was given.
  */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
     } catch (err) {
-      const command = args[args.length - 1] as { opts?: () => OutputOptions } | undefined;
-      process.exitCode = reportError(err, command?.opts?.() ?? {});
+      const command = args[args.length - 1] as { optsWithGlobals?: () => OutputOptions } | undefined;
+      process.exitCode = reportError(err, command?.optsWithGlobals?.() ?? {});
     }
   };
 }

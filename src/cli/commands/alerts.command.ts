@@ -37,15 +37,21 @@ export function registerAlertsCommand(program: Command): void {
     }),
   );
 
-  withClientOptions(
-    alerts.command('ack').description('Acknowledge alerts by id').argument('<id...>', 'alert ids (see `orcha alerts`)'),
-  ).action(
-    action(async (ids: string[], opts: ClientCommandOptions) => {
-      const res = await clientFrom(opts).post<unknown>('alerts/acknowledge', { ids });
-      const changed = alertList(res);
-      if (opts.json) return printJson({ acknowledged: changed });
-      const done = new Set(changed.map((a) => a.id));
-      for (const id of ids) printLine(`${id}: ${done.has(id) ? 'acknowledged' : 'unchanged (unknown, or not open)'}`);
-    }),
-  );
+  // The connection options live on `alerts` (commander parses a parent's options anywhere on the line), so
+  // `orcha alerts ack <id> --server ... --json` and `orcha alerts --server ... ack <id>` mean the same.
+  alerts
+    .command('ack')
+    .description('Acknowledge alerts by id')
+    .argument('<id...>', 'alert ids (see `orcha alerts`)')
+    .configureHelp({ showGlobalOptions: true })
+    .action(
+      action(async (ids: string[], _local: unknown, command: Command) => {
+        const opts = command.optsWithGlobals() as ClientCommandOptions;
+        const res = await clientFrom(opts).post<unknown>('alerts/acknowledge', { ids });
+        const changed = alertList(res);
+        if (opts.json) return printJson({ acknowledged: changed });
+        const done = new Set(changed.map((a) => a.id));
+        for (const id of ids) printLine(`${id}: ${done.has(id) ? 'acknowledged' : 'unchanged (unknown, or not open)'}`);
+      }),
+    );
 }

@@ -1,0 +1,155 @@
+/**
+ * The built `orcha` binary as a subprocess against the whole product (the same harness as the dashboard test):
+ * readable output, --json that parses, and the exit codes scripts rely on.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProductHarness, startProduct } from './dashboard.harness.js';
+
+// The binary `npm run build` makes (package.json "bin"). ORCHA_CLI_ENTRY points elsewhere only when debugging.
+const ENTRY = resolve(process.env.ORCHA_CLI_ENTRY ?? 'dist/src/cli/index.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Asynchronous on purpose: the server runs in this process and must keep answering while the CLI waits. */
+function orcha(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [ENTRY, ...args],
+      { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+// Each run starts a Node process (about a second on a busy machine); allow for several per test.
+describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
+  let product: ProductHarness;
+  let env: Record<string, string>;
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first (npm test does)`);
+    product = await startProduct();
+    const key = await product.auth.createApiKey({ name: 'cli-e2e', role: 'admin' });
+    env = { ORCHA_URL: product.url, ORCHA_TOKEN: key.key };
+    dir = mkdtempSync(join(tmpdir(), 'orcha-cli-'));
+  });
+
+  afterAll(async () => {
+    await product?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('status: a table of the nodes, and JSON that parses', async () => {
+    const human = await orcha(['status'], env);
+    expect(human.code, human.stderr).toBe(0);
+    for (const p of product.server.sims.protocols) expect(human.stdout).toContain(p.name);
+    expect(human.stdout).toContain('connected');
+
+    const json = await orcha(['status', '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    const status = JSON.parse(json.stdout);
+    expect(status.coordinator.adapters).toHaveLength(product.server.sims.protocols.length);
+    expect(status.latest.protocols.length).toBeGreaterThan(0);
+  });
+
+  it('allocation: current next to optimal', async () => {
+    const human = await orcha(['allocation'], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain('current -> optimal');
+    const view = JSON.parse((await orcha(['allocation', '--json'], env)).stdout);
+    expect(Object.keys(view.current).sort()).toEqual(product.server.sims.protocols.map((p) => p.name).sort());
+  });
+
+  it('alerts and alerts ack: lists an open alert, acknowledges it', async () => {
+    const alert = await product.raiseAlert('cli e2e alert');
+    const listed = await orcha(['alerts', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((a: { id: string }) => a.id)).toContain(alert.id);
+
+    const ack = await orcha(['alerts', 'ack', alert.id], env);
+    expect(ack.code, ack.stderr).toBe(0);
+    expect(ack.stdout).toContain(`${alert.id}: acknowledged`);
+    expect((await product.server.store.alerts.get(alert.id))?.status).toBe('acknowledged');
+
+    const again = JSON.parse((await orcha(['alerts', 'ack', alert.id, '--json'], env)).stdout);
+    expect(again.acknowledged).toEqual([]);
+  });
+
+  it('reallocate --dry-run waits for the operation and reports a dry-run outcome', async () => {
+    const run = await orcha(['reallocate', '--dry-run', '--json'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const op = JSON.parse(run.stdout);
+    expect(op.kind).toBe('reallocate');
+    expect(op.status).toBe('completed');
+    expect(op.result.dryRun).toBe(true);
+    const history = await product.server.store.reallocations.list({ limit: 10 });
+    expect(history.map((r) => r.id)).toContain(op.result.id);
+
+    const human = await orcha(['reallocate', '--dry-run'], env);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/operation .+: completed/);
+    expect(human.stdout).toContain('(dry-run)');
+  });
+
+  it('export --format csv streams history to a file and to stdout', async () => {
+    // The simulation's clock starts at 2026-01-01; ask for that day.
+    const range = ['--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z'];
+    const file = join(dir, 'history.csv');
+    const toFile = await orcha(['export', '--format', 'csv', ...range, '--output', file], env);
+    expect(toFile.code, toFile.stderr).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toContain('protocol');
+    expect(lines.length).toBeGreaterThan(product.server.sims.protocols.length);
+
+    const toStdout = await orcha(['export', '--format', 'csv', ...range, '--protocol', 'storj'], env);
+    expect(toStdout.code, toStdout.stderr).toBe(0);
+    const rows = toStdout.stdout.trim().split('\n').slice(1);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toContain('storj');
+  });
+
+  it('exits 2 with a usage message on a wrong argument', async () => {
+    const cases = [['export', '--format', 'xml'], ['reallocate', '--priority', 'urgent'], ['report', '--from', 'yesterday'], ['alerts', 'ack'], ['no-such-command']];
+    const runs = await Promise.all(cases.map((args) => orcha(args, env)));
+    for (const [i, run] of runs.entries()) {
+      const args = cases[i]!;
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(/error: .+/);
+      expect(run.stderr, args.join(' ')).toContain('--help');
+    }
+  });
+
+  it('exits 4 without valid credentials and 3 when the server is unreachable', async () => {
+    const noAuth = await orcha(['status'], { ORCHA_URL: product.url });
+    expect(noAuth.code).toBe(4);
+    const badKey = await orcha(['status', '--json'], { ORCHA_URL: product.url, ORCHA_TOKEN: 'orcha_bad_key' });
+    expect(badKey.code).toBe(4);
+    expect(JSON.parse(badKey.stderr).error.exitCode).toBe(4);
+    const down = await orcha(['status'], { ORCHA_URL: 'http://127.0.0.1:9', ...{ ORCHA_TOKEN: 'x' } });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('unreachable');
+  });
+
+  it('has --help on every client command', async () => {
+    const cases = [['status'], ['allocation'], ['reallocate'], ['alerts'], ['alerts', 'ack'], ['report'], ['export'], ['user', 'add'], ['apikey', 'create']];
+    const runs = await Promise.all(cases.map((cmd) => orcha([...cmd, '--help'])));
+    for (const [i, run] of runs.entries()) {
+      const cmd = cases[i]!;
+      expect(run.code, cmd.join(' ')).toBe(0);
+      expect(run.stdout, cmd.join(' ')).toContain('Usage: orcha');
+    }
+  });
+});
