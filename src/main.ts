@@ -215,6 +215,13 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       },
     });
     await operations.start();
+    // The `health` topic: every poll changes adapter health, so each status update publishes the checks.
+    coordinator.on('status', () => {
+      void services
+        .health()
+        .then((h) => events.emit('health', h))
+        .catch(() => undefined);
+    });
 
     const retention = createRetentionJob({ metrics: store.metrics, clock, log, getConfig: cfg });
     const scheduler = createScheduler({
