@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Plan } from '../../src/domain/plan.js';
@@ -14,23 +11,11 @@ import { createRetentionJob } from '../../src/engine/monitor/retention.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { isOrchaError } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
+import { describeEachStore } from '../helpers/stores.js';
 
 const log = silentLogger();
 const HOUR = 3_600_000;
-
-async function createSqliteTestStore(): Promise<Store> {
-  const dir = await mkdtemp(join(tmpdir(), 'orcha-monitor-'));
-  const store = await createStore({ sqlitePath: join(dir, 'orcha.db') });
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    async close() {
-      await close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  });
-}
 
 function sample(protocol: string, time: number, over: Partial<ProtocolSample> = {}): ProtocolSample {
   return {
@@ -74,13 +59,13 @@ function snap(time: number, protocols: ProtocolSample[], host: Partial<Snapshot[
   };
 }
 
-describe('alerts', () => {
+describeEachStore('alerts', (factory) => {
   let store: Store;
   let clock: VirtualClock;
   let config: Config;
   let events: AlertEvent[];
   beforeEach(async () => {
-    store = await createSqliteTestStore();
+    store = await factory.create();
     clock = new VirtualClock(Date.UTC(2026, 2, 1));
     config = buildConfig({ alerts: { disconnectedAfter: 2, pressure: { cpu: 80 } } }, {});
     events = [];
@@ -207,12 +192,12 @@ describe('alerts', () => {
   });
 });
 
-describe('reports, export and retention', () => {
+describeEachStore('reports, export and retention', (factory) => {
   let store: Store;
   let clock: VirtualClock;
   const start = Date.UTC(2026, 0, 1);
   beforeEach(async () => {
-    store = await createSqliteTestStore();
+    store = await factory.create();
     clock = new VirtualClock(start + 48 * HOUR);
     // Two days, one snapshot per 10 minutes; protocol b earns more on the second day.
     const snaps: Snapshot[] = [];

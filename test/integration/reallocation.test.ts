@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Docker from 'dockerode';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Plan } from '../../src/domain/plan.js';
@@ -16,24 +13,11 @@ import type { Executor } from '../../src/executors/types.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { isOrchaError } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { type FakeDocker, startFakeDocker } from '../helpers/fake-docker.js';
+import { describeEachStore } from '../helpers/stores.js';
 
 const log = silentLogger();
-
-/** A migrated SQLite store in a temp dir, removed on close. */
-async function createSqliteTestStore(): Promise<Store> {
-  const dir = await mkdtemp(join(tmpdir(), 'orcha-realloc-'));
-  const store = await createStore({ sqlitePath: join(dir, 'orcha.db') });
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    async close() {
-      await close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  });
-}
 const GiB = 2 ** 30;
 const NAMES = ['a', 'b', 'c', 'd'] as const;
 const host: HostResources = {
@@ -93,14 +77,14 @@ function fixedStrategy(target: (current: Allocation) => Allocation, overrides: P
 const snapshot = (time: number): Snapshot => ({ time, totalUsdPerHour: 1, host, protocols: [] });
 const healthy = Object.fromEntries(NAMES.map((n) => [n, true]));
 
-describe('reallocation engine against executors on a fake Docker API', () => {
+describeEachStore('reallocation engine against executors on a fake Docker API', (factory) => {
   let store: Store;
   let fake: FakeDocker;
   let clock: VirtualClock;
   let executors: Map<string, Executor>;
 
   beforeEach(async () => {
-    store = await createSqliteTestStore();
+    store = await factory.create();
     fake = await startFakeDocker({ cpuCount: 4 });
     clock = new VirtualClock(Date.UTC(2026, 2, 1, 12));
     const docker = new Docker({ socketPath: fake.socketPath });
@@ -336,11 +320,11 @@ function interrupted(id: string, t0: number, steps: Reallocation['steps']): Real
   };
 }
 
-describe('reallocation decision rules', () => {
+describeEachStore('reallocation decision rules', (factory) => {
   let store: Store;
   let clock: VirtualClock;
   beforeEach(async () => {
-    store = await createSqliteTestStore();
+    store = await factory.create();
     clock = new VirtualClock(Date.UTC(2026, 2, 1, 12));
   });
   afterEach(async () => {
