@@ -1,0 +1,189 @@
+/**
+ * SPEC §7 on the real daemon: every route of the API × every role. Without credentials a route answers 401 (unless
+ * public), with too little role 403, with enough role 2xx. The expected roles are written out here from the spec
+ * (viewer reads; operator also reallocates, acknowledges, edits policies and clears the cache; admin also config,
+ * users, keys, audit), and the table must cover every route of the OpenAPI document, so a new route cannot ship
+ * without someone deciding who may call it.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteRole } from '../../src/auth/roles.js';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { type RunningOrcha, startOrcha } from '../../src/main.js';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+interface Row {
+  method: Method;
+  /** The route as the OpenAPI document names it. */
+  path: string;
+  role: RouteRole;
+  /** Concrete URL (default: path); called anew for every request (before body) so each acts on a fresh resource. */
+  url?: () => Promise<string> | string;
+  body?: () => Promise<unknown> | unknown;
+}
+
+const ADMIN_PASSWORD = 'admin-password-for-roles-test';
+const PASSWORD = 'user-password-1';
+let orcha: RunningOrcha;
+let dir: string;
+const tokens: Record<string, string> = {};
+let seq = 0;
+const unique = (p: string) => `${p}-${++seq}`;
+
+async function call(method: Method, url: string, token?: string, body?: unknown) {
+  const res = await fetch(new URL(url, orcha.url), {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) };
+}
+const asAdmin = (method: Method, url: string, body?: unknown) => call(method, url, tokens.admin, body);
+
+async function login(username: string, password: string) {
+  const res = await call('POST', '/api/v1/auth/login', undefined, { username, password });
+  expect(res.status).toBe(200);
+  return res.json() as { accessToken: string; refreshToken: string };
+}
+async function freshUser(): Promise<string> {
+  return (await asAdmin('POST', '/api/v1/users', { username: unique('u'), password: PASSWORD, role: 'viewer' })).json().id;
+}
+async function freshKey(): Promise<string> {
+  return (await asAdmin('POST', '/api/v1/api-keys', { name: unique('k'), role: 'viewer' })).json().id;
+}
+let lastPolicy = '';
+async function freshPolicy(): Promise<string> {
+  const name = unique('p');
+  lastPolicy = name;
+  expect((await asAdmin('POST', '/api/v1/policies', { name, rules: [] })).status).toBe(201);
+  return name;
+}
+async function operationId(): Promise<string> {
+  return (await asAdmin('POST', '/api/v1/reallocate', { dryRun: true })).json().operationId;
+}
+let exportId = '';
+let keptUserId = '';
+
+const ROWS: Row[] = [
+  { method: 'GET', path: '/api/v1/health', role: 'public' },
+  { method: 'GET', path: '/metrics', role: 'public' },
+  { method: 'POST', path: '/api/v1/auth/login', role: 'public', body: () => ({ username: 'viewer', password: PASSWORD }) },
+  { method: 'POST', path: '/api/v1/auth/refresh', role: 'public', body: async () => ({ refreshToken: (await login('viewer', PASSWORD)).refreshToken }) },
+  { method: 'POST', path: '/api/v1/auth/logout', role: 'public', body: async () => ({ refreshToken: (await login('viewer', PASSWORD)).refreshToken }) },
+  { method: 'GET', path: '/api/v1/auth/me', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/metrics', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/metrics/history', role: 'viewer', url: () => '/api/v1/metrics/history?step=3600' },
+  { method: 'GET', path: '/api/v1/opportunities', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/allocation', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/reallocation/history', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/dashboard', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/alerts', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/status', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/reports', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/export', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/export/{id}', role: 'viewer', url: () => `/api/v1/export/${exportId}` },
+  { method: 'GET', path: '/api/v1/cache/stats', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/policies', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/policies/{name}', role: 'viewer', url: async () => `/api/v1/policies/${await freshPolicy()}` },
+  { method: 'GET', path: '/api/v1/operations/{id}', role: 'viewer', url: async () => `/api/v1/operations/${await operationId()}` },
+  { method: 'GET', path: '/api/v1/operations/{id}/result', role: 'viewer', url: async () => `/api/v1/operations/${await operationId()}/result?timeout=20` },
+  { method: 'POST', path: '/api/v1/reallocate', role: 'operator', body: () => ({ dryRun: true }) },
+  { method: 'POST', path: '/api/v1/alerts/acknowledge', role: 'operator', body: () => ({ ids: ['no-such-alert'] }) },
+  { method: 'POST', path: '/api/v1/cache/clear', role: 'operator' },
+  { method: 'POST', path: '/api/v1/policies', role: 'operator', body: () => ({ name: unique('p'), rules: [] }) },
+  { method: 'PUT', path: '/api/v1/policies/{name}', role: 'operator', url: async () => `/api/v1/policies/${await freshPolicy()}`, body: () => ({ name: lastPolicy, rules: [] }) },
+  { method: 'DELETE', path: '/api/v1/policies/{name}', role: 'operator', url: async () => `/api/v1/policies/${await freshPolicy()}` },
+  { method: 'POST', path: '/api/v1/policies/{name}/test', role: 'operator', url: async () => `/api/v1/policies/${await freshPolicy()}/test` },
+  { method: 'GET', path: '/api/v1/config', role: 'admin' },
+  { method: 'PUT', path: '/api/v1/config', role: 'admin', body: async () => (await asAdmin('GET', '/api/v1/config')).json() },
+  { method: 'POST', path: '/api/v1/config/validate', role: 'admin', body: async () => (await asAdmin('GET', '/api/v1/config')).json() },
+  { method: 'POST', path: '/api/v1/config/reload', role: 'admin' },
+  { method: 'GET', path: '/api/v1/users', role: 'admin' },
+  { method: 'POST', path: '/api/v1/users', role: 'admin', body: () => ({ username: unique('u'), password: PASSWORD, role: 'viewer' }) },
+  { method: 'GET', path: '/api/v1/users/{id}', role: 'admin', url: () => `/api/v1/users/${keptUserId}` },
+  { method: 'PATCH', path: '/api/v1/users/{id}', role: 'admin', url: async () => `/api/v1/users/${await freshUser()}`, body: () => ({ role: 'operator' }) },
+  { method: 'DELETE', path: '/api/v1/users/{id}', role: 'admin', url: async () => `/api/v1/users/${await freshUser()}` },
+  { method: 'GET', path: '/api/v1/api-keys', role: 'admin' },
+  { method: 'POST', path: '/api/v1/api-keys', role: 'admin', body: () => ({ name: unique('k'), role: 'viewer' }) },
+  { method: 'DELETE', path: '/api/v1/api-keys/{id}', role: 'admin', url: async () => `/api/v1/api-keys/${await freshKey()}` },
+  { method: 'GET', path: '/api/v1/audit', role: 'admin' },
+];
+
+const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };
+const CALLERS = ['viewer', 'operator', 'admin', 'viewer key', 'operator key', 'admin key'] as const;
+
+describe('every route × every role on the running daemon', () => {
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orcha-roles-'));
+    writeFileSync(
+      join(dir, 'orcha.yaml'),
+      [
+        `dataDir: ${join(dir, 'data')}`,
+        'server: { host: 127.0.0.1, port: 0 }',
+        'intervals: { poll: 0.5 }',
+        // the table makes a few hundred calls and logins from one address
+        'rateLimit: { perIp: 100000, perUser: 100000, login: 100000 }',
+        '',
+      ].join('\n'),
+    );
+    process.env.ORCHA_ADMIN_PASSWORD = ADMIN_PASSWORD;
+    orcha = await startOrcha({ loaded: loadConfig(join(dir, 'orcha.yaml'), process.env), log: silentLogger(), demo: true });
+    tokens.admin = (await login('admin', ADMIN_PASSWORD)).accessToken;
+    for (const role of ['viewer', 'operator'] as const) {
+      expect((await asAdmin('POST', '/api/v1/users', { username: role, password: PASSWORD, role })).status).toBe(201);
+      tokens[role] = (await login(role, PASSWORD)).accessToken;
+    }
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      tokens[`${role} key`] = (await asAdmin('POST', '/api/v1/api-keys', { name: `${role}-key`, role })).json().key;
+    }
+    keptUserId = await freshUser();
+    // wait for the first snapshot, so reads have something to answer
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (await asAdmin('GET', '/api/v1/metrics')).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    const exp = await asAdmin('GET', '/api/v1/export?async=true');
+    expect(exp.status).toBe(202);
+    exportId = exp.json().operationId;
+    expect((await asAdmin('GET', `/api/v1/operations/${exportId}/result?timeout=20`)).json().status).toBe('completed');
+  }, 120_000);
+
+  afterAll(async () => {
+    await orcha?.close();
+    process.env = savedEnv;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the table covers every route of the OpenAPI document', async () => {
+    const doc = (await call('GET', '/docs/json')).json() as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, ops]) => Object.keys(ops).filter((m) => m !== 'head').map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    const tabled = ROWS.map((r) => `${r.method} ${r.path}`).sort();
+    expect(documented.filter((r) => !tabled.includes(r))).toEqual([]);
+  });
+
+  it.each(ROWS)('$method $path: $role', { timeout: 120_000 }, async (row) => {
+    const send = async (token?: string) => {
+      const url = row.url ? await row.url() : row.path;
+      return call(row.method, url, token, row.body ? await row.body() : undefined);
+    };
+    const anonymous = await send();
+    if (row.role === 'public') expect({ anonymous: anonymous.status < 300 }).toEqual({ anonymous: true });
+    else {
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.json().error.code).toBe('ORCHA_ERR_UNAUTHORIZED');
+    }
+    for (const caller of CALLERS) {
+      const role = caller.split(' ')[0] as RouteRole;
+      const res = await send(tokens[caller]);
+      const allowed = RANK[role] >= RANK[row.role];
+      const outcome = res.status >= 200 && res.status < 300 ? '2xx' : String(res.status);
+      expect({ caller, outcome, body: outcome === '2xx' || outcome === '403' ? '' : res.text }).toEqual({ caller, outcome: allowed ? '2xx' : '403', body: '' });
+    }
+  });
+});
