@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.js';
 import type { HostResources } from '../../src/domain/sample.js';
 import { createDockerExecutor } from '../../src/executors/docker.executor.js';
 import { createDryRunExecutor } from '../../src/executors/dry-run.executor.js';
+import { createExecutor, createExecutors } from '../../src/executors/index.js';
 import { createStorjConfigExecutor, readAllocatedDiskSpace } from '../../src/executors/storj-config.executor.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { isOrchaError } from '../../src/lib/errors.js';
@@ -170,5 +172,46 @@ describe('dry-run executor', () => {
     await ex.apply(shares(1, 2, 3, 4), host);
     expect(await ex.read(host)).toEqual(shares(1, 2, 3, 4));
     expect(ex.history.map((h) => h.time - ex.history[0].time)).toEqual([0, 1000]);
+  });
+});
+
+describe('createExecutor', () => {
+  const proto = (executor: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    buildConfig({ protocols: [{ name: 'p', type: 'storj', endpoint: 'http://127.0.0.1:14002', executor, ...extra }] }, {}).protocols[0];
+  const deps = { log, clock: new VirtualClock(), configDir: tmpdir() };
+
+  it('builds the executor each protocol config names', () => {
+    const docker = new Docker({ socketPath: '/nonexistent.sock' });
+    expect(createExecutor(proto({}), deps).type).toBe('dry-run');
+    const d = createExecutor(proto({ type: 'docker', container: 'storagenode', restartOnChange: true }), { ...deps, docker });
+    expect([d.type, d.restartsOnChange]).toEqual(['docker', true]);
+    const s = createExecutor(proto({ type: 'storj-config', configPath: 'config.yaml' }), deps);
+    expect([s.type, s.controls]).toEqual(['storj-config', ['storage']]);
+    expect(createExecutor(proto({ type: 'simulator' }), deps).type).toBe('simulator');
+  });
+
+  it('names the missing field', () => {
+    const err = (() => {
+      try {
+        createExecutor({ ...proto({}), executor: { type: 'docker', restartOnChange: false } }, deps);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isOrchaError(err, 'ORCHA_ERR_CONFIG_INVALID')).toBe(true);
+    expect((err as { details: unknown }).details).toEqual([{ path: 'protocols.p.executor.container', message: 'required' }]);
+  });
+
+  it('createExecutors keys enabled protocols by name', () => {
+    const config = buildConfig(
+      {
+        protocols: [
+          { name: 'on', type: 'golem', endpoint: 'http://127.0.0.1:7465' },
+          { name: 'off', type: 'golem', endpoint: 'http://127.0.0.1:7466', enabled: false },
+        ],
+      },
+      {},
+    );
+    expect([...createExecutors(config.protocols, deps).keys()]).toEqual(['on']);
   });
 });
