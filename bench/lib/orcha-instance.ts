@@ -85,7 +85,7 @@ export async function waitForSnapshot(instance: OrchaInstance, timeoutMs = 30_00
   const until = Date.now() + timeoutMs;
   for (;;) {
     const s = instance.running.coordinator.latest();
-    if (s && s.protocols.some((p) => p.connected)) return s;
+    if (s?.protocols.some((p) => p.connected)) return s;
     if (Date.now() > until) throw new Error('orcha took no snapshot in time');
     await new Promise((r) => setTimeout(r, 100));
   }
