@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { RouteRole } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -185,5 +186,53 @@ describe('every route × every role on the running daemon', () => {
       const outcome = res.status >= 200 && res.status < 300 ? '2xx' : String(res.status);
       expect({ caller, outcome, body: outcome === '2xx' || outcome === '403' ? '' : res.text }).toEqual({ caller, outcome: allowed ? '2xx' : '403', body: '' });
     }
+  });
+
+  describe('WebSocket', () => {
+    /** Open /ws, send `first` messages, and collect what comes back until `until` matches or the socket closes. */
+    function converse(messages: unknown[], headers: Record<string, string> = {}, until: (m: { type: string }) => boolean = () => false) {
+      return new Promise<{ received: { type: string; data: Record<string, unknown> }[]; closeCode: number | null }>((resolve, reject) => {
+        const ws = new WebSocket(new URL('/ws', orcha.url.replace(/^http/, 'ws')), { headers });
+        const received: { type: string; data: Record<string, unknown> }[] = [];
+        const timer = setTimeout(() => ws.close(), 10_000);
+        ws.on('open', () => {
+          for (const m of messages) ws.send(JSON.stringify(m));
+        });
+        ws.on('message', (raw) => {
+          const m = JSON.parse(raw.toString());
+          received.push(m);
+          if (until(m)) ws.close();
+        });
+        ws.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ received, closeCode: code });
+        });
+        ws.on('error', reject);
+      });
+    }
+    const subscribed = (m: { type: string }) => m.type === 'subscribed';
+    const allTopics = ['metrics', 'alerts', 'reallocations', 'health', 'operations', 'config'];
+
+    it('a viewer (token in the first message) gets every topic but config', async () => {
+      const { received } = await converse([{ type: 'auth', token: tokens.viewer }, { type: 'subscribe', topics: allTopics }], {}, subscribed);
+      expect(received.find((m) => m.type === 'authenticated')?.data).toMatchObject({ name: 'viewer', role: 'viewer' });
+      expect(received.find((m) => m.type === 'error')?.data).toMatchObject({ code: 'ORCHA_ERR_FORBIDDEN' });
+      expect((received.find(subscribed)?.data.topics as string[]).sort()).toEqual(allTopics.filter((t) => t !== 'config').sort());
+    });
+
+    it('an admin API key (Authorization header) gets the config topic too', async () => {
+      const { received } = await converse([{ type: 'subscribe', topics: allTopics }], { authorization: `Bearer ${tokens['admin key']}` }, subscribed);
+      expect(received.find((m) => m.type === 'error')).toBeUndefined();
+      expect((received.find(subscribed)?.data.topics as string[]).sort()).toEqual([...allTopics].sort());
+    });
+
+    it('a bad token or no authentication gets nothing and is disconnected', async () => {
+      const forged = `${tokens.viewer.slice(0, -4)}AAAA`;
+      const bad = await converse([{ type: 'auth', token: forged }, { type: 'subscribe', topics: ['metrics'] }]);
+      expect(bad.received.map((m) => m.type)).toEqual(['error']);
+      expect(bad.closeCode).not.toBe(1000);
+      const none = await converse([{ type: 'subscribe', topics: ['metrics'] }]);
+      expect(none.received.some((m) => m.type === 'subscribed')).toBe(false);
+    });
   });
 });
