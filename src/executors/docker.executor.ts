@@ -54,8 +54,9 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
   const { docker, container: name, protocol } = options;
   const log = options.log.child({ executor: 'docker', protocol, container: name });
   const container = docker.getContainer(name);
-  // Bandwidth and storage are not enforced by Docker; keep what was asked so read() returns a whole allocation.
-  let other: Pick<ResourceShares, 'bandwidth' | 'storage'> | null = null;
+  // The last shares applied. Bandwidth and storage are not enforced by Docker: remembered so read() returns a
+  // whole allocation.
+  let applied: ResourceShares | null = null;
 
   const fail = (what: string, err: unknown): never => {
     const status = (err as { statusCode?: number }).statusCode;
@@ -84,7 +85,15 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
         return fail('inspect', err);
       }
       const limits = dockerLimitsToShares(info.HostConfig, host);
-      return { ...limits, bandwidth: other?.bandwidth ?? 0, storage: other?.storage ?? 0 };
+      // When the container holds exactly what we set, report the shares we set: Docker's floors (0.01 CPU,
+      // 6 MiB) and integer rounding must not read back as someone else's change.
+      if (applied) {
+        const expected = sharesToDockerLimits(applied, host);
+        if (info.HostConfig.NanoCpus === expected.NanoCpus && info.HostConfig.Memory === expected.Memory) {
+          return { ...applied };
+        }
+      }
+      return { ...limits, bandwidth: applied?.bandwidth ?? 0, storage: applied?.storage ?? 0 };
     },
     async apply(shares, host) {
       const limits = sharesToDockerLimits(shares, host);
@@ -93,7 +102,7 @@ export function createDockerExecutor(options: DockerExecutorOptions): Executor {
       } catch (err) {
         fail('update', err);
       }
-      other = { bandwidth: shares.bandwidth, storage: shares.storage };
+      applied = { ...shares };
       log.info({ limits }, 'container limits updated');
       if (options.restartOnChange) {
         try {

@@ -57,6 +57,17 @@ describe('docker executor against the fake Docker Engine API', () => {
     expect(c.restarts).toBe(0);
   });
 
+  it('reads back a zero share as zero although Docker holds its floor (0.01 CPU, 6 MiB)', async () => {
+    const c = fake.addContainer('idle');
+    const ex = createDockerExecutor({ protocol: 'idle', container: 'idle', docker, restartOnChange: false, log });
+    await ex.apply(shares(0, 0), host);
+    expect([c.NanoCpus, c.Memory]).toEqual([1e7, 6 * 2 ** 20]);
+    expect(await ex.read(host)).toEqual(shares(0, 0));
+    // Someone else changed the container: the read-back shows it.
+    c.NanoCpus = 2e9;
+    expect((await ex.read(host))?.cpu).toBe(50);
+  });
+
   it('restarts the container when configured', async () => {
     const c = fake.addContainer('golem');
     const ex = createDockerExecutor({ protocol: 'golem', container: 'golem', docker, restartOnChange: true, log });

@@ -34,8 +34,10 @@ export function overAllocated(a: Allocation, reserve: ResourceShares): { resourc
 export function initialAllocationFromConfig(config: Config): Allocation {
   const enabled = config.protocols.filter((p) => p.enabled);
   const out: Allocation = {};
-  const explicit = enabled.filter((p) => p.initialAllocation);
-  const rest = enabled.filter((p) => !p.initialAllocation);
+  // The schema fills a missing initialAllocation with zeros, so all-zero means "not given".
+  const given = (p: (typeof enabled)[number]) => !!p.initialAllocation && RESOURCES.some((r) => (p.initialAllocation?.[r] ?? 0) > 0);
+  const explicit = enabled.filter(given);
+  const rest = enabled.filter((p) => !given(p));
   const left = zeroShares();
   for (const r of RESOURCES) {
     const used = explicit.reduce((sum, p) => sum + (p.initialAllocation?.[r] ?? 0), 0);
