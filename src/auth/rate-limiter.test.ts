@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../lib/clock.js';
-import { createMemoryRateLimiter, createRedisRateLimiter, type RateLimiter } from './rate-limiter.js';
+import { createMemoryRateLimiter, createRateLimiterFromConfig, createRedisRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
 const prefix = `orcha-test:${randomBytes(6).toString('hex')}:`;
@@ -73,5 +73,22 @@ describe('redis token bucket', () => {
     expect((await limiter.consume('k', 1)).allowed).toBe(true);
     expect((await limiter.consume('k', 1)).allowed).toBe(false);
     dead.disconnect();
+  });
+});
+
+describe('createRateLimiterFromConfig', () => {
+  it('builds the store the config names', async () => {
+    const clock = new VirtualClock();
+    const memory = await createRateLimiterFromConfig({ rateLimit: { store: 'memory' }, redis: {} }, { clock });
+    expect(memory.kind).toBe('memory');
+    const viaRedis = await createRateLimiterFromConfig(
+      { rateLimit: { store: 'redis' }, redis: { url: 'redis://127.0.0.1:6379' } },
+      { clock, keyPrefix: `${prefix}from-config:` },
+    );
+    expect(viaRedis.kind).toBe('redis');
+    expect((await viaRedis.consume('k', 1)).allowed).toBe(true);
+    expect((await viaRedis.consume('k', 1)).allowed).toBe(false);
+    expect(await redis.exists(`${prefix}from-config:k`)).toBe(1);
+    await viaRedis.close();
   });
 });

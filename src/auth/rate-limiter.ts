@@ -159,7 +159,16 @@ export async function createRateLimiterFromConfig(
 ): Promise<RateLimiter> {
   if (config.rateLimit.store !== 'redis' || !config.redis.url) return createMemoryRateLimiter({ clock: deps.clock });
   const { Redis } = await import('ioredis');
-  const redis = new Redis(config.redis.url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined); // surfaced through consume()'s fallback warning
+  // Give the connection a moment so the first requests use Redis rather than the fallback; never block start-up long.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2000);
+    timer.unref();
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   return createRedisRateLimiter({ redis, clock: deps.clock, log: deps.log, keyPrefix: deps.keyPrefix, ownsConnection: true });
 }

@@ -188,6 +188,21 @@ describe('every route × every role on the running daemon', () => {
     }
   });
 
+  it('hardening: security headers, no CORS by default, 413 over the body limit, 404 in the error shape', async () => {
+    const res = await fetch(new URL('/api/v1/health', orcha.url), { headers: { origin: 'https://elsewhere.example' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('x-ratelimit-limit')).toBe('100000');
+    const big = await call('POST', '/api/v1/auth/login', undefined, { username: 'admin', password: 'x'.repeat(2_000_000) });
+    expect(big.status).toBe(413);
+    expect(big.json().error.code).toBe('ORCHA_ERR_PAYLOAD_TOO_LARGE');
+    const missing = await call('GET', '/api/v1/no-such-thing');
+    expect(missing.status).toBe(404);
+    expect(missing.json().error).toMatchObject({ code: 'ORCHA_ERR_NOT_FOUND', requestId: expect.any(String) });
+  });
+
   describe('WebSocket', () => {
     /** Open /ws, send `first` messages, and collect what comes back until `until` matches or the socket closes. */
     function converse(messages: unknown[], headers: Record<string, string> = {}, until: (m: { type: string }) => boolean = () => false) {
