@@ -5,6 +5,7 @@
  * users, keys, audit), and the table must cover every route of the OpenAPI document, so a new route cannot ship
  * without someone deciding who may call it.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,10 +35,14 @@ const tokens: Record<string, string> = {};
 let seq = 0;
 const unique = (p: string) => `${p}-${++seq}`;
 
-async function call(method: Method, url: string, token?: string, body?: unknown) {
+async function call(method: Method, url: string, token?: string, body?: unknown, requestId?: string) {
   const res = await fetch(new URL(url, orcha.url), {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(requestId ? { 'x-request-id': requestId } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -169,9 +174,13 @@ describe('every route × every role on the running daemon', () => {
   });
 
   it.each(ROWS)('$method $path: $role', { timeout: 120_000 }, async (row) => {
+    const mutating = row.method !== 'GET';
+    const requestIds: string[] = [];
     const send = async (token?: string) => {
       const url = row.url ? await row.url() : row.path;
-      return call(row.method, url, token, row.body ? await row.body() : undefined);
+      const requestId = randomUUID();
+      if (mutating) requestIds.push(requestId);
+      return call(row.method, url, token, row.body ? await row.body() : undefined, requestId);
     };
     const anonymous = await send();
     if (row.role === 'public') expect({ anonymous: anonymous.status < 300 }).toEqual({ anonymous: true });
@@ -185,6 +194,15 @@ describe('every route × every role on the running daemon', () => {
       const allowed = RANK[role] >= RANK[row.role];
       const outcome = res.status >= 200 && res.status < 300 ? '2xx' : String(res.status);
       expect({ caller, outcome, body: outcome === '2xx' || outcome === '403' ? '' : res.text }).toEqual({ caller, outcome: allowed ? '2xx' : '403', body: '' });
+    }
+    if (mutating) {
+      // every one of those calls (allowed, refused, anonymous) left exactly one audit row
+      const entries = (await asAdmin('GET', '/api/v1/audit?limit=1000')).json().entries as { requestId: string; actor: string; action: string; sourceIp: string }[];
+      for (const id of requestIds) {
+        const rows = entries.filter((e) => e.requestId === id);
+        expect({ id, rows: rows.length }).toEqual({ id, rows: 1 });
+        expect(rows[0]).toMatchObject({ actor: expect.any(String), action: expect.any(String), sourceIp: expect.any(String) });
+      }
     }
   });
 
