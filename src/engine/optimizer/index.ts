@@ -35,7 +35,8 @@ export function createStrategy(name: string, deps: StrategyDeps = {}): Strategy 
 export { createEqualStrategy, equalSplit } from './equal.strategy.js';
 export { createGreedyStrategy, greedyFill } from './greedy.strategy.js';
 export { createHighsSolver, type LpSolver } from './highs-solver.js';
-export { createLpStrategy, explorationTarget } from './lp.strategy.js';
+export { createLpStrategy, trustRegion } from './lp.strategy.js';
+export { explorationProbes } from './exploration.js';
 export { oracleStrategy, type TrueResponse } from './oracle.strategy.js';
 export { solveAllocation, type AllocationProblem } from './allocation-lp.js';
 export { type ConcaveCurve, evaluateCurve } from './piecewise.js';

@@ -1,7 +1,8 @@
 import type { Plan } from '../../domain/plan.js';
-import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Allocation, type Resource } from '../../domain/resources.js';
+import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
+import { explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { evaluateCurve } from './piecewise.js';
 import { deltaStd, fitResponses, type ProtocolResponse, responseDelta } from './response-model.js';
@@ -18,10 +19,6 @@ import {
 
 /** Data factor of a protocol whose model is the fallback: the plan may be shown, not trusted. */
 const FALLBACK_TRUST = 0.3;
-/** Exploration only moves resources that answer within this time: a storage probe would take weeks to read. */
-const EXPLORABLE_WITHIN_MS = 2 * 3_600_000;
-/** A probe smaller than this (percent points) teaches nothing above the noise. */
-const MIN_PROBE = 0.5;
 
 export function responsePlanModel(responses: Map<string, ProtocolResponse>, minObservations: number): PlanModel {
   const get = (n: string) => responses.get(n)!;
@@ -55,19 +52,6 @@ function statusNote(input: OptimizerInput, name: string, bounds: Bounds): string
   return undefined;
 }
 
-function isFeasible(input: OptimizerInput, alloc: Allocation, bounds: Bounds): boolean {
-  const cap = capacityOf(input);
-  return RESOURCES.every((r) => {
-    let used = 0;
-    for (const p of input.protocols) {
-      const x = alloc[p.name]?.[r] ?? 0;
-      if (x < bounds[p.name][r].lo - 1e-9 || x > bounds[p.name][r].hi + 1e-9) return false;
-      used += x;
-    }
-    return used <= cap[r] + 1e-9;
-  });
-}
-
 /**
  * Where the model may be believed: per protocol and resource, the settled share levels it has seen (and the current
  * share) widened by one exploration step, intersected with the policy bounds. A fitted concave curve says little
@@ -96,31 +80,11 @@ export function trustRegion(input: OptimizerInput, bounds: Bounds, responses: Ma
 }
 
 /**
- * A small step from the current allocation toward the model's optimum, on fast resources only, no larger than
- * `maxStepPercent` on any share. Any point between two feasible allocations is feasible (the constraints are
- * linear), so the probe honours capacity, reserve and policies whenever the current allocation does.
- */
-export function explorationTarget(input: OptimizerInput, target: Allocation, bounds: Bounds): Allocation | undefined {
-  const current: Allocation = Object.fromEntries(input.protocols.map((p) => [p.name, { ...currentShares(input, p.name) }]));
-  if (!isFeasible(input, current, bounds)) return undefined;
-  const explorable = RESOURCES.filter((r) => RESOURCE_TIME_CONSTANT_MS[r] <= EXPLORABLE_WITHIN_MS);
-  let largest = 0;
-  for (const p of input.protocols) for (const r of explorable) largest = Math.max(largest, Math.abs(target[p.name][r] - current[p.name][r]));
-  if (largest < MIN_PROBE) return undefined;
-  const alpha = Math.min(1, input.settings.exploration.maxStepPercent / largest);
-  if (alpha * largest < MIN_PROBE) return undefined;
-  const probe: Allocation = {};
-  for (const p of input.protocols) {
-    probe[p.name] = { ...current[p.name] };
-    for (const r of explorable) probe[p.name][r] = round(current[p.name][r] + alpha * (target[p.name][r] - current[p.name][r]), 6);
-  }
-  return isFeasible(input, probe, bounds) ? probe : undefined;
-}
-
-/**
  * The product's optimizer: fit a concave response model per protocol from history, then take the exact optimum of
- * that model under capacity, reserve and policies (one LP, HiGHS), within the region the data support. When the optimum is not trusted and exploration
- * is on, it proposes a small labelled probe toward it instead, with its expected cost (the model may be one standard
+ * that model under capacity, reserve and policies (one LP, HiGHS), within the region the data support. When that is
+ * not a trusted, material move but the model's unrestricted optimum promises a material gain, and exploration is on,
+ * it proposes a labelled probe instead: one fast resource moved one step toward that optimum (one resource at a time,
+ * so that the data can tell the resources' effects apart), with its expected cost (the model may be one standard
  * deviation too optimistic for as long as the probe takes to read).
  */
 export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
@@ -140,19 +104,30 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
         notes[p.name] = statusNote(input, p.name, bounds) ?? marginalNote(responses.get(p.name)!, target[p.name]);
       }
       const plan = buildPlan({ strategy: 'lp', input, target, model, notes });
-      if (!input.settings.exploration.enabled || plan.confidence >= input.settings.minConfidence) return plan;
-      const probe = explorationTarget(input, target, bounds);
-      if (!probe) return plan;
-      const probePlan = buildPlan({ strategy: 'lp', input, target: probe, model, notes, exploration: true });
-      const changedResources = RESOURCES.filter((r) => input.protocols.some((p) => moved(probePlan.current[p.name], probe[p.name]) && Math.abs(probe[p.name][r] - probePlan.current[p.name][r]) > 1e-6));
-      const learnHours = Math.max(input.holdHours ?? 1, ...changedResources.map((r) => RESOURCE_TIME_CONSTANT_MS[r] / 3_600_000));
+      const { settings } = input;
+      const material = (p: Plan) => p.improvementPercent >= settings.minImprovementPercent && p.improvementUsdPerHour >= settings.minImprovementUsdPerHour;
+      if (!settings.exploration.enabled || (material(plan) && plan.confidence >= settings.minConfidence)) return plan;
+      // Not a trusted, material move inside the data: is there a material gain beyond it, worth a probe?
+      const unbounded = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current });
+      const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
+      if (!material(potential)) return plan;
+      const probes = explorationProbes(input, unbounded, bounds).map((probe) => ({
+        probe,
+        plan: buildPlan({ strategy: 'lp', input, target: probe.target, model, notes, exploration: true }),
+      }));
+      const best = probes.sort((a, b) => b.plan.improvementUsdPerHour - a.plan.improvementUsdPerHour)[0];
+      if (!best || best.plan.improvementUsdPerHour <= 0) return plan;
+      const probePlan = best.plan;
+      const learnHours = Math.max(input.holdHours ?? 1, RESOURCE_TIME_CONSTANT_MS[best.probe.resource] / 3_600_000);
       let variance = 0;
-      for (const p of input.protocols) variance += model.std(p.name, probePlan.current[p.name], probe[p.name]) ** 2;
+      for (const p of input.protocols) variance += model.std(p.name, probePlan.current[p.name], probePlan.target[p.name]) ** 2;
       const downside = Math.max(0, Math.sqrt(variance) - probePlan.improvementUsdPerHour);
       probePlan.explorationCostUsd = round(probePlan.switchingCostUsd + downside * learnHours, 6);
       for (const p of input.protocols) {
-        if (moved(probePlan.current[p.name], probe[p.name])) {
-          probePlan.explanations[p.name] = `exploration probe (model optimum not trusted, confidence ${plan.confidence}): ${probePlan.explanations[p.name]}`;
+        if (moved(probePlan.current[p.name], probePlan.target[p.name])) {
+          probePlan.explanations[p.name] =
+            `exploration probe on ${best.probe.resource} toward the model's optimum (+${potential.improvementUsdPerHour} USD/h, ` +
+            `not yet trusted: confidence ${potential.confidence}): ${probePlan.explanations[p.name]}`;
         }
       }
       return probePlan;

@@ -63,7 +63,7 @@ describe('response model', () => {
     for (let i = 1; i < s.length; i++) expect(s[i]).toBeLessThanOrEqual(s[i - 1] + 1e-12);
     expect(Math.min(...s)).toBeGreaterThanOrEqual(0);
     // The level at observed points is reproduced by the additive model.
-    const level = evaluateCurve(model.curves.cpu, 30) + evaluateCurve(model.curves.memory, 20);
+    const level = model.baseUsdPerHour + evaluateCurve(model.curves.cpu, 30) + evaluateCurve(model.curves.memory, 20);
     expect(Math.abs(level - truth(30))).toBeLessThan(0.02);
     // Interpolation is tight; a move beyond what was observed is uncertain.
     expect(deltaStd(model, shares(20), shares(40))).toBeLessThan(0.01);

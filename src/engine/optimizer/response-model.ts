@@ -7,8 +7,10 @@ import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
  * How one protocol's earnings respond to its shares.
  *
  * Attribution model (documented choice): earnings are ADDITIVE AND SEPARABLE per resource,
- *   usdPerHour(s) = f_cpu(s.cpu) + f_memory(s.memory) + f_bandwidth(s.bandwidth) + f_storage(s.storage),
- * each f concave, non-decreasing, piecewise linear, with f(0) = 0 (no share, no earnings from it). Separability is
+ *   usdPerHour(s) = base + f_cpu(s.cpu) + f_memory(s.memory) + f_bandwidth(s.bandwidth) + f_storage(s.storage),
+ * each f concave, non-decreasing, piecewise linear, with f(0) = 0, and base >= 0 the earnings the observed variation
+ * does not explain. Without `base` the level would have to be split between the curves, and anchoring them at the
+ * origin would invent steep slopes below the lowest share ever seen; with it, a curve is linear below its data. Separability is
  * what lets the allocation be solved exactly as an LP, and it is what the data can support: an allocation moves a few
  * resources at a time, so interactions are rarely observable.
  *
@@ -32,6 +34,8 @@ export interface ProtocolResponse {
   residualStd: number;
   /** Effective sample size behind the fit (correlated 5 s samples of one state are capped). */
   effectiveCount: number;
+  /** Earnings the observed variation does not attribute to any resource (the fit's intercept), USD/h. */
+  baseUsdPerHour: number;
   curves: Record<Resource, ConcaveCurve>;
   /** Range of settled share levels seen per resource; null when the share never varied. */
   observedRange: Record<Resource, [number, number] | null>;
@@ -80,6 +84,7 @@ export function fallbackResponse(protocol: ProtocolInput, current: ResourceShare
     settledObservations: settled,
     residualStd: 0,
     effectiveCount: settled,
+    baseUsdPerHour: 0,
     curves: priorCurves(protocol.currentUsdPerHour, current),
     observedRange: { cpu: null, memory: null, bandwidth: null, storage: null },
   };
@@ -134,7 +139,8 @@ export async function fitProtocolResponse(
 
   const prior = priorCurves(level, current);
   // Columns: per resource r and knot j (j >= 1), feature min(share_r, knot_j) / 100 with coefficient u >= 0.
-  const columns: { r: Resource; knot: number; prior: number }[] = [];
+  // Column r = null is the intercept: earnings the observed variation does not explain (see the model's comment).
+  const columns: { r: Resource | null; knot: number; prior: number }[] = [];
   const knotsByResource = {} as Record<Resource, number[]>;
   const observedRange = {} as ProtocolResponse['observedRange'];
   for (const r of RESOURCES) {
@@ -148,23 +154,27 @@ export async function fitProtocolResponse(
     for (let j = 1; j < knots.length; j++) columns.push({ r, knot: knots[j], prior: j === knots.length - 1 ? priorU : 0 });
   }
 
+  columns.push({ r: null, knot: 0, prior: 0 });
+  const feature = (col: (typeof columns)[number], g: Group) => (col.r === null ? 1 : Math.min(g.shares[col.r], col.knot) / 100);
   // A feature the data never exercises (share ~0 throughout) carries no information: its coefficient stays at the
   // prior and it is kept out of the QP, whose solver is unreliable on such near-empty columns.
-  const exercised = columns.map((col) => groups.some((g) => Math.min(g.shares[col.r], col.knot) / 100 > MIN_FEATURE));
+  const exercised = columns.map((col) => groups.some((g) => feature(col, g) > MIN_FEATURE));
   const m = columns.length;
   const H = Array.from({ length: m }, () => new Float64Array(m));
   const c = new Float64Array(m);
   for (const g of groups) {
     const w = Math.min(g.count, GROUP_WEIGHT_CAP);
     const y = g.mean / level;
-    const psi = columns.map((col) => Math.min(g.shares[col.r], col.knot) / 100);
+    const psi = columns.map((col) => feature(col, g));
     for (let a = 0; a < m; a++) {
       if (psi[a] === 0) continue;
       c[a] -= 2 * w * psi[a] * y;
       for (let b = 0; b < m; b++) H[a][b] += 2 * w * psi[a] * psi[b];
     }
   }
+  // The intercept is not pulled anywhere: it takes whatever level the curves' shapes leave over.
   for (let a = 0; a < m; a++) {
+    if (columns[a].r === null) continue;
     H[a][a] += 2 * PRIOR_WEIGHT;
     c[a] -= 2 * PRIOR_WEIGHT * columns[a].prior;
   }
@@ -210,9 +220,10 @@ export async function fitProtocolResponse(
     curves[r] = { knots, slopes };
   }
 
+  const baseUsdPerHour = u[columns.length - 1] * level;
   let ss = 0;
   for (const g of groups) {
-    const fit = RESOURCES.reduce((s, r) => s + evaluateCurve(curves[r], g.shares[r]), 0);
+    const fit = baseUsdPerHour + RESOURCES.reduce((s, r) => s + evaluateCurve(curves[r], g.shares[r]), 0);
     ss += g.sumSq + g.count * (g.mean - fit) ** 2;
   }
   return {
@@ -221,6 +232,7 @@ export async function fitProtocolResponse(
     settledObservations: settled.length,
     residualStd: Math.sqrt(ss / Math.max(1, settled.length - 1)),
     effectiveCount: groups.reduce((s, g) => s + Math.min(g.count, GROUP_WEIGHT_CAP), 0),
+    baseUsdPerHour,
     curves,
     observedRange,
   };

@@ -8,7 +8,6 @@ import { createStrategy, strategies } from './index.js';
 import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
 
 const solver = createHighsSolver();
-const HOUR = 3_600_000;
 const NOW = 1_700_000_000_000;
 const free = { min: 0, max: 100 };
 
