@@ -323,25 +323,35 @@ function interrupted(id: string, t0: number, steps: Reallocation['steps']): Real
 describeEachStore('reallocation decision rules', (factory) => {
   let store: Store;
   let clock: VirtualClock;
+  /** One world per test: engines created in a test (a restarted process) see what earlier ones applied. */
+  let executors: Map<string, Executor>;
   beforeEach(async () => {
     store = await factory.create();
     clock = new VirtualClock(Date.UTC(2026, 2, 1, 12));
+    executors = new Map(NAMES.map((n) => [n, createDryRunExecutor({ protocol: n, clock, initial: BEFORE[n] })]));
   });
   afterEach(async () => {
     await store.close();
   });
 
-  const dryRunExecutors = () => new Map<string, Executor>(NAMES.map((n) => [n, createDryRunExecutor({ protocol: n, clock, initial: BEFORE[n] })]));
   const engineWith = (config: Config, strategy: PlanningStrategy) =>
     createReallocationEngine({
       repo: store.reallocations,
-      executors: dryRunExecutors(),
+      executors,
       strategy,
       clock,
       log,
       getConfig: () => config,
       getState: () => ({ snapshot: snapshot(clock.now()), health: healthy }),
     });
+
+  it('takes the allocation the executors read back over the configured initial shares', async () => {
+    await executors.get('a')?.apply(sh(12, 14), host);
+    const engine = engineWith(makeConfig(), fixedStrategy((current) => current));
+    expect(engine.current().a).toEqual(BEFORE.a);
+    expect((await engine.decide({ trigger: 'loop' })).code).toBe('no_change');
+    expect(engine.current()).toEqual({ ...BEFORE, a: sh(12, 14) });
+  });
 
   it('the fifth reallocation within an hour is skipped with the reason', async () => {
     // Alternate between two allocations, 10 minutes apart, with no hold so only the rate limit can stop it.

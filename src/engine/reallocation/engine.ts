@@ -75,6 +75,8 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   let lastLoopKey: string | null = null;
   let restored = false;
   let recoveryPending = false;
+  /** Whether the executors have been read back once (needs host totals, so it happens at the first chance). */
+  let synced = false;
   let queue: Promise<unknown> = Promise.resolve();
   /** One decision or recovery at a time: two reallocations interleaving their steps would corrupt both. */
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -241,6 +243,18 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     return { status: 'applied', reason: null, code: null, reallocation: r, plan, recorded: true };
   }
 
+  /** The executors are the truth about the world: take what they read back for the resources they control. */
+  async function readBack(host: HostResources): Promise<void> {
+    synced = true;
+    reconcile(deps.getConfig());
+    for (const name of Object.keys(current)) {
+      const ex = deps.executors.get(name);
+      const read = ex ? await ex.read(host).catch(() => null) : null;
+      if (!ex || !read) continue;
+      for (const res of ex.controls ?? RESOURCES) current[name][res] = read[res];
+    }
+  }
+
   /**
    * Recovery needs host totals (shares become limits through them). Before the first poll there are none: the
    * recovery waits, and no new reallocation starts until it has run.
@@ -255,7 +269,9 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       return [];
     }
     recoveryPending = false;
-    return recovery.recoverAll(host);
+    const recovered = await recovery.recoverAll(host);
+    if (!synced) await readBack(host);
+    return recovered;
   }
 
   async function decideNow(req: DecideRequest): Promise<Decision> {
@@ -263,6 +279,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     if (recoveryPending) await recoverNow();
     const config = deps.getConfig();
     const state = deps.getState();
+    if (!synced && !recoveryPending && hostOf(state)) await readBack(hostOf(state) as HostResources);
     let plan: Plan;
     try {
       plan = await computePlan(config, state);
@@ -340,13 +357,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         await restore();
         const host = hostArg ?? hostOf(deps.getState());
         if (!host) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'no host totals yet to read executors back');
-        reconcile(deps.getConfig());
-        for (const name of Object.keys(current)) {
-          const ex = deps.executors.get(name);
-          const read = ex ? await ex.read(host).catch(() => null) : null;
-          if (!ex || !read) continue;
-          for (const res of ex.controls ?? RESOURCES) current[name][res] = read[res];
-        }
+        await readBack(host);
         return cloneAllocation(current);
       }),
     measureEffects,
