@@ -29,8 +29,9 @@ export interface ProductHarness {
   close(): Promise<void>;
 }
 
-export async function startProduct(options: { tickMs?: number } = {}): Promise<ProductHarness> {
-  const server = await startTestServer({ config: { intervals: { poll: 5, push: 0.5 } } });
+/** `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none). */
+export async function startProduct(options: { tickMs?: number; warmPolls?: number } = {}): Promise<ProductHarness> {
+  const server = await startTestServer({ config: { intervals: { poll: 5, push: 0.5 } }, warmPolls: options.warmPolls });
   const auth = createAuthService({
     users: server.store.users,
     clock: systemClock,
@@ -57,9 +58,10 @@ export async function startProduct(options: { tickMs?: number } = {}): Promise<P
 
   // Each tick is one poll interval of simulated time: a new snapshot, pushed to WebSocket subscribers.
   let polling = Promise.resolve();
-  const ticker = setInterval(() => {
+  const tickMs = options.tickMs ?? 1_000;
+  const ticker = tickMs > 0 ? setInterval(() => {
     polling = polling.then(() => server.poll(5_000)).catch(() => undefined);
-  }, options.tickMs ?? 1_000);
+  }, tickMs) : undefined;
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -127,15 +127,52 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('says "node disconnected" when a node stops answering, and clears it when the node is back', async () => {
+    const sim = [...product.server.sims.sims.values()][0]!;
+    const page = await browser.newPage();
+    await logIn(page, product.url);
+    const row = page.locator(`[data-testid="protocol-row"][data-protocol="${sim.name}"]`);
+    await row.waitFor();
+    sim.setFault('disconnected');
+    try {
+      await expect.poll(() => row.getAttribute('data-connected'), { timeout: 20_000 }).toBe('false');
+      await expect.poll(() => page.getByTestId('banner').getAttribute('data-state')).toBe('disconnected');
+      expect(await page.getByTestId('banner').textContent()).toContain(sim.name);
+      await shot(page, 'node-disconnected');
+    } finally {
+      sim.setFault(null);
+    }
+    await expect.poll(() => row.getAttribute('data-connected'), { timeout: 30_000 }).toBe('true');
+    await page.close();
+  });
+
   it('says "server unreachable" when the API stops answering', async () => {
     const page = await browser.newPage();
     await logIn(page, product.url);
     await page.getByTestId('protocol-row').first().waitFor();
-    // Cut the page off from the server: every API request and the socket fail as if the server were gone.
+    // Cut the page off from the server: the network goes away, every API request fails.
     await page.route('**/api/**', (route) => route.abort('connectionrefused'));
-    await page.evaluate(() => window.dispatchEvent(new Event('offline')));
+    await page.context().setOffline(true);
     await expect.poll(() => page.getByTestId('banner').getAttribute('data-state'), { timeout: 20_000 }).toBe('unreachable');
     await shot(page, 'unreachable');
+    // And it recovers by itself when the network is back.
+    await page.unroute('**/api/**');
+    await page.context().setOffline(false);
+    await expect.poll(() => page.getByTestId('banner').getAttribute('data-state'), { timeout: 20_000 }).not.toBe('unreachable');
     await page.close();
+  });
+
+  it('says "no data yet" before the first snapshot', async () => {
+    const empty = await startProduct({ warmPolls: 0, tickMs: 0 });
+    try {
+      const page = await browser.newPage();
+      await logIn(page, empty.url);
+      await expect.poll(() => page.getByTestId('banner').getAttribute('data-state'), { timeout: 10_000 }).toBe('no-data');
+      expect(await page.getByTestId('earnings-empty').isVisible()).toBe(true);
+      await shot(page, 'no-data');
+      await page.close();
+    } finally {
+      await empty.close();
+    }
   });
 });

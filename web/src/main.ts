@@ -214,9 +214,20 @@ function startDashboard(): void {
     }
   }
 
+  // Ask the server at once whether it is there (the answer, or its absence, updates the banner).
+  const probe = () => void api.get('health').catch(ignore);
+  const onOffline = () => probe();
+  const onOnline = () => {
+    probe();
+    void loadLists();
+  };
+  window.addEventListener('offline', onOffline);
+  window.addEventListener('online', onOnline);
+
   const live = connectLive({
     token: () => session.access,
     onState: (state) => {
+      if (state === 'offline' && liveState === 'live') probe();
       liveState = state;
       renderBanner();
     },
@@ -249,6 +260,8 @@ function startDashboard(): void {
 
   stopDashboard = () => {
     stopped = true;
+    window.removeEventListener('offline', onOffline);
+    window.removeEventListener('online', onOnline);
     live.close();
     for (const t of timers) clearInterval(t);
   };
