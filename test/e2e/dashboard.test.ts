@@ -117,6 +117,26 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('validates an edit of the running config and names the wrong field', async () => {
+    const page = await browser.newPage();
+    await logIn(page, product.url);
+    const editor = page.getByTestId('config-editor');
+    await editor.waitFor();
+    const config = JSON.parse(await editor.inputValue());
+    config.intervals.poll = -5;
+    await editor.fill(JSON.stringify(config, null, 2));
+    await page.getByTestId('config-validate').click();
+    await expect.poll(() => page.getByTestId('config-result').getAttribute('data-state')).toBe('invalid');
+    expect(await page.getByTestId('config-error').first().textContent()).toContain('intervals.poll');
+    config.intervals.poll = 10;
+    await editor.fill(JSON.stringify(config, null, 2));
+    await page.getByTestId('config-validate').click();
+    await expect.poll(() => page.getByTestId('config-result').getAttribute('data-state')).toBe('valid');
+    // Validation applies nothing.
+    expect(product.server.configService.current().intervals.poll).toBe(5);
+    await page.close();
+  });
+
   it('fits a phone-width screen without horizontal page scroll', async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
     await logIn(page, product.url);
