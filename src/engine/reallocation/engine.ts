@@ -12,6 +12,7 @@ import type { MetricsRepository, ReallocationsRepository } from '../../store/typ
 import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps, touchedProtocols } from './allocation-math.js';
 import { checkGates, type Skip } from './gates.js';
 import { buildOptimizerInput } from './optimizer-input.js';
+import { measureEffects } from './effects.js';
 import { createRecovery } from './recovery.js';
 import { createStepRunner } from './step-runner.js';
 import type { BuildInput, DecideRequest, Decision, EngineState, PlanningStrategy, ReallocationEvent } from './types.js';
@@ -324,25 +325,6 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     return apply(r, host as HostResources, plan);
   }
 
-  async function measureEffects(): Promise<number> {
-    if (!deps.metrics) return 0;
-    const now = clock.now();
-    const pending = await repo.pendingMeasurement(now - measureWindowMs);
-    let measured = 0;
-    for (const r of pending) {
-      const end = r.finishedAt ?? r.createdAt;
-      const [before, after] = await Promise.all([
-        // History ranges include `to`: stop 1 ms short so the decision's own instant is not counted twice.
-        averageEarnings(deps.metrics, r.createdAt - measureWindowMs, r.createdAt - 1),
-        averageEarnings(deps.metrics, end, end + measureWindowMs - 1),
-      ]);
-      if (before === null || after === null) continue;
-      await repo.update(r.id, { measuredBeforeUsdPerHour: before, measuredAfterUsdPerHour: after });
-      measured++;
-    }
-    return measured;
-  }
-
   return {
     current: () => cloneAllocation(current),
     lastPlan: () => lastPlan,
@@ -360,14 +342,8 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         await readBack(host);
         return cloneAllocation(current);
       }),
-    measureEffects,
+    measureEffects: () => (deps.metrics ? measureEffects({ repo, metrics: deps.metrics, now: clock.now(), windowMs: measureWindowMs }) : Promise.resolve(0)),
   };
-}
-
-async function averageEarnings(metrics: MetricsRepository, from: number, to: number): Promise<number | null> {
-  const points = await metrics.history({ from, to });
-  if (points.length === 0) return null;
-  return points.reduce((sum, p) => sum + p.totalUsdPerHour, 0) / points.length;
 }
 
 function roundedKey(a: Allocation): string {
