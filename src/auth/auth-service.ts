@@ -59,6 +59,8 @@ export interface AuthService {
   listUsers(): Promise<PublicUser[]>;
   getUser(id: string): Promise<PublicUser>;
   updateUser(id: string, patch: { password?: string; role?: Role; disabled?: boolean }): Promise<PublicUser>;
+  /** A user changing their own password: the current one must be right. Ends their other sessions. */
+  changeOwnPassword(userId: string, currentPassword: string, newPassword: string): Promise<void>;
   deleteUser(id: string): Promise<void>;
   ensureAdmin(options?: { adminPassword?: string }): Promise<EnsureAdminResult>;
 
@@ -209,6 +211,15 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         await users.revokeRefreshTokensOfUser(id, clock.now());
       }
       return toPublicUser({ ...user, ...changes });
+    },
+
+    async changeOwnPassword(userId, currentPassword, newPassword) {
+      const user = await mustFindUser(userId);
+      if (!(await verifyPassword(user.passwordHash, currentPassword))) {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', 'The current password is wrong', [{ path: 'body.currentPassword', message: 'is wrong' }]);
+      }
+      await users.update(userId, { passwordHash: await hashPassword(newPassword) });
+      await users.revokeRefreshTokensOfUser(userId, clock.now());
     },
 
     async deleteUser(id) {

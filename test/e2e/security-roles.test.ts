@@ -25,6 +25,8 @@ interface Row {
   /** Concrete URL (default: path); called anew for every request (before body) so each acts on a fresh resource. */
   url?: () => Promise<string> | string;
   body?: () => Promise<unknown> | unknown;
+  /** Only user tokens can do it (API keys with enough role get 400). */
+  usersOnly?: boolean;
 }
 
 const ADMIN_PASSWORD = 'admin-password-for-roles-test';
@@ -72,6 +74,7 @@ async function operationId(): Promise<string> {
   return (await asAdmin('POST', '/api/v1/reallocate', { dryRun: true })).json().operationId;
 }
 let exportId = '';
+let currentCaller = '';
 let keptUserId = '';
 
 const ROWS: Row[] = [
@@ -81,6 +84,14 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/api/v1/auth/refresh', role: 'public', body: async () => ({ refreshToken: (await login('viewer', PASSWORD)).refreshToken }) },
   { method: 'POST', path: '/api/v1/auth/logout', role: 'public', body: async () => ({ refreshToken: (await login('viewer', PASSWORD)).refreshToken }) },
   { method: 'GET', path: '/api/v1/auth/me', role: 'viewer' },
+  // every caller's password is PASSWORD or ADMIN_PASSWORD; "changing" it to itself keeps the other rows working
+  {
+    method: 'POST',
+    path: '/api/v1/auth/password',
+    role: 'viewer',
+    usersOnly: true,
+    body: () => (currentCaller === 'admin' ? { currentPassword: ADMIN_PASSWORD, newPassword: ADMIN_PASSWORD } : { currentPassword: PASSWORD, newPassword: PASSWORD }),
+  },
   { method: 'GET', path: '/api/v1/metrics', role: 'viewer' },
   { method: 'GET', path: '/api/v1/metrics/history', role: 'viewer', url: () => '/api/v1/metrics/history?step=3600' },
   { method: 'GET', path: '/api/v1/opportunities', role: 'viewer' },
@@ -190,7 +201,12 @@ describe('every route × every role on the running daemon', () => {
     }
     for (const caller of CALLERS) {
       const role = caller.split(' ')[0] as RouteRole;
+      currentCaller = caller;
       const res = await send(tokens[caller]);
+      if (row.usersOnly && caller.endsWith('key') && RANK[role] >= RANK[row.role]) {
+        expect({ caller, status: res.status }).toEqual({ caller, status: 400 });
+        continue;
+      }
       const allowed = RANK[role] >= RANK[row.role];
       const outcome = res.status >= 200 && res.status < 300 ? '2xx' : String(res.status);
       expect({ caller, outcome, body: outcome === '2xx' || outcome === '403' ? '' : res.text }).toEqual({ caller, outcome: allowed ? '2xx' : '403', body: '' });

@@ -340,4 +340,24 @@ describe('users', () => {
     expect((await loginAs(h, 'eve', 'eve-pass-1')).statusCode).toBe(401);
     await expect(h.auth.createUser({ username: 'eve', password: 'eve-pass-2', role: 'viewer' })).rejects.toMatchObject({ code: 'ORCHA_ERR_CONFLICT' });
   });
+
+  it('a user changes their own password with the current one, which ends their other sessions', async () => {
+    await h.auth.createUser({ username: 'finn', password: 'finn-pass-1', role: 'viewer' });
+    const pair = (await loginAs(h, 'finn', 'finn-pass-1')).json();
+    const change = (currentPassword: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/password',
+        headers: { authorization: `Bearer ${pair.accessToken}` },
+        payload: { currentPassword, newPassword: 'finn-pass-2' },
+      });
+    const wrong = await change('not-it');
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().error.message).toMatch(/current password/);
+    expect((await change('finn-pass-1')).statusCode).toBe(204);
+    expect((await loginAs(h, 'finn', 'finn-pass-1')).statusCode).toBe(401);
+    expect((await loginAs(h, 'finn', 'finn-pass-2')).statusCode).toBe(200);
+    const refreshed = await h.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: pair.refreshToken } });
+    expect(refreshed.statusCode).toBe(401);
+  });
 });

@@ -1,9 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { AuthService } from '../../../auth/auth-service.js';
-import { LoginBodySchema, PrincipalSchema, RefreshBodySchema, TokenPairSchema } from './schemas.js';
+import { PASSWORD_MAX_LENGTH } from '../../../auth/passwords.js';
+import { OrchaError } from '../../../lib/errors.js';
+import { LoginBodySchema, NewPasswordSchema, PrincipalSchema, RefreshBodySchema, TokenPairSchema } from './schemas.js';
 
-/** `POST auth/login`, `POST auth/refresh`, `POST auth/logout`, `GET auth/me` (mounted under /api/v1). */
+/** `POST auth/login`, `auth/refresh`, `auth/logout`, `auth/password`, `GET auth/me` (mounted under /api/v1). */
 export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService }): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { auth } = opts;
@@ -65,5 +68,31 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       schema: { tags: ['auth'], summary: 'Who the credentials belong to', response: { 200: PrincipalSchema } },
     },
     async (request) => request.principal!,
+  );
+
+  r.post(
+    '/auth/password',
+    {
+      // the current password can be guessed here too, so the login bucket applies
+      config: { role: 'viewer', rateLimitClass: 'login', auditAction: 'auth.password' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password (users only, not API keys); ends your other sessions',
+        body: Type.Object(
+          { currentPassword: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }), newPassword: NewPasswordSchema },
+          { additionalProperties: false },
+        ),
+        response: { 204: { type: 'null' } },
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal!;
+      if (principal.kind !== 'user') {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', 'API keys have no password', [{ path: 'headers.authorization', message: 'must be a user token' }]);
+      }
+      request.audit.target = `user:${principal.id}`;
+      await auth.changeOwnPassword(principal.id, request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send();
+    },
   );
 }
