@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { buildConfig } from '../../config/load.js';
+import type { Plan } from '../../domain/plan.js';
+import { planSteps } from './allocation-math.js';
+import { checkGates } from './gates.js';
+
+const s = (cpu: number) => ({ cpu, memory: 10, bandwidth: 10, storage: 10 });
+const current = { a: s(40), b: s(40) };
+const plan = (target: Plan['target'], over: Partial<Plan> = {}): Plan => ({
+  strategy: 'lp',
+  createdAt: 0,
+  current,
+  target,
+  currentUsdPerHour: 1,
+  projectedUsdPerHour: 1,
+  improvementUsdPerHour: 0,
+  improvementPercent: 0,
+  confidence: 0.2,
+  switchingCostUsd: 0,
+  roi: null,
+  exploration: true,
+  opportunities: [],
+  explanations: {},
+  ...over,
+});
+const gate = (p: Plan, config = buildConfig({}, {})) =>
+  checkGates({ plan: p, steps: planSteps(current, p.target), config, now: Date.UTC(2026, 0, 1, 3), appliedLastHour: 0, lastChange: {} });
+
+describe('checkGates for exploration', () => {
+  it('lets a small exploratory move through despite low gain and confidence', () => {
+    expect(gate(plan({ a: s(36), b: s(44) }))).toBeNull();
+  });
+
+  it('refuses exploration larger than maxStepPercent, or when disabled', () => {
+    expect(gate(plan({ a: s(30), b: s(50) }))?.code).toBe('exploration_too_large');
+    const off = buildConfig({ optimizer: { exploration: { enabled: false } } }, {});
+    expect(gate(plan({ a: s(36), b: s(44) }), off)?.code).toBe('exploration_disabled');
+  });
+
+  it('still counts exploration against the rate limit', () => {
+    const p = plan({ a: s(36), b: s(44) });
+    const skip = checkGates({ plan: p, steps: planSteps(current, p.target), config: buildConfig({}, {}), now: 0, appliedLastHour: 4, lastChange: {} });
+    expect(skip?.code).toBe('rate_limited');
+  });
+});
