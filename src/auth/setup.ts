@@ -46,7 +46,7 @@ export async function createSecuritySetup(deps: {
   if (admin.created && admin.generatedPassword) {
     banner.push(
       `First start: created user "admin" with password ${admin.generatedPassword}`,
-      'It is shown only this once. Log in and change it (PATCH /api/v1/users/{id}), or set ORCHA_ADMIN_PASSWORD before the first start.',
+      'It is shown only this once: log in and change it (POST /api/v1/auth/password), or set ORCHA_ADMIN_PASSWORD before the first start.',
     );
   }
   if (admin.created) deps.log.info({ username: admin.username }, 'created the first admin user');
