@@ -107,10 +107,20 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const { settings } = input;
       const material = (p: Plan) => p.improvementPercent >= settings.minImprovementPercent && p.improvementUsdPerHour >= settings.minImprovementUsdPerHour;
       if (!settings.exploration.enabled || (material(plan) && plan.confidence >= settings.minConfidence)) return plan;
-      // Not a trusted, material move inside the data: is there a material gain beyond it, worth a probe?
+      // Not a trusted, material move inside the data. Could there be a material gain beyond it? Optimism in the face
+      // of uncertainty: probe when the model's unrestricted optimum, one standard deviation up, would be material.
+      // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
       const unbounded = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current });
       const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
-      if (!material(potential)) return plan;
+      let spread = 0;
+      for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], unbounded[p.name]) ** 2;
+      const optimistic = potential.improvementUsdPerHour + Math.sqrt(spread);
+      const base = potential.currentUsdPerHour;
+      const promising =
+        optimistic > 0 &&
+        optimistic >= settings.minImprovementUsdPerHour &&
+        (base > 0 ? (100 * optimistic) / base : 100) >= settings.minImprovementPercent;
+      if (!promising || potential.improvementUsdPerHour <= 0) return plan;
       const probes = explorationProbes(input, unbounded, bounds).map((probe) => ({
         probe,
         plan: buildPlan({ strategy: 'lp', input, target: probe.target, model, notes, exploration: true }),
