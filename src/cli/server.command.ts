@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { createLogger } from '../lib/logger.js';
-import { startOrcha } from '../main.js';
 
 interface ServeOptions {
   config?: string;
@@ -19,6 +18,8 @@ function withOverrides(opts: ServeOptions): NodeJS.ProcessEnv {
 async function runServer(opts: ServeOptions, demo: boolean): Promise<void> {
   const loaded = loadConfig(opts.config, withOverrides(opts));
   const log = createLogger({ level: loaded.config.log.level });
+  // Loaded on demand so that the other commands start fast.
+  const { startOrcha } = await import('../main.js');
   const running = await startOrcha({ loaded, log, demo });
   console.log(`orcha listening on ${running.url}`);
   for (const line of running.banner) console.log(line);

@@ -1,0 +1,73 @@
+/** `orcha config validate` as a user runs it: the built binary, every mistake at once, exit code 2. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BIN = join(process.cwd(), 'dist/src/cli/index.js');
+
+async function orcha(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('orcha config validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-cli-config-'));
+
+  it('reports three distinct mistakes with their paths and exits 2', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      [
+        'server:',
+        '  port: 70000',
+        'protocols:',
+        '  - { name: storj, type: storj, endpoint: "http://127.0.0.1:14002" }',
+        '  - { name: golem, type: golem, endpoint: "not a url" }',
+        'reallocation:',
+        '  mode: yolo',
+        '',
+      ].join('\n'),
+    );
+    const result = await orcha(['config', 'validate', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('3 error(s)');
+    for (const path of ['server.port', 'protocols[1].endpoint', 'reallocation.mode']) expect(result.stderr).toContain(path);
+
+    const json = await orcha(['config', 'validate', file, '--json']);
+    expect(json.code).toBe(2);
+    const body = JSON.parse(json.stdout) as { valid: boolean; errors: { path: string }[] };
+    expect(body.valid).toBe(false);
+    expect(body.errors.map((e) => e.path).sort()).toEqual(['protocols[1].endpoint', 'reallocation.mode', 'server.port']);
+  });
+
+  it('accepts a valid file and exits 0', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, 'intervals:\n  poll: 10\n');
+    const result = await orcha(['config', 'validate', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('valid');
+  });
+
+  it('refuses to start the server on an invalid config, with exit code 2', async () => {
+    const file = join(dir, 'bad-serve.yaml');
+    writeFileSync(file, 'server:\n  port: -5\n');
+    const result = await orcha(['serve', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('server.port');
+  });
+
+  it('treats an unknown ORCHA_ variable as a mistake', async () => {
+    const result = await orcha(['config', 'validate'], { ORCHA_SERVR_PORT: '1' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('env.ORCHA_SERVR_PORT');
+  });
+});
