@@ -32,7 +32,7 @@ export interface ProtocolResponse {
   settledObservations: number;
   /** Standard deviation of observed rates around the fit, USD/h. */
   residualStd: number;
-  /** Effective sample size behind the fit (correlated 5 s samples of one state are capped). */
+  /** Effective sample size behind the fit: per state seen, the distinct hours it was seen in (capped). */
   effectiveCount: number;
   /** Earnings the observed variation does not attribute to any resource (the fit's intercept), USD/h. */
   baseUsdPerHour: number;
@@ -41,10 +41,15 @@ export interface ProtocolResponse {
   observedRange: Record<Resource, [number, number] | null>;
 }
 
-/** Samples of one unchanged state are strongly autocorrelated; beyond this many they add little information. */
-const GROUP_WEIGHT_CAP = 30;
+/**
+ * Samples of one unchanged state are strongly autocorrelated (nodes report earnings at hourly granularity, and what
+ * moves them, demand, moves hour to hour), so a state weighs as many observations as the distinct hours it was seen
+ * in, up to this cap.
+ */
+const GROUP_WEIGHT_CAP = 24;
+const HOUR_MS = 3_600_000;
 /** Weight of the prior in the fit, in observations' worth per coefficient: enough to settle what the data cannot tell, too little to bend what it can. */
-const PRIOR_WEIGHT = 0.02;
+const PRIOR_WEIGHT = 1e-4;
 /** Share levels closer than this (percent points) are the same level. */
 const LEVEL_RESOLUTION = 0.5;
 const MAX_LEVELS = 10;
@@ -95,7 +100,10 @@ interface Group {
   mean: number;
   count: number;
   sumSq: number;
+  hours: Set<number>;
 }
+
+const weightOf = (g: Group) => Math.min(g.hours.size, GROUP_WEIGHT_CAP);
 
 function groupByShares(obs: Observation[]): Group[] {
   const groups = new Map<string, Group>();
@@ -103,11 +111,12 @@ function groupByShares(obs: Observation[]): Group[] {
     const key = RESOURCES.map((r) => Math.round(o.shares[r] / LEVEL_RESOLUTION)).join(',');
     let g = groups.get(key);
     if (!g) {
-      g = { shares: { ...o.shares }, mean: 0, count: 0, sumSq: 0 };
+      g = { shares: { ...o.shares }, mean: 0, count: 0, sumSq: 0, hours: new Set() };
       groups.set(key, g);
     }
     // Welford's update keeps mean and spread numerically stable over thousands of samples.
     g.count++;
+    g.hours.add(Math.floor(o.time / HOUR_MS));
     const delta = o.usdPerHour - g.mean;
     g.mean += delta / g.count;
     g.sumSq += delta * (o.usdPerHour - g.mean);
@@ -163,7 +172,7 @@ export async function fitProtocolResponse(
   const H = Array.from({ length: m }, () => new Float64Array(m));
   const c = new Float64Array(m);
   for (const g of groups) {
-    const w = Math.min(g.count, GROUP_WEIGHT_CAP);
+    const w = weightOf(g);
     const y = g.mean / level;
     const psi = columns.map((col) => feature(col, g));
     for (let a = 0; a < m; a++) {
@@ -181,6 +190,12 @@ export async function fitProtocolResponse(
 
   const active = columns.map((_, a) => a).filter((a) => exercised[a]);
   const u = columns.map((col) => col.prior);
+  // Scale the objective (not its minimizer) to a size the solver's absolute tolerances suit.
+  const peak = Math.max(...active.map((a) => H[a][a]), 1e-12);
+  for (let a = 0; a < m; a++) {
+    c[a] *= 100 / peak;
+    for (let b = 0; b < m; b++) H[a][b] *= 100 / peak;
+  }
   if (active.length > 0) {
     const name = (a: number) => `u${a}`;
     // Unexercised coefficients sit at their prior; fold their cross terms into the linear part.
@@ -231,7 +246,7 @@ export async function fitProtocolResponse(
     fitted: true,
     settledObservations: settled.length,
     residualStd: Math.sqrt(ss / Math.max(1, settled.length - 1)),
-    effectiveCount: groups.reduce((s, g) => s + Math.min(g.count, GROUP_WEIGHT_CAP), 0),
+    effectiveCount: groups.reduce((s, g) => s + weightOf(g), 0),
     baseUsdPerHour,
     curves,
     observedRange,
