@@ -81,9 +81,21 @@ export interface EnvOverrideResult {
   unknown: string[];
 }
 
+/** Names of environment variables the document uses as secrets (`{ env: NAME }`): they are not config keys. */
+export function secretEnvNames(value: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) secretEnvNames(item, found);
+  else if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 1 && entries[0]?.[0] === 'env' && typeof entries[0][1] === 'string') found.add(entries[0][1]);
+    else for (const [, v] of entries) secretEnvNames(v, found);
+  }
+  return found;
+}
+
 export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.ProcessEnv): EnvOverrideResult {
   const config = structuredClone(base);
   const unknown: string[] = [];
+  const secrets = secretEnvNames(base);
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined) continue;
     const shortcut = ENV_SHORTCUTS[name];
@@ -91,7 +103,7 @@ export function applyEnvOverrides(base: Record<string, unknown>, env: NodeJS.Pro
       setPath(config, shortcut, name === 'ORCHA_PORT' ? parseValue(raw) : raw);
       continue;
     }
-    if (!name.startsWith('ORCHA_') || NOT_KEYS.has(name)) continue;
+    if (!name.startsWith('ORCHA_') || NOT_KEYS.has(name) || secrets.has(name)) continue;
     const path = resolveEnvPath(name.slice('ORCHA_'.length).split('_'));
     if (!path || path.length === 0) {
       unknown.push(name);

@@ -97,6 +97,11 @@ protocols:
     expect(errors).toEqual([{ path: 'env.ORCHA_NO_SUCH_KEY', message: 'is not a known configuration key' }]);
   });
 
+  it('does not mistake an ORCHA_ variable used as a secret for a config key', () => {
+    const yaml = 'auth:\n  jwtSecret: { env: ORCHA_JWT_SECRET }\n';
+    expect(loadConfigText(yaml, { ORCHA_JWT_SECRET: 'x'.repeat(40) }).auth.jwtSecret).toEqual({ env: 'ORCHA_JWT_SECRET' });
+  });
+
   it('takes DATABASE_URL as the PostgreSQL URL and checks it', () => {
     expect(loadConfigText('', { DATABASE_URL: 'postgres://127.0.0.1/test' }).storage.url).toBe('postgres://127.0.0.1/test');
     expect(errorsOf(() => loadConfigText('', { DATABASE_URL: 'mysql://x' }))[0]?.path).toBe('storage.url');
