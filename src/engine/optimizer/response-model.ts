@@ -70,7 +70,8 @@ export function priorCurves(levelUsdPerHour: number, current: ResourceShares): R
 
 /** Observations in time order that had settled: no resource's share changed within its time constant before it. */
 export function settledObservations(observations: Observation[]): Observation[] {
-  const sorted = [...observations].sort((a, b) => a.time - b.time);
+  const inOrder = observations.every((o, i) => i === 0 || observations[i - 1].time <= o.time);
+  const sorted = inOrder ? observations : [...observations].sort((a, b) => a.time - b.time);
   const lastChange: Record<Resource, number> = { cpu: -Infinity, memory: -Infinity, bandwidth: -Infinity, storage: -Infinity };
   const out: Observation[] = [];
   let prev: Observation | undefined;
@@ -106,9 +107,11 @@ interface Group {
 const weightOf = (g: Group) => Math.min(g.hours.size, GROUP_WEIGHT_CAP);
 
 function groupByShares(obs: Observation[]): Group[] {
-  const groups = new Map<string, Group>();
+  const groups = new Map<number, Group>();
+  const level = (x: number) => Math.round(x / LEVEL_RESOLUTION);
   for (const o of obs) {
-    const key = RESOURCES.map((r) => Math.round(o.shares[r] / LEVEL_RESOLUTION)).join(',');
+    // Levels are 0..200, so four of them pack exactly into one number (a cheap key over tens of thousands of samples).
+    const key = ((level(o.shares.cpu) * 256 + level(o.shares.memory)) * 256 + level(o.shares.bandwidth)) * 256 + level(o.shares.storage);
     let g = groups.get(key);
     if (!g) {
       g = { shares: { ...o.shares }, mean: 0, count: 0, sumSq: 0, hours: new Set() };
