@@ -24,7 +24,7 @@ import type { ConfigInvalid, ConfigService } from '../services/config-service.js
 import type { OperationsService } from '../services/operations.js';
 import { createPoliciesService } from '../services/policies.js';
 import type { AlertsRepository, HistoryQuery, Store, TimeRange } from '../store/types.js';
-import { type ExportFormat, exportChunks } from './export-format.js';
+import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { ExportFileResult } from './routes/export/index.js';
 import type { Dashboard, Health, HealthCheck, Report } from './schemas/views.js';
 import { type AppServices, type CoordinatorView, type EventBus, type MonitorService, createEventBus } from './services.js';

@@ -49,18 +49,13 @@ function row(p: ProtocolPoint): Record<(typeof EXPORT_COLUMNS)[number], string |
 }
 
 /**
- * History as text chunks, page by page from the database: memory stays flat whatever the range. JSON is one
- * array (one object per line inside it); CSV has a header line.
+ * Rows as text chunks, one page at a time: memory stays flat whatever the range. JSON is one array (one object
+ * per line inside it); CSV has a header line. Used for HTTP replies, export files and the CLI alike.
  */
-export async function* exportHistory(
-  metrics: MetricsRepository,
-  query: HistoryQuery & { format: ExportFormat },
-  pageSize = 5000,
-): AsyncGenerator<string> {
-  const { format, ...range } = query;
+export async function* exportChunks(pages: AsyncIterable<ProtocolPoint[]>, format: ExportFormat): AsyncGenerator<string> {
   if (format === 'csv') {
     yield `${EXPORT_COLUMNS.join(',')}\n`;
-    for await (const page of metrics.iterateProtocolRows(range, pageSize)) {
+    for await (const page of pages) {
       if (page.length === 0) continue;
       yield page.map((p) => `${EXPORT_COLUMNS.map((c) => csvField(row(p)[c])).join(',')}\n`).join('');
     }
@@ -68,13 +63,23 @@ export async function* exportHistory(
   }
   yield '[';
   let first = true;
-  for await (const page of metrics.iterateProtocolRows(range, pageSize)) {
+  for await (const page of pages) {
     if (page.length === 0) continue;
     const body = page.map((p) => JSON.stringify(row(p))).join(',\n');
     yield `${first ? '\n' : ',\n'}${body}`;
     first = false;
   }
   yield first ? ']\n' : '\n]\n';
+}
+
+/** History straight from the database, page by page. */
+export function exportHistory(
+  metrics: MetricsRepository,
+  query: HistoryQuery & { format: ExportFormat },
+  pageSize = 5000,
+): AsyncGenerator<string> {
+  const { format, ...range } = query;
+  return exportChunks(metrics.iterateProtocolRows(range, pageSize), format);
 }
 
 /** The same as a Node stream (for Fastify replies and CLI pipes); backpressure comes with Readable.from. */

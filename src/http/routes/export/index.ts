@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { OrchaError } from '../../../lib/errors.js';
-import { EXPORT_CONTENT_TYPES, EXPORT_FORMATS, exportChunks } from '../../export-format.js';
+import { EXPORT_FORMATS, exportChunks, exportContentType } from '../../../engine/monitor/export.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { ErrorSchema, IdParams, OperationAccepted } from '../../schemas/common.js';
@@ -58,7 +58,7 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
         return { operationId: op.id, status: op.status };
       }
       reply
-        .type(EXPORT_CONTENT_TYPES[format])
+        .type(exportContentType(format))
         .header('Content-Disposition', `attachment; filename="orcha-export.${format}"`);
       return reply.send(Readable.from(exportChunks(services.exports.rows(query), format)) as never);
     },
@@ -84,7 +84,7 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
       const info = await stat(file).catch(() => null);
       if (!info) throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'The export file is gone');
       reply
-        .type(EXPORT_CONTENT_TYPES[result.format])
+        .type(exportContentType(result.format))
         .header('Content-Length', info.size)
         .header('Content-Disposition', `attachment; filename="orcha-export-${op.id}.${result.format}"`);
       return reply.send(createReadStream(file) as never);
