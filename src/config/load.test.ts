@@ -118,8 +118,12 @@ protocols:
   it('accepts the commented example file, including its examples once uncommented', () => {
     const example = readFileSync(new URL('../../orcha.example.yaml', import.meta.url), 'utf8');
     expect(loadConfigText(example, {}).server.port).toBe(8080);
-    const uncommented = example.replace(/^protocols: \[\]$/m, 'protocols:').replace(/^#(  - |    )/gm, '$1');
-    const config = loadConfigText(uncommented.replace(/^policies: \[\]$/m, 'policies:').replace(/^#(  - |    )/gm, '$1'), {});
+    // Uncomment the example list items (lines starting "#  - " and their "#    " continuations).
+    const uncommented = example
+      .replace(/^protocols: \[\]$/m, 'protocols:')
+      .replace(/^policies: \[\]$/m, 'policies:')
+      .replace(/^#( {2}- | {4})/gm, '$1');
+    const config = loadConfigText(uncommented, {});
     expect(config.protocols.map((p) => p.type)).toEqual(['storj', 'golem', 'mysterium', 'streamr', 'grass', 'http-json']);
     expect(config.policies[0]?.name).toBe('keep-storj');
   });
