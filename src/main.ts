@@ -228,6 +228,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       clock,
       log,
       getConfig: cfg,
+      // A protocol's own pollInterval may be shorter than intervals.poll; the coordinator polls only those due.
+      intervals: { poll: () => coordinator.intervalMs() },
       tasks: {
         poll: async (signal) => {
           const snapshot = await coordinator.pollOnce({ signal });

@@ -113,3 +113,26 @@ describe('createScheduler', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('createScheduler interval overrides', () => {
+  it('lets a loop follow its own pace (the poll loop follows the shortest protocol pollInterval)', async () => {
+    const clock = new VirtualClock();
+    const config = buildConfig({ intervals: { poll: 60, analyze: 3600 } }, {});
+    let pace = 10_000;
+    let polls = 0;
+    const scheduler = createScheduler({
+      clock,
+      log,
+      getConfig: () => config,
+      intervals: { poll: () => pace },
+      tasks: { poll: () => void polls++ },
+    });
+    scheduler.start();
+    await clock.advance(60_000);
+    expect(polls).toBe(7); // immediately, then every 10 s instead of every 60 s
+    pace = 30_000;
+    await clock.advance(60_000);
+    expect(polls).toBe(9);
+    await scheduler.stop();
+  });
+});

@@ -15,6 +15,8 @@ export interface SchedulerOptions {
   getConfig: () => Config;
   /** The work of each loop; loops without a task are not started. */
   tasks: Partial<Record<LoopName, LoopTask>>;
+  /** A loop's own pace instead of `intervals.<name>` (the poll loop follows the coordinator's shortest interval). */
+  intervals?: Partial<Record<LoopName, () => number>>;
   signal?: AbortSignal;
 }
 
@@ -38,7 +40,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
       clock: options.clock,
       log,
       tick: task,
-      intervalMs: () => options.getConfig().intervals[name] * 1000,
+      intervalMs: options.intervals?.[name] ?? (() => options.getConfig().intervals[name] * 1000),
       // Retention is heavy and not urgent at start-up: the first pass waits one interval.
       immediate: name !== 'retention',
       signal: options.signal,
