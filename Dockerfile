@@ -8,9 +8,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci runs the prepare script; with no sources copied yet it skips the build (done below).
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json biome.json ./
-COPY scripts ./scripts
 COPY src ./src
 COPY web ./web
 RUN npm run build \
