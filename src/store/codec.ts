@@ -32,6 +32,17 @@ export function ceilHour(t: number): number {
   return Math.ceil(t / HOUR_MS) * HOUR_MS;
 }
 
+export const DAY_MS = 86_400_000;
+
+/** UTC day boundaries: the same epoch alignment as the SQL buckets, (t / step) * step. */
+export function floorDay(t: number): number {
+  return Math.floor(t / DAY_MS) * DAY_MS;
+}
+
+export function ceilDay(t: number): number {
+  return Math.ceil(t / DAY_MS) * DAY_MS;
+}
+
 export function toJson(value: unknown): string | null {
   return value == null ? null : JSON.stringify(value);
 }

@@ -100,6 +100,17 @@ export interface MetricsHostHourlyTable {
   storage_percent: number;
 }
 
+/** Per protocol per UTC day, derived from metrics_hourly (sample-weighted); same units. */
+export interface MetricsDailyTable extends Omit<MetricsHourlyTable, 'hour'> {
+  /** epoch ms of the UTC day's start */
+  day: number;
+}
+
+/** Snapshot-level daily averages, derived from metrics_host_hourly. */
+export interface MetricsHostDailyTable extends Omit<MetricsHostHourlyTable, 'hour'> {
+  day: number;
+}
+
 export interface ReallocationsTable {
   id: string;
   status: string;
@@ -212,6 +223,8 @@ export interface Database {
   allocations: AllocationsTable;
   metrics_hourly: MetricsHourlyTable;
   metrics_host_hourly: MetricsHostHourlyTable;
+  metrics_daily: MetricsDailyTable;
+  metrics_host_daily: MetricsHostDailyTable;
   reallocations: ReallocationsTable;
   reallocation_steps: ReallocationStepsTable;
   alerts: AlertsTable;

@@ -4,12 +4,14 @@ import { OrchaError } from '../../lib/errors.js';
 import type { Database } from '../schema.js';
 import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
+import { dailyRollupsMigration } from './002-daily-rollups.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return {
         '001-initial': initialMigration(dialect),
+        '002-daily-rollups': dailyRollupsMigration(dialect),
       };
     },
   };

@@ -1,9 +1,10 @@
 /** Hourly rollups, retention deletes, streaming export and counts. */
 import { type Kysely, sql } from 'kysely';
-import { ceilHour, decode, floorHour, HOUR_MS, SCALE } from '../codec.js';
+import { ceilDay, ceilHour, decode, floorDay, floorHour, HOUR_MS, SCALE } from '../codec.js';
 import type { Database } from '../schema.js';
 import type { HistoryQuery, ProtocolPoint, TimeRange } from '../types.js';
-import { bucketOf } from './metrics-read.js';
+import { recomputeDays } from './daily-rollup.js';
+import { bucketOf } from './buckets.js';
 import type { ProtocolIds } from './protocol-ids.js';
 
 /** A float literal: dividing an integer sum by an integer literal would truncate on SQLite. */
@@ -47,7 +48,10 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         .columns(['hour', 'samples', 'total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'])
         .expression(hostSelect)
         .execute();
-      if (ids.length === 0) return 0;
+      if (ids.length === 0) {
+        await recomputeDays(trx, ids, floorDay(from), ceilDay(to));
+        return 0;
+      }
 
       await trx.deleteFrom('metrics_hourly').where('protocol_id', 'in', ids).where('hour', '>=', from).where('hour', '<', to).execute();
       const avg = (column: string, scale: number) => sql<number>`avg(${sql.ref(column)}) / ${real(scale)}`;
@@ -88,6 +92,7 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         ])
         .expression(protocolSelect)
         .executeTakeFirst();
+      await recomputeDays(trx, ids, floorDay(from), ceilDay(to));
       return Number(result.numInsertedOrUpdatedRows ?? 0);
     });
   }
@@ -115,6 +120,10 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         deleted += Number(r.numDeletedRows);
       }
       const r = await trx.deleteFrom('metrics_host_hourly').where('hour', '<', cutoff).executeTakeFirst();
+      // Whole days before the cutoff go; the day it falls in is recomputed from the hours it keeps.
+      if (ids.length > 0) await trx.deleteFrom('metrics_daily').where('protocol_id', 'in', ids).where('day', '<', floorDay(cutoff)).execute();
+      await trx.deleteFrom('metrics_host_daily').where('day', '<', floorDay(cutoff)).execute();
+      await recomputeDays(trx, ids, floorDay(cutoff), ceilDay(cutoff));
       return deleted + Number(r.numDeletedRows);
     });
   }

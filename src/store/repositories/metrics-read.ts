@@ -1,9 +1,10 @@
 /** Read side of the metrics repository: latest, downsampled history, totals and averages. */
-import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ProtocolSample, Snapshot } from '../../domain/sample.js';
 import { decode, HOUR_MS } from '../codec.js';
 import type { Database } from '../schema.js';
-import type { EarningsTotal, HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
+import type { HistoryQuery, ProtocolPoint, SnapshotPoint } from '../types.js';
+import { bucketOf } from './buckets.js';
 import {
   mergeProtocolPoints,
   mergeSnapshotPoints,
@@ -13,15 +14,12 @@ import {
   type SnapshotAggregate,
 } from './metrics-points.js';
 import type { ProtocolIds, ProtocolInfo } from './protocol-ids.js';
+import { createMetricsTotals } from './metrics-totals.js';
 import { type Coverage, isWholeHours, planRange, type Span } from './range-plan.js';
-
-/** Integer bucket start: (t / step) * step, with the step cast so both dialects divide as integers. */
-export function bucketOf(column: 'time' | 'hour', stepMs: number | undefined): RawBuilder<number> {
-  if (stepMs === undefined) return sql<number>`${sql.ref(column)}`;
-  return sql<number>`(${sql.ref(column)} / cast(${stepMs} as bigint)) * cast(${stepMs} as bigint)`;
-}
+import { createRollupReader, rollupReads } from './rollup-read.js';
 
 export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolIds) {
+  const rollups = createRollupReader(db);
   async function coverage(): Promise<Coverage> {
     // Both are primary-key lookups: cheap on every query.
     const raw = await db.selectFrom('metrics').select('time').orderBy('time', 'asc').limit(1).executeTakeFirst();
@@ -71,37 +69,6 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     return (await q.execute()) as RawProtocolAggregate[];
   }
 
-  async function rollupProtocolSpan(ids: number[], span: Span, stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
-    // Sample-weighted averages of hourly averages equal the average of the underlying raw rows.
-    const w = (column: string) => sql`sum(${sql.ref(column)} * samples) / sum(samples)`;
-    const rows = await db
-      .selectFrom('metrics_hourly')
-      .select([
-        'protocol_id',
-        bucketOf('hour', stepMs ?? HOUR_MS).as('bucket'),
-        sql<number>`sum(samples)`.as('samples'),
-        w('usd_per_hour').as('usd_per_hour'),
-        sql`sum(earned_usd)`.as('earned_usd'),
-        sql`sum(earned_tokens)`.as('earned_tokens'),
-        w('connected').as('connected'),
-        w('uptime').as('uptime'),
-        w('cpu_percent').as('cpu_percent'),
-        w('memory_bytes').as('memory_bytes'),
-        w('bandwidth_bps').as('bandwidth_bps'),
-        w('storage_bytes').as('storage_bytes'),
-        w('alloc_cpu').as('alloc_cpu'),
-        w('alloc_memory').as('alloc_memory'),
-        w('alloc_bandwidth').as('alloc_bandwidth'),
-        w('alloc_storage').as('alloc_storage'),
-      ])
-      .where('protocol_id', 'in', ids)
-      .where('hour', '>=', span.from)
-      .where('hour', '<', span.to)
-      .groupBy(['protocol_id', sql.ref('bucket')])
-      .execute();
-    return rows as RawProtocolAggregate[];
-  }
-
   async function protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]> {
     const protocols = await selectProtocols(query.protocol);
     if (protocols.size === 0) return [];
@@ -114,8 +81,10 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
       }
     }
     if (plan.rollup) {
-      for (const row of await rollupProtocolSpan(ids, plan.rollup, query.stepMs)) {
-        points.push(rollupProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
+      for (const read of rollupReads(plan.rollup, query.stepMs)) {
+        for (const row of await rollups.protocolRollups(read, ids, query.stepMs)) {
+          points.push(rollupProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
+        }
       }
     }
     return mergeProtocolPoints(points);
@@ -156,34 +125,20 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
       }
     }
     if (plan.rollup) {
-      const w = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
-      const rows = await db
-        .selectFrom('metrics_host_hourly')
-        .select([
-          bucketOf('hour', query.stepMs ?? HOUR_MS).as('bucket'),
-          sql<number>`sum(samples)`.as('samples'),
-          w('total_usd_per_hour').as('total'),
-          w('cpu_percent').as('cpu'),
-          w('memory_percent').as('memory'),
-          w('bandwidth_percent').as('bandwidth'),
-          w('storage_percent').as('storage'),
-        ])
-        .where('hour', '>=', plan.rollup.from)
-        .where('hour', '<', plan.rollup.to)
-        .groupBy(sql.ref('bucket'))
-        .execute();
-      for (const r of rows) {
-        aggregates.push({
-          samples: Number(r.samples),
-          point: {
-            time: Number(r.bucket),
-            totalUsdPerHour: Number(r.total),
-            cpuPercent: Number(r.cpu),
-            memoryPercent: Number(r.memory),
-            bandwidthPercent: Number(r.bandwidth),
-            storagePercent: Number(r.storage),
-          },
-        });
+      for (const read of rollupReads(plan.rollup, query.stepMs)) {
+        for (const r of await rollups.hostRollups(read, query.stepMs)) {
+          aggregates.push({
+            samples: Number(r.samples),
+            point: {
+              time: Number(r.bucket),
+              totalUsdPerHour: Number(r.total_usd_per_hour),
+              cpuPercent: Number(r.cpu_percent),
+              memoryPercent: Number(r.memory_percent),
+              bandwidthPercent: Number(r.bandwidth_percent),
+              storagePercent: Number(r.storage_percent),
+            },
+          });
+        }
       }
     }
     return mergeSnapshotPoints(aggregates);
@@ -250,83 +205,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     };
   }
 
-  /** Per-protocol sums over a range, combining raw rows and rollups as planRange says. */
-  async function perProtocolSums(range: TimeRange, protocol?: string) {
-    const protocols = await selectProtocols(protocol);
-    const sums = new Map<number, { usd: number; tokens: number; payouts: number; uptime: number; samples: number }>();
-    if (protocols.size === 0) return { protocols, sums };
-    const ids = [...protocols.keys()];
-    const add = (id: number, usd: number, tokens: number, payouts: number, uptime: number, samples: number) => {
-      const s = sums.get(id) ?? { usd: 0, tokens: 0, payouts: 0, uptime: 0, samples: 0 };
-      s.usd += usd;
-      s.tokens += tokens;
-      s.payouts += payouts;
-      s.uptime += uptime;
-      s.samples += samples;
-      sums.set(id, s);
-    };
-    const plan = planRange(range, await coverage(), true);
-    for (const span of plan.raw) {
-      const rows = await db
-        .selectFrom('protocol_metrics')
-        .select([
-          'protocol_id',
-          sql<number>`sum(earned_usd)`.as('usd'),
-          sql<number>`sum(earned_tokens)`.as('tokens'),
-          sql<number>`sum(payout_event)`.as('payouts'),
-          sql<number>`sum(uptime)`.as('uptime'),
-          sql<number>`count(*)`.as('samples'),
-        ])
-        .where('protocol_id', 'in', ids)
-        .where('time', '>=', span.from)
-        .where('time', '<', span.to)
-        .groupBy('protocol_id')
-        .execute();
-      for (const r of rows) {
-        add(Number(r.protocol_id), decode(r.usd, 'usd'), decode(r.tokens, 'tokens'), Number(r.payouts), decode(r.uptime, 'uptime'), Number(r.samples));
-      }
-    }
-    if (plan.rollup) {
-      const rows = await db
-        .selectFrom('metrics_hourly')
-        .select([
-          'protocol_id',
-          sql<number>`sum(earned_usd)`.as('usd'),
-          sql<number>`sum(earned_tokens)`.as('tokens'),
-          sql<number>`sum(payout_events)`.as('payouts'),
-          sql<number>`sum(uptime * samples)`.as('uptime'),
-          sql<number>`sum(samples)`.as('samples'),
-        ])
-        .where('protocol_id', 'in', ids)
-        .where('hour', '>=', plan.rollup.from)
-        .where('hour', '<', plan.rollup.to)
-        .groupBy('protocol_id')
-        .execute();
-      for (const r of rows) {
-        add(Number(r.protocol_id), Number(r.usd), Number(r.tokens), Number(r.payouts), Number(r.uptime), Number(r.samples));
-      }
-    }
-    return { protocols, sums };
-  }
+  const totals = createMetricsTotals({ db, coverage, selectProtocols });
 
-  async function earningsTotals(range: TimeRange): Promise<EarningsTotal[]> {
-    const { protocols, sums } = await perProtocolSums(range);
-    return [...sums]
-      .filter(([, s]) => s.samples > 0)
-      .map(([id, s]) => {
-        const info = protocols.get(id)!;
-        return { protocol: info.name, token: info.token, usd: s.usd, tokens: s.tokens, payoutEvents: s.payouts };
-      })
-      .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol));
-  }
-
-  async function averageUptime(range: TimeRange, protocol?: string): Promise<{ protocol: string; uptime: number }[]> {
-    const { protocols, sums } = await perProtocolSums(range, protocol);
-    return [...sums]
-      .filter(([, s]) => s.samples > 0)
-      .map(([id, s]) => ({ protocol: protocols.get(id)!.name, uptime: s.uptime / s.samples }))
-      .sort((a, b) => a.protocol.localeCompare(b.protocol));
-  }
-
-  return { latest, history, protocolHistory, earningsTotals, averageUptime, coverage };
+  return { latest, history, protocolHistory, earningsTotals: totals.earningsTotals, averageUptime: totals.averageUptime, coverage };
 }

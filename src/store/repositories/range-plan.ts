@@ -2,7 +2,7 @@
  * Which part of a time range is read from hourly rollups and which from raw rows. Pure, so the edge cases are
  * unit-tested without a database.
  */
-import { ceilHour, floorHour } from '../codec.js';
+import { ceilDay, ceilHour, DAY_MS, floorDay, floorHour } from '../codec.js';
 
 export interface Coverage {
   /** Oldest raw snapshot time, null when there are no raw rows. */
@@ -52,4 +52,30 @@ export function planRange(range: { from: number; to: number }, coverage: Coverag
 /** True when buckets of this width are made of whole, epoch-aligned hours. */
 export function isWholeHours(stepMs: number | undefined): boolean {
   return stepMs !== undefined && stepMs >= 3_600_000 && stepMs % 3_600_000 === 0;
+}
+
+/** True when buckets of this width are made of whole, epoch-aligned (UTC) days. */
+export function isWholeDays(stepMs: number | undefined): boolean {
+  return stepMs !== undefined && stepMs >= DAY_MS && stepMs % DAY_MS === 0;
+}
+
+export interface RollupSplit {
+  /** Whole UTC days [from, to), read from daily rollups, or null. */
+  days: Span | null;
+  /** The hours at either edge, read from hourly rollups, in time order. */
+  hours: Span[];
+}
+
+/**
+ * Splits an hour-aligned rollup span into its whole days and the hours around them. A day row always aggregates
+ * exactly the hourly rows of its day (both are rewritten together), so either source answers the same.
+ */
+export function splitDays(span: Span): RollupSplit {
+  const dayFrom = ceilDay(span.from);
+  const dayTo = floorDay(span.to);
+  if (dayTo <= dayFrom) return { days: null, hours: [span] };
+  const hours: Span[] = [];
+  if (span.from < dayFrom) hours.push({ from: span.from, to: dayFrom });
+  if (dayTo < span.to) hours.push({ from: dayTo, to: span.to });
+  return { days: { from: dayFrom, to: dayTo }, hours };
 }

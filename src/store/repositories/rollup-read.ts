@@ -1,0 +1,125 @@
+/**
+ * Reads of the rollup tables, hourly or daily (same columns, `hour` or `day` as the time key). A step equal to the
+ * table's grain reads rows as stored: no GROUP BY, so neither dialect sorts or aggregates thousands of rows for nothing.
+ */
+import { type Kysely, sql } from 'kysely';
+import { DAY_MS, HOUR_MS } from '../codec.js';
+import type { Database } from '../schema.js';
+import { bucketOf } from './buckets.js';
+import type { RawProtocolAggregate } from './metrics-points.js';
+import { isWholeDays, type Span, splitDays } from './range-plan.js';
+
+export type Grain = 'hour' | 'day';
+
+const GRAINS = {
+  hour: { protocol: 'metrics_hourly', host: 'metrics_host_hourly', time: 'hour', ms: HOUR_MS },
+  day: { protocol: 'metrics_daily', host: 'metrics_host_daily', time: 'day', ms: DAY_MS },
+} as const;
+
+export interface RollupRead {
+  grain: Grain;
+  span: Span;
+}
+
+/**
+ * Which rollup table answers which part of a rollup span: whole days from daily rows when the buckets are whole days
+ * (or there are no buckets, as for totals), everything else from hourly rows.
+ */
+export function rollupReads(span: Span, stepMs: number | undefined, totals = false): RollupRead[] {
+  if (!totals && !isWholeDays(stepMs)) return [{ grain: 'hour', span }];
+  const { days, hours } = splitDays(span);
+  const reads: RollupRead[] = hours.map((h) => ({ grain: 'hour' as const, span: h }));
+  if (days) reads.push({ grain: 'day', span: days });
+  return reads;
+}
+
+const PROTOCOL_AVERAGES = [
+  'usd_per_hour', 'connected', 'uptime', 'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'storage_bytes', 'alloc_cpu',
+  'alloc_memory', 'alloc_bandwidth', 'alloc_storage',
+] as const;
+
+const HOST_AVERAGES = ['total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'] as const;
+
+export interface HostRollupRow {
+  bucket: number | string;
+  samples: number | string;
+  total_usd_per_hour: number;
+  cpu_percent: number;
+  memory_percent: number;
+  bandwidth_percent: number;
+  storage_percent: number;
+}
+
+/** Sample-weighted averages of stored averages equal the average of the underlying raw rows. */
+const weighted = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
+
+export function createRollupReader(db: Kysely<Database>) {
+  async function protocolRollups(read: RollupRead, ids: number[], stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
+    const g = GRAINS[read.grain];
+    const step = stepMs ?? g.ms;
+    const asStored = step === g.ms;
+    const q = db
+      // Both tables have the same columns but their time key; the key is always named through g.time.
+      .selectFrom(g.protocol as 'metrics_hourly')
+      .where('protocol_id', 'in', ids)
+      .where(sql.ref(g.time), '>=', read.span.from)
+      .where(sql.ref(g.time), '<', read.span.to);
+    if (asStored) {
+      const rows = await q
+        .select(['protocol_id', sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', 'earned_usd', 'earned_tokens', ...PROTOCOL_AVERAGES])
+        .execute();
+      return rows as RawProtocolAggregate[];
+    }
+    const rows = await q
+      .select([
+        'protocol_id',
+        bucketOf(g.time, step).as('bucket'),
+        sql<number>`sum(samples)`.as('samples'),
+        sql<number>`sum(earned_usd)`.as('earned_usd'),
+        sql<number>`sum(earned_tokens)`.as('earned_tokens'),
+        ...PROTOCOL_AVERAGES.map((c) => weighted(c).as(c)),
+      ])
+      .groupBy(['protocol_id', sql.ref('bucket')])
+      .execute();
+    return rows as RawProtocolAggregate[];
+  }
+
+  async function hostRollups(read: RollupRead, stepMs: number | undefined): Promise<HostRollupRow[]> {
+    const g = GRAINS[read.grain];
+    const step = stepMs ?? g.ms;
+    const q = db
+      .selectFrom(g.host as 'metrics_host_hourly')
+      .where(sql.ref(g.time), '>=', read.span.from)
+      .where(sql.ref(g.time), '<', read.span.to);
+    if (step === g.ms) {
+      return (await q.select([sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', ...HOST_AVERAGES]).execute()) as HostRollupRow[];
+    }
+    const rows = await q
+      .select([bucketOf(g.time, step).as('bucket'), sql<number>`sum(samples)`.as('samples'), ...HOST_AVERAGES.map((c) => weighted(c).as(c))])
+      .groupBy(sql.ref('bucket'))
+      .execute();
+    return rows as HostRollupRow[];
+  }
+
+  /** Per-protocol sums over a rollup span (uptime × samples, so callers can average over raw and rolled-up parts). */
+  async function protocolSums(read: RollupRead, ids: number[]) {
+    const g = GRAINS[read.grain];
+    return db
+      .selectFrom(g.protocol as 'metrics_hourly')
+      .select([
+        'protocol_id',
+        sql<number>`sum(earned_usd)`.as('usd'),
+        sql<number>`sum(earned_tokens)`.as('tokens'),
+        sql<number>`sum(payout_events)`.as('payouts'),
+        sql<number>`sum(uptime * samples)`.as('uptime'),
+        sql<number>`sum(samples)`.as('samples'),
+      ])
+      .where('protocol_id', 'in', ids)
+      .where(sql.ref(g.time), '>=', read.span.from)
+      .where(sql.ref(g.time), '<', read.span.to)
+      .groupBy('protocol_id')
+      .execute();
+  }
+
+  return { protocolRollups, hostRollups, protocolSums };
+}
