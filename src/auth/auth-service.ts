@@ -4,6 +4,7 @@ import { OrchaError } from '../lib/errors.js';
 import type { ApiKeyRecord, UserRecord, UsersRepository } from '../store/types.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './api-keys.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { createPrincipalCache, DEFAULT_PRINCIPAL_CACHE_MS } from './principal-cache.js';
 import type { Principal, Role } from './roles.js';
 import { createAccessTokenIssuer, randomToken, sameDigest, sha256 } from './tokens.js';
 
@@ -20,6 +21,11 @@ export interface AuthServiceDeps {
   jwtSecret: string;
   /** A value or a getter (hot reload changes TTLs without a restart). */
   settings: AuthSettings | (() => AuthSettings);
+  /**
+   * How long (ms) a verified credential's principal is reused before the database is read again (default 1 s; 0 =
+   * read on every request). Changes made through this service apply at once regardless; see principal-cache.ts.
+   */
+  principalCacheMs?: number;
 }
 
 export interface TokenPair {
@@ -86,6 +92,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   const { users, clock } = deps;
   const settings = typeof deps.settings === 'function' ? deps.settings : () => deps.settings as AuthSettings;
   const issuer = createAccessTokenIssuer({ secret: deps.jwtSecret, clock, ttlSeconds: () => settings().accessTokenTtl });
+  const principals = createPrincipalCache({ clock, windowMs: deps.principalCacheMs ?? DEFAULT_PRINCIPAL_CACHE_MS });
 
   async function issuePair(user: UserRecord): Promise<TokenPair> {
     const { token, expiresIn } = await issuer.sign({ sub: user.id, username: user.username, role: user.role });
@@ -113,6 +120,20 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
   async function assertAnotherAdminRemains(excludingId: string): Promise<void> {
     const admins = (await users.list()).filter((u) => u.role === 'admin' && !u.disabled && u.id !== excludingId);
     if (admins.length === 0) throw new OrchaError('ORCHA_ERR_CONFLICT', 'This would leave no enabled admin');
+  }
+
+  /** The uncached answer: signature and expiry, then the database (role, disabled, revoked). */
+  async function lookupPrincipal(token: string): Promise<{ principal: Principal; expiresAt?: number } | null> {
+    if (looksLikeApiKey(token)) {
+      const principal = await verifyApiKey(token);
+      return principal ? { principal } : null;
+    }
+    const verified = await issuer.verifyWithExpiry(token);
+    if (!verified) return null;
+    // The role comes from the database, so a demotion or a disabled account takes effect (within the cache window).
+    const user = await users.findById(verified.claims.sub);
+    if (!user || user.disabled) return null;
+    return { principal: { kind: 'user', id: user.id, name: user.username, role: user.role }, expiresAt: verified.expiresAt };
   }
 
   async function verifyApiKey(key: string): Promise<Principal | null> {
@@ -178,13 +199,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
     async verifyToken(bearer) {
       const token = bearer.replace(/^Bearer\s+/i, '').trim();
       if (token.length === 0 || token.length > 4096) return null;
-      if (looksLikeApiKey(token)) return verifyApiKey(token);
-      const claims = await issuer.verify(token);
-      if (!claims) return null;
-      // The role comes from the database, so a demotion or a disabled account takes effect at once.
-      const user = await users.findById(claims.sub);
-      if (!user || user.disabled) return null;
-      return { kind: 'user', id: user.id, name: user.username, role: user.role };
+      return principals.resolve(token, () => lookupPrincipal(token));
     },
 
     createUser,
@@ -206,6 +221,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (patch.disabled !== undefined) changes.disabled = patch.disabled;
       if (patch.password !== undefined) changes.passwordHash = await hashPassword(patch.password);
       await users.update(id, changes);
+      principals.clear();
       // New password, new role or disabled: existing sessions must not outlive the change.
       if (patch.password !== undefined || patch.disabled === true || patch.role !== undefined) {
         await users.revokeRefreshTokensOfUser(id, clock.now());
@@ -219,6 +235,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
         throw new OrchaError('ORCHA_ERR_VALIDATION', 'The current password is wrong', [{ path: 'body.currentPassword', message: 'is wrong' }]);
       }
       await users.update(userId, { passwordHash: await hashPassword(newPassword) });
+      principals.clear();
       await users.revokeRefreshTokensOfUser(userId, clock.now());
     },
 
@@ -227,6 +244,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
       if (user.role === 'admin') await assertAnotherAdminRemains(id);
       await users.revokeRefreshTokensOfUser(id, clock.now());
       await users.delete(id);
+      principals.clear();
     },
 
     async ensureAdmin(options = {}) {
@@ -259,6 +277,7 @@ export function createAuthService(deps: AuthServiceDeps): AuthService {
 
     async revokeApiKey(id) {
       const ok = await users.revokeApiKey(id, clock.now());
+      principals.clear();
       if (!ok) throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'API key not found or already revoked');
     },
   };

@@ -24,6 +24,8 @@ export interface AccessTokenIssuer {
   sign(claims: AccessClaims): Promise<{ token: string; expiresIn: number }>;
   /** The claims of a valid token, or null for anything else (bad signature, expired, wrong alg, malformed). */
   verify(token: string): Promise<AccessClaims | null>;
+  /** Like verify, with the token's expiry (epoch ms), so that nothing remembers it for longer. */
+  verifyWithExpiry(token: string): Promise<{ claims: AccessClaims; expiresAt: number } | null>;
 }
 
 export function createAccessTokenIssuer(options: { secret: string; clock: Clock; ttlSeconds: () => number }): AccessTokenIssuer {
@@ -32,7 +34,29 @@ export function createAccessTokenIssuer(options: { secret: string; clock: Clock;
       { path: 'auth.jwtSecret', message: `must be at least ${JWT_SECRET_MIN_LENGTH} characters` },
     ]);
   }
-  const key = new TextEncoder().encode(options.secret);
+  // Imported once: handing jose the raw bytes would import the key again on every sign and verify.
+  let imported: Promise<CryptoKey> | null = null;
+  const hmacKey = (): Promise<CryptoKey> => {
+    if (!imported) {
+      imported = crypto.subtle.importKey('raw', new TextEncoder().encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    }
+    return imported;
+  };
+  async function verifyWithExpiry(token: string): Promise<{ claims: AccessClaims; expiresAt: number } | null> {
+    try {
+      const { payload } = await jwtVerify(token, await hmacKey(), {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['exp', 'sub'],
+        currentDate: new Date(options.clock.now()),
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.username !== 'string' || !isRole(payload.role)) return null;
+      return { claims: { sub: payload.sub, username: payload.username, role: payload.role }, expiresAt: (payload.exp as number) * 1000 };
+    } catch {
+      return null;
+    }
+  }
   return {
     async sign(claims) {
       const now = Math.floor(options.clock.now() / 1000);
@@ -45,24 +69,13 @@ export function createAccessTokenIssuer(options: { secret: string; clock: Clock;
         .setIssuedAt(now)
         .setExpirationTime(now + ttl)
         .setJti(randomBytes(9).toString('base64url'))
-        .sign(key);
+        .sign(await hmacKey());
       return { token, expiresIn: ttl };
     },
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: ['HS256'],
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          requiredClaims: ['exp', 'sub'],
-          currentDate: new Date(options.clock.now()),
-        });
-        if (typeof payload.sub !== 'string' || typeof payload.username !== 'string' || !isRole(payload.role)) return null;
-        return { sub: payload.sub, username: payload.username, role: payload.role };
-      } catch {
-        return null;
-      }
+      return (await verifyWithExpiry(token))?.claims ?? null;
     },
+    verifyWithExpiry,
   };
 }
 
