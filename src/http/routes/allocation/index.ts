@@ -1,3 +1,4 @@
+import { sendCachedJson } from '../../cached-json.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { AllocationViewSchema } from '../../schemas/views.js';
@@ -13,7 +14,7 @@ const allocationRoutes: RoutePlugin = (app, { services }) => {
         response: { 200: apiSchema(AllocationViewSchema) },
       },
     },
-    async () => toApi(await services.cache.wrap('allocation', () => services.engine.allocation())) as never,
+    async (_request, reply) => sendCachedJson(reply, services.cache, 'allocation', async () => toApi(await services.engine.allocation())) as never,
   );
 };
 

@@ -1,3 +1,4 @@
+import { sendCachedJson } from '../../cached-json.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { DashboardSchema } from '../../schemas/views.js';
@@ -13,8 +14,8 @@ const dashboardRoutes: RoutePlugin = (app, { services }) => {
         response: { 200: apiSchema(DashboardSchema) },
       },
     },
-    // Cached in its API form so that a hit costs one lookup and the serializer.
-    async () => services.cache.wrap('dashboard', async () => toApi(await services.monitor.dashboard())) as never,
+    // Cached as serialized JSON, so that a hit costs one lookup and a write.
+    async (_request, reply) => sendCachedJson(reply, services.cache, 'dashboard', async () => toApi(await services.monitor.dashboard())) as never,
   );
 };
 

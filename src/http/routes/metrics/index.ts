@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { OrchaError } from '../../../lib/errors.js';
+import { sendCachedJson } from '../../cached-json.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
@@ -49,7 +50,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
         response: { 200: apiSchema(HistorySchema), 400: ErrorSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const range = parseRange(q, Date.now(), 24 * 3_600_000);
       const stepMs = q.step ? parseStepMs(q.step) : undefined;
@@ -64,7 +65,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       }
       const query = { ...range, stepMs, protocol: q.protocol };
       const key = `history:${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}`;
-      const history = await services.cache.wrap(key, async () => {
+      return sendCachedJson(reply, services.cache, key, async () => {
         const [pointsOut, protocols] = await Promise.all([services.metrics.history(query), services.metrics.protocolHistory(query)]);
         return toApi({
           ...range,
@@ -73,8 +74,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
           points: pointsOut,
           protocols,
         });
-      });
-      return history as never;
+      }) as never;
     },
   );
 };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sendCachedJson } from '../../cached-json.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { toApi } from '../../schemas/api-time.js';
 import { ApiOpportunity } from '../../schemas/common.js';
@@ -14,10 +15,8 @@ const opportunitiesRoutes: RoutePlugin = (app, { services }) => {
         response: { 200: Type.Object({ opportunities: Type.Array(ApiOpportunity) }) },
       },
     },
-    async () => {
-      const opportunities = await services.cache.wrap('opportunities', () => services.engine.opportunities());
-      return { opportunities: toApi(opportunities) } as never;
-    },
+    async (_request, reply) =>
+      sendCachedJson(reply, services.cache, 'opportunities', async () => ({ opportunities: toApi(await services.engine.opportunities()) })) as never,
   );
 };
 
