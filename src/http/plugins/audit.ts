@@ -66,14 +66,18 @@ export function registerAuditHooks(app: FastifyInstance, options: AuditHooksOpti
     }
   }
 
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks that return at once for reads: most requests are GETs and need no promise here.
+  app.addHook('onRequest', (request, _reply, done) => {
     request.audit = {};
+    done();
   });
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply) => {
-    await write(request, reply.statusCode);
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: (err?: Error | null) => void) => {
+    if (!MUTATING_METHODS.has(request.method)) return done();
+    write(request, reply.statusCode).then(() => done(), done);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    await write(request, reply.statusCode);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (!MUTATING_METHODS.has(request.method)) return done();
+    write(request, reply.statusCode).then(() => done(), done);
   });
   app.addHook('onRequestAbort', async (request) => {
     await write(request, 499);

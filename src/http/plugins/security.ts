@@ -8,7 +8,6 @@
  *  - one audit row per mutating call.
  */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AuthService } from '../../auth/auth-service.js';
@@ -21,6 +20,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { AuditRepository } from '../../store/types.js';
 import { type AuditContext, registerAuditHooks } from './audit.js';
 import { setRateLimitHeaders, takeOrRefuse, tighter } from './rate-limit.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -78,8 +78,7 @@ async function securityPlugin(app: FastifyInstance, opts: SecurityPluginOptions)
     exposedHeaders: ['X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
     maxAge: 600,
   });
-  await app.register(helmet, {
-    global: true,
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
