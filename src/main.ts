@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createAdapters } from './adapters/index.js';
+import { type Adapter, createAdapters } from './adapters/index.js';
 import { createStaticPriceSource } from './adapters/prices.js';
 import { createSecuritySetup } from './auth/setup.js';
 import type { LoadedConfig } from './config/load.js';
@@ -114,7 +114,20 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const cfg = (): Config => effective(configService.current());
 
     const coordinatorSettings = (c: Config) => ({ ...c.coordinator, intervals: c.intervals });
-    const adaptersFor = (c: Config) => createAdapters(c.protocols, { baseDir, clock, env });
+    // An unchanged protocol keeps its adapter across reloads (its login session, its Retry-After wait).
+    const adapterCache = new Map<string, { key: string; adapter: Adapter }>();
+    const adaptersFor = (c: Config): Map<string, Adapter> => {
+      const fresh = createAdapters(c.protocols, { baseDir, clock, env });
+      const keys = new Map(c.protocols.map((p) => [p.name, JSON.stringify(p)]));
+      for (const [name, adapter] of fresh) {
+        const key = keys.get(name) ?? '';
+        const cached = adapterCache.get(name);
+        if (cached?.key === key) fresh.set(name, cached.adapter);
+        else adapterCache.set(name, { key, adapter });
+      }
+      for (const name of adapterCache.keys()) if (!fresh.has(name)) adapterCache.delete(name);
+      return fresh;
+    };
     const host =
       options.host ??
       createHostReader({ clock, storagePaths: initial.host.storagePaths, bandwidthCapacityBytesPerSec: initial.host.bandwidthBytesPerSec });
