@@ -8,6 +8,7 @@ import { openPostgres, openSqlite } from './database.js';
 import { runMigrations } from './migrations/index.js';
 import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
+import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
@@ -45,7 +46,10 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 
   return {
     dialect,
-    metrics: createMetricsRepository(db, opened.sqlite ? createSqliteBulkInsert(db, opened.sqlite) : undefined),
+    metrics: createMetricsRepository(db, {
+      bulkInsert: opened.sqlite ? createSqliteBulkInsert(db, opened.sqlite) : undefined,
+      fetchRows: createFetchRows(db, opened.sqlite),
+    }),
     reallocations: createReallocationsRepository(db),
     alerts: createAlertsRepository(db),
     operations: createOperationsRepository(db),

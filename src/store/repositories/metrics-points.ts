@@ -45,53 +45,51 @@ export function rawProtocolPoint(row: RawProtocolAggregate, protocol: string): P
   };
 }
 
-/** Rollup aggregates are already in domain units. */
-export function rollupProtocolPoint(row: RawProtocolAggregate, protocol: string): ProtocolPoint {
-  const n = (v: Num) => Number(v ?? 0);
-  return {
-    time: n(row.bucket),
-    protocol,
-    usdPerHour: n(row.usd_per_hour),
-    earnedUsd: n(row.earned_usd),
-    earnedTokens: n(row.earned_tokens),
-    connected: n(row.connected),
-    uptime: n(row.uptime),
-    cpuPercent: n(row.cpu_percent),
-    memoryBytes: n(row.memory_bytes),
-    bandwidthBytesPerSec: n(row.bandwidth_bps),
-    storageBytes: n(row.storage_bytes),
-    allocCpu: n(row.alloc_cpu),
-    allocMemory: n(row.alloc_memory),
-    allocBandwidth: n(row.alloc_bandwidth),
-    allocStorage: n(row.alloc_storage),
-    samples: n(row.samples),
-  };
-}
-
 const AVERAGED_PROTOCOL_FIELDS = [
   'usdPerHour', 'connected', 'uptime', 'cpuPercent', 'memoryBytes', 'bandwidthBytesPerSec', 'storageBytes',
   'allocCpu', 'allocMemory', 'allocBandwidth', 'allocStorage',
 ] as const;
 
-/** Merges points of the same bucket and protocol (sample-weighted averages, summed earnings), sorted by time. */
+/** Folds `p` into `into` (same bucket and protocol): sample-weighted averages, summed earnings and counts. */
+function foldProtocolPoint(into: ProtocolPoint, p: ProtocolPoint): void {
+  const total = into.samples + p.samples;
+  for (const f of AVERAGED_PROTOCOL_FIELDS) {
+    into[f] = total > 0 ? (into[f] * into.samples + p[f] * p.samples) / total : 0;
+  }
+  into.earnedUsd += p.earnedUsd;
+  into.earnedTokens += p.earnedTokens;
+  into.samples = total;
+}
+
+/**
+ * Merges points of the same bucket and protocol (read partly from rollups, partly raw), sorted by time then protocol.
+ * The points are the caller's own, fresh from the database, so they are merged in place. Tens of thousands of points
+ * (a year of hours) pass through here: buckets are keyed by number and sorted as numbers, and each bucket's few
+ * protocols are ordered by a rank computed once.
+ */
 export function mergeProtocolPoints(points: ProtocolPoint[]): ProtocolPoint[] {
-  const merged = new Map<string, ProtocolPoint>();
+  const buckets = new Map<number, ProtocolPoint[]>();
+  const names = new Set<string>();
   for (const p of points) {
-    const key = `${p.time}\u0000${p.protocol}`;
-    const prev = merged.get(key);
-    if (!prev) {
-      merged.set(key, { ...p });
+    names.add(p.protocol);
+    const bucket = buckets.get(p.time);
+    if (!bucket) {
+      buckets.set(p.time, [p]);
       continue;
     }
-    const total = prev.samples + p.samples;
-    for (const f of AVERAGED_PROTOCOL_FIELDS) {
-      prev[f] = total > 0 ? (prev[f] * prev.samples + p[f] * p.samples) / total : 0;
-    }
-    prev.earnedUsd += p.earnedUsd;
-    prev.earnedTokens += p.earnedTokens;
-    prev.samples = total;
+    const same = bucket.find((q) => q.protocol === p.protocol);
+    if (same) foldProtocolPoint(same, p);
+    else bucket.push(p);
   }
-  return [...merged.values()].sort((a, b) => a.time - b.time || (a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0));
+  const rank = new Map([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name, i) => [name, i]));
+  const times = Float64Array.from(buckets.keys()).sort();
+  const out: ProtocolPoint[] = [];
+  for (const time of times) {
+    const bucket = buckets.get(time)!;
+    if (bucket.length > 1) bucket.sort((a, b) => rank.get(a.protocol)! - rank.get(b.protocol)!);
+    for (const p of bucket) out.push(p);
+  }
+  return out;
 }
 
 export interface SnapshotAggregate {
@@ -101,12 +99,13 @@ export interface SnapshotAggregate {
 
 const AVERAGED_SNAPSHOT_FIELDS = ['totalUsdPerHour', 'cpuPercent', 'memoryPercent', 'bandwidthPercent', 'storagePercent'] as const;
 
+/** Merges aggregates of the same bucket (in place: they are the caller's own), sorted by time. */
 export function mergeSnapshotPoints(points: SnapshotAggregate[]): SnapshotPoint[] {
   const merged = new Map<number, SnapshotAggregate>();
   for (const a of points) {
     const prev = merged.get(a.point.time);
     if (!prev) {
-      merged.set(a.point.time, { point: { ...a.point }, samples: a.samples });
+      merged.set(a.point.time, a);
       continue;
     }
     const total = prev.samples + a.samples;
@@ -115,5 +114,5 @@ export function mergeSnapshotPoints(points: SnapshotAggregate[]): SnapshotPoint[
     }
     prev.samples = total;
   }
-  return [...merged.values()].map((a) => a.point).sort((a, b) => a.time - b.time);
+  return Array.from(Float64Array.from(merged.keys()).sort(), (time) => merged.get(time)!.point);
 }

@@ -10,29 +10,43 @@ import {
   mergeSnapshotPoints,
   type RawProtocolAggregate,
   rawProtocolPoint,
-  rollupProtocolPoint,
   type SnapshotAggregate,
 } from './metrics-points.js';
 import type { ProtocolIds, ProtocolInfo } from './protocol-ids.js';
+import type { FetchRows } from './fetch-rows.js';
 import { createMetricsTotals } from './metrics-totals.js';
 import { type Coverage, isWholeHours, planRange, type Span } from './range-plan.js';
 import { createRollupReader, rollupReads } from './rollup-read.js';
 
-export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolIds) {
-  const rollups = createRollupReader(db);
-  async function coverage(): Promise<Coverage> {
-    // Both are primary-key lookups: cheap on every query.
-    const raw = await db.selectFrom('metrics').select('time').orderBy('time', 'asc').limit(1).executeTakeFirst();
-    const hourly = await db.selectFrom('metrics_host_hourly').select('hour').orderBy('hour', 'desc').limit(1).executeTakeFirst();
+export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolIds, fetchRows: FetchRows) {
+  const rollups = createRollupReader(db, fetchRows);
+  /**
+   * What raw rows and rollups hold, and the largest protocol id, in one round trip (each is an index lookup): under
+   * load every round trip to the database costs more than these lookups.
+   */
+  async function state(): Promise<{ coverage: Coverage; maxProtocolId: number | null }> {
+    const row = await db
+      .selectNoFrom([
+        sql<number | null>`(select min(${sql.ref('time')}) from metrics)`.as('raw_start'),
+        sql<number | null>`(select max(hour) from metrics_host_hourly)`.as('last_hour'),
+        sql<number | null>`(select max(id) from protocols)`.as('max_protocol_id'),
+      ])
+      .executeTakeFirstOrThrow();
+    const num = (v: number | string | null) => (v == null ? null : Number(v));
+    const lastHour = num(row.last_hour);
     return {
-      rawStart: raw ? Number(raw.time) : null,
-      rollupEnd: hourly ? Number(hourly.hour) + HOUR_MS : null,
+      coverage: { rawStart: num(row.raw_start), rollupEnd: lastHour === null ? null : lastHour + HOUR_MS },
+      maxProtocolId: num(row.max_protocol_id),
     };
   }
 
+  async function coverage(): Promise<Coverage> {
+    return (await state()).coverage;
+  }
+
   /** Protocols to read: all of them, or the one asked for (empty when it was never recorded). */
-  async function selectProtocols(protocol: string | undefined): Promise<Map<number, ProtocolInfo>> {
-    const all = await protocolIds.all();
+  async function selectProtocols(protocol: string | undefined, maxProtocolId?: number | null): Promise<Map<number, ProtocolInfo>> {
+    const all = maxProtocolId === undefined ? await protocolIds.all() : await protocolIds.known(maxProtocolId);
     if (protocol === undefined) return all;
     return new Map([...all].filter(([, info]) => info.name === protocol));
   }
@@ -70,10 +84,12 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
   }
 
   async function protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]> {
-    const protocols = await selectProtocols(query.protocol);
+    const { coverage, maxProtocolId } = await state();
+    // Only names are needed here, so the cached protocols serve unless a new one appeared.
+    const protocols = await selectProtocols(query.protocol, maxProtocolId);
     if (protocols.size === 0) return [];
     const ids = [...protocols.keys()];
-    const plan = planRange(query, await coverage(), isWholeHours(query.stepMs));
+    const plan = planRange(query, coverage, isWholeHours(query.stepMs));
     const points: ProtocolPoint[] = [];
     for (const span of plan.raw) {
       for (const row of await rawProtocolSpan(ids, span, query.stepMs)) {
@@ -81,10 +97,9 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
       }
     }
     if (plan.rollup) {
+      const names = new Map([...protocols].map(([id, info]) => [id, info.name]));
       for (const read of rollupReads(plan.rollup, query.stepMs)) {
-        for (const row of await rollups.protocolRollups(read, ids, query.stepMs)) {
-          points.push(rollupProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
-        }
+        for (const point of await rollups.protocolRollups(read, names, query.stepMs)) points.push(point);
       }
     }
     return mergeProtocolPoints(points);
@@ -126,19 +141,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     }
     if (plan.rollup) {
       for (const read of rollupReads(plan.rollup, query.stepMs)) {
-        for (const r of await rollups.hostRollups(read, query.stepMs)) {
-          aggregates.push({
-            samples: Number(r.samples),
-            point: {
-              time: Number(r.bucket),
-              totalUsdPerHour: Number(r.total_usd_per_hour),
-              cpuPercent: Number(r.cpu_percent),
-              memoryPercent: Number(r.memory_percent),
-              bandwidthPercent: Number(r.bandwidth_percent),
-              storagePercent: Number(r.storage_percent),
-            },
-          });
-        }
+        for (const aggregate of await rollups.hostRollups(read, query.stepMs)) aggregates.push(aggregate);
       }
     }
     return mergeSnapshotPoints(aggregates);
@@ -205,7 +208,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     };
   }
 
-  const totals = createMetricsTotals({ db, coverage, selectProtocols });
+  const totals = createMetricsTotals({ db, fetchRows, coverage, selectProtocols: (protocol) => selectProtocols(protocol) });
 
   return { latest, history, protocolHistory, earningsTotals: totals.earningsTotals, averageUptime: totals.averageUptime, coverage };
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { decode } from '../codec.js';
 import type { Database } from '../schema.js';
 import type { EarningsTotal, TimeRange } from '../types.js';
+import type { FetchRows } from './fetch-rows.js';
 import type { ProtocolInfo } from './protocol-ids.js';
 import { type Coverage, planRange } from './range-plan.js';
 import { createRollupReader, rollupReads } from './rollup-read.js';
@@ -19,12 +20,13 @@ interface Sums {
 
 export interface TotalsDeps {
   db: Kysely<Database>;
+  fetchRows: FetchRows;
   coverage(): Promise<Coverage>;
   selectProtocols(protocol: string | undefined): Promise<Map<number, ProtocolInfo>>;
 }
 
-export function createMetricsTotals({ db, coverage, selectProtocols }: TotalsDeps) {
-  const rollups = createRollupReader(db);
+export function createMetricsTotals({ db, fetchRows, coverage, selectProtocols }: TotalsDeps) {
+  const rollups = createRollupReader(db, fetchRows);
 
   async function perProtocolSums(range: TimeRange, protocol?: string) {
     const protocols = await selectProtocols(protocol);

@@ -1,6 +1,7 @@
 /**
  * Protocol name <-> small integer id, so each protocol row carries a 1-byte key instead of a name. Names are cached
- * for the ingest path; reads reload the (tiny) table so another process's new protocols are seen.
+ * for the ingest path; reads reload the (tiny) table so another process's new protocols are seen, or, on the history
+ * path, reuse the cache while the table's largest id shows nothing new (rows are only ever inserted, with growing ids).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
@@ -17,22 +18,31 @@ export interface ProtocolIds {
   resolve(protocols: { name: string; type: string; token: string }[]): Promise<Map<string, number>>;
   /** All protocols by id (fresh from the database). */
   all(): Promise<Map<number, ProtocolInfo>>;
+  /**
+   * All protocols by id, from memory when `maxId` (the table's current largest id) shows no new row since the last
+   * load. Ids and names never change once written; type and token may lag another process's update.
+   */
+  known(maxId: number | null): Promise<Map<number, ProtocolInfo>>;
   /** Id of one protocol name, or null when it was never recorded. */
   idOf(name: string): Promise<number | null>;
 }
 
 export function createProtocolIds(db: Kysely<Database>): ProtocolIds {
   const byName = new Map<string, ProtocolInfo>();
+  let loaded: { maxId: number | null; byId: Map<number, ProtocolInfo> } | null = null;
 
   async function reload(): Promise<Map<number, ProtocolInfo>> {
     const rows = await db.selectFrom('protocols').select(['id', 'name', 'type', 'token']).execute();
     const byId = new Map<number, ProtocolInfo>();
+    let maxId: number | null = null;
     for (const row of rows) {
       const info = { id: Number(row.id), name: row.name, type: row.type, token: row.token };
       byName.set(info.name, info);
       byId.set(info.id, info);
+      maxId = Math.max(maxId ?? info.id, info.id);
     }
-    return byId;
+    loaded = { maxId, byId };
+    return new Map(byId);
   }
 
   return {
@@ -67,6 +77,10 @@ export function createProtocolIds(db: Kysely<Database>): ProtocolIds {
       return ids;
     },
     all: reload,
+    async known(maxId) {
+      if (loaded && loaded.maxId === maxId) return new Map(loaded.byId);
+      return reload();
+    },
     async idOf(name) {
       const row = await db.selectFrom('protocols').select('id').where('name', '=', name).executeTakeFirst();
       return row ? Number(row.id) : null;

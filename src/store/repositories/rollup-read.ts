@@ -5,8 +5,10 @@
 import { type Kysely, sql } from 'kysely';
 import { DAY_MS, HOUR_MS } from '../codec.js';
 import type { Database } from '../schema.js';
+import type { ProtocolPoint } from '../types.js';
 import { bucketOf } from './buckets.js';
-import type { RawProtocolAggregate } from './metrics-points.js';
+import type { FetchRows } from './fetch-rows.js';
+import type { SnapshotAggregate } from './metrics-points.js';
 import { isWholeDays, type Span, splitDays } from './range-plan.js';
 
 export type Grain = 'hour' | 'day';
@@ -40,65 +42,92 @@ const PROTOCOL_AVERAGES = [
 
 const HOST_AVERAGES = ['total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'] as const;
 
-export interface HostRollupRow {
-  bucket: number | string;
-  samples: number | string;
-  total_usd_per_hour: number;
-  cpu_percent: number;
-  memory_percent: number;
-  bandwidth_percent: number;
-  storage_percent: number;
-}
-
 /** Sample-weighted averages of stored averages equal the average of the underlying raw rows. */
 const weighted = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
 
-export function createRollupReader(db: Kysely<Database>) {
-  async function protocolRollups(read: RollupRead, ids: number[], stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
+/** Rollups hold domain units already; row layout is the select order below. */
+function protocolPoint(r: unknown[], protocol: string): ProtocolPoint {
+  return {
+    time: Number(r[1]),
+    protocol,
+    usdPerHour: Number(r[5]),
+    earnedUsd: Number(r[3]),
+    earnedTokens: Number(r[4]),
+    connected: Number(r[6]),
+    uptime: Number(r[7]),
+    cpuPercent: Number(r[8]),
+    memoryBytes: Number(r[9]),
+    bandwidthBytesPerSec: Number(r[10]),
+    storageBytes: Number(r[11]),
+    allocCpu: Number(r[12]),
+    allocMemory: Number(r[13]),
+    allocBandwidth: Number(r[14]),
+    allocStorage: Number(r[15]),
+    samples: Number(r[2]),
+  };
+}
+
+function hostAggregate(r: unknown[]): SnapshotAggregate {
+  return {
+    samples: Number(r[1]),
+    point: {
+      time: Number(r[0]),
+      totalUsdPerHour: Number(r[2]),
+      cpuPercent: Number(r[3]),
+      memoryPercent: Number(r[4]),
+      bandwidthPercent: Number(r[5]),
+      storagePercent: Number(r[6]),
+    },
+  };
+}
+
+export function createRollupReader(db: Kysely<Database>, fetchRows: FetchRows) {
+  /** Points of the given protocols (id -> name) over one rollup read, in buckets of `stepMs` (the grain if omitted). */
+  async function protocolRollups(read: RollupRead, names: Map<number, string>, stepMs: number | undefined): Promise<ProtocolPoint[]> {
     const g = GRAINS[read.grain];
     const step = stepMs ?? g.ms;
-    const asStored = step === g.ms;
     const q = db
       // Both tables have the same columns but their time key; the key is always named through g.time.
       .selectFrom(g.protocol as 'metrics_hourly')
-      .where('protocol_id', 'in', ids)
+      .where('protocol_id', 'in', [...names.keys()])
       .where(sql.ref(g.time), '>=', read.span.from)
       .where(sql.ref(g.time), '<', read.span.to);
-    if (asStored) {
-      const rows = await q
-        .select(['protocol_id', sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', 'earned_usd', 'earned_tokens', ...PROTOCOL_AVERAGES])
-        .execute();
-      return rows as RawProtocolAggregate[];
-    }
-    const rows = await q
-      .select([
-        'protocol_id',
-        bucketOf(g.time, step).as('bucket'),
-        sql<number>`sum(samples)`.as('samples'),
-        sql<number>`sum(earned_usd)`.as('earned_usd'),
-        sql<number>`sum(earned_tokens)`.as('earned_tokens'),
-        ...PROTOCOL_AVERAGES.map((c) => weighted(c).as(c)),
-      ])
-      .groupBy(['protocol_id', sql.ref('bucket')])
-      .execute();
-    return rows as RawProtocolAggregate[];
+    const rows =
+      step === g.ms
+        ? await fetchRows(
+            q.select(['protocol_id', sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', 'earned_usd', 'earned_tokens', ...PROTOCOL_AVERAGES]),
+          )
+        : await fetchRows(
+            q
+              .select([
+                'protocol_id',
+                bucketOf(g.time, step).as('bucket'),
+                sql<number>`sum(samples)`.as('samples'),
+                sql<number>`sum(earned_usd)`.as('earned_usd'),
+                sql<number>`sum(earned_tokens)`.as('earned_tokens'),
+                ...PROTOCOL_AVERAGES.map((c) => weighted(c).as(c)),
+              ])
+              .groupBy(['protocol_id', sql.ref('bucket')]),
+          );
+    return rows.map((r) => protocolPoint(r, names.get(Number(r[0]))!));
   }
 
-  async function hostRollups(read: RollupRead, stepMs: number | undefined): Promise<HostRollupRow[]> {
+  async function hostRollups(read: RollupRead, stepMs: number | undefined): Promise<SnapshotAggregate[]> {
     const g = GRAINS[read.grain];
     const step = stepMs ?? g.ms;
     const q = db
       .selectFrom(g.host as 'metrics_host_hourly')
       .where(sql.ref(g.time), '>=', read.span.from)
       .where(sql.ref(g.time), '<', read.span.to);
-    if (step === g.ms) {
-      return (await q.select([sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', ...HOST_AVERAGES]).execute()) as HostRollupRow[];
-    }
-    const rows = await q
-      .select([bucketOf(g.time, step).as('bucket'), sql<number>`sum(samples)`.as('samples'), ...HOST_AVERAGES.map((c) => weighted(c).as(c))])
-      .groupBy(sql.ref('bucket'))
-      .execute();
-    return rows as HostRollupRow[];
+    const rows =
+      step === g.ms
+        ? await fetchRows(q.select([sql<number>`${sql.ref(g.time)}`.as('bucket'), 'samples', ...HOST_AVERAGES]))
+        : await fetchRows(
+            q
+              .select([bucketOf(g.time, step).as('bucket'), sql<number>`sum(samples)`.as('samples'), ...HOST_AVERAGES.map((c) => weighted(c).as(c))])
+              .groupBy(sql.ref('bucket')),
+          );
+    return rows.map(hostAggregate);
   }
 
   /** Per-protocol sums over a rollup span (uptime × samples, so callers can average over raw and rolled-up parts). */
