@@ -19,6 +19,8 @@
  * - PostgreSQL: `ORCHA_TEST_PG_URL` or postgres://postgres@127.0.0.1:5432/test; every store lives in its own new
  *   schema `orcha_t_<random>` (search_path), dropped on close(), so parallel test files never collide.
  * - `protocolSample(name, time, overrides)` and `snapshot(time, samples, overrides)` build valid test data.
+ * - `reopenStore(store)` opens a second store on the same database (another process's view); `rawQuery(store, sql)`
+ *   runs SQL beside the store (inspecting tables, or making a database look like an older version's).
  * - When CI=true the PostgreSQL suite always runs and fails loudly if it cannot connect. Elsewhere, if PostgreSQL is
  *   unreachable, a warning says so and the PostgreSQL describe blocks are skipped (describe.runIf).
  */
@@ -26,6 +28,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { ProtocolSample, Snapshot } from '../../src/domain/sample.js';
@@ -113,6 +116,42 @@ export async function createPostgresTestStore(options: { migrate?: boolean } = {
       await adminQuery(`drop schema if exists ${schema} cascade`);
     },
   });
+}
+
+/** Where a test store lives: its SQLite file or its PostgreSQL URL (with the schema pinned). */
+function locationOf(store: Store): { sqlitePath: string } | { url: string } {
+  const s = store as Store & { path?: string; url?: string };
+  if (s.path) return { sqlitePath: s.path };
+  if (s.url) return { url: s.url };
+  throw new Error('not a store made by the test helpers');
+}
+
+/** A second, independent store on the same database; the caller closes it (before the original, which cleans up). */
+export function reopenStore(store: Store, options: { migrate?: boolean } = {}): Promise<Store> {
+  return createStore({ ...locationOf(store), migrate: options.migrate });
+}
+
+/** Runs one SQL statement on a test store's database over a separate connection; returns its rows. */
+export async function rawQuery(store: Store, text: string): Promise<Record<string, unknown>[]> {
+  const where = locationOf(store);
+  if ('sqlitePath' in where) {
+    const db = new BetterSqlite3(where.sqlitePath);
+    try {
+      const statement = db.prepare(text);
+      if (statement.reader) return statement.all() as Record<string, unknown>[];
+      statement.run();
+      return [];
+    } finally {
+      db.close();
+    }
+  }
+  const client = new pg.Client({ connectionString: where.url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
 }
 
 export function storeFactories(): StoreFactory[] {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isWholeHours, planRange } from './range-plan.js';
+import { isWholeDays, isWholeHours, planRange, splitDays } from './range-plan.js';
 
 const H = 3_600_000;
+const D = 24 * H;
 
 describe('planRange', () => {
   it('reads everything raw when nothing was rolled up', () => {
@@ -26,5 +27,20 @@ describe('planRange', () => {
     expect([isWholeHours(H), isWholeHours(24 * H), isWholeHours(90 * 60_000), isWholeHours(60_000), isWholeHours(undefined)]).toEqual([
       true, true, false, false, false,
     ]);
+  });
+});
+
+describe('splitDays', () => {
+  it('reads the whole days of a rollup span from daily rows and its edge hours from hourly rows', () => {
+    expect(splitDays({ from: 5 * H, to: 3 * D + 7 * H })).toEqual({ days: { from: D, to: 3 * D }, hours: [{ from: 5 * H, to: D }, { from: 3 * D, to: 3 * D + 7 * H }] });
+    expect(splitDays({ from: D, to: 2 * D })).toEqual({ days: { from: D, to: 2 * D }, hours: [] });
+  });
+
+  it('keeps a span without a whole day hourly', () => {
+    expect(splitDays({ from: 5 * H, to: D + 4 * H })).toEqual({ days: null, hours: [{ from: 5 * H, to: D + 4 * H }] });
+  });
+
+  it('knows which steps are made of whole days', () => {
+    expect([isWholeDays(D), isWholeDays(7 * D), isWholeDays(36 * H), isWholeDays(H), isWholeDays(undefined)]).toEqual([true, true, false, false, false]);
   });
 });
