@@ -11,8 +11,10 @@ import { toApi } from './schemas/api-time.js';
 import type { AppEventName, AppServices } from './services.js';
 
 /**
- * `/ws`: `{type, timestamp, data}` messages on the topics of SPEC §5. Each broadcast is serialized once and
- * written to every subscriber; a client whose unsent bytes pass `maxBufferedBytes` is dropped, not buffered.
+ * `/ws`: `{type, timestamp, data}` messages on the topics of SPEC §5. Each broadcast is serialized and UTF-8
+ * encoded once, and that one buffer is written to every subscriber as a text frame (no per-client JSON or encoding
+ * work: with 5,000 clients the fan-out is bounded by the socket writes themselves); a client whose unsent bytes
+ * pass `maxBufferedBytes` is dropped, not buffered.
  */
 export interface WsOptions {
   /** Unsent bytes a client may accumulate before it is disconnected (default 1 MiB). */
@@ -55,9 +57,13 @@ const ClientMessage = TypeCompiler.Compile(
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_POLICY = 1008;
 
-function frame(type: string, data: unknown): string {
-  return JSON.stringify({ type, timestamp: new Date().toISOString(), data });
+/** One message as UTF-8 bytes, ready to be written to any number of clients. */
+function frame(type: string, data: unknown): Buffer {
+  return Buffer.from(JSON.stringify({ type, timestamp: new Date().toISOString(), data }));
 }
+
+/** Text frames although the payload is a Buffer (ws would otherwise send a binary frame). */
+const TEXT = { binary: false } as const;
 
 export async function registerWebSocket(
   app: App,
@@ -80,7 +86,7 @@ export async function registerWebSocket(
   }
 
   /** Write or drop: a client that does not drain its buffer is terminated (its memory is freed with it). */
-  function send(client: Client, payload: string): void {
+  function send(client: Client, payload: Buffer): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
     if (client.socket.bufferedAmount + payload.length > maxBuffered) {
       dropped++;
@@ -89,11 +95,11 @@ export async function registerWebSocket(
       client.socket.terminate();
       return;
     }
-    client.socket.send(payload);
+    client.socket.send(payload, TEXT);
   }
 
   function publish(topic: WsTopic, data: unknown): void {
-    let payload: string | null = null;
+    let payload: Buffer | null = null;
     for (const client of clients) {
       if (!client.topics.has(topic)) continue;
       payload ??= frame(topic, data);
@@ -212,6 +218,11 @@ export async function registerWebSocket(
   }, pingEvery);
   pinger.unref();
 
+  function anySubscriber(topic: WsTopic): boolean {
+    for (const c of clients) if (c.topics.has(topic)) return true;
+    return false;
+  }
+
   const topics: AppEventName[] = ['alerts', 'reallocations', 'config', 'health', 'operations'];
   const unsubscribers = topics.map((topic) =>
     services.events.on(topic, (data) => publish(topic, topic === 'config' ? redactEvent(data) : toApi(data))),
@@ -235,7 +246,7 @@ export async function registerWebSocket(
     },
     publish,
     pushMetrics() {
-      if (![...clients].some((c) => c.topics.has('metrics'))) return;
+      if (!anySubscriber('metrics')) return;
       const snapshot = services.coordinator.latest();
       if (snapshot) publish('metrics', toApi(snapshot));
     },
