@@ -64,30 +64,47 @@ function foldProtocolPoint(into: ProtocolPoint, p: ProtocolPoint): void {
 /**
  * Merges points of the same bucket and protocol (read partly from rollups, partly raw), sorted by time then protocol.
  * The points are the caller's own, fresh from the database, so they are merged in place. Tens of thousands of points
- * (a year of hours) pass through here: buckets are keyed by number and sorted as numbers, and each bucket's few
- * protocols are ordered by a rank computed once.
+ * (a year of hours) pass through here, so: one list per protocol (sorted by time only when a read did not return it
+ * in order), duplicates folded as neighbours, then the few lists merged by time in protocol-name order.
  */
 export function mergeProtocolPoints(points: ProtocolPoint[]): ProtocolPoint[] {
-  const buckets = new Map<number, ProtocolPoint[]>();
-  const names = new Set<string>();
+  const byProtocol = new Map<string, ProtocolPoint[]>();
   for (const p of points) {
-    names.add(p.protocol);
-    const bucket = buckets.get(p.time);
-    if (!bucket) {
-      buckets.set(p.time, [p]);
-      continue;
-    }
-    const same = bucket.find((q) => q.protocol === p.protocol);
-    if (same) foldProtocolPoint(same, p);
-    else bucket.push(p);
+    const list = byProtocol.get(p.protocol);
+    if (list) list.push(p);
+    else byProtocol.set(p.protocol, [p]);
   }
-  const rank = new Map([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name, i) => [name, i]));
-  const times = Float64Array.from(buckets.keys()).sort();
+  const lists = [...byProtocol.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((name) => foldSorted(byProtocol.get(name)!));
+  const next = lists.map(() => 0);
   const out: ProtocolPoint[] = [];
-  for (const time of times) {
-    const bucket = buckets.get(time)!;
-    if (bucket.length > 1) bucket.sort((a, b) => rank.get(a.protocol)! - rank.get(b.protocol)!);
-    for (const p of bucket) out.push(p);
+  for (;;) {
+    let time = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < lists.length; k++) {
+      const p = lists[k]![next[k]!];
+      if (p && p.time < time) time = p.time;
+    }
+    if (time === Number.POSITIVE_INFINITY) return out;
+    for (let k = 0; k < lists.length; k++) {
+      const p = lists[k]![next[k]!];
+      if (p && p.time === time) {
+        out.push(p);
+        next[k]!++;
+      }
+    }
+  }
+}
+
+/** One protocol's points in time order, each bucket once. */
+function foldSorted(list: ProtocolPoint[]): ProtocolPoint[] {
+  let ordered = true;
+  for (let i = 1; i < list.length && ordered; i++) ordered = list[i - 1]!.time < list[i]!.time;
+  if (ordered) return list;
+  list.sort((a, b) => a.time - b.time);
+  const out: ProtocolPoint[] = [];
+  for (const p of list) {
+    const last = out[out.length - 1];
+    if (last && last.time === p.time) foldProtocolPoint(last, p);
+    else out.push(p);
   }
   return out;
 }
