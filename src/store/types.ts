@@ -65,17 +65,25 @@ export interface MetricsRepository {
   insertSnapshots(snapshots: Snapshot[]): Promise<void>;
   latest(): Promise<Snapshot | null>;
   history(query: HistoryQuery): Promise<SnapshotPoint[]>;
-  /** Falls back to hourly rollups for the part of the range older than raw retention. */
+  /**
+   * Falls back to hourly rollups for the part of the range older than raw retention. Steps of whole hours read
+   * rolled-up hours from hourly rollups, steps of whole days read rolled-up days from daily rollups (same answers).
+   */
   protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]>;
   earningsTotals(range: TimeRange): Promise<EarningsTotal[]>;
   averageUptime(range: TimeRange, protocol?: string): Promise<{ protocol: string; uptime: number }[]>;
-  /** Compute hourly rollups for whole hours in [from, to) (idempotent: replaces existing rows). */
+  /**
+   * Compute hourly rollups for whole hours in [from, to) (idempotent: replaces existing rows), and recompute the daily
+   * rollups of the days they fall in. Returns the hourly protocol rows written.
+   */
   rollup(range: TimeRange): Promise<number>;
   /** Delete raw snapshots (and their protocol rows) older than `before`; returns rows deleted. */
   deleteRawBefore(before: number): Promise<number>;
+  /** Delete rollups before the hour of `before` (days before it, and its day recomputed); returns hourly rows deleted. */
   deleteRollupsBefore(before: number): Promise<number>;
   /** Stream raw protocol rows in time order, page by page (exports). */
   iterateProtocolRows(query: HistoryQuery, pageSize?: number): AsyncIterable<ProtocolPoint[]>;
+  /** `rollups`: hourly protocol rows. */
   count(): Promise<{ snapshots: number; protocolRows: number; rollups: number }>;
 }
 
