@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatFieldErrors, loadConfig } from '../config/load.js';
 import { type FieldError, isOrchaError } from '../lib/errors.js';
 import { EXIT } from './exit-codes.js';
 
@@ -10,7 +9,8 @@ export function registerConfigCommands(program: Command): void {
     .description('Validate a config file (and ORCHA_* variables) without starting; exit 2 when invalid')
     .argument('[file]', 'config file (default: $ORCHA_CONFIG or ./orcha.yaml)')
     .option('--json', 'machine-readable output')
-    .action((file: string | undefined, opts: { json?: boolean }) => {
+    .action(async (file: string | undefined, opts: { json?: boolean }) => {
+      const { formatFieldErrors, loadConfig } = await import('../config/load.js');
       try {
         const loaded = loadConfig(file);
         const where = loaded.path ?? '(defaults and environment)';

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { formatFieldErrors } from '../config/load.js';
 import { type FieldError, errorMessage, isOrchaError } from '../lib/errors.js';
 import { registerConfigCommands } from './config-validate.command.js';
 import { EXIT } from './exit-codes.js';
@@ -35,6 +34,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (isOrchaError(err, 'ORCHA_ERR_CONFIG_INVALID')) {
+      const { formatFieldErrors } = await import('../config/load.js');
       console.error(`${err.message}\n${formatFieldErrors((err.details ?? []) as FieldError[])}`);
     } else {
       console.error(`orcha: ${errorMessage(err)}`);

@@ -1,60 +1,7 @@
-import { join, resolve } from 'node:path';
-import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { PROTOCOL_TYPES, type ProtocolType } from '../domain/resources.js';
-import { systemClock } from '../lib/clock.js';
-import { OrchaError } from '../lib/errors.js';
-import { startSimulators } from '../sim/index.js';
-import { createStore } from '../store/index.js';
+import { PROTOCOL_TYPES } from '../domain/resources.js';
 
-/** `orcha migrate`: apply pending migrations to the configured database (they also run at start-up). */
-async function migrate(opts: { config?: string; json?: boolean }): Promise<void> {
-  const loaded = loadConfig(opts.config);
-  const { config } = loaded;
-  const dataDir = resolve(loaded.baseDir, config.dataDir);
-  const store = await createStore({
-    url: config.storage.url,
-    sqlitePath: config.storage.sqlitePath ? resolve(loaded.baseDir, config.storage.sqlitePath) : join(dataDir, 'orcha.db'),
-    migrate: false,
-  });
-  const bar = !opts.json && process.stdout.isTTY ? new SingleBar({ format: 'migrate [{bar}] {value}/{total}' }, Presets.shades_classic) : null;
-  try {
-    bar?.start(1, 0);
-    const applied = await store.migrate();
-    bar?.update(1);
-    bar?.stop();
-    if (opts.json) console.log(JSON.stringify({ dialect: store.dialect, applied }));
-    else console.log(applied.length ? `${store.dialect}: applied ${applied.join(', ')}` : `${store.dialect}: up to date`);
-  } finally {
-    bar?.stop();
-    await store.close();
-  }
-}
-
-/** `orcha simulate`: run the node simulators alone (to point a config or another tool at them). */
-async function simulate(opts: { seed: string; types?: string; json?: boolean }): Promise<void> {
-  const seed = Number(opts.seed);
-  if (!Number.isInteger(seed)) throw new OrchaError('ORCHA_ERR_VALIDATION', '--seed must be an integer', [{ path: '--seed', message: 'must be an integer' }]);
-  const types = opts.types ? opts.types.split(',').map((t) => t.trim()) : [...PROTOCOL_TYPES];
-  const unknown = types.filter((t) => !(PROTOCOL_TYPES as readonly string[]).includes(t));
-  if (unknown.length > 0) {
-    throw new OrchaError('ORCHA_ERR_VALIDATION', `unknown protocol type: ${unknown.join(', ')}`, [
-      { path: '--types', message: `must be among ${PROTOCOL_TYPES.join(', ')}` },
-    ]);
-  }
-  const sims = await startSimulators({ seed, clock: systemClock, types: types as ProtocolType[] });
-  if (opts.json) console.log(JSON.stringify({ protocols: sims.protocols }));
-  else {
-    console.log('Simulators running (Ctrl-C to stop). Use these in orcha.yaml under protocols:');
-    for (const p of sims.protocols) console.log(`  - ${p.name} (${p.type}): ${p.endpoint}`);
-  }
-  await new Promise<void>((done) => {
-    const stop = () => void sims.close().then(done);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
+const actions = () => import('./maintenance.actions.js');
 
 export function registerMaintenanceCommands(program: Command): void {
   program
@@ -62,12 +9,12 @@ export function registerMaintenanceCommands(program: Command): void {
     .description('Apply pending database migrations (SQLite or PostgreSQL, from the config)')
     .option('-c, --config <file>', 'config file')
     .option('--json', 'machine-readable output')
-    .action(migrate);
+    .action(async (opts) => (await actions()).migrate(opts));
   program
     .command('simulate')
     .description('Run the built-in node simulators only')
     .option('--seed <n>', 'seed of the simulated market', '42')
     .option('--types <list>', `comma-separated protocol types (${PROTOCOL_TYPES.join(', ')})`)
     .option('--json', 'machine-readable output')
-    .action(simulate);
+    .action(async (opts) => (await actions()).simulate(opts));
 }

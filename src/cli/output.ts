@@ -3,8 +3,9 @@
  * bars only on a terminal, and the ONE mapping from errors to exit codes (0 ok, 1 failure, 2 usage, 3 server
  * unreachable, 4 authentication) that scripts rely on.
  */
-import { Presets, SingleBar } from 'cli-progress';
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+import type CliTable from 'cli-table3';
 import { CommanderError } from 'commander';
 import { errorMessage, isOrchaError } from '../lib/errors.js';
 import { ApiRequestError, ServerUnreachableError } from './client.js';
@@ -37,9 +38,13 @@ export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
+// The table and progress-bar libraries are required on first use: most runs (serve, --version, --json) need neither.
+const requireLazily = createRequire(import.meta.url);
+
 /** A plain table (no colours, so it reads the same in a pipe or a log). */
 export function printTable(head: string[], rows: (string | number | null | undefined)[][], title?: string): void {
   if (title) printLine(title);
+  const Table = requireLazily('cli-table3') as typeof CliTable;
   const table = new Table({ head, style: { head: [], border: [] } });
   for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '–' : String(cell))));
   printLine(table.toString());
@@ -93,6 +98,7 @@ export function createProgress(options: { label: string; total: number; unit?: s
   if (options.json || !process.stderr.isTTY) {
     return { update() {}, setTotal() {}, stop() {} };
   }
+  const { SingleBar, Presets } = requireLazily('cli-progress') as typeof CliProgress;
   const bar = new SingleBar(
     {
       format: `${options.label} [{bar}] {percentage}% | {value}/{total} ${options.unit ?? ''} {status}`,

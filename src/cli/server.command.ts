@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
-import { createLogger } from '../lib/logger.js';
 
 interface ServeOptions {
   config?: string;
@@ -16,9 +14,10 @@ function withOverrides(opts: ServeOptions): NodeJS.ProcessEnv {
 }
 
 async function runServer(opts: ServeOptions, demo: boolean): Promise<void> {
+  // Loaded on demand so that the other commands start fast.
+  const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/load.js'), import('../lib/logger.js')]);
   const loaded = loadConfig(opts.config, withOverrides(opts));
   const log = createLogger({ level: loaded.config.log.level });
-  // Loaded on demand so that the other commands start fast.
   const { startOrcha } = await import('../main.js');
   const running = await startOrcha({ loaded, log, demo });
   console.log(`orcha listening on ${running.url}`);

@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ROLES, type Role } from '../../auth/roles.js';
 import { action, printJson, printLine } from '../output.js';
-import { openLocal } from './local.js';
 
 interface ApiKeyCreateOptions {
   name: string;
@@ -21,6 +20,8 @@ export function registerApiKeyCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(async (opts: ApiKeyCreateOptions) => {
+        // The database and auth modules load only when the command runs.
+        const { openLocal } = await import('./local.js');
         const local = await openLocal(opts.config);
         try {
           const created = await local.auth.createApiKey({ name: opts.name, role: opts.role, createdBy: null });

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../auth/passwords.js';
 import { ROLES, type Role } from '../../auth/roles.js';
 import { action, printJson, printLine } from '../output.js';
-import { openLocal } from './local.js';
 
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -21,7 +19,9 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-function checkPassword(password: string): string {
+async function checkPassword(password: string): Promise<string> {
+  // passwords.js loads the native argon2 binding: only when a user is being added.
+  const { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } = await import('../../auth/passwords.js');
   if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
     throw new InvalidArgumentError(`password: must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
   }
@@ -46,7 +46,8 @@ export function registerUserCommands(program: Command): void {
       action(async (username: string, opts: UserAddOptions) => {
         const given = opts.passwordStdin ? await readStdin() : opts.password;
         const generated = given === undefined;
-        const password = checkPassword(given ?? randomBytes(18).toString('base64url'));
+        const password = await checkPassword(given ?? randomBytes(18).toString('base64url'));
+        const { openLocal } = await import('./local.js');
         const local = await openLocal(opts.config);
         try {
           const created = await local.auth.createUser({ username, password, role: opts.role });
