@@ -2,46 +2,32 @@
 import { decode } from '../codec.js';
 import type { ProtocolPoint, SnapshotPoint } from '../types.js';
 
-type Num = number | string | null;
+type Num = number | string | null | undefined;
 
-/** Raw aggregates as SQL returns them: scaled-integer averages and sums. */
-export interface RawProtocolAggregate {
-  protocol_id: number;
-  bucket: Num;
-  samples: Num;
-  usd_per_hour: Num;
-  earned_usd: Num;
-  earned_tokens: Num;
-  connected: Num;
-  uptime: Num;
-  cpu_percent: Num;
-  memory_bytes: Num;
-  bandwidth_bps: Num;
-  storage_bytes: Num;
-  alloc_cpu: Num;
-  alloc_memory: Num;
-  alloc_bandwidth: Num;
-  alloc_storage: Num;
-}
-
-export function rawProtocolPoint(row: RawProtocolAggregate, protocol: string): ProtocolPoint {
+/**
+ * A raw aggregate row as SQL returns it (scaled-integer averages and sums), in select order: protocol_id, bucket,
+ * samples, usd_per_hour, earned_usd, earned_tokens, connected, uptime, cpu_percent, memory_bytes, bandwidth_bps,
+ * storage_bytes, alloc_cpu, alloc_memory, alloc_bandwidth, alloc_storage.
+ */
+export function rawProtocolPoint(r: unknown[], protocol: string): ProtocolPoint {
+  const n = (i: number) => Number((r[i] as Num) ?? 0);
   return {
-    time: Number(row.bucket),
+    time: n(1),
     protocol,
-    usdPerHour: decode(row.usd_per_hour, 'usd'),
-    earnedUsd: decode(row.earned_usd, 'usd'),
-    earnedTokens: decode(row.earned_tokens, 'tokens'),
-    connected: Number(row.connected ?? 0),
-    uptime: decode(row.uptime, 'uptime'),
-    cpuPercent: decode(row.cpu_percent, 'percent'),
-    memoryBytes: Number(row.memory_bytes ?? 0),
-    bandwidthBytesPerSec: Number(row.bandwidth_bps ?? 0),
-    storageBytes: Number(row.storage_bytes ?? 0),
-    allocCpu: decode(row.alloc_cpu, 'percent'),
-    allocMemory: decode(row.alloc_memory, 'percent'),
-    allocBandwidth: decode(row.alloc_bandwidth, 'percent'),
-    allocStorage: decode(row.alloc_storage, 'percent'),
-    samples: Number(row.samples ?? 0),
+    usdPerHour: decode(r[3] as Num, 'usd'),
+    earnedUsd: decode(r[4] as Num, 'usd'),
+    earnedTokens: decode(r[5] as Num, 'tokens'),
+    connected: n(6),
+    uptime: decode(r[7] as Num, 'uptime'),
+    cpuPercent: decode(r[8] as Num, 'percent'),
+    memoryBytes: n(9),
+    bandwidthBytesPerSec: n(10),
+    storageBytes: n(11),
+    allocCpu: decode(r[12] as Num, 'percent'),
+    allocMemory: decode(r[13] as Num, 'percent'),
+    allocBandwidth: decode(r[14] as Num, 'percent'),
+    allocStorage: decode(r[15] as Num, 'percent'),
+    samples: n(2),
   };
 }
 

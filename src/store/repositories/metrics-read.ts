@@ -8,7 +8,6 @@ import { bucketOf } from './buckets.js';
 import {
   mergeProtocolPoints,
   mergeSnapshotPoints,
-  type RawProtocolAggregate,
   rawProtocolPoint,
   type SnapshotAggregate,
 } from './metrics-points.js';
@@ -51,7 +50,8 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     return new Map([...all].filter(([, info]) => info.name === protocol));
   }
 
-  async function rawProtocolSpan(ids: number[], span: Span, stepMs: number | undefined): Promise<RawProtocolAggregate[]> {
+  /** Rows in rawProtocolPoint's layout. */
+  async function rawProtocolSpan(ids: number[], span: Span, stepMs: number | undefined): Promise<unknown[][]> {
     const grouped = stepMs !== undefined;
     const agg = (fn: 'avg' | 'sum', column: string) =>
       grouped ? sql`${sql.raw(fn)}(${sql.ref(column)})` : sql`${sql.ref(column)}`;
@@ -80,7 +80,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
       .where('time', '>=', span.from)
       .where('time', '<', span.to);
     if (grouped) q = q.groupBy(['protocol_id', sql.ref('bucket')]);
-    return (await q.execute()) as RawProtocolAggregate[];
+    return fetchRows(q);
   }
 
   async function protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]> {
@@ -93,7 +93,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
     const points: ProtocolPoint[] = [];
     for (const span of plan.raw) {
       for (const row of await rawProtocolSpan(ids, span, query.stepMs)) {
-        points.push(rawProtocolPoint(row, protocols.get(Number(row.protocol_id))!.name));
+        points.push(rawProtocolPoint(row, protocols.get(Number(row[0]))!.name));
       }
     }
     if (plan.rollup) {
@@ -125,16 +125,17 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
         .where('time', '>=', span.from)
         .where('time', '<', span.to);
       if (grouped) q = q.groupBy(sql.ref('bucket'));
-      for (const r of await q.execute()) {
+      // Row layout: the select order above.
+      for (const r of (await fetchRows(q)) as (number | string | null)[][]) {
         aggregates.push({
-          samples: Number(r.samples),
+          samples: Number(r[1]),
           point: {
-            time: Number(r.bucket),
-            totalUsdPerHour: decode(r.total, 'usd'),
-            cpuPercent: decode(r.cpu, 'percent'),
-            memoryPercent: decode(r.memory, 'percent'),
-            bandwidthPercent: decode(r.bandwidth, 'percent'),
-            storagePercent: decode(r.storage, 'percent'),
+            time: Number(r[0]),
+            totalUsdPerHour: decode(r[2], 'usd'),
+            cpuPercent: decode(r[3], 'percent'),
+            memoryPercent: decode(r[4], 'percent'),
+            bandwidthPercent: decode(r[5], 'percent'),
+            storagePercent: decode(r[6], 'percent'),
           },
         });
       }
