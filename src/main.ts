@@ -24,7 +24,7 @@ import { coordinatorView, createAppServices, engineEventsTo } from './http/wire.
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage, isOrchaError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
-import { type SimulatorsHandle, startSimulators } from './sim/index.js';
+import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
@@ -86,8 +86,9 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
   };
 
   try {
+    // The simulators' modules load only when they run (demo mode), not beside real nodes.
     const simulators = wantsSimulators(initial, options.demo ?? false)
-      ? await startSimulators({ seed: initial.simulators.seed, clock })
+      ? await (await import('./sim/index.js')).startSimulators({ seed: initial.simulators.seed, clock })
       : null;
     if (simulators) closers.push(() => simulators.close());
     /** With simulators running and no node in the file, the simulators are the protocols (also after reloads). */
