@@ -32,6 +32,8 @@ function loadHighs(): Promise<Highs> {
   return highsLoader();
 }
 
+const SOLVE_OPTIONS = { output_flag: false, time_limit: 10, simplex_iteration_limit: 100_000, qp_iteration_limit: 10_000 } as const;
+
 export function createHighsSolver(): LpSolver {
   let loading: Promise<Highs> | undefined;
   return {
@@ -39,7 +41,9 @@ export function createHighsSolver(): LpSolver {
       loading ??= loadHighs();
       const highs = await loading;
       // solve() is synchronous, so two plans never use the instance at the same time.
-      const result = highs.solve(lpText, { output_flag: false });
+      // Bounded work: an LP or QP that does not finish within these limits is an error the caller handles (the fit
+      // falls back to its prior), never a daemon stuck in WebAssembly. The iteration limits keep it deterministic.
+      const result = highs.solve(lpText, SOLVE_OPTIONS);
       if (result.Status === 'Optimal') return result;
       if (result.Status === 'Infeasible' || result.Status === 'Primal infeasible or unbounded') {
         throw new OrchaError('ORCHA_ERR_INFEASIBLE', 'No allocation satisfies capacity, reserve and policies');

@@ -83,6 +83,24 @@ describe('response model', () => {
     expect(deltaStd(model, shares(40), shares(50))).toBeCloseTo(Math.abs(responseDelta(model, shares(40), shares(50))), 10);
   });
 
+  it('fits a protocol that earned almost nothing while observed, whose current rate is far higher', async () => {
+    // A bandwidth node watched for days at 1-4 % earning a few micro-dollars an hour, now at 25 % earning 0.01 USD/h.
+    const bw = (bandwidth: number): ResourceShares => ({ cpu: 0, memory: 0, bandwidth, storage: 0 });
+    const obs: Observation[] = [];
+    let t = 0;
+    for (const level of [1, 2, 3, 4]) {
+      for (let i = 0; i < 36; i++) {
+        obs.push({ time: t, shares: bw(level), usdPerHour: 2e-8 * level * (1 + 0.05 * Math.sin(i)) });
+        t += 15 * 60_000;
+      }
+    }
+    const model = await fitProtocolResponse(solver, protocol(obs, 0.01), bw(25), settings, t);
+    expect(model.fitted).toBe(true);
+    // What was observed is reproduced at its own (tiny) scale, not rounded to zero or to the current rate.
+    const at = (x: number) => model.baseUsdPerHour + evaluateCurve(model.curves.bandwidth, x);
+    for (const level of [1, 4]) expect(Math.abs(at(level) - 2e-8 * level)).toBeLessThan(1e-8);
+  });
+
   it('does not count observations taken before a resource settled', () => {
     const obs: Observation[] = [];
     for (let i = 0; i < 10; i++) obs.push({ time: i * HOUR, shares: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 1 });

@@ -184,32 +184,34 @@ export async function fitProtocolResponse(
       for (let b = 0; b < m; b++) H[a][b] += 2 * w * psi[a] * psi[b];
     }
   }
+  // The size of the observed rates relative to `level`: about 1, unless the protocol earned almost nothing while
+  // observed (say 1e-6 of its current rate). The prior's weight is measured at that size, so that it still only
+  // settles what the data cannot tell; and the solver works in v = u / unit, since otherwise such a QP's whole
+  // objective sits below the solver's tolerances, where its active-set method can cycle without end.
+  const unit = Math.min(1, Math.max(1e-9, ...groups.map((g) => Math.abs(g.mean / level))));
   // The intercept is not pulled anywhere: it takes whatever level the curves' shapes leave over.
   for (let a = 0; a < m; a++) {
     if (columns[a].r === null) continue;
-    H[a][a] += 2 * PRIOR_WEIGHT;
-    c[a] -= 2 * PRIOR_WEIGHT * columns[a].prior;
+    H[a][a] += 2 * PRIOR_WEIGHT * unit * unit;
+    c[a] -= 2 * PRIOR_WEIGHT * unit * unit * columns[a].prior;
   }
 
   const active = columns.map((_, a) => a).filter((a) => exercised[a]);
   const u = columns.map((col) => col.prior);
-  // Scale the objective (not its minimizer) to a size the solver's absolute tolerances suit.
-  const peak = Math.max(...active.map((a) => H[a][a]), 1e-12);
-  for (let a = 0; a < m; a++) {
-    c[a] *= 100 / peak;
-    for (let b = 0; b < m; b++) H[a][b] *= 100 / peak;
-  }
   if (active.length > 0) {
-    const name = (a: number) => `u${a}`;
     // Unexercised coefficients sit at their prior; fold their cross terms into the linear part.
-    const linear = active.map((a) => {
-      const fixed = columns.reduce((s, col, b) => (exercised[b] ? s : s + H[a][b] * col.prior), 0);
-      return `${lpNumber(c[a] + fixed)} ${name(a)}`;
-    });
+    const lin = active.map((a) => columns.reduce((s, col, b) => (exercised[b] ? s : s + H[a][b] * col.prior), c[a]));
+    // The solver's variables are v = u / unit; the objective (not its minimizer) is scaled to a size the solver's
+    // absolute tolerances suit.
+    const peak = Math.max(...active.map((a) => H[a][a] * unit * unit), 1e-300);
+    const hScale = (unit * unit * 100) / peak;
+    const cScale = (unit * 100) / peak;
+    const name = (a: number) => `u${a}`;
+    const linear = active.map((a, i) => `${lpNumber(lin[i] * cScale)} ${name(a)}`);
     const quad: string[] = [];
     for (const a of active) {
-      quad.push(`${lpNumber(H[a][a])} ${name(a)}^2`);
-      for (const b of active) if (b > a && H[a][b] !== 0) quad.push(`${lpNumber(2 * H[a][b])} ${name(a)} * ${name(b)}`);
+      quad.push(`${lpNumber(H[a][a] * hScale)} ${name(a)}^2`);
+      for (const b of active) if (b > a && H[a][b] !== 0) quad.push(`${lpNumber(2 * H[a][b] * hScale)} ${name(a)} * ${name(b)}`);
     }
     const lp = [
       'Minimize',
@@ -222,7 +224,7 @@ export async function fitProtocolResponse(
     ].join('\n');
     try {
       const result = await solver.solve(lp);
-      for (const a of active) u[a] = Math.max(0, (result.Columns[name(a)] as { Primal?: number } | undefined)?.Primal ?? 0);
+      for (const a of active) u[a] = unit * Math.max(0, (result.Columns[name(a)] as { Primal?: number } | undefined)?.Primal ?? 0);
     } catch {
       // A fit the solver cannot finish is no fit: the prior alone, flagged as low confidence.
       return fallbackResponse(protocol, current, settled.length);

@@ -27,21 +27,20 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
   const from = now - config.optimizer.historyHours * 3_600_000;
   const stepMs = Math.max(config.intervals.poll * 1000, Math.ceil((now - from) / MAX_OBSERVATIONS));
   const enabled = config.protocols.filter((p) => p.enabled);
-  const protocols = await Promise.all(
-    enabled.map(async (p) => {
-      const sample = ctx.snapshot?.protocols.find((s) => s.protocol === p.name);
-      const observations = await observationsFor(ctx, p.name, from, stepMs);
-      return {
-        name: p.name,
-        connected: sample?.connected ?? ctx.health[p.name] ?? false,
-        pinned: p.pinned,
-        limits: p.limits,
-        currentUsdPerHour: sample?.usdPerHour ?? observations.at(-1)?.usdPerHour ?? 0,
-        restartsOnChange: ctx.executors.get(p.name)?.restartsOnChange ?? false,
-        observations,
-      };
-    }),
-  );
+  const history = await observationsByProtocol(ctx, new Set(enabled.map((p) => p.name)), from, stepMs);
+  const protocols = enabled.map((p) => {
+    const sample = ctx.snapshot?.protocols.find((s) => s.protocol === p.name);
+    const observations = history.get(p.name) ?? [];
+    return {
+      name: p.name,
+      connected: sample?.connected ?? ctx.health[p.name] ?? false,
+      pinned: p.pinned,
+      limits: p.limits,
+      currentUsdPerHour: sample?.usdPerHour ?? observations.at(-1)?.usdPerHour ?? 0,
+      restartsOnChange: ctx.executors.get(p.name)?.restartsOnChange ?? false,
+      observations,
+    };
+  });
   const current: Allocation = {};
   for (const p of enabled) if (ctx.current[p.name]) current[p.name] = { ...ctx.current[p.name] };
   return {
@@ -55,23 +54,30 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
   };
 }
 
-async function observationsFor(ctx: InputContext, protocol: string, from: number, stepMs: number): Promise<Observation[]> {
+/**
+ * Observations per protocol. The store is read once for all protocols (one query per decision rather than one per
+ * protocol: decisions run every minute, and their reads compete with the poll loop's writes).
+ */
+async function observationsByProtocol(ctx: InputContext, names: Set<string>, from: number, stepMs: number): Promise<Map<string, Observation[]>> {
+  const out = new Map<string, Observation[]>([...names].map((n) => [n, []]));
   if (ctx.metrics) {
-    const points = await ctx.metrics.protocolHistory({ from, to: ctx.now, protocol, stepMs });
-    return points
-      .filter((p) => p.samples > 0 && p.connected > 0)
-      .map((p) => ({
+    const points = await ctx.metrics.protocolHistory({ from, to: ctx.now, stepMs });
+    for (const p of points) {
+      if (p.samples <= 0 || p.connected <= 0) continue;
+      out.get(p.protocol)?.push({
         time: p.time,
         shares: { cpu: p.allocCpu, memory: p.allocMemory, bandwidth: p.allocBandwidth, storage: p.allocStorage },
         usdPerHour: p.usdPerHour,
-      }));
+      });
+    }
+    return out;
   }
   const snaps = ctx.history ?? (ctx.snapshot ? [ctx.snapshot] : []);
-  const out: Observation[] = [];
   for (const snap of snaps) {
     if (snap.time < from) continue;
-    const s = snap.protocols.find((x) => x.protocol === protocol);
-    if (s?.connected) out.push({ time: s.time, shares: { ...s.allocation }, usdPerHour: s.usdPerHour });
+    for (const s of snap.protocols) {
+      if (s.connected) out.get(s.protocol)?.push({ time: s.time, shares: { ...s.allocation }, usdPerHour: s.usdPerHour });
+    }
   }
   return out;
 }
