@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real browser (Debian's chromium through playwright-core) against the whole product:
- * log in, live earnings, acknowledge an alert, dry-run reallocation, phone width. Screenshots go to
- * test-artifacts/ for a human to look at.
+ * log in, live earnings and resource use, acknowledge an alert, dry-run reallocation, phone width. Screenshots
+ * go to test-artifacts/ for a human to look at.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -85,6 +85,30 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('shows resource use over time: history at load, then a new point from a live push within 10 s', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const history = page.waitForResponse((res) => res.url().includes('/api/v1/metrics/history') && res.ok());
+    await logIn(page, product.url);
+    const points = page.getByTestId('resource-points');
+    // Every snapshot-level point of the history answer is on the chart (plus any pushed since).
+    const historyPoints = ((await (await history).json()) as { points: unknown[] }).points.length;
+    expect(historyPoints).toBeGreaterThan(0);
+    await expect.poll(async () => Number(await points.getAttribute('data-count')), { timeout: 10_000 }).toBeGreaterThanOrEqual(historyPoints);
+    expect(await page.getByTestId('resource-chart-empty').isVisible()).toBe(false);
+    // Once the socket is live, pushes (not the REST fallback) bring the next point.
+    await expect.poll(() => page.getByTestId('conn-status').getAttribute('data-state')).toBe('live');
+    const before = Number(await points.getAttribute('data-count'));
+    await expect.poll(async () => Number(await points.getAttribute('data-count')), { timeout: 10_000, interval: 250 }).toBeGreaterThan(before);
+    expect(await page.getByTestId('resource-chart').getAttribute('data-count')).toBe(await points.getAttribute('data-count'));
+    // uPlot drew into a canvas, with one legend entry per resource.
+    expect(await page.locator('[data-testid="resource-chart"] canvas').count()).toBeGreaterThan(0);
+    const legend = await page.locator('[data-testid="resource-chart"] .u-legend .u-series .u-label').allTextContents();
+    expect(legend).toEqual(expect.arrayContaining(['CPU', 'Memory', 'Bandwidth', 'Storage']));
+    await page.getByTestId('resource-chart-card').scrollIntoViewIfNeeded();
+    await shot(page, 'resource-chart');
+    await page.close();
+  });
+
   it('acknowledges an alert and shows the change', async () => {
     const alert = await product.raiseAlert('e2e: earnings fell by half');
     const page = await browser.newPage();
@@ -141,6 +165,9 @@ describe('dashboard in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 812 }, isMobile: true });
     await logIn(page, product.url);
     await page.getByTestId('protocol-row').first().waitFor();
+    // Measure with both charts drawn.
+    await page.locator('[data-testid="resource-chart"] canvas').first().waitFor();
+    await page.locator('[data-testid="earnings-chart"] canvas').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(1);
     await shot(page, 'phone');
@@ -189,6 +216,8 @@ describe('dashboard in a browser', () => {
       await logIn(page, empty.url);
       await expect.poll(() => page.getByTestId('banner').getAttribute('data-state'), { timeout: 10_000 }).toBe('no-data');
       expect(await page.getByTestId('earnings-empty').isVisible()).toBe(true);
+      expect(await page.getByTestId('resource-chart-empty').isVisible()).toBe(true);
+      expect(await page.getByTestId('resource-points').getAttribute('data-count')).toBe('0');
       await shot(page, 'no-data');
       await page.close();
     } finally {

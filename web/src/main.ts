@@ -16,6 +16,7 @@ import {
   toHistory,
   toOpportunity,
   toReallocation,
+  toResourceHistory,
   toSnapshot,
 } from './model';
 import './styles.css';
@@ -25,6 +26,7 @@ import { type FieldError, createConfig } from './views/config';
 import { createEarningsChart } from './views/earnings-chart';
 import { createLogin } from './views/login';
 import { createReallocations } from './views/reallocations';
+import { createResourceChart } from './views/resource-chart';
 import { createResources } from './views/resources';
 
 const LIST_REFRESH_MS = 15_000;
@@ -128,6 +130,7 @@ function startDashboard(): void {
 
   const chart = createEarningsChart();
   const resources = createResources();
+  const resourceChart = createResourceChart();
   const allocation = createAllocation();
   const opportunities = createOpportunities();
   let alertsById = new Map<string, Alert>();
@@ -138,7 +141,7 @@ function startDashboard(): void {
   const reallocations = createReallocations(runDryRun, () => canOperate);
   const config = createConfig(validateConfig);
   main.className = 'grid';
-  fill(main, chart.root, resources.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  fill(main, chart.root, resources.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
 
   const timers: ReturnType<typeof setInterval>[] = [];
   let stopped = false;
@@ -151,6 +154,7 @@ function startDashboard(): void {
     if (latest && snapshot.time < latest.time) return;
     latest = snapshot;
     chart.addSnapshot(snapshot);
+    resourceChart.addSnapshot(snapshot);
     resources.render(snapshot);
     renderBanner();
   }
@@ -162,7 +166,9 @@ function startDashboard(): void {
     // Anchor on the latest snapshot, not this browser's clock (the server's clock may differ, e.g. in a simulation).
     const to = new Date(latest?.time ?? Date.now());
     const from = new Date(to.getTime() - HISTORY_WINDOW_MS);
-    chart.add(toHistory(await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString() })));
+    const history = await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString() });
+    chart.add(toHistory(history));
+    resourceChart.add(toResourceHistory(history));
   }
   async function loadAlerts(): Promise<void> {
     const list = compact(listOf(await api.get('alerts', { limit: 100 }), 'alerts').map(toAlert));

@@ -40,6 +40,14 @@ export interface Snapshot {
   protocols: ProtocolPoint[];
 }
 
+/** Host use of each resource as a percent of its capacity; null when a figure is missing. */
+export type ResourcePercents = Record<Resource, number | null>;
+
+export interface ResourcePoint {
+  time: number;
+  percents: ResourcePercents;
+}
+
 export interface Alert {
   id: string;
   type: string;
@@ -199,6 +207,45 @@ export function toHistory(raw: unknown): { time: number; protocol: string; usdPe
     const usdPerHour = num(row.usdPerHour) ?? num(row.earningsUsdPerHour);
     const protocol = str(row.protocol);
     if (protocol && Number.isFinite(time) && usdPerHour !== null) out.push({ time, protocol, usdPerHour });
+  }
+  return out;
+}
+
+const ratio = (used: number | null, total: number | null) => (used !== null && total ? (used / total) * 100 : null);
+
+export function hostPercents(host: Host): ResourcePercents {
+  return {
+    cpu: host.cpuPercent,
+    memory: ratio(host.memoryUsedBytes, host.memoryTotalBytes),
+    bandwidth: ratio(host.bandwidthBytesPerSec, host.bandwidthCapacityBytesPerSec),
+    storage: ratio(host.storageUsedBytes, host.storageTotalBytes),
+  };
+}
+
+/**
+ * Host resource use over time from `GET metrics/history`: its snapshot-level `points` (`cpuPercent`,
+ * `memoryPercent`, ...), or a list of whole snapshots whose host totals give the percentages.
+ */
+export function toResourceHistory(raw: unknown): ResourcePoint[] {
+  const out: ResourcePoint[] = [];
+  for (const row of listOf(raw, 'points', 'snapshots', 'history')) {
+    const snap = toSnapshot(row);
+    if (snap) {
+      if (snap.host) out.push({ time: snap.time, percents: hostPercents(snap.host) });
+      continue;
+    }
+    if (!isObj(row)) continue;
+    const time = toMs(row.time ?? row.bucket);
+    if (!Number.isFinite(time)) continue;
+    out.push({
+      time,
+      percents: {
+        cpu: num(row.cpuPercent),
+        memory: num(row.memoryPercent),
+        bandwidth: num(row.bandwidthPercent),
+        storage: num(row.storagePercent),
+      },
+    });
   }
   return out;
 }

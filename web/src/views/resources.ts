@@ -1,7 +1,7 @@
 /** Resource use: host totals as bars, and each protocol's state, earnings and use in a table. */
 import { card, empty, fill, h } from '../dom';
 import { bytes, pct, usd } from '../format';
-import type { Host, Snapshot } from '../model';
+import { type Host, type Snapshot, hostPercents } from '../model';
 
 function bar(label: string, percent: number | null, detail: string, testid: string): HTMLElement {
   const value = percent === null ? 0 : Math.max(0, Math.min(100, percent));
@@ -16,21 +16,15 @@ function bar(label: string, percent: number | null, detail: string, testid: stri
   );
 }
 
-const ratio = (used: number | null, total: number | null) => (used !== null && total ? (used / total) * 100 : null);
-
 function hostBars(host: Host): HTMLElement {
+  const percent = hostPercents(host);
   return h(
     'div',
     { class: 'bars' },
-    bar('CPU', host.cpuPercent, '', 'resource-cpu'),
-    bar('Memory', ratio(host.memoryUsedBytes, host.memoryTotalBytes), `(${bytes(host.memoryUsedBytes)})`, 'resource-memory'),
-    bar(
-      'Bandwidth',
-      ratio(host.bandwidthBytesPerSec, host.bandwidthCapacityBytesPerSec),
-      `(${bytes(host.bandwidthBytesPerSec)}/s)`,
-      'resource-bandwidth',
-    ),
-    bar('Storage', ratio(host.storageUsedBytes, host.storageTotalBytes), `(${bytes(host.storageUsedBytes)})`, 'resource-storage'),
+    bar('CPU', percent.cpu, '', 'resource-cpu'),
+    bar('Memory', percent.memory, `(${bytes(host.memoryUsedBytes)})`, 'resource-memory'),
+    bar('Bandwidth', percent.bandwidth, `(${bytes(host.bandwidthBytesPerSec)}/s)`, 'resource-bandwidth'),
+    bar('Storage', percent.storage, `(${bytes(host.storageUsedBytes)})`, 'resource-storage'),
   );
 }
 
