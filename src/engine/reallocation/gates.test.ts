@@ -32,7 +32,7 @@ describe('checkGates for exploration', () => {
   });
 
   it('refuses exploration larger than maxStepPercent, or when disabled', () => {
-    expect(gate(plan({ a: s(30), b: s(50) }))?.code).toBe('exploration_too_large');
+    expect(gate(plan({ a: s(25), b: s(55) }))?.code).toBe('exploration_too_large'); // 15 points, above the default 10
     const off = buildConfig({ optimizer: { exploration: { enabled: false } } }, {});
     expect(gate(plan({ a: s(36), b: s(44) }), off)?.code).toBe('exploration_disabled');
   });
