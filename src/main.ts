@@ -278,11 +278,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       extraPlugins: [(scope) => dashboardPlugin(scope)],
     });
     closers.push(() => closeApp(app, 5000));
-    // Loops stop before the app closes (closers run in reverse), so no tick writes to a closing database.
-    if (options.loops !== false) {
-      scheduler.start();
-      closers.push(() => scheduler.stop());
-    }
 
     let url = '';
     if (options.listen !== false) {
@@ -292,6 +287,13 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       const port = typeof address === 'object' && address ? address.port : c.server.port;
       const hostName = c.server.host.includes(':') ? `[${c.server.host}]` : c.server.host;
       url = `http://${hostName}:${port}`;
+    }
+    // The loops start once the server listens: the first poll (host probes, five adapters, a snapshot write) and the
+    // first solve do not hold up the API, whose health endpoint reports "no data yet" until that poll lands.
+    // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
+    if (options.loops !== false) {
+      scheduler.start();
+      closers.push(() => scheduler.stop());
     }
     const banner = [...security.banner];
     if (simulators) banner.push(`Running built-in simulators for: ${simulators.protocols.map((p) => p.name).join(', ')}`);

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 
 interface ServeOptions {
@@ -13,7 +14,25 @@ function withOverrides(opts: ServeOptions): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Stop V8's young generation from growing further in the daemon. By default it doubles under allocation bursts
+ * (loading modules, each poll's parsing and writes) up to 16 MB semi-spaces, i.e. 32 MB resident for good, although
+ * little survives a scavenge. Set here, after the CLI itself has loaded, it stays at 4 MB semi-spaces (8 MB new
+ * space). Measured over the footprint run (5 protocols, loops 20x faster): 182 -> 138 MB RSS at 30 s, as objects
+ * reaching the old generation sooner also let its collections run before it balloons. The cost is more, shorter
+ * scavenges. The flag is read whenever the young generation would grow, so setting it at run time works; a launcher
+ * could pass `node --max-semi-space-size=4` instead.
+ */
+function capYoungGeneration(): void {
+  try {
+    setFlagsFromString('--semi-space-growth-factor=1');
+  } catch {
+    // a runtime without the flag only uses more memory
+  }
+}
+
 async function runServer(opts: ServeOptions, demo: boolean): Promise<void> {
+  capYoungGeneration();
   // Loaded on demand so that the other commands start fast.
   const [{ loadConfig }, { createLogger }] = await Promise.all([import('../config/load.js'), import('../lib/logger.js')]);
   const loaded = loadConfig(opts.config, withOverrides(opts));

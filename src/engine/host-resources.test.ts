@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { HostResourcesSchema } from '../domain/sample.js';
 import { VirtualClock } from '../lib/clock.js';
-import { createHostReader, mountFor } from './host-resources.js';
+import { createHostReader, storageOf } from './host-resources.js';
 
 describe('host resources', () => {
   it('reads this machine: cpu, memory, network rate and the disk of the configured path', async () => {
@@ -19,10 +19,12 @@ describe('host resources', () => {
     expect(host.bandwidthCapacityBytesPerSec).toBe(1000);
   });
 
-  it('maps a path to the longest mount point holding it', () => {
-    const fss = [{ mount: '/' }, { mount: '/data' }, { mount: '/data2' }];
-    expect(mountFor('/data/storj', fss)?.mount).toBe('/data');
-    expect(mountFor('/data2', fss)?.mount).toBe('/data2');
-    expect(mountFor('/var', fss)?.mount).toBe('/');
+  it('counts each file system once, and a path not created yet by its nearest existing parent', async () => {
+    const root = await storageOf(['/']);
+    expect(root.totalBytes).toBeGreaterThan(0);
+    expect(root.usedBytes).toBeGreaterThan(0);
+    // used bytes may move between two reads; the size of the one file system does not
+    expect((await storageOf(['/', '/', '/no/such/dir/yet'])).totalBytes).toBe(root.totalBytes);
+    expect(await storageOf([])).toEqual({ totalBytes: 0, usedBytes: 0 });
   });
 });

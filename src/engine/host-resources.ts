@@ -1,9 +1,11 @@
+import { readFile, stat, statfs } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 import si from 'systeminformation';
 import type { HostResources } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 
-/** Reads this machine's CPU, memory, network and disk use (systeminformation does the per-OS work). */
+/** Reads this machine's CPU, memory, network and disk use (systeminformation does the per-OS work for CPU and memory). */
 export interface HostReader {
   read(): Promise<HostResources>;
 }
@@ -16,10 +18,55 @@ export interface HostReaderOptions {
   bandwidthCapacityBytesPerSec: number;
 }
 
-/** The file system holding `path`: the longest mount point that prefixes it. */
-export function mountFor<T extends { mount: string }>(path: string, fss: T[]): T | undefined {
-  const under = (m: string) => path === m || path.startsWith(m.endsWith('/') ? m : `${m}/`);
-  return fss.filter((f) => under(f.mount)).sort((a, b) => b.mount.length - a.mount.length)[0];
+/**
+ * Bytes received plus sent by every interface but loopback. On Linux one read of /proc/net/dev; systeminformation
+ * would start a shell per interface on every poll (and its first call runs several more to describe each one).
+ */
+async function networkBytes(): Promise<number> {
+  let text: string | null = null;
+  if (process.platform === 'linux') text = await readFile('/proc/net/dev', 'utf8').catch(() => null);
+  if (text === null) {
+    const nets = await si.networkStats('*');
+    return nets.filter((n) => n.iface !== 'lo').reduce((s, n) => s + (n.rx_bytes ?? 0) + (n.tx_bytes ?? 0), 0);
+  }
+  let total = 0;
+  // "  eth0: rxBytes rxPackets ... (8 receive fields) txBytes ..." after two header lines
+  for (const line of text.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon < 0 || line.slice(0, colon).trim() === 'lo') continue;
+    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    total += (Number(fields[0]) || 0) + (Number(fields[8]) || 0);
+  }
+  return total;
+}
+
+/**
+ * Size and use of the file systems holding `paths`, each file system once (same device). statfs(2) answers
+ * directly, where systeminformation's fsSize ran `df` and a synchronous `cat /proc/mounts` (blocking the event
+ * loop for the fork) on every poll. A path that does not exist yet counts by its nearest existing parent.
+ */
+export async function storageOf(paths: string[]): Promise<{ totalBytes: number; usedBytes: number }> {
+  const seen = new Set<number>();
+  let totalBytes = 0;
+  let usedBytes = 0;
+  for (const p of paths) {
+    let dir = p;
+    for (;;) {
+      try {
+        const [st, fs] = await Promise.all([stat(dir), statfs(dir)]);
+        if (!seen.has(st.dev)) {
+          seen.add(st.dev);
+          totalBytes += fs.blocks * fs.bsize;
+          usedBytes += (fs.blocks - fs.bfree) * fs.bsize;
+        }
+        break;
+      } catch {
+        if (dirname(dir) === dir) break;
+        dir = dirname(dir);
+      }
+    }
+  }
+  return { totalBytes, usedBytes };
 }
 
 export function createHostReader(options: HostReaderOptions): HostReader {
@@ -29,21 +76,15 @@ export function createHostReader(options: HostReaderOptions): HostReader {
 
   return {
     async read(): Promise<HostResources> {
-      const [load, mem, nets, fss] = await Promise.all([si.currentLoad(), si.mem(), si.networkStats('*'), si.fsSize()]);
+      const [load, mem, bytes, storage] = await Promise.all([
+        si.currentLoad(),
+        si.mem(),
+        networkBytes(),
+        storageOf(options.storagePaths),
+      ]);
       const now = options.clock.now();
-      const bytes = nets.filter((n) => n.iface !== 'lo').reduce((s, n) => s + (n.rx_bytes ?? 0) + (n.tx_bytes ?? 0), 0);
       if (lastNet && now > lastNet.time && bytes >= lastNet.bytes) lastRate = ((bytes - lastNet.bytes) * 1000) / (now - lastNet.time);
       lastNet = { time: now, bytes };
-      const seen = new Set<string>();
-      let storageTotalBytes = 0;
-      let storageUsedBytes = 0;
-      for (const p of options.storagePaths) {
-        const fs = mountFor(p, fss);
-        if (!fs || seen.has(fs.fs)) continue;
-        seen.add(fs.fs);
-        storageTotalBytes += fs.size;
-        storageUsedBytes += fs.used;
-      }
       return {
         cpuCount: cpus().length,
         cpuPercent: Number.isFinite(load.currentLoad) ? load.currentLoad : 0,
@@ -52,8 +93,8 @@ export function createHostReader(options: HostReaderOptions): HostReader {
         memoryUsedBytes: mem.active,
         bandwidthCapacityBytesPerSec: options.bandwidthCapacityBytesPerSec,
         bandwidthBytesPerSec: lastRate,
-        storageTotalBytes,
-        storageUsedBytes,
+        storageTotalBytes: storage.totalBytes,
+        storageUsedBytes: storage.usedBytes,
       };
     },
   };

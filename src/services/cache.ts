@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -126,6 +127,8 @@ export interface RedisCacheOptions {
 /** Values are stored as JSON with a TTL (PX); counters are per process. */
 export function createRedisCache(options: RedisCacheOptions): Cache {
   const prefix = options.prefix ?? 'orcha:cache:';
+  // ioredis loads only when a Redis cache is configured: the default in-memory cache never needs it.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient };
   const redis = new Redis(options.url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
   redis.on('error', (err) => options.log?.warn({ err: err.message }, 'redis cache error'));
   const counters: Counters = { hits: 0, misses: 0 };
