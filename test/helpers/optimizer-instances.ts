@@ -13,7 +13,7 @@ export const defaultSettings: Config['optimizer'] = {
   minConfidence: 0.7,
   historyHours: 72,
   minObservations: 12,
-  exploration: { enabled: true, maxStepPercent: 5 },
+  exploration: { enabled: true, maxStepPercent: 5, scoutPercent: 0 },
   restartCostMinutes: 2,
 };
 

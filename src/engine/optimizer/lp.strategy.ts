@@ -2,7 +2,7 @@ import type { Plan } from '../../domain/plan.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
-import { explorationProbes, MIN_PROBE } from './exploration.js';
+import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { evaluateCurve } from './piecewise.js';
 import { deltaStd, fitResponses, type ProtocolResponse, responseDelta } from './response-model.js';
@@ -80,6 +80,44 @@ export function trustRegion(input: OptimizerInput, bounds: Bounds, responses: Ma
 }
 
 /**
+ * Keep every connected protocol observable on the fast resources it earns from: a share of at least
+ * `exploration.scoutPercent` (within its policy bounds, and only where all such floors fit the capacity). A protocol
+ * driven to zero earns nothing, so nothing would ever show that it became worth more (a price jump, a boost): its
+ * model would stay at zero for good. The floor is what that watch costs.
+ */
+export function scoutBounds(input: OptimizerInput, bounds: Bounds, responses: Map<string, ProtocolResponse>): Bounds {
+  const scout = input.settings.exploration.enabled ? (input.settings.exploration.scoutPercent ?? 0) : 0;
+  if (!(scout > 0)) return bounds;
+  const out: Bounds = Object.fromEntries(Object.entries(bounds).map(([n, b]) => [n, { ...b }]));
+  const cap = capacityOf(input);
+  for (const r of RESOURCES) {
+    if (RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS) continue;
+    const raised: string[] = [];
+    let floor = 0;
+    for (const p of input.protocols) {
+      const b = bounds[p.name][r];
+      const earns = (responses.get(p.name)?.curves[r].slopes[0] ?? 0) > 0;
+      const lo = p.connected && !p.pinned && earns ? Math.max(b.lo, Math.min(scout, b.hi)) : b.lo;
+      if (lo > b.lo) raised.push(p.name);
+      floor += lo;
+      out[p.name][r] = { lo, hi: b.hi };
+    }
+    if (floor > cap[r] + 1e-9) for (const name of raised) out[name][r] = { ...bounds[name][r] };
+  }
+  return out;
+}
+
+/** Policy bounds for the resources exploration may probe; the trust region for the others. */
+function probeableBounds(bounds: Bounds, region: Bounds): Bounds {
+  const out: Bounds = {};
+  for (const [name, b] of Object.entries(bounds)) {
+    out[name] = {} as Bounds[string];
+    for (const r of RESOURCES) out[name][r] = RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[name][r] : b[r];
+  }
+  return out;
+}
+
+/**
  * The product's optimizer: fit a concave response model per protocol from history, then take the exact optimum of
  * that model under capacity, reserve and policies (one LP, HiGHS), within the region the data support. When that is
  * not a trusted, material move but the model's unrestricted optimum promises a material gain, and exploration is on,
@@ -93,15 +131,16 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
     name: 'lp',
     async plan(input: OptimizerInput): Promise<Plan> {
       validateOptimizerInput(input);
-      const bounds = effectiveBounds(input);
       const responses = await fitResponses(solver, input);
+      const policyBounds = effectiveBounds(input);
+      const bounds = scoutBounds(input, policyBounds, responses);
       const curves = Object.fromEntries([...responses].map(([n, m]) => [n, m.curves]));
       const region = trustRegion(input, bounds, responses);
       const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current });
       const model = responsePlanModel(responses, input.settings.minObservations);
       const notes: Record<string, string> = {};
       for (const p of input.protocols) {
-        notes[p.name] = statusNote(input, p.name, bounds) ?? marginalNote(responses.get(p.name)!, target[p.name]);
+        notes[p.name] = statusNote(input, p.name, policyBounds) ?? marginalNote(responses.get(p.name)!, target[p.name]);
       }
       const plan = buildPlan({ strategy: 'lp', input, target, model, notes });
       const { settings } = input;
@@ -110,7 +149,10 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Not a trusted, material move inside the data. Could there be a material gain beyond it? Optimism in the face
       // of uncertainty: probe when the model's unrestricted optimum, one standard deviation up, would be material.
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
-      const unbounded = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current });
+      // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
+      // their never-shrinking extrapolation does not keep the fast ones probing for ever.
+      const probeable = probeableBounds(bounds, region);
+      const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current });
       const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
       let spread = 0;
       for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], unbounded[p.name]) ** 2;
@@ -121,7 +163,7 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
         optimistic >= settings.minImprovementUsdPerHour &&
         (base > 0 ? (100 * optimistic) / base : 100) >= settings.minImprovementPercent;
       if (!promising || potential.improvementUsdPerHour <= 0) return plan;
-      const probes = explorationProbes(input, unbounded, bounds).map((probe) => ({
+      const probes = explorationProbes(input, unbounded, policyBounds).map((probe) => ({
         probe,
         plan: buildPlan({ strategy: 'lp', input, target: probe.target, model, notes, exploration: true }),
       }));

@@ -100,7 +100,7 @@ describe('lp strategy', () => {
     expect(plan.explanations.alpha).toMatch(/exploration/);
     const off = await createStrategy('lp', { solver }).plan({
       ...input(protocols, { alpha: 30, beta: 30 }),
-      settings: { ...defaultSettings, exploration: { enabled: false, maxStepPercent: 5 } },
+      settings: { ...defaultSettings, exploration: { enabled: false, maxStepPercent: 5, scoutPercent: 0 } },
     });
     expect(off.exploration).toBe(false);
   });
