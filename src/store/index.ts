@@ -22,7 +22,7 @@ export type * from './types.js';
 export const DEFAULT_SQLITE_PATH = './data/orcha.db';
 
 export async function createStore(options: StoreOptions): Promise<Store> {
-  const opened = options.url ? openPostgres(options.url) : openSqlite(options.sqlitePath ?? DEFAULT_SQLITE_PATH);
+  const opened = options.url ? await openPostgres(options.url) : openSqlite(options.sqlitePath ?? DEFAULT_SQLITE_PATH);
   const { db, dialect } = opened;
   let closed = false;
   const close = async () => {
