@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdapters } from '../../src/adapters/index.js';
 import { createStaticPriceSource } from '../../src/adapters/prices.js';
-import type { ProtocolType } from '../../src/domain/resources.js';
+import type { Allocation, ProtocolType } from '../../src/domain/resources.js';
 import type { Snapshot } from '../../src/domain/sample.js';
 import { type Coordinator, type CoordinatorSettings, createCoordinator } from '../../src/engine/coordinator.js';
 import { createStaticHostReader } from '../../src/engine/host-resources.js';
@@ -36,8 +36,12 @@ export async function startSimRig(options: {
   timeout?: number;
   timeouts?: Record<string, number>;
   settings?: Partial<CoordinatorSettings>;
+  /** Simulated start time, epoch ms (default: the VirtualClock's). */
+  start?: number;
+  /** The allocation in force, as the engine reports it (default: the simulators' initial allocation, fixed). */
+  allocation?: () => Allocation;
 }): Promise<SimRig> {
-  const clock = new VirtualClock();
+  const clock = new VirtualClock(options.start);
   const sims = await startSimulators({ seed: options.seed ?? 11, clock, types: options.types, timeout: options.timeout ?? 3 });
   for (const p of sims.protocols) p.timeout = options.timeouts?.[p.name] ?? p.timeout;
   const dir = await mkdtemp(join(tmpdir(), 'orcha-coord-'));
@@ -59,7 +63,7 @@ export async function startSimRig(options: {
       intervals: { poll: 5, cloudPoll: 300 },
       ...options.settings,
     },
-    allocation: () => allocation,
+    allocation: options.allocation ?? (() => allocation),
   });
   return {
     clock,

@@ -8,23 +8,15 @@
  *   oracle : the lp engine path with the true curves (an upper reference, printed only).
  * What counts is what the market paid: each simulator's cumulative USD over the week.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createAdapters } from '../../src/adapters/index.js';
-import { createStaticPriceSource } from '../../src/adapters/prices.js';
+import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { createCoordinator } from '../../src/engine/coordinator.js';
-import { createStaticHostReader } from '../../src/engine/host-resources.js';
 import { createHighsSolver, createStrategy } from '../../src/engine/optimizer/index.js';
 import { createReallocationEngine } from '../../src/engine/reallocation/index.js';
 import { createExecutors } from '../../src/executors/index.js';
-import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { startSimulators } from '../../src/sim/index.js';
-import { createStore } from '../../src/store/index.js';
+import { startSimRig } from '../helpers/sim-coordinator.js';
 
 const SEED = 20260105;
 const START = Date.UTC(2026, 0, 5);
@@ -45,28 +37,22 @@ interface RunResult {
   final: Record<string, Record<string, number>>;
 }
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-
 async function runWeek(kind: RunKind): Promise<RunResult> {
-  const clock = new VirtualClock(START);
-  const sims = await startSimulators({ seed: SEED, clock, timeout: 5 });
-  const dir = await mkdtemp(join(tmpdir(), 'orcha-simweek-'));
-  dirs.push(dir);
-  const store = await createStore({ sqlitePath: join(dir, 'orcha.db') });
+  // The shipped defaults, except: auto mode (what is under test), the simulators as protocols, and the poll
+  // interval the test actually uses (observations are aggregated per poll interval).
+  const overrides = { intervals: { poll: POLL_MS / 1000, decide: DECIDE_MS / 1000 }, reallocation: { mode: kind === 'equal' ? 'advisory' : 'auto' } };
+  const defaults = buildConfig(overrides, {});
+  let engineRef: ReturnType<typeof createReallocationEngine> | null = null;
+  const rig = await startSimRig({
+    seed: SEED,
+    start: START,
+    timeout: 5,
+    settings: { ...defaults.coordinator, intervals: defaults.intervals },
+    allocation: () => engineRef?.current() ?? {},
+  });
+  const { clock, sims, coordinator } = rig;
   try {
-    // The shipped defaults, except: auto mode (what is under test), the simulators as protocols, and the poll
-    // interval the test actually uses (observations are aggregated per poll interval).
-    const config: Config = buildConfig(
-      {
-        protocols: sims.protocols,
-        intervals: { poll: POLL_MS / 1000, decide: DECIDE_MS / 1000 },
-        reallocation: { mode: kind === 'equal' ? 'advisory' : 'auto' },
-      },
-      {},
-    );
+    const config: Config = buildConfig({ ...overrides, protocols: sims.protocols }, {});
     const strategy =
       kind === 'auto'
         ? createStrategy('lp', { solver })
@@ -75,29 +61,16 @@ async function runWeek(kind: RunKind): Promise<RunResult> {
           : kind === 'oracle'
             ? createStrategy('oracle', { solver, trueUsdPerHour: (n, s) => sims.market.models.get(n)!.trueUsdPerHour(s, clock.now()) })
             : createStrategy('equal');
-    const executors = createExecutors(config.protocols, { log, clock, configDir: dir });
-    let engineRef: ReturnType<typeof createReallocationEngine> | null = null;
-    const coordinator = createCoordinator({
-      protocols: config.protocols,
-      adapters: createAdapters(config.protocols, { baseDir: dir, clock, env: {} }),
-      metrics: store.metrics,
-      host: createStaticHostReader(),
-      prices: createStaticPriceSource(config.prices.usd),
-      clock,
-      log,
-      settings: { ...config.coordinator, intervals: config.intervals },
-      allocation: () => engineRef?.current() ?? {},
-    });
     const health = () => Object.fromEntries(coordinator.status().map((s) => [s.name, s.connected && s.breaker === 'closed']));
     const engine = createReallocationEngine({
-      repo: store.reallocations,
-      executors,
+      repo: rig.store.reallocations,
+      executors: createExecutors(config.protocols, { log, clock, configDir: tmpdir() }),
       strategy,
       clock,
       log,
       getConfig: () => config,
       getState: () => ({ snapshot: coordinator.latest(), health: health() }),
-      metrics: store.metrics,
+      metrics: rig.store.metrics,
     });
     engineRef = engine;
 
@@ -120,11 +93,9 @@ async function runWeek(kind: RunKind): Promise<RunResult> {
       }
     }
     const usd = paidSoFar() - startUsd;
-    await coordinator.stop();
     return { kind, usd, applied, explorations, final: engine.current() };
   } finally {
-    await sims.close();
-    await store.close();
+    await rig.close();
   }
 }
 
