@@ -381,6 +381,9 @@ async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<
     return;
   }
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([all, elapsed]);
   clearTimeout(timer);
 }
