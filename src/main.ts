@@ -19,7 +19,8 @@ import { createExecutors } from './executors/index.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import type { App } from './http/route-types.js';
-import { type AppServices, createEventBus } from './http/services.js';
+import { createEventBus } from './app/events.js';
+import type { AppServices } from './http/services.js';
 import { coordinatorView, createAppServices, engineEventsTo } from './http/wire.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage, isOrchaError } from './lib/errors.js';
@@ -101,7 +102,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     closers.push(() => store.close());
 
-    const events = createEventBus();
+    const events = createEventBus({ log });
     // The alert service is created below; the config service reports invalid files to it through this slot.
     let onConfigInvalid: (errors: { path: string; message: string }[]) => void = () => undefined;
     const configService = createConfigService({
@@ -158,7 +159,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       clock,
       log,
       getConfig: cfg,
-      onEvent: (e) => events.emit('alerts', e.alert),
+      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
     });
     onConfigInvalid = (errors) => void alertService.configInvalid(errors).catch(() => undefined);
 

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ProtocolTypeSchema } from '../domain/resources.js';
+import { EnergyConfigSchema } from '../energy/schema.js';
 
 /**
  * The one schema for orcha.yaml. It gives the type, the validation, the defaults and the documentation
@@ -295,24 +296,7 @@ export const ConfigSchema = Type.Object(
       },
       'Token prices.',
     ),
-    energy: obj(
-      {
-        enabled: Type.Boolean({ default: false }),
-        pricePerKwh: Type.Number({ minimum: 0, default: 0.25 }),
-        meter: Type.Optional(
-          Type.Object(
-            {
-              type: Type.Union([Type.Literal('mqtt'), Type.Literal('http')]),
-              url: Type.String(),
-              topic: Type.Optional(Type.String()),
-              field: Type.String({ default: 'power', description: 'Field holding watts.' }),
-            },
-            { additionalProperties: false },
-          ),
-        ),
-      },
-      'Power meter and electricity price.',
-    ),
+    energy: EnergyConfigSchema,
     simulators: obj(
       {
         enabled: Type.Union([Type.Literal('auto'), Type.Boolean()], {

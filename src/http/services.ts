@@ -2,11 +2,10 @@
  * What the HTTP layer needs from the rest of orcha. Routes depend on this interface only; `wire.ts` builds it
  * from the real coordinator, engine, monitor and store, and tests may build it the same way.
  */
-import { EventEmitter } from 'node:events';
+import type { EventBus } from '../app/events.js';
 import type { Principal } from '../auth/roles.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
-import type { Operation } from '../domain/operation.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
@@ -70,36 +69,6 @@ export interface ExportsService {
   rows(query: HistoryQuery): AsyncIterable<ProtocolPoint[]>;
   /** Directory where export operations write their files. */
   dir: string;
-}
-
-/** Events the WebSocket topics carry. */
-export interface AppEventMap {
-  metrics: Snapshot;
-  alerts: Alert;
-  reallocations: Reallocation;
-  config: { kind: 'applied' | 'rejected'; source: string; changedKeys?: string[]; errors?: unknown[] };
-  health: Health;
-  operations: Operation;
-}
-export type AppEventName = keyof AppEventMap;
-
-export interface EventBus {
-  emit<K extends AppEventName>(topic: K, data: AppEventMap[K]): void;
-  on<K extends AppEventName>(topic: K, listener: (data: AppEventMap[K]) => void): () => void;
-}
-
-export function createEventBus(): EventBus {
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
-  return {
-    emit(topic, data) {
-      emitter.emit(topic, data);
-    },
-    on(topic, listener) {
-      emitter.on(topic, listener as (d: unknown) => void);
-      return () => emitter.off(topic, listener as (d: unknown) => void);
-    },
-  };
 }
 
 export interface AppServices {

@@ -20,7 +20,8 @@ import { createReallocationEngine } from '../../src/engine/reallocation/index.js
 import { createExecutors } from '../../src/executors/index.js';
 import { type BuildAppOptions, buildApp, closeApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-types.js';
-import { type AppServices, createEventBus } from '../../src/http/services.js';
+import { createEventBus } from '../../src/app/events.js';
+import type { AppServices } from '../../src/http/services.js';
 import { configInvalidAlert, coordinatorView, createAppServices, engineEventsTo } from '../../src/http/wire.js';
 import { VirtualClock, systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
