@@ -257,24 +257,27 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
         .catch(() => undefined);
     });
 
+    // The coordinator owns the one poll loop (a schedule per protocol); alerts are evaluated on each of its snapshots,
+    // one evaluation at a time.
+    let evaluating: Promise<void> = Promise.resolve();
+    coordinator.on('snapshot', (snapshot) => {
+      const adapters = coordinator.status().map((s) => ({
+        protocol: s.name,
+        breaker: s.breaker,
+        consecutiveFailures: s.consecutiveFailures,
+        lastError: s.lastError,
+      }));
+      evaluating = evaluating
+        .then(async () => void (await alertService.evaluate({ snapshot, status: { adapters } })))
+        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'alert evaluation failed'));
+    });
+
     const retention = createRetentionJob({ metrics: store.metrics, clock, log, getConfig: cfg });
     const scheduler = createScheduler({
       clock,
       log,
       getConfig: cfg,
-      // A protocol's own pollInterval may be shorter than intervals.poll; the coordinator polls only those due.
-      intervals: { poll: () => coordinator.intervalMs() },
       tasks: {
-        poll: async (signal) => {
-          const snapshot = await coordinator.pollOnce({ signal });
-          const adapters = coordinator.status().map((s) => ({
-            protocol: s.name,
-            breaker: s.breaker,
-            consecutiveFailures: s.consecutiveFailures,
-            lastError: s.lastError,
-          }));
-          await alertService.evaluate({ snapshot, status: { adapters } });
-        },
         analyze: async () => {
           if (!coordinator.latest()) return;
           await alertService.evaluatePlan(await engine.analyze());
@@ -312,8 +315,13 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // first solve do not hold up the API, whose health endpoint reports "no data yet" until that poll lands.
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
+      coordinator.start();
       scheduler.start();
-      closers.push(() => scheduler.stop());
+      closers.push(async () => {
+        await scheduler.stop();
+        await coordinator.stop();
+        await evaluating;
+      });
     }
     const banner = [...security.banner];
     if (simulators) banner.push(`Running built-in simulators for: ${simulators.protocols.map((p) => p.name).join(', ')}`);
