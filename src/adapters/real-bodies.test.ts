@@ -241,7 +241,7 @@ describe('streamr: earnings from a local stub speaking JSON-RPC and GraphQL, hea
       { baseDir: '/', clock },
     );
     const r = await adapter.read(AbortSignal.timeout(3_000));
-    expect(r.cumulativeTokens).toBeCloseTo(123456.789012345, 9);
+    expect(r.cumulativeTokens).toBeCloseTo(123456.789012346, 9);
     expect(r.counterRule).toBe('total');
     const q = server.requests.find((x) => x.path === '/graphql')!.body as { variables: { id: string } };
     expect(q.variables.id).toBe(operator.toLowerCase());
