@@ -4,6 +4,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { HealthProblem, NodeHealth } from '../domain/health.js';
 import type { AdapterReading } from '../domain/sample.js';
 import { OrchaError } from '../lib/errors.js';
+import { cadenced } from './cadence.js';
 import { GolemPaymentStatusSchema, createPaymentsLedger, driverProblems, isMainnetPlatform } from './golem-payments.js';
 import { createHttpClient, joinUrl } from './http.js';
 import type { Adapter, AdapterDeps } from './types.js';
@@ -67,6 +68,8 @@ export function createGolemAdapter(config: ProtocolConfig, deps: AdapterDeps): A
   const appKey = resolveSecret(config.credentials?.token, deps.baseDir, deps.env);
   const auth: Record<string, string> = appKey ? { authorization: `Bearer ${appKey}` } : {};
   const payments = createPaymentsLedger(http, config.endpoint);
+  // Versions change with an upgrade, not between polls: asked hourly.
+  const versionRead = cadenced<typeof GolemVersionSchema.static | null>(deps.clock, 3_600_000);
 
   return {
     name: config.name,
@@ -76,7 +79,7 @@ export function createGolemAdapter(config: ProtocolConfig, deps: AdapterDeps): A
       const [text, version] = await Promise.all([
         http.text(joinUrl(config.endpoint, '/metrics-api/v1/expose'), { signal, label: 'metrics', headers: { accept: 'text/plain' } }),
         // The version is an extra: an old yagna without it still reports earnings.
-        http.json(joinUrl(config.endpoint, '/version/get'), GolemVersionSchema, { signal, label: 'version' }).catch(() => null),
+        versionRead.get(() => http.json(joinUrl(config.endpoint, '/version/get'), GolemVersionSchema, { signal, label: 'version' }).catch(() => null)),
       ]);
       const samples = parsePrometheusText(text);
       const info: Record<string, string | number | boolean> = {};

@@ -4,6 +4,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { AdapterReading } from '../domain/sample.js';
 import type { HealthProblem, NodeHealth } from '../domain/health.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
+import { cadenced } from './cadence.js';
 import { createHttpClient, joinUrl } from './http.js';
 import type { Adapter, AdapterDeps } from './types.js';
 import { fromBaseUnits } from './units.js';
@@ -52,6 +53,8 @@ export function createMysteriumAdapter(config: ProtocolConfig, deps: AdapterDeps
   const username = config.credentials?.username ?? 'myst';
   const password = resolveSecret(config.credentials?.password, deps.baseDir, deps.env) ?? 'mystberry';
   let session: { token: string; expiresAt: number } | null = null;
+  // The version changes with an upgrade, not between polls: asked hourly.
+  const versionRead = cadenced<typeof MystHealthcheckSchema.static | null>(deps.clock, 3_600_000);
 
   async function token(signal: AbortSignal): Promise<string> {
     if (session && deps.clock.now() < session.expiresAt - RENEW_MARGIN_MS) return session.token;
@@ -100,7 +103,7 @@ export function createMysteriumAdapter(config: ProtocolConfig, deps: AdapterDeps
         get(`/identities/${encodeURIComponent(id)}`, MystIdentitySchema, 'identity', signal),
         extra(get('/node/provider/activity-stats', MystActivityStatsSchema, 'activity-stats', signal), 'activity-stats-unavailable'),
         extra(get('/node/provider/quality', MystQualitySchema, 'quality', signal), 'quality-unavailable'),
-        http.json(joinUrl(config.endpoint, '/healthcheck'), MystHealthcheckSchema, { signal, label: 'healthcheck' }).catch(() => null),
+        versionRead.get(() => http.json(joinUrl(config.endpoint, '/healthcheck'), MystHealthcheckSchema, { signal, label: 'healthcheck' }).catch(() => null)),
       ]);
       const ratio = (percent: number | null) => (percent === null ? null : Math.min(1, Math.max(0, percent / 100)));
       const health: NodeHealth = { problems };
