@@ -27,7 +27,8 @@ import type { AlertsRepository, HistoryQuery, Store, TimeRange } from '../store/
 import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { ExportFileResult } from './routes/export/index.js';
 import type { Dashboard, Health, HealthCheck, Report } from './schemas/views.js';
-import { type AppServices, type CoordinatorView, type EventBus, type MonitorService, createEventBus } from './services.js';
+import { type EventBus, createEventBus } from '../app/events.js';
+import type { AppServices, CoordinatorView, MonitorService } from './services.js';
 
 export interface WireDeps {
   store: Store;
@@ -94,7 +95,7 @@ export function configInvalidAlert(alerts: AlertsRepository, clock: Clock, event
         };
         await alerts.insert(alert);
       }
-      events.emit('alerts', alert);
+      events.emit('alerts', { change: existing ? 'updated' : 'raised', alert });
     })().catch(() => undefined);
   };
 }
@@ -178,7 +179,7 @@ export function createAppServices(deps: WireDeps): AppServices {
           await store.alerts.update(id, patch);
           const updated = { ...alert, ...patch };
           changed.push(updated);
-          events.emit('alerts', updated);
+          events.emit('alerts', { change: 'acknowledged', alert: updated });
         }
         return changed;
       }),
