@@ -6,6 +6,7 @@ import { RESOURCES } from '../domain/resources.js';
 import { resolveSecret } from '../config/load.js';
 import type { MetricsAuth } from '../config/schema.js';
 import { OrchaError } from '../lib/errors.js';
+import { registerEnergyMetrics } from '../energy/prometheus.js';
 import { type App, role } from './route-types.js';
 import type { AppServices } from './services.js';
 
@@ -209,6 +210,7 @@ export function registerPrometheus(app: App, deps: PrometheusDeps): Registry {
     labelNames: ['protocol', 'token'] as const,
     registers: [register],
   });
+  registerEnergyMetrics(register, () => services.energy?.current() ?? null);
 
   const off = services.events.on('metrics', (snapshot) => {
     for (const p of snapshot.protocols) {
