@@ -223,6 +223,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => cache.close());
 
     const services = createAppServices({
+      energy: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       store,
       configService,
       clock,
