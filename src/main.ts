@@ -195,6 +195,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       onEvent: (event) => {
         engineEventsTo(events)(event);
         if (event.type === 'reallocation') void alertService.reallocationOutcome(event.reallocation).catch(() => undefined);
+        if (event.type === 'guard') void alertService.doNoHarm(event.reason).catch(() => undefined);
       },
     });
     engineRef = engine;
