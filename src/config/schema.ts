@@ -69,6 +69,13 @@ export const ProtocolConfigSchema = Type.Object(
     endpoint: Type.String({ format: 'uri', description: 'Base URL of the node API (http or https).' }),
     pollInterval: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds; default intervals.poll.' })),
     timeout: Type.Number({ exclusiveMinimum: 0, default: 3, description: 'Per-call timeout, seconds.' }),
+    maxResponseBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        maximum: 256 * 1024 * 1024,
+        description: 'Largest answer read from the node, in bytes, on the wire and decompressed (default 4 MiB).',
+      }),
+    ),
     credentials: Type.Optional(
       Type.Object(
         {
