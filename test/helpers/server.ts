@@ -70,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const raw = {
     dataDir: dir,
     protocols: sims.protocols,
-    intervals: { poll: 5, push: 0.2 },
+    intervals: { poll: 5, push: 1 },
     storage: { sqlitePath: join(dir, 'orcha.db') },
     optimizer: { minObservations: 3 },
     ...options.config,
