@@ -53,6 +53,8 @@ export interface WireDeps {
   monitor?: Partial<MonitorService> & { report?: (range: TimeRange) => Promise<Report> };
   authenticate?: AppServices['authenticate'];
   version?: string;
+  /** Energy accounting: reports gain power cost and net per protocol. */
+  energy?: { enabled(): boolean; report(range: TimeRange): Promise<NonNullable<Report['energy']>> };
 }
 
 /** Pass as the reallocation engine's `onEvent`: decisions go to the `reallocations` topic. */
@@ -241,6 +243,7 @@ export function createAppServices(deps: WireDeps): AppServices {
             : null,
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
+        ...(deps.energy?.enabled() ? { energy: await deps.energy.report(range) } : {}),
       };
     });
 
