@@ -18,6 +18,7 @@ import { createScheduler } from './engine/scheduler.js';
 import { createExecutors } from './executors/index.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
+import { resolveMetricsCredentials } from './http/prometheus.js';
 import type { App } from './http/route-types.js';
 import { createEventBus } from './app/events.js';
 import type { AppServices } from './http/services.js';
@@ -299,12 +300,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       },
     });
 
+    const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
+    metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
     const app = await buildApp({
       services,
       config: cfg,
       log,
       security: security.plugin,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
+      metricsCredentials,
     });
     closers.push(() => closeApp(app, 5000));
 

@@ -27,6 +27,19 @@ export const SecretRefSchema = Type.Union(
 );
 export type SecretRef = Static<typeof SecretRefSchema>;
 
+/** Credentials a Prometheus scraper must send for /metrics (its `authorization` or `basic_auth` settings). */
+export const MetricsAuthSchema = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('bearer'), token: SecretRefSchema }, { additionalProperties: false }),
+    Type.Object(
+      { type: Type.Literal('basic'), username: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:]+$' }), password: SecretRefSchema },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'bearer: `Authorization: Bearer <token>`; basic: HTTP basic auth. Without it /metrics is public.' },
+);
+export type MetricsAuth = Static<typeof MetricsAuthSchema>;
+
 const MinMax = Type.Object(
   {
     min: Type.Number({ minimum: 0, maximum: 100, default: 0 }),
@@ -328,6 +341,7 @@ export const ConfigSchema = Type.Object(
       },
       'Logging.',
     ),
+    metrics: obj({ auth: Type.Optional(MetricsAuthSchema) }, 'Prometheus /metrics (public unless `auth` is set).'),
   },
   { additionalProperties: false },
 );
