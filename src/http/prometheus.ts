@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PRIORITIES } from '../domain/operation.js';
 import { RESOURCES } from '../domain/resources.js';
 import { type App, role } from './route-types.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from '../app/types.js';
 
 /**
  * `/metrics` in Prometheus text format, from a Registry of this app's own (two apps in one process, as in tests,
