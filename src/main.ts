@@ -32,6 +32,7 @@ import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
+import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -108,6 +109,14 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       ? await (await import('./sim/index.js')).startSimulators({ seed: initial.simulators.seed, clock })
       : null;
     if (simulators) closers.push(() => simulators.close());
+    // Demo mode: a simulated smart plug whose draw follows the simulated load (energy accounting out of the box).
+    const simPlug = simulators ? await (await import('./sim/power-meter.sim.js')).startPowerMeterSim({ market: simulators.market, clock }) : null;
+    if (simPlug) closers.push(() => simPlug.close());
+    /** With simulators running and no node in the file, the simulators are the protocols (also after reloads). */
+    const effective = (c: Config): Config =>
+      simulators && (options.demo || c.protocols.length === 0)
+        ? withDemoMeter({ ...c, protocols: simulators.protocols }, simPlug?.url ?? null)
+        : c;
 
     const store = await createStore({
       url: initial.storage.url,
@@ -118,8 +127,18 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const events = createEventBus({ log });
     const configService = createConfigService({ initial, path: configPath, log, env, debounceMs: options.configDebounceMs });
     closers.push(() => configService.close());
-    const runtime = createProtocolRuntime({ baseDir, clock, env, log, simulators, demo: options.demo ?? false }, initial);
-    const cfg = (): Config => runtime.effective(configService.current());
+    const runtime = createProtocolRuntime({ baseDir, clock, env, log, effective }, initial);
+    const energy = createEnergyService({
+      getConfig: () => effective(configService.current()),
+      store,
+      clock,
+      log,
+      baseDir,
+      env,
+      publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
+    });
+    closers.push(() => energy.close());
+    const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
 
     const host =
       options.host ??
@@ -159,6 +178,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getConfig: cfg,
       getState: engineState,
       metrics: store.metrics,
+      buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
         if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
       },
@@ -194,6 +214,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       exportDir: join(dataDir, 'exports'),
       running: () => loopsRunning,
       authenticate: security?.authenticate,
+      energy,
+      buildInput: netOptimizerInput(energy),
     });
     closers.push(() => application.close());
     const services = application.services;
@@ -233,6 +255,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       closers.push(async () => {
         loopsRunning = false;
         await loops.stop();
+        await application.settled();
       });
     }
     const banner = [...(security?.banner ?? [])];

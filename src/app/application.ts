@@ -9,7 +9,7 @@ import type { Snapshot } from '../domain/sample.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { AlertService } from '../engine/monitor/alerts.js';
 import type { ReallocationEngine } from '../engine/reallocation/engine.js';
-import type { EngineState, PlanningStrategy } from '../engine/reallocation/types.js';
+import type { BuildInput, EngineState, PlanningStrategy } from '../engine/reallocation/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Cache } from '../services/cache.js';
@@ -51,6 +51,10 @@ export interface ApplicationDeps {
   /** Redis client when Redis is configured (health check). */
   redis?: { ping(): Promise<unknown> } | null;
   authenticate?: AppServices['authenticate'];
+  /** Energy accounting: follows every snapshot; served as `services.energy`. */
+  energy?: AppServices['energy'] & { observe(snapshot: Snapshot): void };
+  /** How the engine builds the optimizer's input (what-if plans use the same). */
+  buildInput?: BuildInput;
   version?: string;
 }
 
@@ -80,6 +84,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     config: deps.config,
     clock,
     log,
+    buildInput: deps.buildInput,
   });
   const monitor = createMonitorService({ store, alerts, engine: engineService, latest, config: deps.config, clock });
   const reports = createReportsService({ store, clock });
@@ -98,6 +103,8 @@ export function createApplication(deps: ApplicationDeps): Application {
         .catch((err: unknown) => log.warn({ err }, 'alert evaluation failed'));
     }),
   );
+  const energy = deps.energy;
+  if (energy) offs.push(events.on('metrics', (snapshot) => energy.observe(snapshot)));
   // Reads served from the cache are stale once a new snapshot or config arrives.
   offs.push(events.on('metrics', () => void cache.clear().catch(() => undefined)));
   // A failed or rolled-back reallocation raises an alert; a later applied one resolves it.
@@ -154,6 +161,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     },
     events,
     authenticate: deps.authenticate,
+    energy: deps.energy,
   };
   return {
     services,

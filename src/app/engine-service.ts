@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Plan } from '../domain/plan.js';
 import { buildOptimizerInput } from '../engine/reallocation/optimizer-input.js';
 import type { ReallocationEngine } from '../engine/reallocation/engine.js';
-import type { EngineState, PlanningStrategy } from '../engine/reallocation/types.js';
+import type { BuildInput, EngineState, PlanningStrategy } from '../engine/reallocation/types.js';
 import type { Executor } from '../executors/types.js';
 import type { Clock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
@@ -20,6 +20,8 @@ export interface EngineServiceDeps {
   config: () => Config;
   clock: Clock;
   log: Logger;
+  /** How the engine builds the optimizer's input (energy accounting nets it of power cost); the same here. */
+  buildInput?: BuildInput;
 }
 
 /** Plans, allocation, decisions and what-if plans: what the API, the CLI and the decide loop ask of the engine. */
@@ -53,7 +55,7 @@ export function createEngineService(deps: EngineServiceDeps): EngineService {
     },
     async planWithPolicies(policies) {
       const state = deps.engineState();
-      const input = await buildOptimizerInput({
+      const input = await (deps.buildInput ?? buildOptimizerInput)({
         config: { ...deps.config(), policies },
         now: deps.clock.now(),
         current: engine.current(),

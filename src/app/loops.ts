@@ -18,24 +18,26 @@ export interface LoopsDeps {
   alerts: AlertService;
 }
 
+export interface Loops {
+  readonly running: boolean;
+  start(): void;
+  /** Stops every loop and waits for the ticks in flight. */
+  stop(): Promise<void>;
+}
+
 /**
- * The daemon's loops: poll (the coordinator polls the protocols that are due; what follows a snapshot reacts to the
- * `metrics` event), analyze (opportunity alerts from a fresh plan), decide (a reallocation, then the measured
+ * The daemon's loops: the coordinator's own poll loop (a schedule per protocol; what follows a snapshot reacts to
+ * the `metrics` event), analyze (opportunity alerts from a fresh plan), decide (a reallocation, then the measured
  * effect of earlier ones), retention.
  */
-export function createLoops(deps: LoopsDeps): Scheduler {
+export function createLoops(deps: LoopsDeps): Loops {
   const { coordinator, engine } = deps;
   const retention = createRetentionJob({ metrics: deps.store.metrics, clock: deps.clock, log: deps.log, getConfig: deps.config });
-  return createScheduler({
+  const scheduler: Scheduler = createScheduler({
     clock: deps.clock,
     log: deps.log,
     getConfig: deps.config,
-    // A protocol's own pollInterval may be shorter than intervals.poll; the coordinator polls only those due.
-    intervals: { poll: () => coordinator.intervalMs() },
     tasks: {
-      poll: async (signal) => {
-        await coordinator.pollOnce({ signal });
-      },
       analyze: async () => {
         if (!coordinator.latest()) return;
         await deps.alerts.evaluatePlan(await engine.analyze());
@@ -50,4 +52,17 @@ export function createLoops(deps: LoopsDeps): Scheduler {
       },
     },
   });
+  return {
+    get running() {
+      return scheduler.running;
+    },
+    start() {
+      coordinator.start();
+      scheduler.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await coordinator.stop();
+    },
+  };
 }

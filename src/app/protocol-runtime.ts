@@ -4,7 +4,6 @@ import { createExecutors } from '../executors/index.js';
 import type { Executor } from '../executors/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { SimulatorsHandle } from '../sim/index.js';
 
 export interface ProtocolRuntimeDeps {
   /** The config file's directory (adapters' and executors' relative paths, `{file: ...}` secrets). */
@@ -12,10 +11,8 @@ export interface ProtocolRuntimeDeps {
   clock: Clock;
   env: NodeJS.ProcessEnv;
   log: Logger;
-  /** Built-in simulators, when they run. */
-  simulators: SimulatorsHandle | null;
-  /** Demo mode: the simulators are the protocols even when the file names some. */
-  demo: boolean;
+  /** The config as orcha runs it (with simulators running and no node in the file, the simulators' protocols). */
+  effective: (config: Config) => Config;
 }
 
 /**
@@ -33,9 +30,7 @@ export interface ProtocolRuntime {
 }
 
 export function createProtocolRuntime(deps: ProtocolRuntimeDeps, initial: Config): ProtocolRuntime {
-  const { simulators } = deps;
-  const effective = (c: Config): Config =>
-    simulators && (deps.demo || c.protocols.length === 0) ? { ...c, protocols: simulators.protocols } : c;
+  const { effective } = deps;
   const adapterCache = new Map<string, { key: string; adapter: Adapter }>();
   const build = (c: Config) => createExecutors(c.protocols, { log: deps.log, clock: deps.clock, configDir: deps.baseDir });
   const executors = build(effective(initial));

@@ -8,6 +8,8 @@ export const ALERT_TYPES = [
   'optimization_opportunity',
   'adapter_degraded',
   'config_invalid',
+  'power_meter_silent',
+  'net_negative',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
+import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
 import { registerPrometheus } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
@@ -16,6 +17,7 @@ import { registerSecurityRoutes } from './routes/auth/register.js';
 import cacheRoutes from './routes/cache/index.js';
 import configRoutes from './routes/config/index.js';
 import dashboardRoutes from './routes/dashboard/index.js';
+import energyRoutes from './routes/energy/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import metricsRoutes from './routes/metrics/index.js';
@@ -70,6 +72,7 @@ const ROUTES: RoutePlugin[] = [
   policiesRoutes,
   operationsRoutes,
   cacheRoutes,
+  energyRoutes,
 ];
 
 /** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */
@@ -88,6 +91,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     // Per-request lines carry the request id; one line per request would drown the daemon's own logs.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors raised before routing (bad URL encoding) and by Node's HTTP parser answer in the one error shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController: { compilersFactory: lazyCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -101,6 +107,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  registerBoundedJsonParser(app as unknown as FastifyInstance);
+  registerFiniteQueryCheck(app as unknown as FastifyInstance);
   // Callback-style (not async) hooks on the hot path: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);

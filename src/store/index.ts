@@ -8,6 +8,7 @@ import { openPostgres, openSqlite } from './database.js';
 import { runMigrations } from './migrations/index.js';
 import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
+import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
@@ -55,6 +56,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     operations: createOperationsRepository(db),
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
+    energy: createEnergyRepository(db as never),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);

@@ -6,6 +6,7 @@ import type { Alert, AlertStatus } from '../domain/alert.js';
 import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
+import type { EnergyRepository } from './repositories/energy.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -221,6 +222,8 @@ export interface Repositories {
   operations: OperationsRepository;
   users: UsersRepository;
   audit: AuditRepository;
+  /** Power readings, cost and net earnings (migration 005). */
+  energy: EnergyRepository;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

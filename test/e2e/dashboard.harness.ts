@@ -29,7 +29,7 @@ export interface ProductHarness {
 /** `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none). */
 export async function startProduct(options: { tickMs?: number; warmPolls?: number } = {}): Promise<ProductHarness> {
   const server = await startTestOrcha({
-    config: { intervals: { poll: 5, push: 0.5 } },
+    config: { intervals: { poll: 5, push: 1 } },
     warmPolls: options.warmPolls,
     security: true,
     adminPassword: ADMIN.password,

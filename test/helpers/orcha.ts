@@ -62,7 +62,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     dataDir: dir,
     server: { host: '127.0.0.1', port: 0 },
     protocols: sims.protocols,
-    intervals: { poll: 5, push: 0.2 },
+    intervals: { poll: 5, push: 1 },
     storage: { sqlitePath: join(dir, 'orcha.db') },
     optimizer: { minObservations: 3 },
     ...options.config,

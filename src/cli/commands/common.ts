@@ -1,6 +1,7 @@
 /** Options and helpers shared by the client commands: server address, credentials, --json, time arguments. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SERVER_URL, type OrchaClient, createClient } from '../client.js';
+import { createLoginCache, loginCacheDir } from '../login-cache.js';
 
 export interface ClientCommandOptions {
   server: string;
@@ -26,7 +27,14 @@ export function clientFrom(opts: ClientCommandOptions): OrchaClient {
   } catch {
     throw new InvalidArgumentError(`--server: not a URL: ${opts.server}`);
   }
-  return createClient({ server: opts.server, token: opts.token, user: opts.user, password: opts.password });
+  const cacheDir = loginCacheDir();
+  return createClient({
+    server: opts.server,
+    token: opts.token,
+    user: opts.user,
+    password: opts.password,
+    loginCache: cacheDir ? createLoginCache(cacheDir) : undefined,
+  });
 }
 
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i;

@@ -20,7 +20,7 @@ const AuditEntrySchema = Type.Object({
 const QuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
     actor: Type.Optional(Type.String({ maxLength: 200 })),
     action: Type.Optional(Type.String({ maxLength: 200 })),
     from: Type.Optional(IsoTime),
