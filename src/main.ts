@@ -33,6 +33,7 @@ import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
 import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
+import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 
@@ -185,14 +186,17 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     engineRef = engine;
 
+    // One Redis connection for the cache, the rate limits and the health check; an outage degrades, never fails.
+    const redis = wantsRedis(initial) ? await createRedisLink({ url: initial.redis.url as string, log }) : null;
+    if (redis) closers.push(() => redis.close());
     const security =
       options.security === false
         ? null
-        : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env });
+        : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
     if (security) closers.push(() => security.close());
     const operations = createOperationsService({ repo: store.operations, clock: systemClock, log, ...options.operations });
     closers.push(() => operations.stop());
-    const cache = createCache(initial, { clock: systemClock, log });
+    const cache = createCache(initial, { clock: systemClock, log, redis });
     closers.push(() => cache.close());
 
     let loopsRunning = false;
@@ -213,6 +217,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       operations,
       exportDir: join(dataDir, 'exports'),
       running: () => loopsRunning,
+      redis,
       authenticate: security?.authenticate,
       energy,
       buildInput: netOptimizerInput(energy),
