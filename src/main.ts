@@ -23,6 +23,7 @@ import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
+import { resolveMetricsCredentials } from './http/prometheus.js';
 import type { App } from './http/route-types.js';
 import type { WsOptions } from './http/websocket.js';
 import { type Clock, systemClock } from './lib/clock.js';
@@ -220,6 +221,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       redis,
       authenticate: security?.authenticate,
       energy,
+      energyReport: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       buildInput: netOptimizerInput(energy),
     });
     closers.push(() => application.close());
@@ -232,6 +234,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     await operations.start();
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts });
 
+    const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
+    metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
     const app = await buildApp({
       services,
       config: cfg,
@@ -239,6 +243,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       security: security?.plugin,
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
+      metricsCredentials,
     });
     closers.push(() => closeApp(app, 5000));
 

@@ -25,7 +25,7 @@ import { createHealthService } from './health.js';
 import { createMonitorService } from './monitor-service.js';
 import { registerOperationHandlers } from './operation-handlers.js';
 import type { ProtocolRuntime } from './protocol-runtime.js';
-import { createReportsService } from './reports.js';
+import { createReportsService, type ReportsDeps } from './reports.js';
 import type { AppServices } from './types.js';
 
 export interface ApplicationDeps {
@@ -53,6 +53,8 @@ export interface ApplicationDeps {
   authenticate?: AppServices['authenticate'];
   /** Energy accounting: follows every snapshot; served as `services.energy`. */
   energy?: AppServices['energy'] & { observe(snapshot: Snapshot): void };
+  /** Energy accounting's part of a report (power cost and net per protocol), while it is enabled. */
+  energyReport?: ReportsDeps['energy'];
   /** How the engine builds the optimizer's input (what-if plans use the same). */
   buildInput?: BuildInput;
   version?: string;
@@ -87,7 +89,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     buildInput: deps.buildInput,
   });
   const monitor = createMonitorService({ store, alerts, engine: engineService, latest, config: deps.config, clock });
-  const reports = createReportsService({ store, clock });
+  const reports = createReportsService({ store, clock, energy: deps.energyReport });
   const exports = createExportsService({ store, dir: deps.exportDir });
   const health = createHealthService({ store, coordinator: view, executors: runtime.executors, redis: deps.redis, clock, events });
   registerOperationHandlers({ operations, engine: engineService, reports, exports });

@@ -4,7 +4,14 @@ import type { Store, TimeRange } from '../store/types.js';
 import type { ReportsService } from './types.js';
 
 /** The earnings report of a period: totals and uptime by protocol, reallocation outcomes, first-half/second-half trend. */
-export function createReportsService(deps: { store: Pick<Store, 'metrics' | 'reallocations'>; clock: Clock }): ReportsService {
+export interface ReportsDeps {
+  store: Pick<Store, 'metrics' | 'reallocations'>;
+  clock: Clock;
+  /** Energy accounting: reports gain power cost and net per protocol. */
+  energy?: { enabled(): boolean; report(range: TimeRange): Promise<NonNullable<Report['energy']>> };
+}
+
+export function createReportsService(deps: ReportsDeps): ReportsService {
   const { store, clock } = deps;
   return {
     async generate(range: TimeRange): Promise<Report> {
@@ -41,6 +48,7 @@ export function createReportsService(deps: { store: Pick<Store, 'metrics' | 'rea
             : null,
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
+        ...(deps.energy?.enabled() ? { energy: await deps.energy.report(range) } : {}),
       };
     },
   };

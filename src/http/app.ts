@@ -9,7 +9,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
 import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
-import { registerPrometheus } from './prometheus.js';
+import { type MetricsCredentials, registerPrometheus } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
 import alertsRoutes from './routes/alerts/index.js';
 import allocationRoutes from './routes/allocation/index.js';
@@ -43,6 +43,8 @@ export interface BuildAppOptions {
   /** Extra plugins registered last (the dashboard's static files). */
   extraPlugins?: ((app: FastifyInstance) => Promise<void> | void)[];
   version?: string;
+  /** `metrics.auth` with its secrets resolved (see prometheus.ts); without it /metrics is public. */
+  metricsCredentials?: () => MetricsCredentials | undefined;
 }
 
 declare module 'fastify' {
@@ -144,7 +146,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   let hub: WsHub | null = null;
   const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0 };
-  registerPrometheus(app, { services, wsClients: deps.websocketClients });
+  registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: options.metricsCredentials });
   hub = await registerWebSocket(app, { services, config, options: options.websocket });
   app.decorate('wsHub', hub);
 
