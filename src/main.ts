@@ -167,6 +167,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       settings: coordinatorSettings(cfg()),
       allocation: () => engineRef?.current() ?? {},
+      ledgers: store.ledgers,
+      health: store.nodeHealth,
     });
     closers.push(() => coordinator.stop());
     const health = () =>
