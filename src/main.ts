@@ -16,6 +16,7 @@ import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
 import { createScheduler } from './engine/scheduler.js';
 import { createExecutors } from './executors/index.js';
+import { createFleetService } from './fleet/fleet.service.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import type { App } from './http/route-types.js';
@@ -31,6 +32,9 @@ import { createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+
+/** A fleet host whose agent sent nothing for this long shows as silent. */
+const HOST_SILENT_AFTER_MS = 5 * 60_000;
 
 export interface StartOptions {
   loaded: LoadedConfig;
@@ -280,6 +284,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       security: security.plugin,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
+      fleet: createFleetService({ repo: store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: HOST_SILENT_AFTER_MS }) }),
     });
     closers.push(() => closeApp(app, 5000));
 

@@ -7,6 +7,7 @@ import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyRepository } from './repositories/energy.repository.js';
+import type { FleetRepository } from './repositories/fleet.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -224,6 +225,7 @@ export interface Repositories {
   audit: AuditRepository;
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
+  fleet: FleetRepository;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -6,6 +6,7 @@ import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
 import { energyMigration } from './005-energy.js';
+import { fleetMigration } from './006-fleet.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001-initial': initialMigration(dialect),
         '002-daily-rollups': dailyRollupsMigration(dialect),
         '005-energy': energyMigration(dialect),
+        '006-fleet': fleetMigration(dialect),
       };
     },
   };
@@ -27,7 +29,14 @@ export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Pro
     dialect === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: migrationProvider(dialect), migrationTableSchema });
+  // Numbers are reserved per feature and may land out of order; a database that ran 005 before 003 existed still
+  // gets 003 (each migration only adds its own tables and columns).
+  const migrator = new Migrator({
+    db: db as unknown as Kysely<unknown>,
+    provider: migrationProvider(dialect),
+    migrationTableSchema,
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
