@@ -31,6 +31,7 @@ import { createCache } from './services/cache.js';
 import { createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
 import { createStore } from './store/index.js';
+import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import type { Store } from './store/types.js';
 
 /** A fleet host whose agent sent nothing for this long shows as silent. */
@@ -96,9 +97,14 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       ? await (await import('./sim/index.js')).startSimulators({ seed: initial.simulators.seed, clock })
       : null;
     if (simulators) closers.push(() => simulators.close());
+    // Demo mode: a simulated smart plug whose draw follows the simulated load (energy accounting out of the box).
+    const simPlug = simulators ? await (await import('./sim/power-meter.sim.js')).startPowerMeterSim({ market: simulators.market, clock }) : null;
+    if (simPlug) closers.push(() => simPlug.close());
     /** With simulators running and no node in the file, the simulators are the protocols (also after reloads). */
     const effective = (c: Config): Config =>
-      simulators && (options.demo || c.protocols.length === 0) ? { ...c, protocols: simulators.protocols } : c;
+      simulators && (options.demo || c.protocols.length === 0)
+        ? withDemoMeter({ ...c, protocols: simulators.protocols }, simPlug?.url ?? null)
+        : c;
 
     const store = await createStore({
       url: initial.storage.url,
@@ -117,7 +123,18 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       onInvalid: (invalid) => onConfigInvalid(invalid.errors),
     });
     closers.push(() => configService.close());
-    const cfg = (): Config => effective(configService.current());
+    const energy = createEnergyService({
+      getConfig: () => effective(configService.current()),
+      store,
+      clock,
+      log,
+      baseDir,
+      env,
+      publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
+    });
+    closers.push(() => energy.close());
+    events.on('metrics', (snapshot) => energy.observe(snapshot));
+    const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
 
     const coordinatorSettings = (c: Config) => ({ ...c.coordinator, intervals: c.intervals });
     // An unchanged protocol keeps its adapter across reloads (its login session, its Retry-After wait).
@@ -176,6 +193,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getConfig: cfg,
       getState: engineState,
       metrics: store.metrics,
+      buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
         engineEventsTo(events)(event);
         if (event.type === 'reallocation') void alertService.reallocationOutcome(event.reallocation).catch(() => undefined);
@@ -233,6 +251,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
         },
       },
     });
+    services.energy = energy;
     await operations.start();
     // The `health` topic: every poll changes adapter health, so each status update publishes the checks.
     coordinator.on('status', () => {

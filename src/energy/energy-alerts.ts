@@ -21,7 +21,7 @@ export interface EnergyAlerts {
   sync(family: 'power_meter_silent' | 'net_negative', conditions: EnergyAlertCondition[]): Promise<void>;
 }
 
-export function createEnergyAlerts(deps: { repo: AlertsRepository; clock: Clock; publish: (alert: Alert) => void }): EnergyAlerts {
+export function createEnergyAlerts(deps: { repo: AlertsRepository; clock: Clock; publish: (change: 'raised' | 'updated' | 'resolved', alert: Alert) => void }): EnergyAlerts {
   const { repo, clock } = deps;
   /** Keys this process raised and has not resolved, per family (found again from the store after a restart). */
   const known = new Map<string, Set<string>>();
@@ -40,7 +40,7 @@ export function createEnergyAlerts(deps: { repo: AlertsRepository; clock: Clock;
         if (existing) {
           if (existing.message !== c.message) {
             await repo.update(existing.id, { message: c.message, details: c.details, updatedAt: now });
-            deps.publish({ ...existing, message: c.message, details: c.details, updatedAt: now });
+            deps.publish('updated', { ...existing, message: c.message, details: c.details, updatedAt: now });
           }
         } else {
           const alert: Alert = {
@@ -59,7 +59,7 @@ export function createEnergyAlerts(deps: { repo: AlertsRepository; clock: Clock;
             resolvedAt: null,
           };
           await repo.insert(alert);
-          deps.publish(alert);
+          deps.publish('raised', alert);
         }
         keys.add(c.key);
       }
@@ -69,7 +69,7 @@ export function createEnergyAlerts(deps: { repo: AlertsRepository; clock: Clock;
         if (existing) {
           const patch = { status: 'resolved' as const, resolvedAt: now, updatedAt: now };
           await repo.update(existing.id, patch);
-          deps.publish({ ...existing, ...patch });
+          deps.publish('resolved', { ...existing, ...patch });
         }
         keys.delete(key);
       }

@@ -33,7 +33,7 @@ export interface EnergyServiceDeps {
   log: Logger;
   baseDir: string;
   env?: NodeJS.ProcessEnv;
-  publishAlert?: (alert: Alert) => void;
+  publishAlert?: (change: 'raised' | 'updated' | 'resolved', alert: Alert) => void;
   fetch?: typeof fetch;
 }
 
@@ -277,37 +277,46 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
 
   const reports = createEnergyReports({ store, getConfig: deps.getConfig });
 
+  async function observeOne(snapshot: Snapshot): Promise<void> {
+    const config = deps.getConfig();
+    if (!config.energy.enabled) {
+      view = null;
+      if (meters.length > 0) await syncMeters({ ...config.energy, meters: [], meter: undefined });
+      return;
+    }
+    const now = snapshot.time;
+    await syncMeters(config.energy);
+    // HTTP meters are read in the background: a slow plug never holds up the poll loop.
+    for (const m of meters) void m.poll(now).catch(() => undefined);
+    const states = meters.map((m) => m.state(now, config.energy.staleAfter * 1000));
+    const built = buildView(snapshot, config, states);
+    view = built.view;
+    const perPoint: Record<string, number> = {};
+    for (const p of built.view.protocols) {
+      const sample = snapshot.protocols.find((s) => s.protocol === p.protocol);
+      const cpu = Math.max(1, sample?.allocation.cpu ?? 0);
+      perPoint[p.protocol] = ((p.activeWatts / 1000) * built.view.usdPerKwh) / cpu;
+    }
+    costPerPoint = perPoint;
+    accumulate(view, now);
+    if (acc && now - acc.since >= config.energy.recordInterval * 1000) {
+      try {
+        await record(view, config, now);
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'energy point not stored');
+      }
+    }
+  }
+
+  let queue: Promise<void> = Promise.resolve();
+
   return {
     ...reports,
-    async observe(snapshot) {
-      const config = deps.getConfig();
-      if (!config.energy.enabled) {
-        view = null;
-        if (meters.length > 0) await syncMeters({ ...config.energy, meters: [], meter: undefined });
-        return;
-      }
-      const now = snapshot.time;
-      await syncMeters(config.energy);
-      // HTTP meters are read in the background: a slow plug never holds up the poll loop.
-      for (const m of meters) void m.poll(now).catch(() => undefined);
-      const states = meters.map((m) => m.state(now, config.energy.staleAfter * 1000));
-      const built = buildView(snapshot, config, states);
-      view = built.view;
-      const perPoint: Record<string, number> = {};
-      for (const p of built.view.protocols) {
-        const sample = snapshot.protocols.find((s) => s.protocol === p.protocol);
-        const cpu = Math.max(1, sample?.allocation.cpu ?? 0);
-        perPoint[p.protocol] = ((p.activeWatts / 1000) * built.view.usdPerKwh) / cpu;
-      }
-      costPerPoint = perPoint;
-      accumulate(view, now);
-      if (acc && now - acc.since >= config.energy.recordInterval * 1000) {
-        try {
-          await record(view, config, now);
-        } catch (err) {
-          log.warn({ err: errorMessage(err) }, 'energy point not stored');
-        }
-      }
+    observe(snapshot) {
+      // One snapshot at a time: the accumulator and the stored points must see them in order.
+      const run = queue.then(() => observeOne(snapshot));
+      queue = run.catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'energy accounting failed'));
+      return run;
     },
     current: () => view,
     powerCostPerCpuPoint: () => ({ ...costPerPoint }),

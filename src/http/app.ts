@@ -18,6 +18,7 @@ import { registerSecurityRoutes } from './routes/auth/register.js';
 import cacheRoutes from './routes/cache/index.js';
 import configRoutes from './routes/config/index.js';
 import dashboardRoutes from './routes/dashboard/index.js';
+import energyRoutes from './routes/energy/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import { hostsRoutes } from './routes/hosts/index.js';
@@ -75,6 +76,7 @@ const ROUTES: RoutePlugin[] = [
   policiesRoutes,
   operationsRoutes,
   cacheRoutes,
+  energyRoutes,
 ];
 
 /** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PRIORITIES } from '../domain/operation.js';
 import { RESOURCES } from '../domain/resources.js';
+import { registerEnergyMetrics } from '../energy/prometheus.js';
 import { type App, role } from './route-types.js';
 import type { AppServices } from './services.js';
 
@@ -148,6 +149,8 @@ export function registerPrometheus(app: App, deps: { services: AppServices; wsCl
       this.set(services.operations.depth().processing);
     },
   });
+
+  registerEnergyMetrics(register, () => services.energy?.current() ?? null);
 
   const off = services.events.on('metrics', (snapshot) => {
     for (const p of snapshot.protocols) {

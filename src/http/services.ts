@@ -4,6 +4,7 @@
  */
 import type { EventBus } from '../app/events.js';
 import type { Principal } from '../auth/roles.js';
+import type { EnergyService } from '../energy/energy-service.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
@@ -87,4 +88,6 @@ export interface AppServices {
   events: EventBus;
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
+  /** Power, power cost and net earnings (absent: the server was built without energy accounting). */
+  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest'>;
 }
