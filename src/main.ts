@@ -30,6 +30,7 @@ import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
+import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
 import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import type { Store } from './store/types.js';
@@ -213,12 +214,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     configService.watch();
 
-    const security = await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env });
+    // One Redis connection for the cache, the rate limits and the health check; an outage degrades, never fails.
+    const redis = wantsRedis(initial) ? await createRedisLink({ url: initial.redis.url as string, log }) : null;
+    if (redis) closers.push(() => redis.close());
+    const security = await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
     closers.push(() => security.close());
 
     const operations = createOperationsService({ repo: store.operations, clock: systemClock, log });
     closers.push(() => operations.stop());
-    const cache = createCache(initial, { clock: systemClock, log });
+    const cache = createCache(initial, { clock: systemClock, log, redis });
     closers.push(() => cache.close());
 
     const services = createAppServices({
@@ -234,6 +238,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       cache,
       operations,
       events,
+      redis,
       exportDir: join(dataDir, 'exports'),
       authenticate: security.authenticate,
       monitor: {
