@@ -48,14 +48,23 @@ export function registerAgentCommand(program: Command): void {
       ]);
       const loaded = loadConfig(opts.config);
       const log = createLogger({ level: loaded.config.log.level });
-      const agent = await startAgent({ server, key, loaded, log, demo: opts.demo, flushIntervalMs: interval * 1000 });
-      console.log(`orcha agent reporting to ${server}`);
+      // Signals are handled from the start: a stop while starting waits for the start, then shuts down cleanly
+      // (the spool's last send included), instead of dying with batches unsent.
+      let stopRequested: string | null = null;
+      let agent: Awaited<ReturnType<typeof startAgent>> | null = null;
       const shutdown = async (signal: string) => {
+        if (!agent) {
+          stopRequested = signal;
+          return;
+        }
         log.info({ signal, spool: agent.spool.counts() }, 'agent shutting down');
         await agent.close();
         process.exit(0);
       };
       process.once('SIGINT', () => void shutdown('SIGINT'));
       process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      agent = await startAgent({ server, key, loaded, log, demo: opts.demo, flushIntervalMs: interval * 1000 });
+      console.log(`orcha agent reporting to ${server}`);
+      if (stopRequested) await shutdown(stopRequested);
     });
 }

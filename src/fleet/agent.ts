@@ -84,10 +84,11 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await orcha.close();
       // One last send of what the final polls spooled, bounded: what does not get through waits in the spool.
       const last = setTimeout(() => stopping.abort(), options.finalFlushMs ?? 5000);
-      await flush().catch(() => undefined);
+      // A send already under way may have started before the final polls were spooled: wait for it, then send again.
+      await flushing?.catch(() => undefined);
+      await sender.flush(stopping.signal).catch(() => undefined);
       clearTimeout(last);
       stopping.abort();
-      await flushing?.catch(() => undefined);
       spool.close();
     },
   };
