@@ -10,7 +10,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
 import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
-import { registerPrometheus } from './prometheus.js';
+import { type MetricsCredentials, registerPrometheus } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
 import alertsRoutes from './routes/alerts/index.js';
 import allocationRoutes from './routes/allocation/index.js';
@@ -29,7 +29,7 @@ import policiesRoutes from './routes/policies/index.js';
 import reallocationRoutes from './routes/reallocation/index.js';
 import reportsRoutes from './routes/reports/index.js';
 import statusRoutes from './routes/status/index.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from '../app/types.js';
 import { type WsHub, type WsOptions, registerWebSocket } from './websocket.js';
 
 export const API_PREFIX = '/api/v1';
@@ -47,6 +47,8 @@ export interface BuildAppOptions {
   /** The fleet's hosts and the agents' ingest route (SPEC §9). */
   fleet?: FleetService;
   version?: string;
+  /** `metrics.auth` with its secrets resolved (see prometheus.ts); without it /metrics is public. */
+  metricsCredentials?: () => MetricsCredentials | undefined;
 }
 
 declare module 'fastify' {
@@ -148,7 +150,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   let hub: WsHub | null = null;
   const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0 };
-  registerPrometheus(app, { services, wsClients: deps.websocketClients });
+  registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: options.metricsCredentials });
   hub = await registerWebSocket(app, { services, config, options: options.websocket });
   app.decorate('wsHub', hub);
 

@@ -12,6 +12,7 @@ import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
+import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
 import { createReallocationsRepository } from './repositories/reallocations.repository.js';
@@ -59,6 +60,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(db),
     energy: createEnergyRepository(db as never),
     fleet: createFleetRepository(db as never),
+    nodeHealth: createNodeHealthRepository(db as never),
+    ledgers: createLedgerRepository(db as never),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { EnergyViewSchema } from '../../../energy/views.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { sendCachedJson } from '../../cached-json.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
@@ -31,6 +32,9 @@ const HistoryQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The snapshot, plus the energy figures (net earnings) when energy accounting is on. */
+const MetricsAnswer = Type.Intersect([ApiSnapshot, Type.Object({ energy: Type.Optional(apiSchema(EnergyViewSchema)) })]);
+
 const metricsRoutes: RoutePlugin = (app, { services, config }) => {
   app.get(
     '/metrics',
@@ -39,13 +43,16 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       schema: {
         tags: ['metrics'],
         summary: 'The latest snapshot: every protocol\'s sample and the host totals',
-        response: { 200: ApiSnapshot, 503: ErrorSchema },
+        description:
+          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts.',
+        response: { 200: MetricsAnswer, 503: ErrorSchema },
       },
     },
     async () => {
       const snapshot = await services.metrics.latest();
       if (!snapshot) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been taken yet');
-      return toApi(snapshot) as never;
+      const energy = config().energy.enabled ? services.energy?.current() : null;
+      return toApi(energy ? { ...snapshot, energy } : snapshot) as never;
     },
   );
 
