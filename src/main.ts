@@ -157,6 +157,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       settings: { ...cfg().coordinator, intervals: cfg().intervals },
       allocation: () => engineRef?.current() ?? {},
+      ledgers: store.ledgers,
+      health: store.nodeHealth,
     });
     closers.push(() => coordinator.stop());
     const engineState = () => ({
