@@ -24,12 +24,9 @@ import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
 import { type FieldError, createConfig } from './views/config';
 import { createEarningsChart } from './views/earnings-chart';
-<<<<<<< HEAD
 import { type PeriodTotals, createEarningsTotals, totalPeriods } from './views/earnings-totals';
-import { type TimeRange, createRangePicker } from './views/range-picker';
-=======
 import { createEnergyView } from './views/energy';
->>>>>>> main
+import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
@@ -163,13 +160,9 @@ function startDashboard(): void {
   const reallocations = createReallocations(runDryRun, () => canOperate);
   const config = createConfig(validateConfig);
   main.className = 'grid';
-<<<<<<< HEAD
-  fill(main, chart.root, totals.root, resources.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
-=======
   const energy = createEnergyView(api);
-  fill(main, chart.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
   const stopEnergy = energy.start();
->>>>>>> main
 
   const timers: ReturnType<typeof setInterval>[] = [];
   let stopped = false;
