@@ -363,6 +363,7 @@ export interface CoordinatorLike {
     connected: boolean;
     lastSuccess: number | null;
     lastError: string | null;
+    lastErrorCode: string | null;
     breaker: 'closed' | 'open' | 'half-open';
     latencyMs: number | null;
     consecutiveFailures: number;
@@ -394,6 +395,7 @@ export function coordinatorView(coordinator: CoordinatorLike, events: EventBus, 
         connected: s.connected,
         breaker: s.breaker,
         lastError: s.lastError,
+        lastErrorCode: s.lastErrorCode,
         latencyMs: s.latencyMs,
         lastSuccessAt: s.lastSuccess,
         consecutiveFailures: s.consecutiveFailures,
