@@ -11,6 +11,7 @@ import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
+import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
 import { createReallocationsRepository } from './repositories/reallocations.repository.js';
@@ -57,6 +58,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
     energy: createEnergyRepository(db as never),
+    nodeHealth: createNodeHealthRepository(db as never),
+    ledgers: createLedgerRepository(db as never),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);
