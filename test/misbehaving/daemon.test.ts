@@ -66,7 +66,7 @@ afterAll(async () => {
 
 function allNumbers(value: unknown, path: string, out: [string, number][]): void {
   if (typeof value === 'number') out.push([path, value]);
-  else if (Array.isArray(value)) value.forEach((v, i) => allNumbers(v, `${path}[${i}]`, out));
+  else if (Array.isArray(value)) for (const [i, v] of value.entries()) allNumbers(v, `${path}[${i}]`, out);
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) allNumbers(v, `${path}.${k}`, out);
 }
 
