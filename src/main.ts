@@ -11,7 +11,7 @@ import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type Coordinator, createCoordinator } from './engine/coordinator.js';
 import { createHostReader, type HostReader } from './engine/host-resources.js';
-import { createAlertService, createRetentionJob } from './engine/monitor/index.js';
+import { createAlertService, createReportService, createRetentionJob } from './engine/monitor/index.js';
 import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
 import { createScheduler } from './engine/scheduler.js';
@@ -24,6 +24,7 @@ import { coordinatorView, createAppServices, engineEventsTo } from './http/wire.
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage, isOrchaError } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
+import { createNotifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { createConfigService } from './services/config-service.js';
@@ -158,8 +159,30 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       clock,
       log,
       getConfig: cfg,
-      onEvent: (e) => events.emit('alerts', e.alert),
+      onEvent: (e) => {
+        events.emit('alerts', e.alert);
+        notifier.onAlert(e);
+      },
     });
+    let url = '';
+    // Alert changes become outbox messages (grouped, quiet hours, reminders, digests); a channel that keeps failing
+    // raises its own alert, which goes to the other channels.
+    const notifier = createNotifier({
+      outbox: store.notifications,
+      alerts: store.alerts,
+      clock,
+      log,
+      getConfig: cfg,
+      baseDir,
+      env,
+      defaultDashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
+      report: (range) => createReportService({ metrics: store.metrics, reallocations: store.reallocations, clock }).performance(range),
+      health: {
+        failing: async (channel, failures, threshold, error) => void (await alertService.channelFailing(channel, failures, threshold, error)),
+        recovered: async (channel) => void (await alertService.channelRecovered(channel)),
+      },
+    });
+    closers.push(() => notifier.stop());
     onConfigInvalid = (errors) => void alertService.configInvalid(errors).catch(() => undefined);
 
     const engine = createReallocationEngine({
@@ -213,6 +236,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       events,
       exportDir: join(dataDir, 'exports'),
       authenticate: security.authenticate,
+      notifications: notifier,
       monitor: {
         acknowledge: async (ids, by) => {
           const changed = [];
@@ -279,7 +303,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     closers.push(() => closeApp(app, 5000));
 
-    let url = '';
     if (options.listen !== false) {
       const c = configService.current();
       await app.listen({ host: c.server.host, port: c.server.port });
@@ -294,6 +317,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     if (options.loops !== false) {
       scheduler.start();
       closers.push(() => scheduler.stop());
+      notifier.start();
     }
     const banner = [...security.banner];
     if (simulators) banner.push(`Running built-in simulators for: ${simulators.protocols.map((p) => p.name).join(', ')}`);

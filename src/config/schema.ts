@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ProtocolTypeSchema } from '../domain/resources.js';
+import { AlertRulesSchema, NotificationsConfigSchema } from '../notifications/config.js';
 
 /**
  * The one schema for orcha.yaml. It gives the type, the validation, the defaults and the documentation
@@ -255,6 +256,7 @@ export const ConfigSchema = Type.Object(
         pressure: ResourcePercents({ cpu: 90, memory: 90, bandwidth: 90, storage: 90 }, 'Resource pressure, percent.'),
         disconnectedAfter: Type.Integer({ minimum: 1, default: 2, description: 'Failed polls before alerting.' }),
         opportunityMinUsdPerHour: Type.Number({ minimum: 0, default: 0.01 }),
+        rules: AlertRulesSchema,
       },
       'Alert thresholds.',
     ),
@@ -323,6 +325,7 @@ export const ConfigSchema = Type.Object(
       },
       'Built-in node simulators.',
     ),
+    notifications: NotificationsConfigSchema,
     policies: Type.Array(PolicySchema, { default: [] }),
     log: obj({ level: Type.String({ default: 'info' }) }, 'Logging.'),
   },

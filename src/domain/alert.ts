@@ -8,6 +8,8 @@ export const ALERT_TYPES = [
   'optimization_opportunity',
   'adapter_degraded',
   'config_invalid',
+  /** A notification channel keeps failing (sent on the other channels). */
+  'notification_failed',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

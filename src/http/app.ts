@@ -19,6 +19,7 @@ import dashboardRoutes from './routes/dashboard/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import metricsRoutes from './routes/metrics/index.js';
+import notificationsRoutes from './routes/notifications/index.js';
 import operationsRoutes from './routes/operations/index.js';
 import opportunitiesRoutes from './routes/opportunities/index.js';
 import policiesRoutes from './routes/policies/index.js';
@@ -70,6 +71,7 @@ const ROUTES: RoutePlugin[] = [
   policiesRoutes,
   operationsRoutes,
   cacheRoutes,
+  notificationsRoutes,
 ];
 
 /** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */

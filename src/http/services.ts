@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { Principal } from '../auth/roles.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
+import type { Delivery } from '../domain/notification.js';
+import type { ChannelView, TestResult } from '../notifications/notifier.js';
 import type { Operation } from '../domain/operation.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
@@ -102,6 +104,13 @@ export function createEventBus(): EventBus {
   };
 }
 
+/** Notification channels, test-send and delivery status (src/notifications). */
+export interface NotificationsService {
+  channels(): Promise<ChannelView[]>;
+  test(channel?: string): Promise<TestResult[]>;
+  deliveries(alertIds: string[]): Promise<Delivery[]>;
+}
+
 export interface AppServices {
   metrics: MetricsService;
   coordinator: CoordinatorView;
@@ -116,6 +125,7 @@ export interface AppServices {
   health(): Promise<Health>;
   status(): Promise<SystemStatus>;
   events: EventBus;
+  notifications?: NotificationsService;
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
 }

@@ -51,6 +51,7 @@ export interface WireDeps {
   /** The monitor's own implementations win over the store-based defaults below. */
   monitor?: Partial<MonitorService> & { report?: (range: TimeRange) => Promise<Report> };
   authenticate?: AppServices['authenticate'];
+  notifications?: AppServices['notifications'];
   version?: string;
 }
 
@@ -347,6 +348,7 @@ export function createAppServices(deps: WireDeps): AppServices {
     },
     events,
     authenticate: deps.authenticate,
+    notifications: deps.notifications,
   };
 }
 

@@ -10,6 +10,7 @@ import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
+import { createNotificationOutboxRepository } from './repositories/notifications.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
 import { createReallocationsRepository } from './repositories/reallocations.repository.js';
@@ -55,6 +56,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     operations: createOperationsRepository(db),
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
+    notifications: createNotificationOutboxRepository(db),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);

@@ -16,6 +16,7 @@ export const TIME_KEYS = new Set([
   'lastPollAt',
   'lastSuccessAt',
   'generatedAt',
+  'sentAt',
   'from',
   'to',
 ]);

@@ -5,6 +5,7 @@ import type { Database } from '../schema.js';
 import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
+import { notificationOutboxMigration } from './004-notification-outbox.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -12,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001-initial': initialMigration(dialect),
         '002-daily-rollups': dailyRollupsMigration(dialect),
+        '004-notification-outbox': notificationOutboxMigration(dialect),
       };
     },
   };
