@@ -18,8 +18,10 @@ import { createScheduler } from './engine/scheduler.js';
 import { createExecutors } from './executors/index.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
+import { resolveMetricsCredentials } from './http/prometheus.js';
 import type { App } from './http/route-types.js';
-import { type AppServices, createEventBus } from './http/services.js';
+import { createEventBus } from './app/events.js';
+import type { AppServices } from './http/services.js';
 import { coordinatorView, createAppServices, engineEventsTo } from './http/wire.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage, isOrchaError } from './lib/errors.js';
@@ -29,7 +31,9 @@ import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
+import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
+import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import type { Store } from './store/types.js';
 
 export interface StartOptions {
@@ -92,9 +96,14 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       ? await (await import('./sim/index.js')).startSimulators({ seed: initial.simulators.seed, clock })
       : null;
     if (simulators) closers.push(() => simulators.close());
+    // Demo mode: a simulated smart plug whose draw follows the simulated load (energy accounting out of the box).
+    const simPlug = simulators ? await (await import('./sim/power-meter.sim.js')).startPowerMeterSim({ market: simulators.market, clock }) : null;
+    if (simPlug) closers.push(() => simPlug.close());
     /** With simulators running and no node in the file, the simulators are the protocols (also after reloads). */
     const effective = (c: Config): Config =>
-      simulators && (options.demo || c.protocols.length === 0) ? { ...c, protocols: simulators.protocols } : c;
+      simulators && (options.demo || c.protocols.length === 0)
+        ? withDemoMeter({ ...c, protocols: simulators.protocols }, simPlug?.url ?? null)
+        : c;
 
     const store = await createStore({
       url: initial.storage.url,
@@ -102,7 +111,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     closers.push(() => store.close());
 
-    const events = createEventBus();
+    const events = createEventBus({ log });
     // The alert service is created below; the config service reports invalid files to it through this slot.
     let onConfigInvalid: (errors: { path: string; message: string }[]) => void = () => undefined;
     const configService = createConfigService({
@@ -113,7 +122,18 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       onInvalid: (invalid) => onConfigInvalid(invalid.errors),
     });
     closers.push(() => configService.close());
-    const cfg = (): Config => effective(configService.current());
+    const energy = createEnergyService({
+      getConfig: () => effective(configService.current()),
+      store,
+      clock,
+      log,
+      baseDir,
+      env,
+      publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
+    });
+    closers.push(() => energy.close());
+    events.on('metrics', (snapshot) => energy.observe(snapshot));
+    const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
 
     const coordinatorSettings = (c: Config) => ({ ...c.coordinator, intervals: c.intervals });
     // An unchanged protocol keeps its adapter across reloads (its login session, its Retry-After wait).
@@ -159,10 +179,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       clock,
       log,
       getConfig: cfg,
-      onEvent: (e) => {
-        events.emit('alerts', e.alert);
-        notifier.onAlert(e);
-      },
+      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
     });
     let url = '';
     // Alert changes become outbox messages (grouped, quiet hours, reminders, digests); a channel that keeps failing
@@ -183,6 +200,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       },
     });
     closers.push(() => notifier.stop());
+    events.on('alerts', (e) => notifier.onAlert(e));
     onConfigInvalid = (errors) => void alertService.configInvalid(errors).catch(() => undefined);
 
     const engine = createReallocationEngine({
@@ -194,6 +212,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getConfig: cfg,
       getState: engineState,
       metrics: store.metrics,
+      buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
         engineEventsTo(events)(event);
         if (event.type === 'reallocation') void alertService.reallocationOutcome(event.reallocation).catch(() => undefined);
@@ -213,15 +232,19 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     configService.watch();
 
-    const security = await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env });
+    // One Redis connection for the cache, the rate limits and the health check; an outage degrades, never fails.
+    const redis = wantsRedis(initial) ? await createRedisLink({ url: initial.redis.url as string, log }) : null;
+    if (redis) closers.push(() => redis.close());
+    const security = await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
     closers.push(() => security.close());
 
     const operations = createOperationsService({ repo: store.operations, clock: systemClock, log });
     closers.push(() => operations.stop());
-    const cache = createCache(initial, { clock: systemClock, log });
+    const cache = createCache(initial, { clock: systemClock, log, redis });
     closers.push(() => cache.close());
 
     const services = createAppServices({
+      energy: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       store,
       configService,
       clock,
@@ -234,6 +257,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       cache,
       operations,
       events,
+      redis,
       exportDir: join(dataDir, 'exports'),
       authenticate: security.authenticate,
       notifications: notifier,
@@ -252,6 +276,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
         },
       },
     });
+    services.energy = energy;
     await operations.start();
     // The `health` topic: every poll changes adapter health, so each status update publishes the checks.
     coordinator.on('status', () => {
@@ -261,24 +286,27 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
         .catch(() => undefined);
     });
 
+    // The coordinator owns the one poll loop (a schedule per protocol); alerts are evaluated on each of its snapshots,
+    // one evaluation at a time.
+    let evaluating: Promise<void> = Promise.resolve();
+    coordinator.on('snapshot', (snapshot) => {
+      const adapters = coordinator.status().map((s) => ({
+        protocol: s.name,
+        breaker: s.breaker,
+        consecutiveFailures: s.consecutiveFailures,
+        lastError: s.lastError,
+      }));
+      evaluating = evaluating
+        .then(async () => void (await alertService.evaluate({ snapshot, status: { adapters } })))
+        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'alert evaluation failed'));
+    });
+
     const retention = createRetentionJob({ metrics: store.metrics, clock, log, getConfig: cfg });
     const scheduler = createScheduler({
       clock,
       log,
       getConfig: cfg,
-      // A protocol's own pollInterval may be shorter than intervals.poll; the coordinator polls only those due.
-      intervals: { poll: () => coordinator.intervalMs() },
       tasks: {
-        poll: async (signal) => {
-          const snapshot = await coordinator.pollOnce({ signal });
-          const adapters = coordinator.status().map((s) => ({
-            protocol: s.name,
-            breaker: s.breaker,
-            consecutiveFailures: s.consecutiveFailures,
-            lastError: s.lastError,
-          }));
-          await alertService.evaluate({ snapshot, status: { adapters } });
-        },
         analyze: async () => {
           if (!coordinator.latest()) return;
           await alertService.evaluatePlan(await engine.analyze());
@@ -294,12 +322,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       },
     });
 
+    const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
+    metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
     const app = await buildApp({
       services,
       config: cfg,
       log,
       security: security.plugin,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
+      metricsCredentials,
     });
     closers.push(() => closeApp(app, 5000));
 
@@ -315,8 +346,13 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // first solve do not hold up the API, whose health endpoint reports "no data yet" until that poll lands.
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
+      coordinator.start();
       scheduler.start();
-      closers.push(() => scheduler.stop());
+      closers.push(async () => {
+        await scheduler.stop();
+        await coordinator.stop();
+        await evaluating;
+      });
       notifier.start();
     }
     const banner = [...security.banner];

@@ -10,21 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { type Allocation, type ProtocolType, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
+import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import { createHighsSolver, createStrategy, type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
 import { buildOptimizerInput, createReallocationEngine, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
 import type { Executor } from '../../src/executors/types.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createMarket, type Market, type MarketEvent, type MarketModel } from '../../src/sim/market.js';
-import { SIM_NAMES } from '../../src/sim/index.js';
+import type { Market, MarketModel } from '../../src/sim/market.js';
+import type { MarketModule } from '../../src/sim/market-module.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 
 export type StrategyName = 'oracle' | 'lp' | 'greedy' | 'equal';
 
-export const TYPES: ProtocolType[] = ['storj', 'golem', 'mysterium', 'streamr', 'grass'];
 export const START = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -43,6 +42,7 @@ const roundShares = (s: ResourceShares): ResourceShares => ({
 const crossed = (time: number, now: number, stepMs: number) => time > now - stepMs && time <= now;
 
 export interface RunOptions {
+  market: MarketModule;
   seed: number;
   strategy: StrategyName;
   days: number;
@@ -54,6 +54,7 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  market: string;
   strategy: StrategyName;
   seed: number;
   earnedUsd: number;
@@ -63,6 +64,12 @@ export interface RunResult {
   skipped: Record<string, number>;
   /** The allocation held at the end of the month. */
   final: Allocation;
+  /** Stored data deleted by cuts below it, percent of the disk, summed over the month. */
+  dataDeletedPercent: number;
+  /** Applied moves (probes excluded): the plans' projected change and the true change it made, USD/h, summed. */
+  projectedUsdPerHour: number;
+  trueEffectUsdPerHour: number;
+  judgedMoves: number;
 }
 
 const HOST: HostResources = {
@@ -76,43 +83,28 @@ const HOST: HostResources = {
   storageUsedBytes: 3e12,
 };
 
-/**
- * The month's scripted events (seeded jitter on when they happen): a price shock on golem, a node outage on
- * mysterium, and from mid-month grass (the smallest earner) becoming several times more profitable. Daily price
- * drift and hourly noise are the market's own.
- */
-export function monthEvents(seed: number, days: number): MarketEvent[] {
-  const jitter = (k: number) => ((seed * 7919 + k * 104_729) % 24) * HOUR;
-  const at = (day: number, k: number) => START + Math.min(days - 1, day) * DAY + jitter(k);
-  return [
-    { protocol: SIM_NAMES.golem, kind: 'shock', at: at(Math.round(days * 0.2), 1), durationMs: 3 * DAY, factor: 0.35 },
-    { protocol: SIM_NAMES.mysterium, kind: 'outage', at: at(Math.round(days * 0.35), 2), durationMs: 10 * HOUR },
-    { protocol: SIM_NAMES.grass, kind: 'boost', at: at(Math.round(days * 0.5), 3), factor: 5 },
-  ];
-}
-
 /** Everyone starts from the same split: what the capacity (100 - reserve) gives each protocol equally. */
-function initialAllocation(config: Config): Allocation {
+function initialAllocation(market: MarketModule, config: Config): Allocation {
   const out: Allocation = {};
-  for (const t of TYPES) {
+  for (const p of market.protocols) {
     const s = { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
-    for (const r of RESOURCES) s[r] = Math.floor(((100 - config.host.reserve[r]) / TYPES.length) * 100) / 100;
-    out[SIM_NAMES[t]] = s;
+    for (const r of RESOURCES) s[r] = Math.floor(((100 - config.host.reserve[r]) / market.protocols.length) * 100) / 100;
+    out[p.name] = s;
   }
   return out;
 }
 
-function benchConfig(strategy: StrategyName): Config {
+function benchConfig(market: MarketModule, strategy: StrategyName): Config {
   const base = buildConfig({}, {});
-  const equal = initialAllocation(base);
+  const equal = initialAllocation(market, base);
   return buildConfig(
     {
-      protocols: TYPES.map((type) => ({
-        name: SIM_NAMES[type],
-        type: 'golem',
-        endpoint: `http://127.0.0.1:9/${SIM_NAMES[type]}`,
+      protocols: market.protocols.map((p) => ({
+        name: p.name,
+        type: p.type,
+        endpoint: `http://127.0.0.1:9/${p.name}`,
         executor: { type: 'dry-run' },
-        initialAllocation: equal[SIM_NAMES[type]],
+        initialAllocation: equal[p.name],
       })),
       reallocation: { mode: 'auto' },
       optimizer: { strategy: strategy === 'greedy' ? 'greedy' : strategy === 'equal' ? 'equal' : 'lp' },
@@ -173,14 +165,9 @@ async function tempStore(): Promise<{ store: Store; close: () => Promise<void> }
 
 export async function runMonth(options: RunOptions): Promise<RunResult> {
   const clock = new VirtualClock(START);
-  const config = benchConfig(options.strategy);
-  const initial = initialAllocation(config);
-  const market: Market = createMarket({
-    seed: options.seed,
-    clock,
-    events: monthEvents(options.seed, options.days),
-    protocols: TYPES.map((type) => ({ name: SIM_NAMES[type], type, initialAllocation: initial[SIM_NAMES[type]] })),
-  });
+  const config = benchConfig(options.market, options.strategy);
+  const initial = initialAllocation(options.market, config);
+  const market: Market = options.market.create({ seed: options.seed, clock, days: options.days, initialAllocation: initial });
   const models = [...market.models.values()];
   const { store, close } = await tempStore();
   const executors = new Map(models.map((m) => [m.protocol, marketExecutor(m, clock)]));
@@ -212,17 +199,32 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
   let oracleChanges = 0;
   let lastOracleSlot = -1;
 
-  const result: RunResult = { strategy: options.strategy, seed: options.seed, earnedUsd: 0, reallocations: 0, explorations: 0, decisions: 0, skipped: {}, final: {} };
+  const result: RunResult = {
+    market: options.market.name,
+    strategy: options.strategy,
+    seed: options.seed,
+    earnedUsd: 0,
+    reallocations: 0,
+    explorations: 0,
+    decisions: 0,
+    skipped: {},
+    final: {},
+    dataDeletedPercent: 0,
+    projectedUsdPerHour: 0,
+    trueEffectUsdPerHour: 0,
+    judgedMoves: 0,
+  };
+  const reported = (m: MarketModel) => m.reportedCumulativeUsd?.() ?? m.cumulativeUsd();
   const stepMs = options.sampleMinutes * MINUTE;
   const steps = Math.round((options.days * DAY) / stepMs);
-  const lastUsd = new Map(models.map((m) => [m.protocol, m.cumulativeUsd()]));
+  const lastUsd = new Map(models.map((m) => [m.protocol, reported(m)]));
 
   try {
     for (let i = 1; i <= steps; i++) {
       await clock.advance(stepMs);
       const now = clock.now();
       const samples = models.map((m) => {
-        const usd = m.cumulativeUsd();
+        const usd = reported(m);
         const earned = usd - lastUsd.get(m.protocol)!;
         lastUsd.set(m.protocol, usd);
         return sampleOf(m, now, (earned * HOUR) / stepMs, earned, !m.inOutage(now));
@@ -233,11 +235,17 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
       if (history[0].time < now - historyMs) history = history.filter((h) => h.time >= now - historyMs);
 
       if (engine && i % options.decideEverySamples === 0) {
+        const before = engine.current();
         const d = await engine.decide({ trigger: 'loop' });
         result.decisions++;
         if (d.status === 'applied') {
           result.reallocations++;
           if (d.reallocation.exploration) result.explorations++;
+          else if (d.plan) {
+            result.judgedMoves++;
+            result.projectedUsdPerHour += d.plan.improvementUsdPerHour;
+            result.trueEffectUsdPerHour += market.trueUsdPerHour(engine.current(), now) - market.trueUsdPerHour(before, now);
+          }
         } else if (d.code) result.skipped[d.code] = (result.skipped[d.code] ?? 0) + 1;
       }
       // The oracle re-plans every ORACLE_EVERY_HOURS (the drift is daily) and at once when an event starts or ends.
@@ -263,6 +271,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
     }
     result.earnedUsd = models.reduce((s, m) => s + m.cumulativeUsd(), 0);
     if (oracle) result.reallocations = oracleChanges;
+    result.dataDeletedPercent = models.reduce((s, m) => s + (m.dataDeletedPercent?.() ?? 0), 0);
     result.final = Object.fromEntries(models.map((m) => [m.protocol, roundShares(m.allocation())]));
     return result;
   } finally {

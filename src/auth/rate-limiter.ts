@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { createRedisLink, type RedisLink } from '../services/redis-link.js';
 
 /**
  * Token buckets: each key holds up to `perMinute` tokens and refills continuously at `perMinute` per minute, so a
@@ -155,20 +156,18 @@ export function createRedisRateLimiter(options: {
 /** The limiter the config asks for: `rateLimit.store: redis` with `redis.url`, else memory. */
 export async function createRateLimiterFromConfig(
   config: { rateLimit: { store: 'memory' | 'redis' }; redis: { url?: string } },
-  deps: { clock: Clock; log?: Logger; keyPrefix?: string },
+  deps: { clock: Clock; log?: Logger; keyPrefix?: string; redis?: RedisLink | null },
 ): Promise<RateLimiter> {
   if (config.rateLimit.store !== 'redis' || !config.redis.url) return createMemoryRateLimiter({ clock: deps.clock });
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', () => undefined); // surfaced through consume()'s fallback warning
-  // Give the connection a moment so the first requests use Redis rather than the fallback; never block start-up long.
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 2000);
-    timer.unref();
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return createRedisRateLimiter({ redis, clock: deps.clock, log: deps.log, keyPrefix: deps.keyPrefix, ownsConnection: true });
+  // The process's Redis link when there is one (it fails fast and reconnects on its own), else a link of its own.
+  const link = deps.redis ?? (await createRedisLink({ url: config.redis.url, log: deps.log }));
+  const limiter = createRedisRateLimiter({ redis: link.client, clock: deps.clock, log: deps.log, keyPrefix: deps.keyPrefix });
+  if (deps.redis) return limiter;
+  return {
+    ...limiter,
+    async close() {
+      await limiter.close();
+      await link.close();
+    },
+  };
 }

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { RedisLink } from '../services/redis-link.js';
 import type { AuditRepository, UsersRepository } from '../store/types.js';
 import type { SecurityPluginOptions } from '../http/plugins/security.js';
 import { authenticateToken } from '../http/plugins/security.js';
@@ -36,6 +37,8 @@ export async function createSecuritySetup(deps: {
   /** Directory `{file: ...}` secrets are resolved against (the config file's directory). */
   baseDir: string;
   env?: NodeJS.ProcessEnv;
+  /** The process's Redis connection, when Redis is configured (shared rate limits). */
+  redis?: RedisLink | null;
 }): Promise<SecuritySetup> {
   const env = deps.env ?? process.env;
   const config = deps.config();
@@ -50,7 +53,11 @@ export async function createSecuritySetup(deps: {
     );
   }
   if (admin.created) deps.log.info({ username: admin.username }, 'created the first admin user');
-  const rateLimiter = await createRateLimiterFromConfig(config, { clock: deps.clock, log: deps.log.child({ module: 'rate-limit' }) });
+  const rateLimiter = await createRateLimiterFromConfig(config, {
+    clock: deps.clock,
+    log: deps.log.child({ module: 'rate-limit' }),
+    redis: deps.redis,
+  });
   return {
     auth,
     rateLimiter,

@@ -4,6 +4,7 @@
  * ServerUnreachableError, and operations awaited through the long-poll endpoint.
  */
 import type { Operation } from '../domain/operation.js';
+import type { LoginCache } from './login-cache.js';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
 const API_PREFIX = '/api/v1/';
@@ -15,6 +16,8 @@ export interface ClientOptions {
   token?: string;
   user?: string;
   password?: string;
+  /** Where a user's login is kept between runs (see login-cache.ts); without it every run logs in. */
+  loginCache?: LoginCache;
   /** Per-request timeout; long-polls add their own wait to it. */
   requestTimeoutMs?: number;
 }
@@ -92,6 +95,9 @@ export function createClient(options: ClientOptions): OrchaClient {
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   let bearer: string | undefined = options.token;
   let loggingIn: Promise<void> | null = null;
+  /** The bearer came from the login cache: a 401 may only mean it went stale, so log in again once. */
+  let bearerFromCache = false;
+  const cache = options.user ? options.loginCache : undefined;
 
   async function raw(method: string, path: string, opts: RequestOptions, auth: boolean): Promise<Response> {
     const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
@@ -109,19 +115,64 @@ export function createClient(options: ClientOptions): OrchaClient {
     }
   }
 
+  type Pair = { accessToken: string; refreshToken: string; expiresIn: number };
+  function remember(pair: Pair): void {
+    bearer = pair.accessToken;
+    cache?.write({
+      server,
+      user: options.user!,
+      accessToken: pair.accessToken,
+      refreshToken: pair.refreshToken,
+      expiresAt: Date.now() + pair.expiresIn * 1000,
+    });
+  }
+
+  /** A live cached token, or one refreshed from the cached refresh token; false when a password login is needed. */
+  async function fromCache(): Promise<boolean> {
+    const cached = cache?.read(server, options.user!);
+    if (!cached) return false;
+    if (cached.expiresAt - 30_000 > Date.now()) {
+      bearer = cached.accessToken;
+      bearerFromCache = true;
+      return true;
+    }
+    const res = await raw('POST', 'auth/refresh', { body: { refreshToken: cached.refreshToken } }, false);
+    if (res.ok) {
+      remember((await res.json()) as Pair);
+      return true;
+    }
+    cache?.forget(server, options.user!);
+    return false;
+  }
+
   async function login(): Promise<void> {
     if (bearer || !options.user) return;
     loggingIn ??= (async () => {
+      if (await fromCache()) return;
       const res = await raw('POST', 'auth/login', { body: { username: options.user, password: options.password ?? '' } }, false);
       if (!res.ok) throw await errorFrom(res);
-      bearer = ((await res.json()) as { accessToken: string }).accessToken;
+      remember((await res.json()) as Pair);
     })();
     await loggingIn;
   }
 
   async function send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
     await login();
-    const res = await raw(method, path, opts, true);
+    const used = bearer;
+    const cachedBearer = bearerFromCache;
+    let res = await raw(method, path, opts, true);
+    if (res.status === 401 && cachedBearer) {
+      // Revoked or signed with a rotated secret: drop it and log in with the password (a 401 ran nothing). Requests
+      // in flight at once share that one login.
+      if (bearer === used) {
+        cache?.forget(server, options.user!);
+        bearer = undefined;
+        bearerFromCache = false;
+        loggingIn = null;
+      }
+      await login();
+      res = await raw(method, path, opts, true);
+    }
     if (!res.ok) throw await errorFrom(res);
     return res;
   }

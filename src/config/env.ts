@@ -18,8 +18,19 @@ export const ENV_SHORTCUTS: Record<string, string[]> = {
   DATABASE_URL: ['storage', 'url'],
   REDIS_URL: ['redis', 'url'],
 };
-/** Variables with the prefix that are not config keys. */
-const NOT_KEYS = new Set(['ORCHA_CONFIG', 'ORCHA_ADMIN_PASSWORD', 'ORCHA_LOG_LEVEL', 'ORCHA_LOG_FILE']);
+/** Variables with the prefix that are not config keys (the last six are the CLI client's own, see src/cli). */
+const NOT_KEYS = new Set([
+  'ORCHA_CONFIG',
+  'ORCHA_ADMIN_PASSWORD',
+  'ORCHA_LOG_LEVEL',
+  'ORCHA_LOG_FILE',
+  'ORCHA_URL',
+  'ORCHA_TOKEN',
+  'ORCHA_USER',
+  'ORCHA_PASSWORD',
+  'ORCHA_NEW_PASSWORD',
+  'ORCHA_LOGIN_CACHE',
+]);
 
 export function snake(segment: string): string {
   return segment.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

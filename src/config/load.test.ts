@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,7 +123,19 @@ protocols:
       .replace(/^protocols: \[\]$/m, 'protocols:')
       .replace(/^policies: \[\]$/m, 'policies:')
       .replace(/^#( {2}- | {4})/gm, '$1');
-    const config = loadConfigText(uncommented, {});
+    // Its secret references must resolve: every unset variable and missing file is named ...
+    const dir = mkdtempSync(join(tmpdir(), 'orcha-example-'));
+    expect(errorsOf(() => loadConfigText(uncommented, {}, dir)).map((e) => e.path)).toEqual([
+      'protocols[1].credentials.token.env',
+      'protocols[2].credentials.password.file',
+      'protocols[4].credentials.token.env',
+      'protocols[5].credentials.token.env',
+    ]);
+    // ... and with them in place the file loads.
+    mkdirSync(join(dir, 'secrets'));
+    writeFileSync(join(dir, 'secrets/myst-password'), 'pw\n');
+    const env = { YAGNA_APPKEY: 'k', GRASS_TOKEN: 't', HONEYGAIN_TOKEN: 'h' };
+    const config = loadConfigText(uncommented, env, dir);
     expect(config.protocols.map((p) => p.type)).toEqual(['storj', 'golem', 'mysterium', 'streamr', 'grass', 'http-json']);
     expect(config.policies[0]?.name).toBe('keep-storj');
   });

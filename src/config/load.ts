@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { type FieldError, OrchaError } from '../lib/errors.js';
 import { applyEnvOverrides } from './env.js';
 import type { Config, SecretRef } from './schema.js';
+import { secretReferenceErrors } from './secrets.js';
 import { validateConfig } from './validate.js';
 
 export interface LoadedConfig {
@@ -43,20 +44,25 @@ export function parseYaml(text: string): { value: unknown; errors: FieldError[] 
   return { value: value ?? {}, errors: [] };
 }
 
-/** Validate a raw object (file contents) with env overrides applied; throws ORCHA_ERR_CONFIG_INVALID with every error. */
-export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Validate a raw object (file contents) with env overrides applied: schema, bounds, rules across keys, and every
+ * secret reference resolved against `baseDir` and `env`. Throws ORCHA_ERR_CONFIG_INVALID with every error. The one
+ * check behind `orcha config validate`, `orcha serve`, `PUT config`, `POST config/reload` and file edits.
+ */
+export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, baseDir: string = process.cwd()): Config {
   const { config: merged, unknown } = applyEnvOverrides((raw ?? {}) as Record<string, unknown>, env);
   const result = validateConfig(merged);
   const errors: FieldError[] = unknown.map((name) => ({ path: `env.${name}`, message: 'is not a known configuration key' }));
   if (!result.ok) errors.push(...result.errors);
+  else errors.push(...secretReferenceErrors(result.config, baseDir, env, resolveInside));
   if (errors.length > 0 || !result.ok) throw new OrchaError('ORCHA_ERR_CONFIG_INVALID', 'Configuration is invalid', errors);
   return result.config;
 }
 
-export function loadConfigText(text: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigText(text: string, env: NodeJS.ProcessEnv = process.env, baseDir: string = process.cwd()): Config {
   const parsed = parseYaml(text);
   if (parsed.errors.length > 0) throw new OrchaError('ORCHA_ERR_CONFIG_INVALID', 'Configuration is not valid YAML', parsed.errors);
-  return buildConfig(parsed.value, env);
+  return buildConfig(parsed.value, env, baseDir);
 }
 
 /** Load the config from a file (or defaults) plus the environment. Throws ORCHA_ERR_CONFIG_INVALID listing every error. */
@@ -66,8 +72,9 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     throw new OrchaError('ORCHA_ERR_CONFIG_INVALID', `Config file not found: ${path}`, [{ path: '(file)', message: `${path} does not exist` }]);
   }
   const text = path ? readFileSync(path, 'utf8') : '';
-  const config = loadConfigText(text, env);
-  return { config, path, baseDir: path ? dirname(path) : process.cwd() };
+  const baseDir = path ? dirname(path) : process.cwd();
+  const config = loadConfigText(text, env, baseDir);
+  return { config, path, baseDir };
 }
 
 /** Resolve a path from the config so that it cannot leave `baseDir`. */

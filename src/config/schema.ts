@@ -1,11 +1,18 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ProtocolTypeSchema } from '../domain/resources.js';
 import { AlertRulesSchema, NotificationsConfigSchema } from '../notifications/config.js';
+import { EnergyConfigSchema } from '../energy/schema.js';
 
 /**
  * The one schema for orcha.yaml. It gives the type, the validation, the defaults and the documentation
  * (docs/configuration.md is generated from the descriptions). Durations are in seconds unless the key says otherwise.
  */
+
+/** Seconds: a loop or a call at most once a day. */
+const DAY_AT_MOST = { maximum: 86_400 } as const;
+
+/** pino's levels. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const obj = <T extends Record<string, TSchema>>(props: T, description: string) =>
   Type.Object(props, { default: {}, description, additionalProperties: false });
@@ -20,6 +27,19 @@ export const SecretRefSchema = Type.Union(
   { description: 'A secret: a string, {env: NAME} or {file: path}. Never logged or returned by the API.' },
 );
 export type SecretRef = Static<typeof SecretRefSchema>;
+
+/** Credentials a Prometheus scraper must send for /metrics (its `authorization` or `basic_auth` settings). */
+export const MetricsAuthSchema = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('bearer'), token: SecretRefSchema }, { additionalProperties: false }),
+    Type.Object(
+      { type: Type.Literal('basic'), username: Type.String({ minLength: 1, maxLength: 128, pattern: '^[^:]+$' }), password: SecretRefSchema },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'bearer: `Authorization: Bearer <token>`; basic: HTTP basic auth. Without it /metrics is public.' },
+);
+export type MetricsAuth = Static<typeof MetricsAuthSchema>;
 
 const MinMax = Type.Object(
   {
@@ -66,9 +86,9 @@ export const ProtocolConfigSchema = Type.Object(
     name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Unique name (lower case).' }),
     type: ProtocolTypeSchema,
     enabled: Type.Boolean({ default: true }),
-    endpoint: Type.String({ format: 'uri', description: 'Base URL of the node API (http or https).' }),
-    pollInterval: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Seconds; default intervals.poll.' })),
-    timeout: Type.Number({ exclusiveMinimum: 0, default: 3, description: 'Per-call timeout, seconds.' }),
+    endpoint: Type.String({ format: 'uri', maxLength: 2048, description: 'Base URL of the node API (http or https).' }),
+    pollInterval: Type.Optional(Type.Number({ ...DAY_AT_MOST, minimum: 1, description: 'Seconds; default intervals.poll.' })),
+    timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 3, description: 'Per-call timeout, seconds.' }),
     credentials: Type.Optional(
       Type.Object(
         {
@@ -146,9 +166,9 @@ export const ConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'Bind address. Safe default: loopback only.' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-        bodyLimit: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Max request body, bytes.' }),
-        requestTimeout: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds.' }),
-        corsOrigins: Type.Array(Type.String(), { default: [], description: 'CORS allow-list; none by default.' }),
+        bodyLimit: Type.Integer({ minimum: 1024, maximum: 104_857_600, default: 1_048_576, description: 'Max request body, bytes.' }),
+        requestTimeout: Type.Number({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds.' }),
+        corsOrigins: Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 100, default: [], description: 'CORS allow-list; none by default.' }),
         trustProxy: Type.Boolean({ default: false }),
       },
       'HTTP server.',
@@ -159,8 +179,8 @@ export const ConfigSchema = Type.Object(
         url: Type.Optional(Type.String({ description: 'PostgreSQL URL (or DATABASE_URL). Wins over sqlitePath.' })),
         retention: obj(
           {
-            rawDays: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Keep raw samples this long.' }),
-            rollupDays: Type.Number({ exclusiveMinimum: 0, default: 730, description: 'Keep hourly rollups.' }),
+            rawDays: Type.Number({ exclusiveMinimum: 0, maximum: 3650, default: 30, description: 'Keep raw samples this long.' }),
+            rollupDays: Type.Number({ exclusiveMinimum: 0, maximum: 36_500, default: 730, description: 'Keep hourly rollups.' }),
           },
           'Retention of history.',
         ),
@@ -175,42 +195,47 @@ export const ConfigSchema = Type.Object(
         ),
         bandwidthBytesPerSec: Type.Number({
           exclusiveMinimum: 0,
+          maximum: 1e12,
           default: 12_500_000,
           description: 'Uplink capacity (bytes/s) that bandwidth shares refer to.',
         }),
-        storagePaths: Type.Array(Type.String(), { default: ['/'], description: 'Disks whose use is recorded.' }),
+        storagePaths: Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), {
+          maxItems: 64,
+          default: ['/'],
+          description: 'Disks whose use is recorded.',
+        }),
       },
       'This machine.',
     ),
-    protocols: Type.Array(ProtocolConfigSchema, { default: [], description: 'The nodes to watch.' }),
+    protocols: Type.Array(ProtocolConfigSchema, { maxItems: 256, default: [], description: 'The nodes to watch.' }),
     intervals: obj(
       {
-        poll: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Seconds between polls of local nodes.' }),
-        cloudPoll: Type.Number({ exclusiveMinimum: 0, default: 300, description: 'Seconds between cloud API polls.' }),
-        analyze: Type.Number({ exclusiveMinimum: 0, default: 30 }),
-        decide: Type.Number({ exclusiveMinimum: 0, default: 60 }),
-        push: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'WebSocket metrics push.' }),
-        retention: Type.Number({ exclusiveMinimum: 0, default: 3600 }),
+        poll: Type.Number({ minimum: 1, ...DAY_AT_MOST, default: 5, description: 'Seconds between polls of local nodes.' }),
+        cloudPoll: Type.Number({ minimum: 1, ...DAY_AT_MOST, default: 300, description: 'Seconds between cloud API polls.' }),
+        analyze: Type.Number({ minimum: 1, ...DAY_AT_MOST, default: 30 }),
+        decide: Type.Number({ minimum: 1, ...DAY_AT_MOST, default: 60 }),
+        push: Type.Number({ minimum: 1, ...DAY_AT_MOST, default: 5, description: 'WebSocket metrics push.' }),
+        retention: Type.Number({ minimum: 60, ...DAY_AT_MOST, default: 3600 }),
       },
-      'Loop intervals, seconds.',
+      'Loop intervals, seconds (at least 1, at most a day).',
     ),
     coordinator: obj(
       {
-        historySize: Type.Integer({ minimum: 1, default: 1000, description: 'Snapshots kept in memory.' }),
-        retries: Type.Integer({ minimum: 0, default: 2 }),
-        breakerFailures: Type.Integer({ minimum: 1, default: 5, description: 'Consecutive failures that open the breaker.' }),
-        breakerHalfOpenAfter: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds.' }),
+        historySize: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000, description: 'Snapshots kept in memory.' }),
+        retries: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+        breakerFailures: Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Consecutive failures that open the breaker.' }),
+        breakerHalfOpenAfter: Type.Number({ exclusiveMinimum: 0, ...DAY_AT_MOST, default: 30, description: 'Seconds.' }),
       },
       'Polling resilience.',
     ),
     optimizer: obj(
       {
         strategy: Type.Union([Type.Literal('lp'), Type.Literal('greedy'), Type.Literal('equal')], { default: 'lp' }),
-        minImprovementPercent: Type.Number({ minimum: 0, default: 5 }),
-        minImprovementUsdPerHour: Type.Number({ minimum: 0, default: 0.001 }),
+        minImprovementPercent: Type.Number({ minimum: 0, maximum: 1000, default: 5 }),
+        minImprovementUsdPerHour: Type.Number({ minimum: 0, maximum: 1e6, default: 0.001 }),
         minConfidence: Type.Number({ minimum: 0, maximum: 1, default: 0.7 }),
-        historyHours: Type.Number({ exclusiveMinimum: 0, default: 72, description: 'Window of history fitted.' }),
-        minObservations: Type.Integer({ minimum: 1, default: 12 }),
+        historyHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 72, description: 'Window of history fitted.' }),
+        minObservations: Type.Integer({ minimum: 1, maximum: 100_000, default: 12 }),
         exploration: obj(
           {
             enabled: Type.Boolean({ default: true }),
@@ -234,7 +259,7 @@ export const ConfigSchema = Type.Object(
           },
           'Small bounded moves that teach the model where it is uncertain.',
         ),
-        restartCostMinutes: Type.Number({ minimum: 0, default: 2, description: 'Downtime of a node restart.' }),
+        restartCostMinutes: Type.Number({ minimum: 0, maximum: 1440, default: 2, description: 'Downtime of a node restart.' }),
       },
       'Optimizer (SPEC §3 defaults).',
     ),
@@ -244,9 +269,9 @@ export const ConfigSchema = Type.Object(
           default: 'advisory',
           description: 'advisory: plans only. auto: apply plans.',
         }),
-        maxPerHour: Type.Integer({ minimum: 0, default: 4 }),
-        minHoldMinutes: Type.Number({ minimum: 0, default: 60 }),
-        stepTimeout: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'Seconds per executor step.' }),
+        maxPerHour: Type.Integer({ minimum: 0, maximum: 60, default: 4 }),
+        minHoldMinutes: Type.Number({ minimum: 0, maximum: 525_600, default: 60 }),
+        stepTimeout: Type.Number({ minimum: 1, maximum: 3600, default: 30, description: 'Seconds per executor step.' }),
       },
       'Reallocation engine.',
     ),
@@ -254,8 +279,8 @@ export const ConfigSchema = Type.Object(
       {
         earningsDropPercent: Type.Number({ minimum: 0, maximum: 100, default: 30 }),
         pressure: ResourcePercents({ cpu: 90, memory: 90, bandwidth: 90, storage: 90 }, 'Resource pressure, percent.'),
-        disconnectedAfter: Type.Integer({ minimum: 1, default: 2, description: 'Failed polls before alerting.' }),
-        opportunityMinUsdPerHour: Type.Number({ minimum: 0, default: 0.01 }),
+        disconnectedAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 2, description: 'Failed polls before alerting.' }),
+        opportunityMinUsdPerHour: Type.Number({ minimum: 0, maximum: 1e6, default: 0.01 }),
         rules: AlertRulesSchema,
       },
       'Alert thresholds.',
@@ -264,17 +289,17 @@ export const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
         store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
-        perIp: Type.Integer({ minimum: 1, default: 600, description: 'Requests per minute per IP.' }),
-        perUser: Type.Integer({ minimum: 1, default: 1200, description: 'Requests per minute per user or API key.' }),
-        login: Type.Integer({ minimum: 1, default: 10, description: 'Login attempts per minute per IP.' }),
+        perIp: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'Requests per minute per IP.' }),
+        perUser: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1200, description: 'Requests per minute per user or API key.' }),
+        login: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10, description: 'Login attempts per minute per IP.' }),
       },
       'Token-bucket rate limits.',
     ),
     cache: obj(
       {
         store: Type.Union([Type.Literal('memory'), Type.Literal('redis')], { default: 'memory' }),
-        ttl: Type.Number({ exclusiveMinimum: 0, default: 5, description: 'Seconds.' }),
-        maxEntries: Type.Integer({ minimum: 1, default: 1000 }),
+        ttl: Type.Number({ exclusiveMinimum: 0, ...DAY_AT_MOST, default: 5, description: 'Seconds.' }),
+        maxEntries: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
       },
       'Cache for expensive reads.',
     ),
@@ -282,39 +307,22 @@ export const ConfigSchema = Type.Object(
     auth: obj(
       {
         jwtSecret: Type.Optional(SecretRefSchema),
-        accessTokenTtl: Type.Integer({ minimum: 30, default: 900, description: 'Seconds.' }),
-        refreshTokenTtl: Type.Integer({ minimum: 60, default: 604_800, description: 'Seconds.' }),
+        accessTokenTtl: Type.Integer({ minimum: 30, maximum: 86_400, default: 900, description: 'Seconds.' }),
+        refreshTokenTtl: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 604_800, description: 'Seconds.' }),
       },
       'Authentication (always on).',
     ),
     prices: obj(
       {
         source: Type.Literal('static', { default: 'static' }),
-        usd: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+        usd: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1e9 }), {
           default: { USD: 1, STORJ: 0.45, GLM: 0.3, MYST: 0.12, DATA: 0.02, GRASS: 0.0002 },
           description: 'USD per token unit (or per point).',
         }),
       },
       'Token prices.',
     ),
-    energy: obj(
-      {
-        enabled: Type.Boolean({ default: false }),
-        pricePerKwh: Type.Number({ minimum: 0, default: 0.25 }),
-        meter: Type.Optional(
-          Type.Object(
-            {
-              type: Type.Union([Type.Literal('mqtt'), Type.Literal('http')]),
-              url: Type.String(),
-              topic: Type.Optional(Type.String()),
-              field: Type.String({ default: 'power', description: 'Field holding watts.' }),
-            },
-            { additionalProperties: false },
-          ),
-        ),
-      },
-      'Power meter and electricity price.',
-    ),
+    energy: EnergyConfigSchema,
     simulators: obj(
       {
         enabled: Type.Union([Type.Literal('auto'), Type.Boolean()], {
@@ -326,8 +334,17 @@ export const ConfigSchema = Type.Object(
       'Built-in node simulators.',
     ),
     notifications: NotificationsConfigSchema,
-    policies: Type.Array(PolicySchema, { default: [] }),
-    log: obj({ level: Type.String({ default: 'info' }) }, 'Logging.'),
+    policies: Type.Array(PolicySchema, { maxItems: 100, default: [] }),
+    log: obj(
+      {
+        level: Type.Union(
+          LOG_LEVELS.map((l) => Type.Literal(l)),
+          { default: 'info', description: 'Least severe level written.' },
+        ),
+      },
+      'Logging.',
+    ),
+    metrics: obj({ auth: Type.Optional(MetricsAuthSchema) }, 'Prometheus /metrics (public unless `auth` is set).'),
   },
   { additionalProperties: false },
 );

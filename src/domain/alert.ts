@@ -10,6 +10,8 @@ export const ALERT_TYPES = [
   'config_invalid',
   /** A notification channel keeps failing (sent on the other channels). */
   'notification_failed',
+  'power_meter_silent',
+  'net_negative',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

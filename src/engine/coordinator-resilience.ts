@@ -17,7 +17,7 @@ import { OrchaError, isOrchaError } from '../lib/errors.js';
  * retries with exponential backoff and decorrelated jitter for transient failures, and outside it a consecutive-failure
  * circuit breaker counting failed *polls*. Cockatiel's timers (backoff, half-open delay) run on real time: network
  * calls happen in real time even when the engine's clock is virtual, so the injected clock stamps and schedules polls
- * while the deadline is a real-time AbortSignal.
+ * while the deadline is a real-time timer held by each call.
  */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -63,14 +63,25 @@ export function createProtocolResilience(settings: ResilienceSettings): Protocol
     retry: retryPolicy,
     state: () => toBreakerState(breaker.state),
     run(fn, timeoutMs, parent) {
-      const deadline = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(parent ? [parent] : [])]);
+      // The deadline is a timer this call holds and clears itself. `AbortSignal.timeout` (alone or inside
+      // `AbortSignal.any`) is only weakly held on Node 20, so a garbage collection can drop it and the deadline never
+      // fires (nodejs/node#57736); a plain setTimeout is kept alive by the event loop until it fires or is cleared.
+      const deadline = new AbortController();
+      const timeout = () => new OrchaError('ORCHA_ERR_TIMEOUT', `no answer within ${timeoutMs} ms`);
+      const timer = setTimeout(() => deadline.abort(timeout()), timeoutMs);
+      const onParentAbort = () => deadline.abort(parent?.reason);
+      if (parent?.aborted) onParentAbort();
+      else parent?.addEventListener('abort', onParentAbort, { once: true });
       const attempt = ({ signal }: { signal: AbortSignal }) => {
         // A retry whose backoff ended after the deadline must not reach the node.
-        if (signal.aborted) throw new OrchaError('ORCHA_ERR_TIMEOUT', `no answer within ${timeoutMs} ms`);
+        if (signal.aborted) throw timeout();
         return fn(signal);
       };
-      const work = breaker.execute(({ signal }) => retryPolicy.execute(attempt, signal), deadline);
-      return settleBy(work, deadline, timeoutMs);
+      const work = breaker.execute(({ signal }) => retryPolicy.execute(attempt, signal), deadline.signal);
+      return settleBy(work, deadline.signal, timeoutMs).finally(() => {
+        clearTimeout(timer);
+        parent?.removeEventListener('abort', onParentAbort);
+      });
     },
   };
 }

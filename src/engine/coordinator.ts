@@ -3,7 +3,7 @@ import { type EarningsTracker, createEarningsTracker } from '../adapters/earning
 import type { PriceSource } from '../adapters/prices.js';
 import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
-import { type Allocation, zeroShares } from '../domain/resources.js';
+import type { Allocation } from '../domain/resources.js';
 import { type AdapterReading, AdapterReadingSchema, type HostResources, type ProtocolSample, type Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
@@ -11,15 +11,21 @@ import type { Logger } from '../lib/logger.js';
 import type { MetricsRepository } from '../store/types.js';
 import { type BreakerState, type ProtocolResilience, createProtocolResilience, isBrokenCircuit } from './coordinator-resilience.js';
 import type { HostReader } from './host-resources.js';
+import { EMPTY_HOST, carriedSample, failedSample, readSample, sampleBase, tokenOf } from './coordinator-sample.js';
 import { createLoop } from './loop.js';
 
 /**
- * The coordinator polls every protocol's adapter concurrently, each at its own interval, under a deadline, retries and
- * a circuit breaker (coordinator-resilience.ts), so a slow or broken node never delays the others. Each cycle makes a
- * Snapshot (one sample per protocol, the host's totals), keeps it in a bounded ring, persists it and tells listeners.
+ * The coordinator owns the one poll loop of the process. Each protocol has its own schedule (its next due time, from
+ * its own interval) and at most one poll in flight, under a deadline, retries and a circuit breaker
+ * (coordinator-resilience.ts). The loop ticks at a fixed rate (the shortest interval): each tick starts the polls that
+ * are due without waiting for any of them, so a slow or hanging node never delays another's poll, nor the next tick.
+ * Each tick then makes a Snapshot (one sample per protocol, the host's totals) from the polls it started, waiting for
+ * them at most one interval: a poll still running after that is carried from its last sample and lands in a later
+ * snapshot. Snapshots are kept in a bounded ring, persisted and told to listeners, in tick order.
  *
  * Time: the injected clock stamps samples and schedules polls (a VirtualClock runs a month in seconds); the per-call
- * deadline, retry backoff and breaker half-open delay are real time, because the network calls they guard are.
+ * deadline, retry backoff, breaker half-open delay and the snapshot's wait are real time, because the network calls
+ * they guard are.
  */
 
 export interface CoordinatorSettings {
@@ -90,20 +96,11 @@ interface ProtocolState {
   resilience: ProtocolResilience;
   status: ProtocolStatus;
   last: ProtocolSample | null;
+  /** A sample read since the last snapshot, not yet in one. */
+  fresh: ProtocolSample | null;
+  /** The poll in flight, if any: a protocol never has two. */
+  polling: Promise<void> | null;
 }
-
-const DEFAULT_TOKEN: Record<string, string> = { storj: 'USD', golem: 'GLM', mysterium: 'MYST', streamr: 'DATA', grass: 'GRASS', 'http-json': 'USD' };
-
-const EMPTY_HOST: HostResources = {
-  cpuCount: 0,
-  cpuPercent: 0,
-  memoryTotalBytes: 0,
-  memoryUsedBytes: 0,
-  bandwidthCapacityBytesPerSec: 0,
-  bandwidthBytesPerSec: 0,
-  storageTotalBytes: 0,
-  storageUsedBytes: 0,
-};
 
 export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const { clock, prices } = options;
@@ -113,7 +110,9 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const ring: Snapshot[] = [];
   const listeners: { [E in keyof Events]: Set<(v: Events[E]) => void> } = { snapshot: new Set(), status: new Set() };
   let lastHost: HostResources = EMPTY_HOST;
-  let inFlight: Promise<Snapshot> | null = null;
+  let assembling: Promise<Snapshot> | null = null;
+  // Aborts the polls in flight when the coordinator stops.
+  let stopper = new AbortController();
 
   function emit<E extends keyof Events>(event: E, value: Events[E]): void {
     for (const fn of listeners[event]) {
@@ -136,6 +135,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       tracker: createEarningsTracker({ prices }),
       resilience,
       last: null,
+      fresh: null,
+      polling: null,
       status: {
         name: config.name,
         type: config.type,
@@ -198,24 +199,13 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     return [...states.values()].map((s) => ({ ...s.status }));
   }
 
-  function sampleBase(state: ProtocolState, time: number): Omit<ProtocolSample, 'connected' | 'token' | 'cumulativeTokens' | 'earnedTokens' | 'earnedUsd' | 'usdPerHour' | 'payoutEvent'> {
-    return {
-      protocol: state.config.name,
-      type: state.config.type,
-      time,
-      uptime: 0,
-      cpuPercent: 0,
-      memoryBytes: 0,
-      bandwidthBytesPerSec: 0,
-      storageBytes: 0,
-      allocation: { ...zeroShares(), ...(options.allocation()[state.config.name] ?? {}) },
-      latencyMs: 0,
-    };
-  }
+  const base = (state: ProtocolState, time: number) => sampleBase(state.config, time, options.allocation());
 
-  async function poll(state: ProtocolState, time: number, signal?: AbortSignal): Promise<ProtocolSample> {
+  /** One poll of one protocol: its sample goes to `fresh` for the next snapshot. Never throws. */
+  async function poll(state: ProtocolState, time: number, signal: AbortSignal): Promise<void> {
     const started = performance.now();
     const timeoutMs = state.config.timeout * 1000;
+    let sample: ProtocolSample;
     try {
       const reading: AdapterReading = await state.resilience.run((s) => state.adapter.read(s), timeoutMs, signal);
       if (!Value.Check(AdapterReadingSchema, reading)) {
@@ -227,23 +217,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         log.info({ protocol: state.config.name, droppedTokens: tracked.droppedTokens, token: reading.token }, 'counter dropped: payout or reset recorded');
       }
       Object.assign(state.status, { connected: reading.connected, lastSuccess: time, latencyMs, consecutiveFailures: 0 });
-      const r = reading.resources;
-      return {
-        ...sampleBase(state, time),
-        connected: reading.connected,
-        token: reading.token,
-        cumulativeTokens: reading.cumulativeTokens,
-        earnedTokens: tracked.earnedTokens,
-        earnedUsd: tracked.earnedUsd,
-        usdPerHour: tracked.usdPerHour,
-        payoutEvent: tracked.payoutEvent,
-        uptime: reading.uptime ?? (reading.connected ? 1 : 0),
-        cpuPercent: r.cpuPercent ?? 0,
-        memoryBytes: r.memoryBytes ?? 0,
-        bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? 0,
-        storageBytes: r.storageBytes ?? 0,
-        latencyMs,
-      };
+      sample = readSample(base(state, time), reading, tracked, latencyMs);
     } catch (err) {
       const latencyMs = performance.now() - started;
       const open = isBrokenCircuit(err);
@@ -259,35 +233,37 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       state.status.connected = false;
       state.status.latencyMs = latencyMs;
       log.warn({ protocol: state.config.name, code, reason }, 'poll failed');
-      return {
-        ...sampleBase(state, time),
-        connected: false,
-        error: reason,
-        token: state.last?.token ?? state.config.token ?? DEFAULT_TOKEN[state.config.type] ?? 'USD',
-        cumulativeTokens: null,
-        earnedTokens: 0,
-        earnedUsd: 0,
-        // A node we cannot read is not known to earn: counted as zero, its counter baseline kept for when it is back.
-        usdPerHour: 0,
-        payoutEvent: false,
-        latencyMs,
-      };
+      sample = failedSample(base(state, time), reason, tokenOf(state.config, state.last), latencyMs);
     } finally {
       state.status.breaker = state.resilience.state();
-      state.status.nextPoll = time + intervalOf(state);
     }
+    state.fresh = sample;
+    state.last = sample;
   }
 
-  /** A protocol not due this cycle repeats its last sample at the new time, with nothing newly earned. */
-  function carried(state: ProtocolState, time: number): ProtocolSample {
-    const last = state.last!;
-    return { ...last, time, earnedTokens: 0, earnedUsd: 0, payoutEvent: false, allocation: sampleBase(state, time).allocation };
+  /** Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on. */
+  function startPoll(state: ProtocolState, time: number): Promise<void> {
+    if (state.polling) return state.polling;
+    state.status.nextPoll = time + intervalOf(state);
+    const polling = poll(state, time, stopper.signal).finally(() => {
+      if (state.polling === polling) state.polling = null;
+    });
+    state.polling = polling;
+    return polling;
   }
 
-  async function cycle(signal?: AbortSignal, force = false): Promise<Snapshot> {
-    const time = clock.now();
-    const all = [...states.values()];
-    const hostPromise = options.host.read().then(
+  /** The sample a snapshot at `time` holds for a protocol: its fresh reading, else its last one carried forward. */
+  function sampleAt(state: ProtocolState, time: number): ProtocolSample {
+    const fresh = state.fresh;
+    state.fresh = null;
+    if (fresh) return { ...fresh, time };
+    if (state.last) return carriedSample(state.last, time, base(state, time).allocation);
+    const waiting = `no answer yet: the first poll is still running (timeout ${state.config.timeout} s)`;
+    return failedSample(base(state, time), waiting, tokenOf(state.config, null), 0);
+  }
+
+  function readHost(): Promise<HostResources> {
+    return options.host.read().then(
       (h) => {
         lastHost = h;
         return h;
@@ -297,14 +273,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         return lastHost;
       },
     );
-    const samples = await Promise.all(
-      all.map(async (state) => {
-        const due = force || !state.last || time >= state.status.nextPoll;
-        const sample = due ? await poll(state, time, signal) : carried(state, time);
-        state.last = sample;
-        return sample;
-      }),
-    );
+  }
+
+  async function assemble(time: number, polls: Promise<void>[], waitMs: number): Promise<Snapshot> {
+    const hostPromise = readHost();
+    await settledWithin(polls, waitMs);
+    const samples = [...states.values()].map((state) => sampleAt(state, time));
     const snapshot: Snapshot = {
       time,
       totalUsdPerHour: samples.reduce((s, p) => s + p.usdPerHour, 0),
@@ -324,31 +298,65 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     return snapshot;
   }
 
+  /** Start the due polls (all with `force`), then build the snapshot of `time` once they settle (at most one interval). */
+  function tick(force: boolean, waitAll: boolean): Promise<Snapshot> {
+    const time = clock.now();
+    const polls: Promise<void>[] = [];
+    for (const state of states.values()) {
+      const due = force || !state.last || time >= state.status.nextPoll;
+      if (due || (waitAll && state.polling)) polls.push(startPoll(state, time));
+    }
+    // A manual poll waits for its polls (each bounded by its deadline); the loop's snapshot waits one interval at most.
+    const waitMs = waitAll ? Number.POSITIVE_INFINITY : Math.max(100, intervalMs());
+    const previous = assembling;
+    const snapshot = (async () => {
+      await previous?.catch(() => undefined);
+      return assemble(time, polls, waitMs);
+    })();
+    assembling = snapshot;
+    void snapshot
+      .finally(() => {
+        if (assembling === snapshot) assembling = null;
+      })
+      .catch(() => undefined);
+    return snapshot;
+  }
+
   const intervalMs = () =>
     Math.min(settings.intervals.poll * 1000, ...[...states.values()].map((s) => (s.config.pollInterval ?? Number.POSITIVE_INFINITY) * 1000));
 
+  // Fixed rate: the next tick is one interval after this one started, however long its polls take.
+  let nextTickAt = clock.now();
   const loop = createLoop({
     name: 'poll',
     clock,
     log,
-    intervalMs,
+    intervalMs: () => Math.max(1, nextTickAt - clock.now()),
     signal: options.signal,
-    tick: async (signal) => {
-      await coordinator.pollOnce({ signal });
+    tick: () => {
+      nextTickAt = clock.now() + intervalMs();
+      void tick(false, false).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'snapshot failed'));
     },
   });
 
   const coordinator: Coordinator = {
     pollOnce(opts = {}) {
-      // Cycles never overlap: a request during a cycle gets that cycle's snapshot.
-      if (inFlight) return inFlight;
-      inFlight = cycle(opts.signal, opts.force).finally(() => {
-        inFlight = null;
-      });
-      return inFlight;
+      // Cycles never overlap: a request while a snapshot is being made gets that snapshot.
+      if (assembling) return assembling;
+      return tick(opts.force ?? false, true);
     },
-    start: () => loop.start(),
-    stop: () => loop.stop(),
+    start: () => {
+      if (stopper.signal.aborted) stopper = new AbortController();
+      loop.start();
+    },
+    async stop() {
+      await loop.stop();
+      // Polls in flight are cut short (their deadline would end them anyway); the snapshot they feed is still made.
+      stopper.abort(new OrchaError('ORCHA_ERR_TIMEOUT', 'orcha is stopping'));
+      await Promise.all([...states.values()].map((s) => s.polling));
+      await assembling?.catch(() => undefined);
+      stopper = new AbortController();
+    },
     latest: () => ring[ring.length - 1] ?? null,
     history: (limit) => (limit === undefined ? [...ring] : ring.slice(Math.max(0, ring.length - limit))),
     status: statusList,
@@ -362,4 +370,20 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   reconfigure({ protocols: options.protocols, adapters: options.adapters });
   return coordinator;
+}
+
+/** Resolves when every promise settled or after `ms` of real time, whichever is first (the timer is held and cleared). */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return;
+  const all = Promise.allSettled(promises);
+  if (!Number.isFinite(ms)) {
+    await all;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([all, elapsed]);
+  clearTimeout(timer);
 }

@@ -15,7 +15,7 @@ export interface SchedulerOptions {
   getConfig: () => Config;
   /** The work of each loop; loops without a task are not started. */
   tasks: Partial<Record<LoopName, LoopTask>>;
-  /** A loop's own pace instead of `intervals.<name>` (the poll loop follows the coordinator's shortest interval). */
+  /** A loop's own pace instead of `intervals.<name>`. In the daemon the coordinator runs the poll loop itself. */
   intervals?: Partial<Record<LoopName, () => number>>;
   signal?: AbortSignal;
 }

@@ -7,8 +7,9 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
+import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
-import { registerPrometheus } from './prometheus.js';
+import { type MetricsCredentials, registerPrometheus } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
 import alertsRoutes from './routes/alerts/index.js';
 import allocationRoutes from './routes/allocation/index.js';
@@ -16,6 +17,7 @@ import { registerSecurityRoutes } from './routes/auth/register.js';
 import cacheRoutes from './routes/cache/index.js';
 import configRoutes from './routes/config/index.js';
 import dashboardRoutes from './routes/dashboard/index.js';
+import energyRoutes from './routes/energy/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import metricsRoutes from './routes/metrics/index.js';
@@ -42,6 +44,8 @@ export interface BuildAppOptions {
   /** Extra plugins registered last (the dashboard's static files). */
   extraPlugins?: ((app: FastifyInstance) => Promise<void> | void)[];
   version?: string;
+  /** `metrics.auth` with its secrets resolved (see prometheus.ts); without it /metrics is public. */
+  metricsCredentials?: () => MetricsCredentials | undefined;
 }
 
 declare module 'fastify' {
@@ -72,6 +76,7 @@ const ROUTES: RoutePlugin[] = [
   operationsRoutes,
   cacheRoutes,
   notificationsRoutes,
+  energyRoutes,
 ];
 
 /** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */
@@ -90,6 +95,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     // Per-request lines carry the request id; one line per request would drown the daemon's own logs.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),
     return503OnClosing: true,
+    // Errors raised before routing (bad URL encoding) and by Node's HTTP parser answer in the one error shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController: { compilersFactory: lazyCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
@@ -103,6 +111,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  registerBoundedJsonParser(app as unknown as FastifyInstance);
+  registerFiniteQueryCheck(app as unknown as FastifyInstance);
   // Callback-style (not async) hooks on the hot path: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
@@ -138,7 +148,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   let hub: WsHub | null = null;
   const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0 };
-  registerPrometheus(app, { services, wsClients: deps.websocketClients });
+  registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: options.metricsCredentials });
   hub = await registerWebSocket(app, { services, config, options: options.websocket });
   app.decorate('wsHub', hub);
 

@@ -1,6 +1,12 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PRIORITIES } from '../domain/operation.js';
 import { RESOURCES } from '../domain/resources.js';
+import { resolveSecret } from '../config/load.js';
+import type { MetricsAuth } from '../config/schema.js';
+import { OrchaError } from '../lib/errors.js';
+import { registerEnergyMetrics } from '../energy/prometheus.js';
 import { type App, role } from './route-types.js';
 import type { AppServices } from './services.js';
 
@@ -10,7 +16,49 @@ import type { AppServices } from './services.js';
  */
 const BREAKER_VALUE: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-export function registerPrometheus(app: App, deps: { services: AppServices; wsClients: () => number }): Registry {
+/** The credentials `metrics.auth` asks of a scraper, its secrets resolved. */
+export type MetricsCredentials = { type: 'bearer'; token: string } | { type: 'basic'; username: string; password: string };
+
+/** Equal without leaking where they differ: digests of equal length, compared in constant time. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Whether the request carries the configured credentials. */
+export function metricsAuthorized(header: string | undefined, creds: MetricsCredentials): boolean {
+  // An empty secret (an empty file) would match an empty credential: refuse everything instead.
+  if (!header || (creds.type === 'bearer' ? !creds.token : !creds.password)) return false;
+  const space = header.indexOf(' ');
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (creds.type === 'bearer') return scheme === 'bearer' && sameSecret(value, creds.token);
+  if (scheme !== 'basic') return false;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  // Both halves are always compared, so a wrong user name takes as long as a wrong password.
+  const userOk = sameSecret(decoded.slice(0, colon), creds.username);
+  const passwordOk = sameSecret(decoded.slice(colon + 1), creds.password);
+  return userOk && passwordOk;
+}
+
+/** `metrics.auth` with its secrets read ({env}/{file} relative to the config's directory); fails closed when unset. */
+export function resolveMetricsCredentials(auth: MetricsAuth | undefined, baseDir: string, env: NodeJS.ProcessEnv): MetricsCredentials | undefined {
+  if (!auth) return undefined;
+  if (auth.type === 'bearer') return { type: 'bearer', token: resolveSecret(auth.token, baseDir, env) ?? '' };
+  return { type: 'basic', username: auth.username, password: resolveSecret(auth.password, baseDir, env) ?? '' };
+}
+
+export interface PrometheusDeps {
+  services: AppServices;
+  wsClients: () => number;
+  /** `metrics.auth` resolved, read at each scrape (hot reload applies); undefined keeps /metrics public. */
+  credentials?: () => MetricsCredentials | undefined;
+}
+
+export function registerPrometheus(app: App, deps: PrometheusDeps): Registry {
   const { services } = deps;
   const register = new Registry();
   // prom-client's default set names gauges `*_total`, which promtool rejects: keep our own few process series.
@@ -149,8 +197,26 @@ export function registerPrometheus(app: App, deps: { services: AppServices; wsCl
     },
   });
 
+  // Counters for `increase()` / `rate()` over any window: they restart at 0 with the process, as Prometheus expects.
+  const earnedUsd = new Counter({
+    name: 'orcha_earned_usd_total',
+    help: 'Earnings in USD since the process started, per protocol (token amounts at the configured prices).',
+    labelNames: ['protocol'] as const,
+    registers: [register],
+  });
+  const earnedTokens = new Counter({
+    name: 'orcha_earned_tokens_total',
+    help: 'Earnings in token units since the process started, per protocol and token.',
+    labelNames: ['protocol', 'token'] as const,
+    registers: [register],
+  });
+  registerEnergyMetrics(register, () => services.energy?.current() ?? null);
+
   const off = services.events.on('metrics', (snapshot) => {
     for (const p of snapshot.protocols) {
+      // Always touched, so a protocol shows 0 (not "no data") until it earns.
+      earnedUsd.inc({ protocol: p.protocol }, Number.isFinite(p.earnedUsd) ? Math.max(0, p.earnedUsd) : 0);
+      earnedTokens.inc({ protocol: p.protocol, token: p.token }, Number.isFinite(p.earnedTokens) ? Math.max(0, p.earnedTokens) : 0);
       pollDuration.observe({ protocol: p.protocol }, p.latencyMs / 1000);
       polls.inc({ protocol: p.protocol, connected: String(p.connected) });
     }
@@ -168,7 +234,13 @@ export function registerPrometheus(app: App, deps: { services: AppServices; wsCl
   app.get(
     '/metrics',
     { config: role('public'), schema: { tags: ['system'], summary: 'Prometheus metrics (text format)', produces: ['text/plain'] } },
-    async (_request, reply) => {
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const creds = deps.credentials?.();
+      if (creds && !metricsAuthorized(request.headers.authorization, creds)) {
+        if (creds.type === 'basic') reply.header('www-authenticate', 'Basic realm="orcha metrics", charset="UTF-8"');
+        else reply.header('www-authenticate', 'Bearer realm="orcha metrics"');
+        throw new OrchaError('ORCHA_ERR_UNAUTHORIZED', 'The metrics endpoint needs the credentials set in metrics.auth');
+      }
       reply.type(register.contentType);
       return register.metrics();
     },

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { OrchaError } from '../lib/errors.js';
+import { parseIsoTime } from '../lib/iso-time.js';
 
 /** `from` / `to` query parameters: ISO 8601 date-time or date. */
 export const IsoQuery = Type.String({
@@ -23,7 +24,7 @@ export function parseStepMs(step: string): number {
 }
 
 export function parseTime(value: string, field: string): number {
-  const t = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  const t = parseIsoTime(value);
   if (!Number.isFinite(t)) throw new OrchaError('ORCHA_ERR_VALIDATION', `Invalid ${field}`, [{ path: `query.${field}`, message: 'must be an ISO 8601 date or date-time' }]);
   return t;
 }

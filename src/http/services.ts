@@ -2,13 +2,13 @@
  * What the HTTP layer needs from the rest of orcha. Routes depend on this interface only; `wire.ts` builds it
  * from the real coordinator, engine, monitor and store, and tests may build it the same way.
  */
-import { EventEmitter } from 'node:events';
+import type { EventBus } from '../app/events.js';
 import type { Principal } from '../auth/roles.js';
+import type { EnergyService } from '../energy/energy-service.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Delivery } from '../domain/notification.js';
 import type { ChannelView, TestResult } from '../notifications/notifier.js';
-import type { Operation } from '../domain/operation.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
@@ -74,36 +74,6 @@ export interface ExportsService {
   dir: string;
 }
 
-/** Events the WebSocket topics carry. */
-export interface AppEventMap {
-  metrics: Snapshot;
-  alerts: Alert;
-  reallocations: Reallocation;
-  config: { kind: 'applied' | 'rejected'; source: string; changedKeys?: string[]; errors?: unknown[] };
-  health: Health;
-  operations: Operation;
-}
-export type AppEventName = keyof AppEventMap;
-
-export interface EventBus {
-  emit<K extends AppEventName>(topic: K, data: AppEventMap[K]): void;
-  on<K extends AppEventName>(topic: K, listener: (data: AppEventMap[K]) => void): () => void;
-}
-
-export function createEventBus(): EventBus {
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
-  return {
-    emit(topic, data) {
-      emitter.emit(topic, data);
-    },
-    on(topic, listener) {
-      emitter.on(topic, listener as (d: unknown) => void);
-      return () => emitter.off(topic, listener as (d: unknown) => void);
-    },
-  };
-}
-
 /** Notification channels, test-send and delivery status (src/notifications). */
 export interface NotificationsService {
   channels(): Promise<ChannelView[]>;
@@ -128,4 +98,6 @@ export interface AppServices {
   notifications?: NotificationsService;
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
+  /** Power, power cost and net earnings (absent: the server was built without energy accounting). */
+  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest'>;
 }

@@ -8,7 +8,8 @@ import type { Config } from '../config/schema.js';
 import { redactConfig } from '../services/config-redact.js';
 import { type App, role } from './route-types.js';
 import { toApi } from './schemas/api-time.js';
-import type { AppEventName, AppServices } from './services.js';
+import type { AppEventMap, AppEventName } from '../app/events.js';
+import type { AppServices } from './services.js';
 
 /**
  * `/ws`: `{type, timestamp, data}` messages on the topics of SPEC §5. Each broadcast is serialized and UTF-8
@@ -223,10 +224,17 @@ export async function registerWebSocket(
     return false;
   }
 
-  const topics: AppEventName[] = ['alerts', 'reallocations', 'config', 'health', 'operations'];
-  const unsubscribers = topics.map((topic) =>
-    services.events.on(topic, (data) => publish(topic, topic === 'config' ? redactEvent(data) : toApi(data))),
-  );
+  // What each topic sends: the alert itself for an alert change, config events without secrets.
+  const payloads: { [K in Exclude<AppEventName, 'metrics'>]: (data: AppEventMap[K]) => unknown } = {
+    alerts: (e) => toApi(e.alert),
+    reallocations: (r) => toApi(r),
+    config: (e) => redactEvent(e),
+    health: (h) => toApi(h),
+    operations: (op) => toApi(op),
+  };
+  const subscribe = <K extends Exclude<AppEventName, 'metrics'>>(topic: K) =>
+    services.events.on(topic, (data) => publish(topic, payloads[topic](data)));
+  const unsubscribers = (Object.keys(payloads) as Exclude<AppEventName, 'metrics'>[]).map((topic) => subscribe(topic));
 
   let pushTimer: NodeJS.Timeout | null = null;
   const schedulePush = () => {

@@ -27,7 +27,8 @@ import type { AlertsRepository, HistoryQuery, Store, TimeRange } from '../store/
 import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { ExportFileResult } from './routes/export/index.js';
 import type { Dashboard, Health, HealthCheck, Report } from './schemas/views.js';
-import { type AppServices, type CoordinatorView, type EventBus, type MonitorService, createEventBus } from './services.js';
+import { type EventBus, createEventBus } from '../app/events.js';
+import type { AppServices, CoordinatorView, MonitorService } from './services.js';
 
 export interface WireDeps {
   store: Store;
@@ -53,6 +54,8 @@ export interface WireDeps {
   authenticate?: AppServices['authenticate'];
   notifications?: AppServices['notifications'];
   version?: string;
+  /** Energy accounting: reports gain power cost and net per protocol. */
+  energy?: { enabled(): boolean; report(range: TimeRange): Promise<NonNullable<Report['energy']>> };
 }
 
 /** Pass as the reallocation engine's `onEvent`: decisions go to the `reallocations` topic. */
@@ -95,7 +98,7 @@ export function configInvalidAlert(alerts: AlertsRepository, clock: Clock, event
         };
         await alerts.insert(alert);
       }
-      events.emit('alerts', alert);
+      events.emit('alerts', { change: existing ? 'updated' : 'raised', alert });
     })().catch(() => undefined);
   };
 }
@@ -179,7 +182,7 @@ export function createAppServices(deps: WireDeps): AppServices {
           await store.alerts.update(id, patch);
           const updated = { ...alert, ...patch };
           changed.push(updated);
-          events.emit('alerts', updated);
+          events.emit('alerts', { change: 'acknowledged', alert: updated });
         }
         return changed;
       }),
@@ -241,6 +244,7 @@ export function createAppServices(deps: WireDeps): AppServices {
             : null,
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
+        ...(deps.energy?.enabled() ? { energy: await deps.energy.report(range) } : {}),
       };
     });
 

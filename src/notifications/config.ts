@@ -159,6 +159,9 @@ export const AlertRulesSchema = Type.Object(
     reallocation_failed: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 }),
     config_invalid: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 }),
     notification_failed: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
+    // Energy alerts keep their own timing (src/energy); these set only how often an open one is repeated.
+    power_meter_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
+    net_negative: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
   },
   {
     default: {},

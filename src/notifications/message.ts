@@ -23,6 +23,8 @@ const TITLES: Record<AlertType, string> = {
   adapter_degraded: 'Node API failing',
   config_invalid: 'Configuration rejected',
   notification_failed: 'Notification channel failing',
+  power_meter_silent: 'Power meter silent',
+  net_negative: 'Power costs more than the node earns',
 };
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };

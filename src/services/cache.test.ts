@@ -4,7 +4,7 @@ import { VirtualClock } from '../lib/clock.js';
 import { type Cache, createMemoryCache, createRedisCache } from './cache.js';
 
 const clock = new VirtualClock();
-const redisCache = createRedisCache({ url: 'redis://127.0.0.1:6379', ttlMs: 200, prefix: `orcha-test:${randomUUID()}:` });
+const redisCache = createRedisCache({ redis: { url: 'redis://127.0.0.1:6379' }, ttlMs: 200, prefix: `orcha-test:${randomUUID()}:` });
 afterAll(async () => {
   await redisCache.clear();
   await redisCache.close();

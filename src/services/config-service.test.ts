@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -125,6 +125,70 @@ describe('config service', () => {
     writeFileSync(file, 'intervals: [oops');
     await expect(service.reload()).rejects.toMatchObject({ code: 'ORCHA_ERR_CONFIG_INVALID' });
     expect(service.current().intervals.poll).toBe(3);
+  });
+});
+
+describe('config service: a rejected change writes nothing and applies nothing', () => {
+  const withTokenRef = (ref: string) => BASE.replace('token: node-token-abc', `token: ${ref}`);
+
+  it('put() with a secret reference that does not resolve: 400 naming the field, file and running config untouched', async () => {
+    const { file, invalid, service } = setup();
+    const before = readFileSync(file, 'utf8');
+    const raw = service.raw() as { protocols: { credentials: Record<string, unknown> }[] };
+    raw.protocols[0].credentials.token = { env: 'ORCHA_TEST_UNSET_TOKEN' };
+    await expect(service.put(raw)).rejects.toMatchObject({
+      code: 'ORCHA_ERR_CONFIG_INVALID',
+      details: [{ path: 'protocols[0].credentials.token.env', message: 'environment variable ORCHA_TEST_UNSET_TOKEN is not set' }],
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    expect(service.current().protocols[0].credentials?.token).toBe('node-token-abc');
+    expect(invalid.map((i) => [i.source, i.errors[0]?.path])).toEqual([['api', 'protocols[0].credentials.token.env']]);
+    const missingFile = { ...raw, protocols: [{ ...raw.protocols[0], credentials: { token: { file: 'no-such-token' } } }] };
+    await expect(service.put(missingFile)).rejects.toMatchObject({ details: [{ path: 'protocols[0].credentials.token.file' }] });
+    const escaping = { ...raw, protocols: [{ ...raw.protocols[0], credentials: { token: { file: '../../etc/passwd' } } }] };
+    await expect(service.put(escaping)).rejects.toMatchObject({
+      details: [{ path: 'protocols[0].credentials.token.file', message: 'must stay inside the config directory' }],
+    });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+
+  it('a file edit whose secret file is missing is rejected with the field named; the running config stays', async () => {
+    const { file, invalid, service } = setup();
+    service.watch();
+    const rejected = next<ConfigInvalid>(service, 'invalid');
+    writeFileSync(file, withTokenRef('{ file: token.txt }').replace('poll: 5', 'poll: 2'));
+    const event = await rejected;
+    expect(event.source).toBe('file');
+    expect(event.errors).toEqual([{ path: 'protocols[0].credentials.token.file', message: 'token.txt cannot be read (no such file)' }]);
+    expect(invalid).toHaveLength(1);
+    expect(service.current().intervals.poll).toBe(5);
+    // once the file exists, the same edit applies, reading the secret relative to the config's directory
+    writeFileSync(join(dir, 'token.txt'), 'from-a-file\n');
+    const change = await service.reload();
+    expect(change.config.intervals.poll).toBe(2);
+  });
+
+  it('bounds intervals and sizes, and knows the log levels', () => {
+    const { service } = setup();
+    const paths = (raw: unknown) => (service.validate(raw) as { errors: { path: string }[] }).errors.map((e) => e.path);
+    expect(paths({ intervals: { poll: 1e10 } })).toEqual(['intervals.poll']);
+    expect(paths({ intervals: { poll: 0.5, analyze: 0.1, decide: 0, push: 0.2 } }).sort()).toEqual([
+      'intervals.analyze',
+      'intervals.decide',
+      'intervals.poll',
+      'intervals.push',
+    ]);
+    expect(paths({ log: { level: 'nonsense' } })).toEqual(['log.level']);
+    expect(paths({ server: { bodyLimit: 1e12 } })).toEqual(['server.bodyLimit']);
+    expect(paths({ cache: { maxEntries: 1e9 } })).toEqual(['cache.maxEntries']);
+    expect(service.validate({ intervals: { poll: 1, analyze: 1, decide: 1, push: 1 }, log: { level: 'debug' } })).toEqual({ valid: true, errors: [] });
+  });
+
+  it('writes through a temporary file and a rename, leaving no temporary file behind', async () => {
+    const { file, service } = setup();
+    await service.put({ ...service.raw(), intervals: { poll: 6 } });
+    expect(readFileSync(file, 'utf8')).toContain('poll: 6');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type FSWatcher, readFileSync, watch } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { buildConfig, parseYaml } from '../config/load.js';
@@ -67,6 +67,8 @@ export interface ConfigServiceOptions {
   onInvalid?: (invalid: ConfigInvalid) => void;
   /** Quiet period after the last file event before reading it (editors write in several steps). */
   debounceMs?: number;
+  /** Where relative secret files resolve; default the config file's directory (as `loadConfig` does). */
+  baseDir?: string;
 }
 
 /** JSON with object keys sorted: two configs that differ only in key order are the same config. */
@@ -88,6 +90,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
   const env = options.env ?? process.env;
   const path = options.path;
   const debounceMs = options.debounceMs ?? 200;
+  const baseDir = options.baseDir ?? (path ? dirname(path) : process.cwd());
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let running = options.initial;
@@ -107,7 +110,7 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
 
   function check(raw: unknown): { ok: true; config: Config } | { ok: false; errors: FieldError[] } {
     try {
-      return { ok: true, config: buildConfig(raw, env) };
+      return { ok: true, config: buildConfig(raw, env, baseDir) };
     } catch (err) {
       if (isOrchaError(err, 'ORCHA_ERR_CONFIG_INVALID')) return { ok: false, errors: (err.details as FieldError[]) ?? [] };
       return { ok: false, errors: [{ path: '(root)', message: err instanceof Error ? err.message : String(err) }] };
@@ -155,10 +158,22 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
     return apply(result.config, parsed.value, source);
   }
 
+  /** Temporary file beside the target, flushed to disk, then renamed over it: a reader sees the old or the new file. */
   async function writeAtomically(file: string, text: string): Promise<void> {
     const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-    await writeFile(tmp, text, { mode: 0o600 });
-    await rename(tmp, file);
+    try {
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   function onFileEvent(): void {

@@ -68,6 +68,10 @@ export interface MarketModel {
   dropCounter(fraction: number): void;
   /** True while an outage event is active. */
   inOutage(time?: number): boolean;
+  /** What the node reports as its cumulative USD (lagged, in lumps); default: `cumulativeUsd()`. */
+  reportedCumulativeUsd?(): number;
+  /** Stored data deleted so far by cuts below it, in percent of the disk (storage markets). */
+  dataDeletedPercent?(): number;
 }
 
 export interface Market {

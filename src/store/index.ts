@@ -8,6 +8,7 @@ import { openPostgres, openSqlite } from './database.js';
 import { runMigrations } from './migrations/index.js';
 import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
+import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createNotificationOutboxRepository } from './repositories/notifications.repository.js';
@@ -57,6 +58,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
     notifications: createNotificationOutboxRepository(db),
+    energy: createEnergyRepository(db as never),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);

@@ -7,6 +7,7 @@ import type { Delivery, MessageKind, OutboxMessage } from '../domain/notificatio
 import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
+import type { EnergyRepository } from './repositories/energy.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -240,6 +241,8 @@ export interface Repositories {
   users: UsersRepository;
   audit: AuditRepository;
   notifications: NotificationOutboxRepository;
+  /** Power readings, cost and net earnings (migration 005). */
+  energy: EnergyRepository;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

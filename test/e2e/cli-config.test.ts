@@ -1,6 +1,6 @@
 /** `orcha config validate` as a user runs it: the built binary, every mistake at once, exit code 2. */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -70,4 +70,61 @@ describe('orcha config validate', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('env.ORCHA_SERVR_PORT');
   });
+});
+
+/** `orcha serve` until it listens (then stopped) or exits: what a user sees when starting on this file. */
+function serve(file: string, env: NodeJS.ProcessEnv): Promise<{ started: boolean; code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--config', file, '--port', '0'], { env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    let started = false;
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (!started && stdout.includes('orcha listening on')) {
+        started = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.on('exit', (code) => resolve({ started, code, stderr }));
+  });
+}
+
+describe('orcha config validate and orcha serve agree on every file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-cli-agree-'));
+  mkdirSync(join(dir, 'secrets'));
+  writeFileSync(join(dir, 'secrets', 'token'), 'a-node-token\n');
+  const node = (credentials: string) =>
+    `protocols:\n  - { name: g, type: golem, endpoint: "http://127.0.0.1:9", credentials: ${credentials} }\n`;
+  const files: [name: string, text: string, invalidPath: string | null][] = [
+    ['valid', `dataDir: ${join(dir, 'data')}\n${node('{ token: { file: secrets/token } }')}log:\n  level: warn\n`, null],
+    ['log-level', 'log:\n  level: nonsense\n', 'log.level'],
+    ['poll-too-often', 'intervals:\n  poll: 0.01\n', 'intervals.poll'],
+    ['poll-absurd', 'intervals:\n  poll: 1e10\n', 'intervals.poll'],
+    ['secret-env-unset', node('{ token: { env: ORCHA_TEST_UNSET_TOKEN } }'), 'protocols[0].credentials.token.env'],
+    ['secret-file-missing', node('{ token: { file: secrets/nope } }'), 'protocols[0].credentials.token.file'],
+    ['secret-file-escapes', node('{ token: { file: ../../../etc/hostname } }'), 'protocols[0].credentials.token.file'],
+  ];
+  const env = { ORCHA_ADMIN_PASSWORD: 'agree-test-password' };
+
+  for (const [name, text, invalidPath] of files) {
+    it(`${name}: ${invalidPath ? `both refuse it with exit 2, naming ${invalidPath}` : 'both accept it'}`, async () => {
+      const file = join(dir, `${name}.yaml`);
+      writeFileSync(file, text);
+      const [validate, served] = await Promise.all([orcha(['config', 'validate', file, '--json'], env), serve(file, env)]);
+      if (invalidPath === null) {
+        expect(validate.code).toBe(0);
+        expect(served.started).toBe(true);
+        return;
+      }
+      expect(validate.code).toBe(2);
+      expect((JSON.parse(validate.stdout) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([invalidPath]);
+      expect(served.started).toBe(false);
+      expect(served.code).toBe(2);
+      expect(served.stderr).toContain(invalidPath);
+    });
+  }
 });

@@ -144,7 +144,7 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
   });
 
   it('has --help on every client command', async () => {
-    const cases = [['status'], ['allocation'], ['reallocate'], ['alerts'], ['alerts', 'ack'], ['report'], ['export'], ['user', 'add'], ['apikey', 'create']];
+    const cases = [['status'], ['allocation'], ['reallocate'], ['alerts'], ['alerts', 'ack'], ['report'], ['export'], ['user', 'add'], ['user', 'passwd'], ['apikey', 'create'], ['apikey', 'list'], ['apikey', 'revoke']];
     const runs = await Promise.all(cases.map((cmd) => orcha([...cmd, '--help'])));
     for (const [i, run] of runs.entries()) {
       const cmd = cases[i]!;

@@ -31,7 +31,7 @@ export interface ProductHarness {
 
 /** `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none). */
 export async function startProduct(options: { tickMs?: number; warmPolls?: number } = {}): Promise<ProductHarness> {
-  const server = await startTestServer({ config: { intervals: { poll: 5, push: 0.5 } }, warmPolls: options.warmPolls });
+  const server = await startTestServer({ config: { intervals: { poll: 5, push: 1 } }, warmPolls: options.warmPolls });
   const auth = createAuthService({
     users: server.store.users,
     clock: systemClock,

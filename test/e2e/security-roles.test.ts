@@ -149,7 +149,7 @@ describe('every route × every role on the running daemon', () => {
       [
         `dataDir: ${join(dir, 'data')}`,
         'server: { host: 127.0.0.1, port: 0 }',
-        'intervals: { poll: 0.5 }',
+        'intervals: { poll: 1 }',
         // the table makes a few hundred calls and logins from one address
         'rateLimit: { perIp: 100000, perUser: 100000, login: 100000 }',
         '',

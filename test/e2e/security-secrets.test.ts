@@ -49,7 +49,7 @@ describe('secrets stay secret', () => {
       [
         `dataDir: ${join(dir, 'data')}`,
         'server: { host: 127.0.0.1, port: 0 }',
-        'intervals: { poll: 0.2 }',
+        'intervals: { poll: 1 }',
         'simulators: { enabled: false }',
         'auth:',
         `  jwtSecret: ${SECRETS.jwtSecret}`,

@@ -18,7 +18,7 @@ describe('startOrcha with no node configured', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orcha-start-'));
-    const env = { ORCHA_DATA_DIR: dir, ORCHA_PORT: '0', ORCHA_INTERVALS_POLL: '0.5' };
+    const env = { ORCHA_DATA_DIR: dir, ORCHA_PORT: '0', ORCHA_INTERVALS_POLL: '1' };
     const config = loadConfigText('', env);
     orcha = await startOrcha({ loaded: { config, path: null, baseDir: dir }, log: silentLogger(), env: { ORCHA_ADMIN_PASSWORD: PASSWORD } });
   });

@@ -20,7 +20,8 @@ import { createReallocationEngine } from '../../src/engine/reallocation/index.js
 import { createExecutors } from '../../src/executors/index.js';
 import { type BuildAppOptions, buildApp, closeApp } from '../../src/http/app.js';
 import type { App } from '../../src/http/route-types.js';
-import { type AppServices, createEventBus } from '../../src/http/services.js';
+import { createEventBus } from '../../src/app/events.js';
+import type { AppServices } from '../../src/http/services.js';
 import { configInvalidAlert, coordinatorView, createAppServices, engineEventsTo } from '../../src/http/wire.js';
 import { VirtualClock, systemClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -69,7 +70,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const raw = {
     dataDir: dir,
     protocols: sims.protocols,
-    intervals: { poll: 5, push: 0.2 },
+    intervals: { poll: 5, push: 1 },
     storage: { sqlitePath: join(dir, 'orcha.db') },
     optimizer: { minObservations: 3 },
     ...options.config,

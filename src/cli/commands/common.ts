@@ -1,6 +1,8 @@
 /** Options and helpers shared by the client commands: server address, credentials, --json, time arguments. */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_SERVER_URL, type OrchaClient, createClient } from '../client.js';
+import { parseIsoTime } from '../../lib/iso-time.js';
+import { createLoginCache, loginCacheDir } from '../login-cache.js';
 
 export interface ClientCommandOptions {
   server: string;
@@ -26,7 +28,14 @@ export function clientFrom(opts: ClientCommandOptions): OrchaClient {
   } catch {
     throw new InvalidArgumentError(`--server: not a URL: ${opts.server}`);
   }
-  return createClient({ server: opts.server, token: opts.token, user: opts.user, password: opts.password });
+  const cacheDir = loginCacheDir();
+  return createClient({
+    server: opts.server,
+    token: opts.token,
+    user: opts.user,
+    password: opts.password,
+    loginCache: cacheDir ? createLoginCache(cacheDir) : undefined,
+  });
 }
 
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i;
@@ -41,8 +50,8 @@ export function parseTime(value: string, now = Date.now()): string {
   if (v.toLowerCase() === 'now') return new Date(now).toISOString();
   const rel = RELATIVE.exec(v);
   if (rel) return new Date(now - Number(rel[1]) * UNIT_MS[rel[2]!.toLowerCase()]!).toISOString();
-  const ms = Date.parse(v);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms)) {
+  const ms = parseIsoTime(v); // without an offset: UTC, like the API
+  if (Number.isNaN(ms)) {
     throw new InvalidArgumentError('expected ISO 8601 (2025-01-31T12:00:00Z), "now", or an age like 24h or 7d');
   }
   return new Date(ms).toISOString();

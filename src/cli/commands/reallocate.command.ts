@@ -1,12 +1,15 @@
-import { type Command, Option } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Operation } from '../../domain/operation.js';
 import { PRIORITIES } from '../../domain/operation.js';
 import type { Reallocation } from '../../domain/reallocation.js';
 import { action, createProgress, EXIT, printJson, printLine, printTable } from '../output.js';
+import type { OrchaClient } from '../client.js';
 import { type ClientCommandOptions, clientFrom, fixed, parsePositiveInt, withClientOptions } from './common.js';
 
 interface ReallocateOptions extends ClientCommandOptions {
   dryRun?: boolean;
+  yes?: boolean;
   priority: string;
   wait: boolean;
   timeout: number;
@@ -37,18 +40,51 @@ function printOutcome(op: Operation): void {
   }
 }
 
+async function askYesNo(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/**
+ * A real reallocation changes the nodes: say what mode the server is in (advisory means its own loop only plans,
+ * while this request applies), then ask on a terminal or require --yes. Returns false when the user declines.
+ */
+async function confirmApply(client: OrchaClient, opts: ReallocateOptions): Promise<boolean> {
+  const { mode } = await client.get<{ mode: string }>('status');
+  if (mode === 'advisory') {
+    process.stderr.write(
+      'orcha: the server is in advisory mode (reallocation.mode: advisory): its own loop only plans, but this request applies the plan to your nodes now\n',
+    );
+  }
+  if (opts.yes) return true;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new InvalidArgumentError('reallocate without --dry-run changes your nodes: confirm with --yes (or use --dry-run)');
+  }
+  return askYesNo('Apply a reallocation now? [y/N] ');
+}
+
 export function registerReallocateCommand(program: Command): void {
   withClientOptions(
     program
       .command('reallocate')
       .description('Ask for a reallocation now (validated, rate-limited, held); waits for the outcome')
       .option('-n, --dry-run', 'compute and record the plan, change nothing')
+      .option('-y, --yes', 'apply without asking (needed when not on a terminal)')
       .addOption(new Option('--priority <level>', 'queue priority').choices([...PRIORITIES]).default('high'))
       .option('--no-wait', 'print the operation id and return at once')
       .addOption(new Option('--timeout <seconds>', 'how long to wait for the outcome').argParser(parsePositiveInt).default(120)),
   ).action(
     action(async (opts: ReallocateOptions) => {
       const client = clientFrom(opts);
+      if (!opts.dryRun && !(await confirmApply(client, opts))) {
+        process.stderr.write('orcha: nothing applied\n');
+        process.exitCode = EXIT.failure;
+        return;
+      }
       const accepted = await client.post<{ operationId: string; status: string }>('reallocate', {
         dryRun: Boolean(opts.dryRun),
         priority: opts.priority,

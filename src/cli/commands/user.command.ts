@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES, type Role } from '../../auth/roles.js';
+import { OrchaError } from '../../lib/errors.js';
 import { action, printJson, printLine } from '../output.js';
 
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+interface UserPasswdOptions {
+  password?: string;
+  passwordStdin?: boolean;
+  config?: string;
+  json?: boolean;
+}
 
 interface UserAddOptions {
   role: Role;
@@ -54,6 +62,34 @@ export function registerUserCommands(program: Command): void {
           await local.audit('user.create', `user:${username}`, { role: opts.role });
           if (opts.json) return printJson({ ...created, ...(generated ? { password } : {}) });
           printLine(`created user ${created.username} (${created.role})`);
+          if (generated) printLine(`password: ${password}\n(shown once; it is stored only as a hash)`);
+        } finally {
+          await local.close();
+        }
+      }),
+    );
+  user
+    .command('passwd')
+    .description("Set a user's password (an admin reset: ends their sessions); without --password one is generated and printed once")
+    .argument('<username>', 'the user whose password changes')
+    .addOption(new Option('--password <password>', 'the new password (visible in shell history; prefer --password-stdin)').env('ORCHA_NEW_PASSWORD'))
+    .option('--password-stdin', 'read the new password from standard input')
+    .option('-c, --config <file>', 'config file (default: $ORCHA_CONFIG or ./orcha.yaml)')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (username: string, opts: UserPasswdOptions) => {
+        const given = opts.passwordStdin ? await readStdin() : opts.password;
+        const generated = given === undefined;
+        const password = await checkPassword(given ?? randomBytes(18).toString('base64url'));
+        const { openLocal } = await import('./local.js');
+        const local = await openLocal(opts.config);
+        try {
+          const found = (await local.auth.listUsers()).find((u) => u.username === username);
+          if (!found) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `no user named ${username}`);
+          await local.auth.updateUser(found.id, { password });
+          await local.audit('user.password', `user:${found.id}`, { username });
+          if (opts.json) return printJson({ ...found, ...(generated ? { password } : {}) });
+          printLine(`password of ${username} changed; their sessions are ended`);
           if (generated) printLine(`password: ${password}\n(shown once; it is stored only as a hash)`);
         } finally {
           await local.close();

@@ -15,6 +15,7 @@ export const TIME_KEYS = new Set([
   'appliedAt',
   'lastPollAt',
   'lastSuccessAt',
+  'lastReadingAt',
   'generatedAt',
   'sentAt',
   'from',

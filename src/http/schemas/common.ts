@@ -47,5 +47,5 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength:
 
 export const Pagination = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
 };

@@ -5,6 +5,7 @@ import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
 import { ReallocationSchema } from '../../domain/reallocation.js';
 import { AllocationSchema } from '../../domain/resources.js';
 import { SnapshotSchema } from '../../domain/sample.js';
+import { EnergyReportSchema } from '../../energy/views.js';
 
 /**
  * Shapes the HTTP layer composes from several services. Written with epoch-ms times like the domain; routes
@@ -135,6 +136,8 @@ export const ReportSchema = Type.Object(
       },
       { additionalProperties: true },
     ),
+    /** Power cost and net earnings per protocol over the period, when energy accounting is on. */
+    energy: Type.Optional(EnergyReportSchema),
   },
   { additionalProperties: true },
 );

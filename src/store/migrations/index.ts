@@ -6,6 +6,7 @@ import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
 import { notificationOutboxMigration } from './004-notification-outbox.js';
+import { energyMigration } from './005-energy.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001-initial': initialMigration(dialect),
         '002-daily-rollups': dailyRollupsMigration(dialect),
         '004-notification-outbox': notificationOutboxMigration(dialect),
+        '005-energy': energyMigration(dialect),
       };
     },
   };

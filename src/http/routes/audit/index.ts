@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuditRepository } from '../../../store/types.js';
+import { IsoQuery, parseTime } from '../../query.js';
 import { IsoTime, iso } from '../auth/schemas.js';
 
 const AuditEntrySchema = Type.Object({
@@ -20,11 +21,11 @@ const AuditEntrySchema = Type.Object({
 const QuerySchema = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
+    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
     actor: Type.Optional(Type.String({ maxLength: 200 })),
     action: Type.Optional(Type.String({ maxLength: 200 })),
-    from: Type.Optional(IsoTime),
-    to: Type.Optional(IsoTime),
+    from: Type.Optional(IsoQuery),
+    to: Type.Optional(IsoQuery),
   },
   { additionalProperties: false },
 );
@@ -50,8 +51,8 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditRepo
         offset: q.offset,
         actor: q.actor,
         action: q.action,
-        from: q.from ? Date.parse(q.from) : undefined,
-        to: q.to ? Date.parse(q.to) : undefined,
+        from: q.from ? parseTime(q.from, 'from') : undefined,
+        to: q.to ? parseTime(q.to, 'to') : undefined,
       });
       return { entries: entries.map((e) => ({ ...e, time: iso(e.time) })) };
     },

@@ -1,8 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { type RoutePlugin, role } from '../../route-types.js';
+import { ErrorSchema } from '../../schemas/common.js';
 
 const CacheStatsSchema = Type.Object({
   store: Type.Union([Type.Literal('memory'), Type.Literal('redis')]),
+  available: Type.Boolean({ description: 'False while the store (Redis) is unreachable: reads are answered uncached.' }),
   hits: Type.Integer(),
   misses: Type.Integer(),
   size: Type.Integer(),
@@ -21,7 +23,11 @@ const cacheRoutes: RoutePlugin = (app, { services }) => {
     '/cache/clear',
     {
       config: role('operator'),
-      schema: { tags: ['system'], summary: 'Empty the cache', response: { 200: Type.Object({ cleared: Type.Integer() }) } },
+      schema: {
+        tags: ['system'],
+        summary: 'Empty the cache (503 while its Redis store is unreachable)',
+        response: { 200: Type.Object({ cleared: Type.Integer() }), 503: ErrorSchema },
+      },
     },
     async () => ({ cleared: await services.cache.clear() }),
   );

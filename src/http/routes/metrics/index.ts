@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { EnergyViewSchema } from '../../../energy/views.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { sendCachedJson } from '../../cached-json.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
@@ -10,6 +11,17 @@ import { HistorySchema } from '../../schemas/views.js';
 /** Points one history answer may hold, per series; a larger range needs a larger step. */
 export const MAX_HISTORY_POINTS = 10_000;
 
+/** Steps a client is given when it names none, smallest first (seconds). */
+const NICE_STEPS_S = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400];
+
+/** No step asked: raw points (undefined) when they fit, else the smallest nice step that fits the point limit. */
+export function stepToFit(spanMs: number, pollMs: number): number | undefined {
+  if (Math.floor(spanMs / pollMs) + 1 <= MAX_HISTORY_POINTS) return undefined;
+  const minimumS = spanMs / (MAX_HISTORY_POINTS - 1) / 1000;
+  const nice = NICE_STEPS_S.find((s) => s >= minimumS);
+  return (nice ?? Math.ceil(minimumS / 86_400) * 86_400) * 1000;
+}
+
 const HistoryQuerySchema = Type.Object(
   {
     from: Type.Optional(IsoQuery),
@@ -20,6 +32,9 @@ const HistoryQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The snapshot, plus the energy figures (net earnings) when energy accounting is on. */
+const MetricsAnswer = Type.Intersect([ApiSnapshot, Type.Object({ energy: Type.Optional(apiSchema(EnergyViewSchema)) })]);
+
 const metricsRoutes: RoutePlugin = (app, { services, config }) => {
   app.get(
     '/metrics',
@@ -28,13 +43,16 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       schema: {
         tags: ['metrics'],
         summary: 'The latest snapshot: every protocol\'s sample and the host totals',
-        response: { 200: ApiSnapshot, 503: ErrorSchema },
+        description:
+          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts.',
+        response: { 200: MetricsAnswer, 503: ErrorSchema },
       },
     },
     async () => {
       const snapshot = await services.metrics.latest();
       if (!snapshot) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been taken yet');
-      return toApi(snapshot) as never;
+      const energy = config().energy.enabled ? services.energy?.current() : null;
+      return toApi(energy ? { ...snapshot, energy } : snapshot) as never;
     },
   );
 
@@ -45,7 +63,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       schema: {
         tags: ['metrics'],
         summary: 'History by range, downsampled server-side to `step`',
-        description: `Defaults to the last 24 hours. A range that would return more than ${MAX_HISTORY_POINTS} points per series is refused: pass a larger step.`,
+        description: `Defaults to the last 24 hours. Without \`step\`, raw points when they fit in ${MAX_HISTORY_POINTS} per series, else the smallest step that fits (the answer's \`stepSeconds\` says which). An explicit step that would return more than ${MAX_HISTORY_POINTS} points is refused, naming the minimum.`,
         querystring: HistoryQuerySchema,
         response: { 200: apiSchema(HistorySchema), 400: ErrorSchema },
       },
@@ -53,15 +71,20 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
     async (request, reply) => {
       const q = request.query;
       const range = parseRange(q, Date.now(), 24 * 3_600_000);
-      const stepMs = q.step ? parseStepMs(q.step) : undefined;
-      // Without a step, raw points arrive once per poll.
-      const spacing = stepMs ?? config().intervals.poll * 1000;
-      const points = Math.floor((range.to - range.from) / spacing) + 1;
-      if (points > MAX_HISTORY_POINTS) {
-        const needed = Math.ceil((range.to - range.from) / MAX_HISTORY_POINTS / 1000);
-        throw new OrchaError('ORCHA_ERR_VALIDATION', `The range holds ${points} points; the limit is ${MAX_HISTORY_POINTS}`, [
-          { path: 'query.step', message: `must be at least ${needed} seconds for this range` },
-        ]);
+      const spanMs = range.to - range.from;
+      let stepMs: number | undefined;
+      if (q.step) {
+        stepMs = parseStepMs(q.step);
+        const points = Math.floor(spanMs / stepMs) + 1;
+        if (points > MAX_HISTORY_POINTS) {
+          const needed = Math.ceil(spanMs / (MAX_HISTORY_POINTS - 1) / 1000);
+          throw new OrchaError('ORCHA_ERR_VALIDATION', `The range holds ${points} points at this step; the limit is ${MAX_HISTORY_POINTS}`, [
+            { path: 'query.step', message: `must be at least ${needed} seconds for this range` },
+          ]);
+        }
+      } else {
+        // Without a step, raw points arrive once per poll; when they would not fit, the answer is downsampled.
+        stepMs = stepToFit(spanMs, config().intervals.poll * 1000);
       }
       const query = { ...range, stepMs, protocol: q.protocol };
       const key = `history:${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}`;

@@ -1,0 +1,110 @@
+/**
+ * Who uses the power. The host's draw is idle power plus power above idle; power above idle goes to protocols by
+ * their share of the load (CPU, network and disk, weighted), idle power by the configured rule. Pure functions.
+ */
+import type { Snapshot } from '../domain/sample.js';
+import type { EnergyConfig } from './schema.js';
+
+export type AttributionBasis = 'measured' | 'allocation';
+
+export interface ProtocolPower {
+  protocol: string;
+  /** Share of power above idle, 0..1. */
+  loadShare: number;
+  /** Idle watts charged to this protocol. */
+  idleWatts: number;
+  /** Watts above idle charged to this protocol (including its dedicated meters and declared hardware). */
+  activeWatts: number;
+  watts: number;
+}
+
+export interface Attribution {
+  /** What the load shares were computed from: measured use, or allocation shares while there is no measured use. */
+  basis: AttributionBasis;
+  /** Host draw split between protocols and host overhead (watts). */
+  hostWatts: number;
+  idleWatts: number;
+  /** Idle watts not charged to any protocol (rule `host`, or no protocol). */
+  overheadWatts: number;
+  protocols: ProtocolPower[];
+}
+
+export interface AttributionInput {
+  snapshot: Snapshot;
+  /** Draw of the shared host (meters without a protocol, or the estimate). */
+  hostWatts: number;
+  /** Watts from meters dedicated to one protocol, and declared per-protocol hardware. */
+  dedicatedWatts: Record<string, number>;
+  config: EnergyConfig;
+}
+
+type Weights = EnergyConfig['attribution']['weights'];
+
+/** Load share per protocol from per-protocol figures (each kind normalized to its total, then weighted). */
+function sharesFrom(rows: { protocol: string; cpu: number; network: number; disk: number }[], weights: Weights): Map<string, number> | null {
+  const totals = { cpu: 0, network: 0, disk: 0 };
+  for (const r of rows) {
+    totals.cpu += r.cpu;
+    totals.network += r.network;
+    totals.disk += r.disk;
+  }
+  const kinds = (['cpu', 'network', 'disk'] as const).filter((k) => totals[k] > 0 && weights[k] > 0);
+  const weightSum = kinds.reduce((s, k) => s + weights[k], 0);
+  if (weightSum <= 0) return null;
+  const out = new Map<string, number>();
+  for (const r of rows) out.set(r.protocol, kinds.reduce((s, k) => s + (weights[k] / weightSum) * (r[k] / totals[k]), 0));
+  return out;
+}
+
+/**
+ * Split the host's draw. Measured use (the samples' CPU, bandwidth and storage) decides when any protocol reports
+ * some; otherwise the allocation shares do, and the basis says so.
+ */
+export function attributePower(input: AttributionInput): Attribution {
+  const { snapshot, config } = input;
+  const weights = config.attribution.weights;
+  const samples = snapshot.protocols;
+  const measured = sharesFrom(
+    samples.filter((s) => s.connected).map((s) => ({ protocol: s.protocol, cpu: s.cpuPercent, network: s.bandwidthBytesPerSec, disk: s.storageBytes })),
+    weights,
+  );
+  const byAllocation = sharesFrom(
+    samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage })),
+    weights,
+  );
+  const basis: AttributionBasis = measured ? 'measured' : 'allocation';
+  const loadShares = measured ?? byAllocation ?? new Map<string, number>();
+
+  const hostWatts = Math.max(0, input.hostWatts);
+  const idleWatts = Math.min(hostWatts, config.estimate.idleWatts);
+  const aboveIdle = hostWatts - idleWatts;
+  const rule = config.attribution.idle;
+  const idleShares = new Map<string, number>();
+  if (samples.length > 0 && rule !== 'host') {
+    if (rule === 'equal') for (const s of samples) idleShares.set(s.protocol, 1 / samples.length);
+    else if (rule === 'load') for (const [p, share] of loadShares) idleShares.set(p, share);
+    else {
+      const alloc = sharesFrom(
+        samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage })),
+        { cpu: 1, network: 1, disk: 1 },
+      );
+      for (const s of samples) idleShares.set(s.protocol, alloc?.get(s.protocol) ?? 1 / samples.length);
+    }
+  }
+  // Shares that do not sum to one (no load at all) leave the rest as host overhead rather than invent a split.
+  const protocols: ProtocolPower[] = samples.map((s) => {
+    const loadShare = loadShares.get(s.protocol) ?? 0;
+    const idle = idleWatts * (idleShares.get(s.protocol) ?? 0);
+    const active = aboveIdle * loadShare + (input.dedicatedWatts[s.protocol] ?? 0);
+    return { protocol: s.protocol, loadShare, idleWatts: idle, activeWatts: active, watts: idle + active };
+  });
+  const charged = protocols.reduce((s, p) => s + p.idleWatts + (p.activeWatts - (input.dedicatedWatts[p.protocol] ?? 0)), 0);
+  return { basis, hostWatts, idleWatts, overheadWatts: Math.max(0, hostWatts - charged), protocols };
+}
+
+/** Host draw from declared watts: idle + (max - idle) x CPU load. */
+export function estimateHostWatts(snapshot: Snapshot, config: EnergyConfig): number {
+  const { idleWatts, maxWatts } = config.estimate;
+  const load = Math.min(1, Math.max(0, snapshot.host.cpuPercent / 100));
+  return idleWatts + Math.max(0, maxWatts - idleWatts) * load;
+}

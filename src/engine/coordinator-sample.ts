@@ -1,0 +1,88 @@
+import type { TrackedEarnings } from '../adapters/earnings-tracker.js';
+import type { ProtocolConfig } from '../config/schema.js';
+import { type Allocation, zeroShares } from '../domain/resources.js';
+import type { AdapterReading, HostResources, ProtocolSample } from '../domain/sample.js';
+
+/** How one poll's outcome becomes a ProtocolSample: read, failed, carried forward, or still waiting for a first answer. */
+
+export const DEFAULT_TOKEN: Record<string, string> = {
+  storj: 'USD',
+  golem: 'GLM',
+  mysterium: 'MYST',
+  streamr: 'DATA',
+  grass: 'GRASS',
+  'http-json': 'USD',
+};
+
+export const EMPTY_HOST: HostResources = {
+  cpuCount: 0,
+  cpuPercent: 0,
+  memoryTotalBytes: 0,
+  memoryUsedBytes: 0,
+  bandwidthCapacityBytesPerSec: 0,
+  bandwidthBytesPerSec: 0,
+  storageTotalBytes: 0,
+  storageUsedBytes: 0,
+};
+
+type Base = Omit<ProtocolSample, 'connected' | 'token' | 'cumulativeTokens' | 'earnedTokens' | 'earnedUsd' | 'usdPerHour' | 'payoutEvent'>;
+
+export function sampleBase(config: ProtocolConfig, time: number, allocation: Allocation): Base {
+  return {
+    protocol: config.name,
+    type: config.type,
+    time,
+    uptime: 0,
+    cpuPercent: 0,
+    memoryBytes: 0,
+    bandwidthBytesPerSec: 0,
+    storageBytes: 0,
+    allocation: { ...zeroShares(), ...(allocation[config.name] ?? {}) },
+    latencyMs: 0,
+  };
+}
+
+export function readSample(base: Base, reading: AdapterReading, tracked: TrackedEarnings, latencyMs: number): ProtocolSample {
+  const r = reading.resources;
+  return {
+    ...base,
+    connected: reading.connected,
+    token: reading.token,
+    cumulativeTokens: reading.cumulativeTokens,
+    earnedTokens: tracked.earnedTokens,
+    earnedUsd: tracked.earnedUsd,
+    usdPerHour: tracked.usdPerHour,
+    payoutEvent: tracked.payoutEvent,
+    uptime: reading.uptime ?? (reading.connected ? 1 : 0),
+    cpuPercent: r.cpuPercent ?? 0,
+    memoryBytes: r.memoryBytes ?? 0,
+    bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? 0,
+    storageBytes: r.storageBytes ?? 0,
+    latencyMs,
+  };
+}
+
+/** A node we cannot read is not known to earn: counted as zero, its counter baseline kept for when it is back. */
+export function failedSample(base: Base, reason: string, token: string, latencyMs: number): ProtocolSample {
+  return {
+    ...base,
+    connected: false,
+    error: reason,
+    token,
+    cumulativeTokens: null,
+    earnedTokens: 0,
+    earnedUsd: 0,
+    usdPerHour: 0,
+    payoutEvent: false,
+    latencyMs,
+  };
+}
+
+/** A protocol with no new reading repeats its last sample at the new time, with nothing newly earned. */
+export function carriedSample(last: ProtocolSample, time: number, allocation: ProtocolSample['allocation']): ProtocolSample {
+  return { ...last, time, earnedTokens: 0, earnedUsd: 0, payoutEvent: false, allocation };
+}
+
+export function tokenOf(config: ProtocolConfig, last: ProtocolSample | null): string {
+  return last?.token ?? config.token ?? DEFAULT_TOKEN[config.type] ?? 'USD';
+}

@@ -1,0 +1,102 @@
+import { Type } from '@sinclair/typebox';
+import { EnergyHistorySchema, EnergyReportSchema, EnergyViewSchema } from '../../../energy/views.js';
+import { OrchaError } from '../../../lib/errors.js';
+import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
+import { type RoutePlugin, role } from '../../route-types.js';
+import type { AppServices } from '../../services.js';
+import { apiSchema, toApi } from '../../schemas/api-time.js';
+import { ErrorSchema } from '../../schemas/common.js';
+
+/** Buckets one energy history answer may hold per series. */
+const MAX_ENERGY_POINTS = 10_000;
+const MAX_REPORT_MS = 366 * 86_400_000;
+
+const RangeQuery = Type.Object({ from: Type.Optional(IsoQuery), to: Type.Optional(IsoQuery) }, { additionalProperties: false });
+const HistoryQuery = Type.Object(
+  {
+    from: Type.Optional(IsoQuery),
+    to: Type.Optional(IsoQuery),
+    step: Type.Optional(StepQuery),
+    protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
+  },
+  { additionalProperties: false },
+);
+
+function energyOf(services: AppServices) {
+  if (!services.energy) throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'Energy accounting is not available in this server');
+  return services.energy;
+}
+
+const energyRoutes: RoutePlugin = (app, { services, config }) => {
+  app.get(
+    '/energy',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['energy'],
+        summary: 'Power now: meters, tariff, host draw, and per protocol gross, power cost and net (USD/h)',
+        description: '`estimated: true` when the figures come from declared watts (no meter, or a meter silent or failing).',
+        response: { 200: apiSchema(EnergyViewSchema), 404: ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async () => {
+      const energy = energyOf(services);
+      if (!config().energy.enabled) {
+        throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'Energy accounting is off', [{ path: 'energy.enabled', message: 'set to true to compute power cost and net earnings' }]);
+      }
+      const view = energy.current();
+      if (!view) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been accounted yet');
+      return toApi(view) as never;
+    },
+  );
+
+  app.get(
+    '/energy/history',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['energy'],
+        summary: 'Power, power cost and net over time (host, per protocol, per meter), downsampled to `step`',
+        description: `Defaults to the last 24 hours at the smallest step that keeps ${MAX_ENERGY_POINTS} points per series.`,
+        querystring: HistoryQuery,
+        response: { 200: apiSchema(EnergyHistorySchema), 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const energy = energyOf(services);
+      const q = request.query;
+      const range = parseRange(q, Date.now(), 24 * 3_600_000);
+      const minStep = Math.max(config().energy.recordInterval * 1000, Math.ceil((range.to - range.from) / MAX_ENERGY_POINTS));
+      const stepMs = q.step ? parseStepMs(q.step) : minStep;
+      if ((range.to - range.from) / stepMs > MAX_ENERGY_POINTS) {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', `The range holds more than ${MAX_ENERGY_POINTS} points`, [
+          { path: 'query.step', message: `must be at least ${Math.ceil(minStep / 1000)} seconds for this range` },
+        ]);
+      }
+      return toApi(await energy.history({ ...range, stepMs, protocol: q.protocol })) as never;
+    },
+  );
+
+  app.get(
+    '/energy/report',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['energy'],
+        summary: 'Gross, power cost and net per protocol over a period (default: the last 24 hours), totals and per hour',
+        querystring: RangeQuery,
+        response: { 200: apiSchema(EnergyReportSchema), 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const energy = energyOf(services);
+      const range = parseRange(request.query, Date.now(), 86_400_000);
+      if (range.to - range.from > MAX_REPORT_MS) {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', 'Period too long', [{ path: 'query.from', message: 'the period may span at most 366 days' }]);
+      }
+      return toApi(await energy.report(range)) as never;
+    },
+  );
+};
+
+export default energyRoutes;
