@@ -51,7 +51,7 @@ describe('adapters against the node simulators', () => {
       storj: /estimated-payout: currentMonth\.diskSpacePayout|sno: lastPinged/,
       golem: /metrics: payment_amount_received/,
       mysterium: /identity: earnings_total_tokens|activity-stats: online_percent/,
-      streamr: /info: contentLayer|operator-earnings: sum/,
+      streamr: /operator-earnings: data\.operator\.cumulativeEarningsWei/,
       grass: /retrieveUser: result\.data\.totalPoints/,
       honeygain: /data\.payout\.usd_cents/,
     };

@@ -9,6 +9,9 @@ import type { Adapter, AdapterDeps } from './types.js';
 /**
  * Grass cloud API (no local node API). Points, not tokens: `token` (default GRASS) prices a point. The API rate-limits:
  * after a 429 we make no call until its Retry-After has passed, and report ORCHA_ERR_ADAPTER_RATE_LIMITED meanwhile.
+ * The access token goes in `Authorization` as it is, without `Bearer` (as the known clients send it, e.g. CashPilot's
+ * collector). `totalPoints` is 0 until an epoch settles and grows when one does; should it ever start again from 0 at
+ * a new epoch, the ledger's `epoch` rule counts the new epoch's points from 0 instead of calling it a payout.
  */
 
 export const GrassUserSchema = Type.Object({
@@ -31,7 +34,7 @@ export const GrassDevicesSchema = Type.Object({
 export function createGrassAdapter(config: ProtocolConfig, deps: AdapterDeps): Adapter {
   const http = createHttpClient({ fetch: deps.fetch, now: () => deps.clock.now() });
   const token = resolveSecret(config.credentials?.token, deps.baseDir, deps.env);
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const headers: Record<string, string> = token ? { authorization: token } : {};
   let blockedUntil = 0;
 
   async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -66,7 +69,13 @@ export function createGrassAdapter(config: ProtocolConfig, deps: AdapterDeps): A
         token: config.token ?? 'GRASS',
         // 0 until the first epoch settles: a real value for a new account.
         cumulativeTokens: user.result.data.totalPoints,
+        counterRule: 'epoch',
         resources: {},
+        health: {
+          // The weakest device decides whether the account earns at full rate.
+          ipScore: list.length > 0 ? Math.min(...list.map((d) => d.ipScore)) : null,
+          problems: list.length === 0 ? [{ code: 'no-active-devices', message: 'no device is active on the account', severity: 'warning' }] : [],
+        },
         info: {
           devices: list.length,
           aggUptimeSeconds: list.reduce((s, d) => s + d.aggUptime, 0),

@@ -8,7 +8,7 @@ import { createStorjAdapter } from './storj.adapter.js';
 import { createStreamrAdapter } from './streamr.adapter.js';
 import type { Adapter, AdapterDeps, AdapterFactory } from './types.js';
 
-export type { Adapter, AdapterDeps, EarningsSource, OperatorEarnings } from './types.js';
+export type { Adapter, AdapterDeps, EarningsSource } from './types.js';
 
 const FACTORIES: Record<ProtocolType, AdapterFactory> = {
   storj: createStorjAdapter,

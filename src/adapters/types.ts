@@ -1,6 +1,6 @@
 import type { ProtocolConfig } from '../config/schema.js';
 import type { ProtocolType } from '../domain/resources.js';
-import type { AdapterReading } from '../domain/sample.js';
+import type { AdapterReading, CounterRule } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 
 /**
@@ -18,16 +18,9 @@ export interface Adapter {
 
 export type FetchLike = typeof fetch;
 
-/** Operator earnings as `Operator.getEarnings()` returns them (DATA wei, decimal strings). */
-export interface OperatorEarnings {
-  sponsorshipAddresses: string[];
-  sum: bigint;
-  maxAllowedEarnings: bigint;
-}
-
-/** Where Streamr earnings come from (the node has no local earnings endpoint). */
+/** Where Streamr earnings come from (the node has no local earnings endpoint): see streamr-earnings.ts. */
 export interface EarningsSource {
-  read(signal: AbortSignal): Promise<OperatorEarnings>;
+  read(signal: AbortSignal): Promise<{ tokens: number; rule: CounterRule; sponsorships: number | null }>;
 }
 
 export interface AdapterDeps {

@@ -89,6 +89,14 @@ export const ProtocolConfigSchema = Type.Object(
     endpoint: Type.String({ format: 'uri', maxLength: 2048, description: 'Base URL of the node API (http or https).' }),
     pollInterval: Type.Optional(Type.Number({ ...DAY_AT_MOST, minimum: 1, description: 'Seconds; default intervals.poll.' })),
     timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 3, description: 'Per-call timeout, seconds.' }),
+    earningsInterval: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 86_400,
+        description:
+          'Seconds between reads of a slow earnings source (Storj payout estimate and satellite scores: 600; Streamr on-chain earnings: 300); health is read every poll.',
+      }),
+    ),
     credentials: Type.Optional(
       Type.Object(
         {
@@ -115,6 +123,18 @@ export const ProtocolConfigSchema = Type.Object(
     /** grass, http-json: USD per reported unit when the unit is points. */
     token: Type.Optional(Type.String({ description: 'Token symbol for price lookups (defaults per type).' })),
     identity: Type.Optional(Type.String({ description: 'mysterium: identity address (default: the first one).' })),
+    earningsSource: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.Union([Type.Literal('polygon-rpc'), Type.Literal('indexer')], {
+            description: 'polygon-rpc: eth_call to the Operator contract; indexer: the Streamr network subgraph (GraphQL).',
+          }),
+          url: Type.String({ format: 'uri', maxLength: 2048, description: 'JSON-RPC endpoint or GraphQL endpoint.' }),
+          operator: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'The Operator contract address.' }),
+        },
+        { additionalProperties: false, description: 'streamr: where operator earnings are read (the node serves none).' },
+      ),
+    ),
     earningsUrl: Type.Optional(
       Type.String({
         format: 'uri',

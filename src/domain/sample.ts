@@ -1,4 +1,22 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { NodeHealthSchema } from './health.js';
+
+/**
+ * How a source's cumulative counter behaves, so the earnings ledger knows what a drop means:
+ * - `total`: a lifetime total that only grows (a drop is a glitch or a correction that recovers);
+ * - `month`: a month-to-date estimate (Storj): corrected down and up within a period, restarts when `period` changes;
+ * - `restart`: an in-process counter that restarts at 0 when the node process restarts (yagna's metrics);
+ * - `epoch`: points that may restart at 0 when a new epoch starts (Grass);
+ * - `balance`: a wallet or account balance that drops when a payout leaves it.
+ */
+export const CounterRuleSchema = Type.Union([
+  Type.Literal('total'),
+  Type.Literal('month'),
+  Type.Literal('restart'),
+  Type.Literal('epoch'),
+  Type.Literal('balance'),
+]);
+export type CounterRule = Static<typeof CounterRuleSchema>;
 
 /** What an adapter reads from one node at one poll (before earnings are derived). */
 export const AdapterReadingSchema = Type.Object({
@@ -18,6 +36,13 @@ export const AdapterReadingSchema = Type.Object({
     bandwidthBytesPerSec: Type.Optional(Type.Number({ minimum: 0 })),
     storageBytes: Type.Optional(Type.Number({ minimum: 0 })),
   }),
+  /** How the counter resets (default `balance`: a drop is treated as a payout once it does not recover). */
+  counterRule: Type.Optional(CounterRuleSchema),
+  /** The counter's period (Storj: the month `2026-12`); a change starts a new period. */
+  period: Type.Optional(Type.String({ maxLength: 40 })),
+  /** The previous period's final counter (Storj `previousMonth`), so the end of a month is not lost at the change. */
+  previousPeriodTokens: Type.Optional(Type.Number({ minimum: 0 })),
+  health: Type.Optional(NodeHealthSchema),
   /** Free-form facts worth showing (version, node id, satellites...). Never secrets. */
   info: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]))),
 });

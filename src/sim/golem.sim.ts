@@ -3,27 +3,72 @@ import { bearer, startSimServer, unauthorized } from './server.js';
 import type { NodeSimOptions } from './storj.sim.js';
 import type { Simulator } from './types.js';
 
-/** yagna: Prometheus exposition (no auth) and the payment API (Bearer app key). */
+/**
+ * yagna: Prometheus exposition (no auth), `/version/get` (no auth) and the payment API (Bearer app key), in the shapes
+ * of golemfactory/yagna and ya-client: `/payments/status` is an array of driver problems, `/payments` lists payments
+ * received (decimal GLM strings, paged by `afterTimestamp`). Quirks a real provider shows: the metrics counter starts
+ * again at 0 when yagna restarts (here every 7 days), and testnet platforms carry their own test GLM series.
+ */
 export const GOLEM_SIM_APP_KEY = 'sim-golem-app-key';
+const RESTART_EVERY_MS = 7 * 24 * 3_600_000;
+/** Payments are made once this much is owed, like invoices settling. */
+const MIN_PAYMENT_GLM = 0.01;
+
+interface SimPayment {
+  paymentId: string;
+  paymentPlatform: string;
+  amount: string;
+  time: number;
+}
 
 export function startGolemSim(o: NodeSimOptions & { appKey?: string }): Promise<Simulator> {
   const appKey = o.appKey ?? GOLEM_SIM_APP_KEY;
   let served: number | null = null;
   let drifted = false;
+  const payments: SimPayment[] = [];
+  let paidNano = 0n;
+  let restartKey = Math.floor(o.clock.now() / RESTART_EVERY_MS);
+  let counterBaseNano = 0n;
+
+  /** Settle what is owed into payments; returns the lifetime total received, nano-GLM. */
+  const settle = (): bigint => {
+    const totalNano = BigInt(toBaseUnits(o.model.cumulativeTokens(), 9));
+    // A simulated payout fault lowers the model's counter: nothing already paid is taken back.
+    if (totalNano - paidNano >= BigInt(MIN_PAYMENT_GLM * 1e9)) {
+      const owed = totalNano - paidNano;
+      payments.push({
+        paymentId: `sim-payment-${payments.length + 1}`,
+        paymentPlatform: 'erc20-polygon-glm',
+        amount: `${owed / 1_000_000_000n}.${(owed % 1_000_000_000n).toString().padStart(9, '0')}`,
+        time: o.clock.now(),
+      });
+      paidNano += owed;
+    }
+    return paidNano;
+  };
 
   const exposition = (): string => {
-    const glm = o.model.cumulativeTokens();
-    const received = toBaseUnits(glm, 9);
-    served = Number(received) / 1e9;
-    const paid = Math.floor(o.model.cumulativeUsd() * 10);
+    const key = Math.floor(o.clock.now() / RESTART_EVERY_MS);
+    const total = settle();
+    if (key !== restartKey) {
+      restartKey = key;
+      counterBaseNano = total;
+    }
+    const received = total - counterBaseNano;
+    const paid = payments.length;
     const counter = drifted ? 'payment_amount_received_glm' : 'payment_amount_received';
+    const testnet = BigInt(Math.floor((o.clock.now() / 3_600_000) % 1000)) * 1_000_000_000n;
     return [
       `# metrics snapshot (ts=${Math.floor(o.clock.now() / 1000)}) (prometheus exposition format)`,
       '# TYPE market_agreements_provider_approved counter',
       `market_agreements_provider_approved ${paid + 1}`,
       '# TYPE payment_invoices_provider_paid counter',
       `payment_invoices_provider_paid ${paid}`,
-      ...(paid > 0 || glm > 0 ? [`# TYPE ${counter} counter`, `${counter}{platform="erc20-polygon-glm"} ${received}`, `${counter}{platform="erc20-mainnet-glm"} 0`] : []),
+      `# TYPE ${counter} counter`,
+      `${counter}{platform="erc20-holesky-tglm"} ${testnet}`,
+      `${counter}{platform="erc20-hoodi-tglm"} 0`,
+      `${counter}{platform="erc20-mainnet-glm"} 0`,
+      `${counter}{platform="erc20-polygon-glm"} ${received}`,
       '',
     ].join('\n');
   };
@@ -44,23 +89,44 @@ export function startGolemSim(o: NodeSimOptions & { appKey?: string }): Promise<
     },
     routes: [
       { method: 'GET', path: '/metrics-api/v1/expose', handle: () => ({ text: exposition() }) },
-      { method: 'GET', path: '/version/get', handle: () => ({ json: { current: { version: '0.16.0', name: 'sim', seen: false, releaseTs: '2024-01-01T00:00:00', insertionTs: null, updateTs: null } } }) },
+      {
+        method: 'GET',
+        path: '/version/get',
+        handle: () => ({ json: { current: { version: '0.17.0', name: 'sim', seen: false, releaseTs: '2025-01-01T00:00:00', insertionTs: null, updateTs: null }, pending: null } }),
+      },
       {
         method: 'GET',
         path: '/payment-api/v1/payments/status',
         handle: (req) => {
           if (bearer(req) !== appKey) return unauthorized();
-          const glm = o.model.cumulativeTokens().toFixed(9);
+          // Healthy drivers: an empty problem list.
+          return { json: [] };
+        },
+      },
+      {
+        method: 'GET',
+        path: '/payment-api/v1/payments',
+        handle: (req) => {
+          if (bearer(req) !== appKey) return unauthorized();
+          served = Number(settle()) / 1e9;
+          const after = req.query.get('afterTimestamp');
+          const afterMs = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
+          const max = Math.min(1000, Number(req.query.get('maxItems') ?? 1000) || 1000);
+          const list = payments.filter((p) => p.time > afterMs).slice(0, max);
           return {
-            json: {
-              amount: glm,
-              reserved: '0',
-              driver: 'erc20',
-              network: 'polygon',
-              token: 'GLM',
-              incoming: { requested: { totalAmount: glm, agreementsCount: 1 }, accepted: { totalAmount: glm, agreementsCount: 1 }, confirmed: { totalAmount: glm, agreementsCount: 1 } },
-              outgoing: { requested: { totalAmount: '0', agreementsCount: 0 }, accepted: { totalAmount: '0', agreementsCount: 0 }, confirmed: { totalAmount: '0', agreementsCount: 0 } },
-            },
+            json: list.map((p) => ({
+              paymentId: p.paymentId,
+              payerId: '0x0000000000000000000000000000000000000002',
+              payeeId: '0x0000000000000000000000000000000000000001',
+              payerAddr: '0x0000000000000000000000000000000000000002',
+              payeeAddr: '0x0000000000000000000000000000000000000001',
+              paymentPlatform: p.paymentPlatform,
+              amount: p.amount,
+              timestamp: new Date(p.time).toISOString(),
+              agreementPayments: [],
+              activityPayments: [],
+              details: '',
+            })),
           };
         },
       },

@@ -8,7 +8,7 @@ import { HONEYGAIN_SIM_PATH, HONEYGAIN_SIM_TOKEN, startHttpJsonSim } from './htt
 import { type Market, type MarketEvent, type ProtocolEconomics, createMarket } from './market.js';
 import { startMysteriumSim } from './mysterium.sim.js';
 import { type NodeSimOptions, startStorjSim } from './storj.sim.js';
-import { STREAMR_SIM_EARNINGS_PATH, startStreamrSim } from './streamr.sim.js';
+import { STREAMR_INDEXER_PATH, STREAMR_SIM_OPERATOR, startStreamrSim } from './streamr.sim.js';
 import type { Simulator } from './types.js';
 
 export { createMarket, DEFAULT_ECONOMICS } from './market.js';
@@ -69,7 +69,7 @@ function protocolConfig(type: ProtocolType, url: string, initial: ResourceShares
   };
   if (type === 'golem') raw.credentials = { token: GOLEM_SIM_APP_KEY };
   if (type === 'mysterium') raw.credentials = { username: 'myst', password: 'mystberry' };
-  if (type === 'streamr') raw.earningsUrl = `${url}${STREAMR_SIM_EARNINGS_PATH}`;
+  if (type === 'streamr') raw.earningsSource = { kind: 'indexer', url: `${url}${STREAMR_INDEXER_PATH}`, operator: STREAMR_SIM_OPERATOR };
   if (type === 'grass') raw.credentials = { token: GRASS_SIM_TOKEN };
   if (type === 'http-json') {
     raw.credentials = { token: HONEYGAIN_SIM_TOKEN };

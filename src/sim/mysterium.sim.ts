@@ -49,6 +49,10 @@ export function startMysteriumSim(o: NodeSimOptions & { username?: string; passw
     return JSON.stringify(body).replace(/"@(BAL|EARN|TOTAL)@"/g, total.wei);
   };
 
+  // The real node relays these from Mysterium's remote quality service, which is down now and then: 1 h in every 24 h here.
+  const qualityServiceDown = () => Math.floor(o.clock.now() / 3_600_000) % 24 === 23;
+  const remote500 = (code: string, message: string, path: string): SimReply => ({ status: 500, json: { error: { code, message }, status: 500, path } });
+
   return startSimServer({
     name: o.name,
     type: 'mysterium',
@@ -92,9 +96,17 @@ export function startMysteriumSim(o: NodeSimOptions & { username?: string; passw
         method: 'GET',
         path: '/node/provider/activity-stats',
         handle: (req) =>
-          guard(req, () => ({
-            json: o.fresh ? { online_percent: null, active_percent: null } : { online_percent: o.model.inOutage() ? 0 : 99.5, active_percent: 80 },
-          })),
+          guard(req, () =>
+            qualityServiceDown()
+              ? remote500('err_provider_activity_stats', 'Could not get provider activity stats', req.path)
+              : { json: o.fresh ? { online_percent: null, active_percent: null } : { online_percent: o.model.inOutage() ? 0 : 99.5, active_percent: 80 } },
+          ),
+      },
+      {
+        method: 'GET',
+        path: '/node/provider/quality',
+        handle: (req) =>
+          guard(req, () => (qualityServiceDown() ? remote500('err_provider_quality', 'Could not get provider quality', req.path) : { json: { quality: o.fresh ? null : 2.4 } })),
       },
       {
         method: 'GET',

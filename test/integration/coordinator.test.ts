@@ -38,8 +38,9 @@ describe('coordinator with every simulator healthy', () => {
     expect(points.map((p) => p.time)).toEqual([t0, t0 + 5_000, t0 + 10_000, t0 + 15_000]);
     expect((await store.metrics.count()).snapshots).toBe(4);
 
-    // Local nodes were asked every cycle, the cloud API (grass) once: it is polled at intervals.cloudPoll.
-    expect(sims.sims.get('storj')!.requests).toBe(4 * 2);
+    // Local nodes were asked every cycle, the cloud API (grass) once: it is polled at intervals.cloudPoll. Storj's
+    // summary (health) every cycle; its payout estimate and two satellites' scores once, at their own 10-minute cadence.
+    expect(sims.sims.get('storj')!.requests).toBe(4 + 1 + 2);
     expect(sims.sims.get('grass')!.requests).toBe(2);
     expect(coordinator.history()).toHaveLength(4);
 

@@ -1,0 +1,61 @@
+import { Value } from '@sinclair/typebox/value';
+import { describe, expect, it } from 'vitest';
+import { protocolSample, snapshot } from '../../test/helpers/stores.js';
+import type { OptimizerInput } from '../engine/optimizer/types.js';
+import { attributePower } from './attribution.js';
+import { netOfPowerCost } from './optimizer-net.js';
+import { type EnergyConfig, EnergyConfigSchema } from './schema.js';
+
+const energy = (raw: Record<string, unknown> = {}) => Value.Default(EnergyConfigSchema, raw) as EnergyConfig;
+
+describe('attribution of power to protocols', () => {
+  it('splits power above idle by allocation share, and says so, while no protocol reports its use', () => {
+    const s = snapshot(0, [
+      protocolSample('a', 0, { cpuPercent: 0, bandwidthBytesPerSec: 0, storageBytes: 0, allocation: { cpu: 60, memory: 10, bandwidth: 0, storage: 0 } }),
+      protocolSample('b', 0, { cpuPercent: 0, bandwidthBytesPerSec: 0, storageBytes: 0, allocation: { cpu: 20, memory: 10, bandwidth: 0, storage: 0 } }),
+    ]);
+    const r = attributePower({ snapshot: s, hostWatts: 100, dedicatedWatts: {}, config: energy({ estimate: { idleWatts: 20 }, attribution: { idle: 'host' } }) });
+    expect(r.basis).toBe('allocation');
+    expect(r.protocols.map((p) => [p.protocol, p.activeWatts])).toEqual([
+      ['a', 60],
+      ['b', 20],
+    ]);
+    // Idle rule `host`: the 20 idle watts are overhead, charged to nobody.
+    expect(r.overheadWatts).toBeCloseTo(20, 9);
+  });
+
+  it('charges a protocol its dedicated meter and never more than the host draws when idle is over-declared', () => {
+    const s = snapshot(0, [protocolSample('a', 0), protocolSample('b', 0)]);
+    const r = attributePower({ snapshot: s, hostWatts: 15, dedicatedWatts: { b: 8 }, config: energy({ estimate: { idleWatts: 30 } }) });
+    expect(r.idleWatts).toBe(15);
+    expect(r.protocols.find((p) => p.protocol === 'b')!.watts).toBeCloseTo(7.5 + 8, 9);
+    expect(r.protocols.reduce((sum, p) => sum + p.watts, 0)).toBeCloseTo(15 + 8, 9);
+  });
+});
+
+describe('optimizer input net of power cost', () => {
+  it('subtracts each protocol\'s power cost per CPU point from its observations and current rate', () => {
+    const input = {
+      time: 0,
+      current: { a: { cpu: 40, memory: 10, bandwidth: 10, storage: 10 } },
+      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 5 },
+      protocols: [
+        {
+          name: 'a',
+          connected: true,
+          pinned: false,
+          limits: { cpu: { min: 0, max: 100 }, memory: { min: 0, max: 100 }, bandwidth: { min: 0, max: 100 }, storage: { min: 0, max: 100 } },
+          currentUsdPerHour: 0.1,
+          restartsOnChange: false,
+          observations: [{ time: 0, shares: { cpu: 20, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 0.08 }],
+        },
+      ],
+      policies: [],
+      settings: {} as OptimizerInput['settings'],
+    } satisfies OptimizerInput;
+    const net = netOfPowerCost(input, { a: 0.001 });
+    expect(net.protocols[0]!.currentUsdPerHour).toBeCloseTo(0.1 - 0.04, 12);
+    expect(net.protocols[0]!.observations[0]!.usdPerHour).toBeCloseTo(0.08 - 0.02, 12);
+    expect(netOfPowerCost(input, {})).toBe(input);
+  });
+});
