@@ -1,39 +1,42 @@
 /**
- * Composition root: builds every service from the config with plain factories, starts the loops and the
- * server, and shuts everything down in order. The CLI, the loops and the HTTP layer share these services.
+ * The composition root: the one place that builds orcha from its config (store, config service, protocols'
+ * adapters and executors, coordinator, reallocation engine, alert service, security, operations, cache), hands them
+ * to the application layer (src/app), serves the HTTP app and starts the loops; `close()` stops everything in
+ * reverse order. The daemon, the end-to-end tests, the dashboard harness and the benchmarks all start orcha here.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Adapter, createAdapters } from './adapters/index.js';
 import { createStaticPriceSource } from './adapters/prices.js';
-import { createSecuritySetup } from './auth/setup.js';
+import { type Application, createApplication } from './app/application.js';
+import { createEventBus } from './app/events.js';
+import { createLoops } from './app/loops.js';
+import { createProtocolRuntime } from './app/protocol-runtime.js';
+import type { AppServices } from './app/types.js';
+import { adapterHealthy } from './domain/adapter-status.js';
+import { createSecuritySetup, type SecuritySetup } from './auth/setup.js';
 import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type Coordinator, createCoordinator } from './engine/coordinator.js';
 import { createHostReader, type HostReader } from './engine/host-resources.js';
-import { createAlertService, createReportService, createRetentionJob } from './engine/monitor/index.js';
+import { createAlertService, createReportService } from './engine/monitor/index.js';
 import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
-import { createScheduler } from './engine/scheduler.js';
-import { createExecutors } from './executors/index.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import { resolveMetricsCredentials } from './http/prometheus.js';
 import type { App } from './http/route-types.js';
-import { createEventBus } from './app/events.js';
-import type { AppServices } from './http/services.js';
-import { coordinatorView, createAppServices, engineEventsTo } from './http/wire.js';
+import type { WsOptions } from './http/websocket.js';
 import { type Clock, systemClock } from './lib/clock.js';
-import { errorMessage, isOrchaError } from './lib/errors.js';
+import { errorMessage } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
 import { createNotifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
-import { createConfigService } from './services/config-service.js';
+import { type ConfigService, createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
+import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
-import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import type { Store } from './store/types.js';
 
 export interface StartOptions {
@@ -50,6 +53,14 @@ export interface StartOptions {
   loops?: boolean;
   /** Do not listen (tests use app.inject). */
   listen?: boolean;
+  /** Security (users, tokens, roles, rate limits) is on unless a test of the API itself turns it off. */
+  security?: boolean;
+  /** Operation queue limits (tests). */
+  operations?: { capacity?: number; timeoutMs?: number };
+  /** WebSocket limits (tests). */
+  websocket?: WsOptions;
+  /** How long the config file watcher waits for writes to settle (tests shorten it). */
+  configDebounceMs?: number;
 }
 
 export interface RunningOrcha {
@@ -58,8 +69,13 @@ export interface RunningOrcha {
   banner: string[];
   app: App;
   services: AppServices;
+  /** The application layer (its `settled()` waits for the reactions to the last snapshots). */
+  application: Application;
   store: Store;
+  configService: ConfigService;
   coordinator: Coordinator;
+  /** Null when a test turned security off. */
+  security: SecuritySetup | null;
   simulators: SimulatorsHandle | null;
   close(): Promise<void>;
 }
@@ -112,16 +128,9 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => store.close());
 
     const events = createEventBus({ log });
-    // The alert service is created below; the config service reports invalid files to it through this slot.
-    let onConfigInvalid: (errors: { path: string; message: string }[]) => void = () => undefined;
-    const configService = createConfigService({
-      initial,
-      path: configPath,
-      log,
-      env,
-      onInvalid: (invalid) => onConfigInvalid(invalid.errors),
-    });
+    const configService = createConfigService({ initial, path: configPath, log, env, debounceMs: options.configDebounceMs });
     closers.push(() => configService.close());
+    const runtime = createProtocolRuntime({ baseDir, clock, env, log, effective }, initial);
     const energy = createEnergyService({
       getConfig: () => effective(configService.current()),
       store,
@@ -132,49 +141,31 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
     });
     closers.push(() => energy.close());
-    events.on('metrics', (snapshot) => energy.observe(snapshot));
     const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
 
-    const coordinatorSettings = (c: Config) => ({ ...c.coordinator, intervals: c.intervals });
-    // An unchanged protocol keeps its adapter across reloads (its login session, its Retry-After wait).
-    const adapterCache = new Map<string, { key: string; adapter: Adapter }>();
-    const adaptersFor = (c: Config): Map<string, Adapter> => {
-      const fresh = createAdapters(c.protocols, { baseDir, clock, env });
-      const keys = new Map(c.protocols.map((p) => [p.name, JSON.stringify(p)]));
-      for (const [name, adapter] of fresh) {
-        const key = keys.get(name) ?? '';
-        const cached = adapterCache.get(name);
-        if (cached?.key === key) fresh.set(name, cached.adapter);
-        else adapterCache.set(name, { key, adapter });
-      }
-      for (const name of adapterCache.keys()) if (!fresh.has(name)) adapterCache.delete(name);
-      return fresh;
-    };
     const host =
       options.host ??
       createHostReader({ clock, storagePaths: initial.host.storagePaths, bandwidthCapacityBytesPerSec: initial.host.bandwidthBytesPerSec });
-    // One map for the life of the process: a config change replaces its entries, so every holder sees the new ones.
-    const executors = createExecutors(cfg().protocols, { log, clock, configDir: baseDir });
     const strategy = createStrategy(initial.optimizer.strategy);
-
     let engineRef: ReturnType<typeof createReallocationEngine> | null = null;
     const coordinator = createCoordinator({
       protocols: cfg().protocols,
-      adapters: adaptersFor(cfg()),
+      adapters: runtime.adaptersFor(cfg()),
       metrics: store.metrics,
       host,
       prices: createStaticPriceSource(initial.prices.usd),
       clock,
       log,
-      settings: coordinatorSettings(cfg()),
+      settings: { ...cfg().coordinator, intervals: cfg().intervals },
       allocation: () => engineRef?.current() ?? {},
     });
     closers.push(() => coordinator.stop());
-    const health = () =>
-      Object.fromEntries(coordinator.status().map((s) => [s.name, s.connected && s.breaker === 'closed']));
-    const engineState = () => ({ snapshot: coordinator.latest(), health: health() });
+    const engineState = () => ({
+      snapshot: coordinator.latest(),
+      health: Object.fromEntries(coordinator.status().map((s) => [s.name, adapterHealthy(s)])),
+    });
 
-    const alertService = createAlertService({
+    const alerts = createAlertService({
       repo: store.alerts,
       clock,
       log,
@@ -194,18 +185,20 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       env,
       defaultDashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
       report: (range) => createReportService({ metrics: store.metrics, reallocations: store.reallocations, clock }).performance(range),
+      // Net of power once a meter is on: the digest shows both.
+      netUsd: async (range) =>
+        cfg().energy.enabled ? Object.fromEntries((await energy.report(range)).protocols.map((p) => [p.protocol, p.netUsd])) : null,
       health: {
-        failing: async (channel, failures, threshold, error) => void (await alertService.channelFailing(channel, failures, threshold, error)),
-        recovered: async (channel) => void (await alertService.channelRecovered(channel)),
+        failing: async (channel, failures, threshold, error) => void (await alerts.channelFailing(channel, failures, threshold, error)),
+        recovered: async (channel) => void (await alerts.channelRecovered(channel)),
       },
     });
     closers.push(() => notifier.stop());
-    events.on('alerts', (e) => notifier.onAlert(e));
-    onConfigInvalid = (errors) => void alertService.configInvalid(errors).catch(() => undefined);
-
+    const offNotifier = events.on('alerts', (e) => notifier.onAlert(e));
+    closers.push(offNotifier);
     const engine = createReallocationEngine({
       repo: store.reallocations,
-      executors,
+      executors: runtime.executors,
       strategy,
       clock,
       log,
@@ -214,113 +207,58 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       metrics: store.metrics,
       buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
-        engineEventsTo(events)(event);
-        if (event.type === 'reallocation') void alertService.reallocationOutcome(event.reallocation).catch(() => undefined);
+        if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
       },
     });
     engineRef = engine;
-    const recovered = await engine.recover();
-    if (recovered.length > 0) log.warn({ ids: recovered.map((r) => r.id) }, 'recovered interrupted reallocations');
-
-    configService.on('change', ({ config }) => {
-      const next = effective(config);
-      const fresh = createExecutors(next.protocols, { log, clock, configDir: baseDir });
-      executors.clear();
-      for (const [name, executor] of fresh) executors.set(name, executor);
-      coordinator.reconfigure({ protocols: next.protocols, adapters: adaptersFor(next), settings: coordinatorSettings(next) });
-      void alertService.configValid().catch(() => undefined);
-    });
-    configService.watch();
 
     // One Redis connection for the cache, the rate limits and the health check; an outage degrades, never fails.
     const redis = wantsRedis(initial) ? await createRedisLink({ url: initial.redis.url as string, log }) : null;
     if (redis) closers.push(() => redis.close());
-    const security = await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
-    closers.push(() => security.close());
-
-    const operations = createOperationsService({ repo: store.operations, clock: systemClock, log });
+    const security =
+      options.security === false
+        ? null
+        : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
+    if (security) closers.push(() => security.close());
+    const operations = createOperationsService({ repo: store.operations, clock: systemClock, log, ...options.operations });
     closers.push(() => operations.stop());
     const cache = createCache(initial, { clock: systemClock, log, redis });
     closers.push(() => cache.close());
 
-    const services = createAppServices({
-      energy: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
+    let loopsRunning = false;
+    const application = createApplication({
       store,
       configService,
+      config: cfg,
+      runtime,
       clock,
       log,
-      coordinator: coordinatorView(coordinator, events, () => scheduler.running),
+      events,
+      coordinator,
       engine,
-      strategy,
-      executors,
       engineState,
+      strategy,
+      alerts,
       cache,
       operations,
-      events,
-      redis,
       exportDir: join(dataDir, 'exports'),
-      authenticate: security.authenticate,
+      running: () => loopsRunning,
+      redis,
+      authenticate: security?.authenticate,
       notifications: notifier,
-      monitor: {
-        acknowledge: async (ids, by) => {
-          const changed = [];
-          for (const id of ids) {
-            try {
-              changed.push(await alertService.acknowledge(id, by ?? 'unknown'));
-            } catch (err) {
-              // unknown or already resolved alerts are skipped, as the endpoint documents
-              if (!isOrchaError(err, 'ORCHA_ERR_NOT_FOUND') && !isOrchaError(err, 'ORCHA_ERR_CONFLICT')) throw err;
-            }
-          }
-          return changed;
-        },
-      },
+      energy,
+      energyReport: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
+      buildInput: netOptimizerInput(energy),
     });
-    services.energy = energy;
+    closers.push(() => application.close());
+    const services = application.services;
+
+    // Crash recovery runs once the reactions are subscribed, so a recovered failure raises its alert.
+    const recovered = await engine.recover();
+    if (recovered.length > 0) log.warn({ ids: recovered.map((r) => r.id) }, 'recovered interrupted reallocations');
+    configService.watch();
     await operations.start();
-    // The `health` topic: every poll changes adapter health, so each status update publishes the checks.
-    coordinator.on('status', () => {
-      void services
-        .health()
-        .then((h) => events.emit('health', h))
-        .catch(() => undefined);
-    });
-
-    // The coordinator owns the one poll loop (a schedule per protocol); alerts are evaluated on each of its snapshots,
-    // one evaluation at a time.
-    let evaluating: Promise<void> = Promise.resolve();
-    coordinator.on('snapshot', (snapshot) => {
-      const adapters = coordinator.status().map((s) => ({
-        protocol: s.name,
-        breaker: s.breaker,
-        consecutiveFailures: s.consecutiveFailures,
-        lastError: s.lastError,
-      }));
-      evaluating = evaluating
-        .then(async () => void (await alertService.evaluate({ snapshot, status: { adapters } })))
-        .catch((err: unknown) => log.error({ err: errorMessage(err) }, 'alert evaluation failed'));
-    });
-
-    const retention = createRetentionJob({ metrics: store.metrics, clock, log, getConfig: cfg });
-    const scheduler = createScheduler({
-      clock,
-      log,
-      getConfig: cfg,
-      tasks: {
-        analyze: async () => {
-          if (!coordinator.latest()) return;
-          await alertService.evaluatePlan(await engine.analyze());
-        },
-        decide: async () => {
-          if (!coordinator.latest()) return;
-          await engine.decide({ trigger: 'loop' });
-          await engine.measureEffects();
-        },
-        retention: async () => {
-          await retention.run();
-        },
-      },
-    });
+    const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts });
 
     const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
     metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
@@ -328,7 +266,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       services,
       config: cfg,
       log,
-      security: security.plugin,
+      security: security?.plugin,
+      websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       metricsCredentials,
     });
@@ -346,16 +285,16 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // first solve do not hold up the API, whose health endpoint reports "no data yet" until that poll lands.
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
-      coordinator.start();
-      scheduler.start();
-      closers.push(async () => {
-        await scheduler.stop();
-        await coordinator.stop();
-        await evaluating;
-      });
+      loops.start();
       notifier.start();
+      loopsRunning = true;
+      closers.push(async () => {
+        loopsRunning = false;
+        await loops.stop();
+        await application.settled();
+      });
     }
-    const banner = [...security.banner];
+    const banner = [...(security?.banner ?? [])];
     if (simulators) banner.push(`Running built-in simulators for: ${simulators.protocols.map((p) => p.name).join(', ')}`);
     if (url) banner.push(`Dashboard: ${url}/   API reference: ${url}/docs`);
     log.info({ url, protocols: cfg().protocols.map((p) => p.name), mode: cfg().reallocation.mode }, 'orcha started');
@@ -366,8 +305,11 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       banner,
       app,
       services,
+      application,
       store,
+      configService,
       coordinator,
+      security,
       simulators,
       async close() {
         if (closed) return;

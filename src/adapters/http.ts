@@ -1,11 +1,27 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { schemaErrors } from '../config/validate.js';
 import { OrchaError, isOrchaError } from '../lib/errors.js';
+import {
+  DEFAULT_READ_LIMITS,
+  type RawAnswer,
+  type ReadLimits,
+  type Transport,
+  fetchTransport,
+  isRedirect,
+  jsonDepthExceeds,
+  limitError,
+  nodeTransport,
+  timeoutError,
+} from './http-transport.js';
 import type { FetchLike } from './types.js';
+
+export { DEFAULT_READ_LIMITS, type ReadLimits } from './http-transport.js';
 
 /**
  * The one way adapters talk HTTP: every failure becomes a coded error whose message names the endpoint
  * (and, for schema mismatches, the field), so the coordinator can show the operator why a node is disconnected.
+ * Every read is bounded (http-transport.ts): body bytes on the wire and decompressed, redirects, JSON nesting; past a
+ * bound the read fails with ORCHA_ERR_ADAPTER_LIMIT naming the bound.
  */
 export interface RequestOptions {
   signal: AbortSignal;
@@ -31,7 +47,11 @@ export function parseBody<S extends TSchema>(schema: S, value: unknown, label: s
   return value as Static<S>;
 }
 
-export function parseJsonText(text: string, label: string): unknown {
+/** Parse a node's JSON body; nesting deeper than `maxDepth` fails before parsing, with the bound named. */
+export function parseJsonText(text: string, label: string, maxDepth = DEFAULT_READ_LIMITS.maxJsonDepth): unknown {
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw limitError(label, 'maxJsonDepth', maxDepth, `JSON nested deeper than ${maxDepth} levels`);
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -48,61 +68,89 @@ export function retryAfterMs(header: string | null, now: number): number {
   return Number.isFinite(date) ? Math.max(0, date - now) : 60_000;
 }
 
-function causeCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: string } }).cause;
-  return cause?.code ?? (err as { code?: string }).code;
+const LIMITS = Symbol('orcha.readLimits');
+type LimitedFetch = FetchLike & { [LIMITS]: ReadLimits; inner?: FetchLike };
+
+/**
+ * The `fetch` an adapter receives, carrying its protocol's read limits (createAdapter wraps each protocol's deps with
+ * it, so adapters need not know about limits). Called directly it is the injected fetch, or the global one.
+ */
+export function withReadLimits(limits: Partial<ReadLimits>, inner?: FetchLike): FetchLike {
+  const base = inner && LIMITS in inner ? (inner as LimitedFetch) : null;
+  const target = base ? base.inner : inner;
+  const fn = ((input: Parameters<FetchLike>[0], init?: Parameters<FetchLike>[1]) => (target ?? fetch)(input, init)) as LimitedFetch;
+  fn[LIMITS] = { ...DEFAULT_READ_LIMITS, ...(base?.[LIMITS] ?? {}), ...definedOnly(limits) };
+  fn.inner = target;
+  return fn;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function createHttpClient(deps: { fetch?: FetchLike; now: () => number }): HttpClient {
-  const doFetch = deps.fetch ?? fetch;
+  const limited = deps.fetch && LIMITS in deps.fetch ? (deps.fetch as LimitedFetch) : null;
+  const limits = limited?.[LIMITS] ?? DEFAULT_READ_LIMITS;
+  const injected = limited ? limited.inner : deps.fetch;
+  const transport: Transport = injected ? fetchTransport(injected) : nodeTransport;
+
+  /** Follows at most `maxRedirects` redirects; a caller's headers (credentials) never go to another origin. */
+  async function exchange(url: string, opts: RequestOptions): Promise<RawAnswer> {
+    let current = new URL(url);
+    let method = opts.method ?? 'GET';
+    let body = opts.body !== undefined ? JSON.stringify(opts.body) : undefined;
+    let own: Record<string, string> = opts.headers ?? {};
+    for (let hop = 0; ; hop++) {
+      const headers = { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...own };
+      const answer = await transport(current.href, { method, headers, body, signal: opts.signal }, limits, opts.label);
+      const location = answer.header('location');
+      if (!isRedirect(answer.status) || !location) return answer;
+      if (hop >= limits.maxRedirects) {
+        throw limitError(opts.label, 'maxRedirects', limits.maxRedirects, `more than ${limits.maxRedirects} redirects`);
+      }
+      let next: URL;
+      try {
+        next = new URL(location, current);
+      } catch {
+        throw new OrchaError('ORCHA_ERR_ADAPTER_HTTP', `${opts.label}: HTTP ${answer.status} to an invalid location`, { status: answer.status });
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        throw new OrchaError('ORCHA_ERR_ADAPTER_HTTP', `${opts.label}: HTTP ${answer.status} to a ${next.protocol} URL`, { status: answer.status });
+      }
+      if (answer.status === 303 || ((answer.status === 301 || answer.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      if (next.origin !== current.origin) own = {};
+      current = next;
+    }
+  }
 
   async function request(url: string, opts: RequestOptions): Promise<string> {
     if (opts.signal.aborted) throw timeoutError(opts.label);
-    let res: Response;
-    try {
-      res = await doFetch(url, {
-        method: opts.method ?? 'GET',
-        headers: { accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-        signal: opts.signal,
-        redirect: 'error',
-      });
-    } catch (err) {
-      if (opts.signal.aborted) throw timeoutError(opts.label);
-      const code = causeCode(err);
-      throw new OrchaError('ORCHA_ERR_ADAPTER_UNREACHABLE', `${opts.label}: cannot reach the node${code ? ` (${code})` : ''}`, { code }, { cause: err });
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      if (opts.signal.aborted) throw timeoutError(opts.label);
-      throw new OrchaError('ORCHA_ERR_ADAPTER_UNREACHABLE', `${opts.label}: connection lost while reading the answer`, undefined, { cause: err });
-    }
+    const res = await exchange(url, opts);
     if (res.status === 401 || res.status === 403) {
       throw new OrchaError('ORCHA_ERR_ADAPTER_AUTH', `${opts.label}: HTTP ${res.status} (credentials refused)`, { status: res.status });
     }
     if (res.status === 429) {
-      const waitMs = retryAfterMs(res.headers.get('retry-after'), deps.now());
+      const waitMs = retryAfterMs(res.header('retry-after'), deps.now());
       throw new OrchaError('ORCHA_ERR_ADAPTER_RATE_LIMITED', `${opts.label}: HTTP 429, retry after ${Math.ceil(waitMs / 1000)} s`, {
         retryAfterMs: waitMs,
       });
     }
-    if (!res.ok) throw new OrchaError('ORCHA_ERR_ADAPTER_HTTP', `${opts.label}: HTTP ${res.status}`, { status: res.status });
-    return text;
+    if (res.status < 200 || res.status > 299) {
+      throw new OrchaError('ORCHA_ERR_ADAPTER_HTTP', `${opts.label}: HTTP ${res.status}`, { status: res.status });
+    }
+    return res.text;
   }
 
   return {
     async json(url, schema, opts) {
       const text = await request(url, opts);
-      return parseBody(schema, parseJsonText(text, opts.label), opts.label);
+      return parseBody(schema, parseJsonText(text, opts.label, limits.maxJsonDepth), opts.label);
     },
     text: request,
   };
-}
-
-function timeoutError(label: string): OrchaError {
-  return new OrchaError('ORCHA_ERR_TIMEOUT', `${label}: no answer before the timeout`);
 }
 
 /** Errors worth retrying within one poll: the node may answer the next attempt. */

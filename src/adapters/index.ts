@@ -2,6 +2,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { ProtocolType } from '../domain/resources.js';
 import { createGolemAdapter } from './golem.adapter.js';
 import { createGrassAdapter } from './grass.adapter.js';
+import { withReadLimits } from './http.js';
 import { createHttpJsonAdapter } from './http-json.adapter.js';
 import { createMysteriumAdapter } from './mysterium.adapter.js';
 import { createStorjAdapter } from './storj.adapter.js';
@@ -19,9 +20,12 @@ const FACTORIES: Record<ProtocolType, AdapterFactory> = {
   'http-json': createHttpJsonAdapter,
 };
 
-/** The adapter for one configured protocol. Secrets are resolved here (once), never logged. */
+/**
+ * The adapter for one configured protocol. Secrets are resolved here (once), never logged. Its HTTP reads carry the
+ * protocol's read limits (http.ts).
+ */
 export function createAdapter(config: ProtocolConfig, deps: AdapterDeps): Adapter {
-  return FACTORIES[config.type](config, deps);
+  return FACTORIES[config.type](config, { ...deps, fetch: withReadLimits({ maxResponseBytes: config.maxResponseBytes }, deps.fetch) });
 }
 
 /** Adapters for every enabled protocol, keyed by protocol name. */

@@ -89,6 +89,13 @@ export const ProtocolConfigSchema = Type.Object(
     endpoint: Type.String({ format: 'uri', maxLength: 2048, description: 'Base URL of the node API (http or https).' }),
     pollInterval: Type.Optional(Type.Number({ ...DAY_AT_MOST, minimum: 1, description: 'Seconds; default intervals.poll.' })),
     timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 3, description: 'Per-call timeout, seconds.' }),
+    maxResponseBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1024,
+        maximum: 256 * 1024 * 1024,
+        description: 'Largest answer read from the node, in bytes, on the wire and decompressed (default 4 MiB).',
+      }),
+    ),
     earningsInterval: Type.Optional(
       Type.Number({
         minimum: 1,

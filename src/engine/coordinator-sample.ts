@@ -86,3 +86,28 @@ export function carriedSample(last: ProtocolSample, time: number, allocation: Pr
 export function tokenOf(config: ProtocolConfig, last: ProtocolSample | null): string {
   return last?.token ?? config.token ?? DEFAULT_TOKEN[config.type] ?? 'USD';
 }
+
+/** Beyond these a reading is a broken node or a unit mix-up, not a fact worth storing. */
+export const PLAUSIBLE = {
+  /** Token units of a cumulative counter (a trillion of any token is more than exists). */
+  maxCumulativeTokens: 1e12,
+  /** Percent of one core (a thousand cores). */
+  maxCpuPercent: 100_000,
+  /** Bytes, or bytes per second (an exabyte). */
+  maxBytes: 1e18,
+};
+
+/** Why a schema-valid reading is still not plausible (negative or absurd numbers), or null when it is. */
+export function implausibility(reading: AdapterReading): string | null {
+  const c = reading.cumulativeTokens;
+  if (c !== null && c < 0) return `cumulativeTokens: negative (${c}); an earnings counter never is`;
+  if (c !== null && c > PLAUSIBLE.maxCumulativeTokens) {
+    return `cumulativeTokens: implausibly large (${c} > ${PLAUSIBLE.maxCumulativeTokens} ${reading.token})`;
+  }
+  const r = reading.resources;
+  if ((r.cpuPercent ?? 0) > PLAUSIBLE.maxCpuPercent) return `resources.cpuPercent: implausibly large (${r.cpuPercent})`;
+  for (const key of ['memoryBytes', 'bandwidthBytesPerSec', 'storageBytes'] as const) {
+    if ((r[key] ?? 0) > PLAUSIBLE.maxBytes) return `resources.${key}: implausibly large (${r[key]})`;
+  }
+  return null;
+}

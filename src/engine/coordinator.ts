@@ -11,7 +11,7 @@ import type { Logger } from '../lib/logger.js';
 import type { MetricsRepository } from '../store/types.js';
 import { type BreakerState, type ProtocolResilience, createProtocolResilience, isBrokenCircuit } from './coordinator-resilience.js';
 import type { HostReader } from './host-resources.js';
-import { EMPTY_HOST, carriedSample, failedSample, readSample, sampleBase, tokenOf } from './coordinator-sample.js';
+import { EMPTY_HOST, carriedSample, failedSample, implausibility, readSample, sampleBase, tokenOf } from './coordinator-sample.js';
 import { createLoop } from './loop.js';
 
 /**
@@ -211,6 +211,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       if (!Value.Check(AdapterReadingSchema, reading)) {
         throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', `adapter ${state.adapter.type} returned an invalid reading`);
       }
+      const wrong = implausibility(reading);
+      if (wrong) throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', `${state.adapter.type} reading: ${wrong}`);
       const latencyMs = performance.now() - started;
       const tracked = state.tracker.update(time, reading.cumulativeTokens, reading.token);
       if (tracked.payoutEvent) {

@@ -28,7 +28,7 @@ import policiesRoutes from './routes/policies/index.js';
 import reallocationRoutes from './routes/reallocation/index.js';
 import reportsRoutes from './routes/reports/index.js';
 import statusRoutes from './routes/status/index.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from '../app/types.js';
 import { type WsHub, type WsOptions, registerWebSocket } from './websocket.js';
 
 export const API_PREFIX = '/api/v1';

@@ -8,7 +8,7 @@ import type { MetricsAuth } from '../config/schema.js';
 import { OrchaError } from '../lib/errors.js';
 import { registerEnergyMetrics } from '../energy/prometheus.js';
 import { type App, role } from './route-types.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from '../app/types.js';
 
 /**
  * `/metrics` in Prometheus text format, from a Registry of this app's own (two apps in one process, as in tests,

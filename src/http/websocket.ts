@@ -9,7 +9,7 @@ import { redactConfig } from '../services/config-redact.js';
 import { type App, role } from './route-types.js';
 import { toApi } from './schemas/api-time.js';
 import type { AppEventMap, AppEventName } from '../app/events.js';
-import type { AppServices } from './services.js';
+import type { AppServices } from '../app/types.js';
 
 /**
  * `/ws`: `{type, timestamp, data}` messages on the topics of SPEC §5. Each broadcast is serialized and UTF-8

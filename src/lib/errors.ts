@@ -21,6 +21,7 @@ export const ERROR_CATALOG = {
   ORCHA_ERR_ADAPTER_UNREACHABLE: { status: 502, message: 'Node is unreachable' },
   ORCHA_ERR_ADAPTER_AUTH: { status: 502, message: 'Node refused our credentials' },
   ORCHA_ERR_ADAPTER_RATE_LIMITED: { status: 502, message: 'Node or cloud API rate-limited us' },
+  ORCHA_ERR_ADAPTER_LIMIT: { status: 502, message: 'Node answer exceeded a read bound (size, redirects or nesting)' },
   ORCHA_ERR_EXECUTOR: { status: 502, message: 'Executor failed to apply a change' },
   ORCHA_ERR_INFEASIBLE: { status: 422, message: 'No allocation satisfies the policies' },
 } as const;

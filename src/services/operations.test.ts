@@ -130,4 +130,30 @@ describe('operations queue', () => {
     await service.start();
     expect(repo.rows.get('old')).toMatchObject({ status: 'failed', error: 'interrupted by a restart' });
   });
+
+  it('counts waiting work by priority, and stop() cancels what waits but lets the running one finish', async () => {
+    const repo = memoryRepo();
+    service = createOperationsService({ repo, clock: systemClock, log: silentLogger() });
+    const gate = deferred();
+    service.register('report', async () => {
+      await gate.promise;
+      return 'done';
+    });
+    await service.start();
+    const running = await service.submit({ kind: 'report' });
+    const waiting = [
+      await service.submit({ kind: 'report', priority: 'low' }),
+      await service.submit({ kind: 'report', priority: 'critical' }),
+      await service.submit({ kind: 'report', priority: 'critical' }),
+    ];
+    expect(service.depth()).toEqual({ pending: 3, processing: 1, capacity: 100, byPriority: { critical: 2, high: 0, normal: 0, low: 1 } });
+    const stopped = service.stop();
+    await expect(service.submit({ kind: 'report' })).rejects.toMatchObject({ code: 'ORCHA_ERR_DEPENDENCY_DOWN' });
+    gate.resolve();
+    await stopped;
+    expect(repo.rows.get(running.id)).toMatchObject({ status: 'completed', result: 'done' });
+    for (const op of waiting) expect(repo.rows.get(op.id)).toMatchObject({ status: 'failed', error: 'cancelled by shutdown' });
+    expect(service.depth()).toMatchObject({ pending: 0, processing: 0 });
+    service = undefined;
+  });
 });

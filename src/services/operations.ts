@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import PQueue from 'p-queue';
 import { type Operation, type OperationKind, PRIORITIES, type Priority } from '../domain/operation.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage } from '../lib/errors.js';
@@ -8,8 +9,12 @@ import type { OperationsRepository } from '../store/types.js';
 
 /**
  * Asynchronous operations (reallocations, reports, exports): a priority queue with four levels, FIFO within a
- * level, a capacity, a per-operation timeout and a persisted status. Handlers are registered per kind.
+ * level (p-queue keeps insertion order among equal priorities), a capacity, a per-operation timeout and a persisted
+ * status. Handlers are registered per kind.
  */
+
+/** p-queue runs larger numbers first. */
+const RANK: Record<Priority, number> = { critical: 3, high: 2, normal: 1, low: 0 };
 
 export interface OperationContext {
   /** Aborted when the operation times out or the service stops. */
@@ -73,17 +78,14 @@ export function createOperationsService(options: OperationsOptions): OperationsS
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const timeoutMs = options.timeoutMs ?? 5 * 60_000;
   const handlers = new Map<OperationKind, OperationHandler>();
-  const queues: Record<Priority, Operation[]> = { critical: [], high: [], normal: [], low: [] };
+  /** Paused until start(): operations submitted before then wait, as they would for a busy worker. */
+  const queue = new PQueue({ concurrency, autoStart: false });
   /** Operations not yet finished, by id (finished ones are read back from the repository). */
   const live = new Map<string, Operation>();
-  const running = new Map<string, Promise<void>>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const stopController = new AbortController();
-  let started = false;
   let stopping = false;
-
-  const pendingCount = () => PRIORITIES.reduce((n, p) => n + queues[p].length, 0);
 
   async function update(op: Operation, patch: Partial<Operation>): Promise<void> {
     Object.assign(op, patch);
@@ -93,27 +95,6 @@ export function createOperationsService(options: OperationsOptions): OperationsS
       log.error({ err, operationId: op.id }, 'could not persist operation status');
     }
     events.emit('change', { ...op });
-  }
-
-  function next(): Operation | undefined {
-    for (const p of PRIORITIES) {
-      const op = queues[p].shift();
-      if (op) return op;
-    }
-    return undefined;
-  }
-
-  function pump(): void {
-    if (!started || stopping) return;
-    while (running.size < concurrency) {
-      const op = next();
-      if (!op) return;
-      const run = execute(op).finally(() => {
-        running.delete(op.id);
-        pump();
-      });
-      running.set(op.id, run);
-    }
   }
 
   async function execute(op: Operation): Promise<void> {
@@ -157,7 +138,7 @@ export function createOperationsService(options: OperationsOptions): OperationsS
 
     async submit(request) {
       if (stopping) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'The server is shutting down');
-      if (pendingCount() >= capacity) {
+      if (queue.size >= capacity) {
         throw new OrchaError('ORCHA_ERR_QUEUE_FULL', `The operation queue is full (${capacity} waiting)`);
       }
       const op: Operation = {
@@ -175,10 +156,10 @@ export function createOperationsService(options: OperationsOptions): OperationsS
       };
       await repo.insert(op);
       live.set(op.id, op);
-      queues[op.priority].push(op);
       const accepted = { ...op };
       events.emit('change', accepted);
-      pump();
+      // execute() settles every outcome itself; a task dropped by stop() is marked there.
+      void queue.add(() => execute(op), { priority: RANK[op.priority], id: op.id }).catch(() => undefined);
       return accepted;
     },
 
@@ -210,27 +191,25 @@ export function createOperationsService(options: OperationsOptions): OperationsS
     },
 
     depth() {
-      const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, queues[p].length])) as Record<Priority, number>;
-      return { pending: pendingCount(), processing: running.size, capacity, byPriority };
+      const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, queue.sizeBy({ priority: RANK[p] })])) as Record<Priority, number>;
+      return { pending: queue.size, processing: queue.pending, capacity, byPriority };
     },
 
     async start() {
       for (const op of await repo.findUnfinished()) {
         await repo.update(op.id, { status: 'failed', error: 'interrupted by a restart', finishedAt: clock.now() });
       }
-      started = true;
-      pump();
+      if (!stopping) queue.start();
     },
 
     async stop() {
       stopping = true;
-      for (const p of PRIORITIES) {
-        for (const op of queues[p].splice(0)) {
-          await update(op, { status: 'failed', error: 'cancelled by shutdown', finishedAt: clock.now() });
-          live.delete(op.id);
-        }
+      queue.clear();
+      for (const op of [...live.values()].filter((o) => o.status === 'pending')) {
+        await update(op, { status: 'failed', error: 'cancelled by shutdown', finishedAt: clock.now() });
+        live.delete(op.id);
       }
-      await Promise.allSettled([...running.values()]);
+      await queue.onPendingZero();
       stopController.abort();
     },
 

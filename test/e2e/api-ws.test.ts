@@ -3,15 +3,15 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ADMIN_PASSWORD, type TestServer, startTestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON messages, checked field by field
 type J = any;
 
-let server: TestServer;
+let server: TestOrcha;
 
 beforeAll(async () => {
-  server = await startTestServer({ warmPolls: 3, websocket: { maxBufferedBytes: 256 * 1024 } });
+  server = await startTestOrcha({ warmPolls: 3, websocket: { maxBufferedBytes: 256 * 1024 } });
 });
 afterAll(async () => {
   await server?.close();
@@ -200,7 +200,7 @@ describe('Prometheus /metrics', () => {
 
 describe('health when the database is down', () => {
   it('answers 503 with the database check down', async () => {
-    const own = await startTestServer({ warmPolls: 1 });
+    const own = await startTestOrcha({ warmPolls: 1 });
     try {
       await own.store.close();
       const res = await fetch(`${own.url}/api/v1/health`);
@@ -216,7 +216,7 @@ describe('health when the database is down', () => {
 
 describe('with security on', () => {
   it('REST needs a token; the WebSocket authenticates by header or first message and filters topics by role', async () => {
-    const own = await startTestServer({ warmPolls: 1, security: true });
+    const own = await startTestOrcha({ warmPolls: 1, security: true });
     try {
       const open = await fetch(`${own.url}/api/v1/metrics`);
       expect(open.status).toBe(401);

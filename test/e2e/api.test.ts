@@ -1,6 +1,6 @@
 import OpenAPISchemaValidatorModule from 'openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
 
 // CommonJS default export seen from ESM: the class sits on `.default`.
 type ValidatorClass = new (args: { version: number }) => { validate(doc: unknown): { errors: unknown[] } };
@@ -10,7 +10,7 @@ const OpenAPISchemaValidator = ((OpenAPISchemaValidatorModule as unknown as { de
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type J = any;
 
-let server: TestServer;
+let server: TestOrcha;
 
 async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}${path}`, {
@@ -36,7 +36,7 @@ function expectError(res: { status: number; json: J; headers: Headers }, status:
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestOrcha();
 });
 afterAll(async () => {
   await server?.close();

@@ -1,60 +1,42 @@
 /**
- * The whole product as an operator meets it, for the dashboard and CLI end-to-end tests: the API engineer's test
- * server (simulators, coordinator, engine, SQLite) behind a second app with the security plugin, WebSocket
- * authentication and the dashboard plugin, plus an admin user, an open alert and a ticker that keeps simulated
- * time (and so the snapshots) moving.
+ * The whole product as an operator meets it, for the dashboard and CLI end-to-end tests: orcha started through its
+ * composition root (security, WebSocket authentication and the dashboard as in production; simulators and engine on
+ * a VirtualClock), an admin user, an open alert and a ticker that keeps simulated time (and so the snapshots) moving.
  */
 import { randomUUID } from 'node:crypto';
-import { authenticateToken } from '../../src/http/plugins/security.js';
-import { type AuthService, createAuthService } from '../../src/auth/auth-service.js';
-import { createMemoryRateLimiter } from '../../src/auth/rate-limiter.js';
+import type { AuthService } from '../../src/auth/auth-service.js';
 import type { Alert } from '../../src/domain/alert.js';
-import { buildApp, closeApp } from '../../src/http/app.js';
-import { dashboardPlugin } from '../../src/http/plugins/dashboard.js';
 import type { App } from '../../src/http/route-types.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
 
 export const ADMIN = { username: 'admin', password: 'e2e-admin-password-1234' };
-const JWT_SECRET = 'dashboard-e2e-jwt-secret-0123456789abcdef0123';
 
 export interface ProductHarness {
   url: string;
-  server: TestServer;
+  server: TestOrcha;
   app: App;
   auth: AuthService;
-  /** Raise an open alert the way the monitor stores one. */
+  /**
+   * Raise an open alert the way the monitor stores one. Its type is one no poll re-derives: after each poll the
+   * alert service resolves snapshot alerts (earnings drop, disconnection) whose condition does not hold, and the
+   * analyze loop that re-derives opportunities does not run in these tests.
+   */
   raiseAlert(message: string): Promise<Alert>;
   close(): Promise<void>;
 }
 
 /** `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none). */
 export async function startProduct(options: { tickMs?: number; warmPolls?: number } = {}): Promise<ProductHarness> {
-  const server = await startTestServer({ config: { intervals: { poll: 5, push: 1 } }, warmPolls: options.warmPolls });
-  const auth = createAuthService({
-    users: server.store.users,
-    clock: systemClock,
-    jwtSecret: JWT_SECRET,
-    settings: () => server.configService.current().auth,
+  const server = await startTestOrcha({
+    config: { intervals: { poll: 5, push: 1 } },
+    warmPolls: options.warmPolls,
+    security: true,
+    adminPassword: ADMIN.password,
   });
-  await auth.createUser({ ...ADMIN, role: 'admin' });
-  const rateLimiter = createMemoryRateLimiter({ clock: systemClock });
-  const config = () => server.configService.current();
-  const app = await buildApp({
-    services: { ...server.services, authenticate: authenticateToken(auth) },
-    config,
-    log: silentLogger(),
-    security: { auth, rateLimiter, audit: server.store.audit, config, clock: systemClock },
-    extraPlugins: [
-      async (scope) => {
-        await scope.register(dashboardPlugin);
-      },
-    ],
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const auth = server.running.security?.auth;
+  if (!auth) throw new Error('security is off');
+  const app = server.app;
 
   // Each tick is one poll interval of simulated time: a new snapshot, pushed to WebSocket subscribers.
   let polling = Promise.resolve();
@@ -64,7 +46,7 @@ export async function startProduct(options: { tickMs?: number; warmPolls?: numbe
   }, tickMs) : undefined;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: server.url,
     server,
     app,
     auth,
@@ -72,7 +54,7 @@ export async function startProduct(options: { tickMs?: number; warmPolls?: numbe
       const now = systemClock.now();
       const alert: Alert = {
         id: randomUUID(),
-        type: 'earnings_drop',
+        type: 'optimization_opportunity',
         severity: 'warning',
         status: 'open',
         dedupKey: `e2e:${randomUUID()}`,
@@ -92,8 +74,6 @@ export async function startProduct(options: { tickMs?: number; warmPolls?: numbe
     async close() {
       clearInterval(ticker);
       await polling;
-      await closeApp(app, 2000);
-      await rateLimiter.close();
       await server.close();
     },
   };

@@ -45,7 +45,7 @@ describe('/metrics with metrics.auth, earnings counters, and the deploy/ example
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orcha-metrics-'));
-    const env = { ORCHA_DATA_DIR: dir, ORCHA_PORT: '0', ORCHA_INTERVALS_POLL: '0.2' };
+    const env = { ORCHA_DATA_DIR: dir, ORCHA_PORT: '0', ORCHA_INTERVALS_POLL: '1', METRICS_PASSWORD };
     const yaml = 'metrics:\n  auth: { type: basic, username: prometheus, password: { env: METRICS_PASSWORD } }\n';
     const config = loadConfigText(yaml, env);
     orcha = await startOrcha({

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestServer, startTestServer } from '../helpers/server.js';
+import { type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
 
 /**
  * The fan-out writes one shared, pre-encoded buffer to every subscriber: check that what arrives is still a TEXT
  * frame (a browser would otherwise get a Blob), identical for every client, and only for subscribers.
  */
-let server: TestServer;
+let server: TestOrcha;
 beforeAll(async () => {
-  server = await startTestServer({ warmPolls: 2, config: { intervals: { push: 3600 } } });
+  server = await startTestOrcha({ warmPolls: 2, config: { intervals: { push: 3600 } } });
 });
 afterAll(async () => {
   await server?.close();

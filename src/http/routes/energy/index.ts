@@ -3,7 +3,7 @@ import { EnergyHistorySchema, EnergyReportSchema, EnergyViewSchema } from '../..
 import { OrchaError } from '../../../lib/errors.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, role } from '../../route-types.js';
-import type { AppServices } from '../../services.js';
+import type { AppServices } from '../../../app/types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { ErrorSchema } from '../../schemas/common.js';
 

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
+import type { ExportFileResult } from '../../../app/exports.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { EXPORT_FORMATS, exportChunks, exportContentType } from '../../../engine/monitor/export.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
@@ -23,15 +24,6 @@ const ExportQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** Where an export operation left its file (set by the operation handler in wire.ts). */
-export interface ExportFileResult {
-  /** File name inside `services.exports.dir` (never a path: operation results are visible to viewers). */
-  file: string;
-  format: 'json' | 'csv';
-  rows: number;
-  bytes: number;
-}
 
 const exportRoutes: RoutePlugin = (app, { services }) => {
   app.get(

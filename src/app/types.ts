@@ -1,8 +1,9 @@
 /**
- * What the HTTP layer needs from the rest of orcha. Routes depend on this interface only; `wire.ts` builds it
- * from the real coordinator, engine, monitor and store, and tests may build it the same way.
+ * The application layer's services: every product behaviour that HTTP routes, CLI commands and loops call alike.
+ * `createApplication` (application.ts) builds them from the real coordinator, engine, monitor and store; the
+ * composition root (src/main.ts) is the only caller.
  */
-import type { EventBus } from '../app/events.js';
+import type { EventBus } from './events.js';
 import type { Principal } from '../auth/roles.js';
 import type { EnergyService } from '../energy/energy-service.js';
 import type { Policy } from '../config/schema.js';
@@ -24,7 +25,7 @@ import type {
   SnapshotPoint,
   TimeRange,
 } from '../store/types.js';
-import type { AllocationView, CoordinatorStatus, Dashboard, Health, Report, SystemStatus } from './schemas/views.js';
+import type { AllocationView, CoordinatorStatus, Dashboard, Health, Report, SystemStatus } from '../http/schemas/views.js';
 
 export interface MetricsService {
   latest(): Promise<Snapshot | null>;
@@ -33,6 +34,7 @@ export interface MetricsService {
 }
 
 export interface CoordinatorView {
+  /** The poll loop's counters and every adapter's status. */
   status(): CoordinatorStatus;
   latest(): Snapshot | null;
 }
@@ -92,6 +94,7 @@ export interface AppServices {
   policies: PoliciesService;
   operations: OperationsService;
   cache: Cache;
+  /** The health checks, computed on request (database ping, adapters, executors). */
   health(): Promise<Health>;
   status(): Promise<SystemStatus>;
   events: EventBus;

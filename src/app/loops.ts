@@ -1,0 +1,68 @@
+import type { Config } from '../config/schema.js';
+import type { Coordinator } from '../engine/coordinator.js';
+import type { AlertService } from '../engine/monitor/alerts.js';
+import { createRetentionJob } from '../engine/monitor/retention.js';
+import type { ReallocationEngine } from '../engine/reallocation/engine.js';
+import { createScheduler, type Scheduler } from '../engine/scheduler.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { Store } from '../store/types.js';
+
+export interface LoopsDeps {
+  clock: Clock;
+  log: Logger;
+  config: () => Config;
+  store: Pick<Store, 'metrics'>;
+  coordinator: Coordinator;
+  engine: ReallocationEngine;
+  alerts: AlertService;
+}
+
+export interface Loops {
+  readonly running: boolean;
+  start(): void;
+  /** Stops every loop and waits for the ticks in flight. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The daemon's loops: the coordinator's own poll loop (a schedule per protocol; what follows a snapshot reacts to
+ * the `metrics` event), analyze (opportunity alerts from a fresh plan), decide (a reallocation, then the measured
+ * effect of earlier ones), retention.
+ */
+export function createLoops(deps: LoopsDeps): Loops {
+  const { coordinator, engine } = deps;
+  const retention = createRetentionJob({ metrics: deps.store.metrics, clock: deps.clock, log: deps.log, getConfig: deps.config });
+  const scheduler: Scheduler = createScheduler({
+    clock: deps.clock,
+    log: deps.log,
+    getConfig: deps.config,
+    tasks: {
+      analyze: async () => {
+        if (!coordinator.latest()) return;
+        await deps.alerts.evaluatePlan(await engine.analyze());
+      },
+      decide: async () => {
+        if (!coordinator.latest()) return;
+        await engine.decide({ trigger: 'loop' });
+        await engine.measureEffects();
+      },
+      retention: async () => {
+        await retention.run();
+      },
+    },
+  });
+  return {
+    get running() {
+      return scheduler.running;
+    },
+    start() {
+      coordinator.start();
+      scheduler.start();
+    },
+    async stop() {
+      await scheduler.stop();
+      await coordinator.stop();
+    },
+  };
+}
