@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../lib/clock.js';
 import type { Principal } from './roles.js';
 
@@ -31,7 +32,6 @@ export interface PrincipalCacheOptions {
 }
 
 interface Entry {
-  until: number;
   value: Promise<Principal | null>;
 }
 
@@ -39,40 +39,42 @@ export const DEFAULT_PRINCIPAL_CACHE_MS = 1000;
 
 export function createPrincipalCache(options: PrincipalCacheOptions): PrincipalCache {
   const { clock, windowMs } = options;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const entries = new Map<string, Entry>();
-
-  function makeRoom(now: number): void {
-    for (const [key, e] of entries) if (e.until <= now) entries.delete(key);
-    // Still full: forget the oldest (Map order is insertion order).
-    for (const key of entries.keys()) {
-      if (entries.size < maxEntries) break;
-      entries.delete(key);
-    }
-  }
+  // lru-cache: bounded by entries (least recently used out first), each entry living at most `windowMs` on the clock.
+  // lru-cache counts an entry stale once its age is *above* its ttl; on a millisecond clock, ttl - 1 makes it stale
+  // from the moment the window has passed.
+  const entries = new LRUCache<string, Entry>({
+    max: options.maxEntries ?? 10_000,
+    ttl: Math.max(1, windowMs - 1),
+    ttlResolution: 0,
+    perf: { now: () => clock.now() },
+  });
 
   return {
     async resolve(token, lookup) {
       if (windowMs <= 0) return (await lookup())?.principal ?? null;
-      const now = clock.now();
       const known = entries.get(token);
-      if (known && known.until > now) return known.value;
-      if (known) entries.delete(token);
-      if (entries.size >= maxEntries) makeRoom(now);
-      const entry: Entry = { until: now + windowMs, value: Promise.resolve(null) };
+      if (known) return known.value;
+      const startedAt = clock.now();
+      const entry: Entry = { value: Promise.resolve(null) };
       entry.value = lookup().then(
         (found) => {
           // A refusal is not remembered. (A lookup that was under way when clear() ran is no longer in the map,
           // so its answer, possibly from before the change, is never reused.)
+          const current = entries.peek(token) === entry;
           if (!found) {
-            if (entries.get(token) === entry) entries.delete(token);
+            if (current) entries.delete(token);
             return null;
           }
-          if (found.expiresAt !== undefined) entry.until = Math.min(entry.until, found.expiresAt);
+          // Never past the credential's own expiry.
+          if (current && found.expiresAt !== undefined && found.expiresAt < startedAt + windowMs) {
+            const left = found.expiresAt - clock.now() - 1;
+            if (left > 0) entries.set(token, entry, { ttl: left });
+            else entries.delete(token);
+          }
           return found.principal;
         },
         (err: unknown) => {
-          if (entries.get(token) === entry) entries.delete(token);
+          if (entries.peek(token) === entry) entries.delete(token);
           throw err;
         },
       );

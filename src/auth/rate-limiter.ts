@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createRedisLink, type RedisLink } from '../services/redis-link.js';
@@ -52,19 +53,14 @@ function result(allowed: boolean, tokens: number, capacity: number, ratePerMs: n
 }
 
 export function createMemoryRateLimiter(options: { clock: Clock; maxKeys?: number }): RateLimiter {
-  const buckets = new Map<string, Bucket>();
-  const maxKeys = options.maxKeys ?? 100_000;
-
-  function evict(now: number): void {
-    // First forget buckets that have refilled (they hold no information), then the oldest.
-    for (const [key, b] of buckets) {
-      if (now - b.ts > MINUTE_MS) buckets.delete(key);
-    }
-    for (const key of buckets.keys()) {
-      if (buckets.size < maxKeys) break;
-      buckets.delete(key);
-    }
-  }
+  // lru-cache holds the buckets: bounded (least recently used out first), and a bucket untouched for a minute is
+  // forgotten, since it has refilled by then and holds no information.
+  const buckets = new LRUCache<string, Bucket>({
+    max: options.maxKeys ?? 100_000,
+    ttl: MINUTE_MS,
+    ttlResolution: 0,
+    perf: { now: () => options.clock.now() },
+  });
 
   return {
     kind: 'memory',
@@ -74,8 +70,6 @@ export function createMemoryRateLimiter(options: { clock: Clock; maxKeys?: numbe
       const bucket = refill(buckets.get(key), perMinute, rate, now);
       const allowed = bucket.tokens >= 1;
       if (allowed) bucket.tokens -= 1;
-      if (!buckets.has(key) && buckets.size >= maxKeys) evict(now);
-      buckets.delete(key); // re-insert: Map order becomes least-recently-used first
       buckets.set(key, bucket);
       return result(allowed, bucket.tokens, perMinute, rate);
     },

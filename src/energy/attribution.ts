@@ -5,7 +5,7 @@
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyConfig } from './schema.js';
 
-export type AttributionBasis = 'measured' | 'allocation';
+export type AttributionBasis = 'measured' | 'mixed' | 'allocation';
 
 export interface ProtocolPower {
   protocol: string;
@@ -40,40 +40,53 @@ export interface AttributionInput {
 
 type Weights = EnergyConfig['attribution']['weights'];
 
+type Kind = 'cpu' | 'network' | 'disk';
+const KINDS: Kind[] = ['cpu', 'network', 'disk'];
+type Row = { protocol: string } & Record<Kind, number>;
+
+/** Each protocol's part of one kind of load (its figure over the total), or null when nobody has any. */
+function partsOf(rows: Row[], kind: Kind): Map<string, number> | null {
+  const total = rows.reduce((s, r) => s + r[kind], 0);
+  return total > 0 ? new Map(rows.map((r) => [r.protocol, r[kind] / total])) : null;
+}
+
 /** Load share per protocol from per-protocol figures (each kind normalized to its total, then weighted). */
-function sharesFrom(rows: { protocol: string; cpu: number; network: number; disk: number }[], weights: Weights): Map<string, number> | null {
-  const totals = { cpu: 0, network: 0, disk: 0 };
-  for (const r of rows) {
-    totals.cpu += r.cpu;
-    totals.network += r.network;
-    totals.disk += r.disk;
-  }
-  const kinds = (['cpu', 'network', 'disk'] as const).filter((k) => totals[k] > 0 && weights[k] > 0);
+function sharesFrom(rows: Row[], weights: Weights): Map<string, number> | null {
+  const kinds = KINDS.filter((k) => weights[k] > 0 && partsOf(rows, k));
   const weightSum = kinds.reduce((s, k) => s + weights[k], 0);
   if (weightSum <= 0) return null;
-  const out = new Map<string, number>();
-  for (const r of rows) out.set(r.protocol, kinds.reduce((s, k) => s + (weights[k] / weightSum) * (r[k] / totals[k]), 0));
+  const out = new Map<string, number>(rows.map((r) => [r.protocol, 0]));
+  for (const k of kinds) for (const [p, part] of partsOf(rows, k)!) out.set(p, out.get(p)! + (weights[k] / weightSum) * part);
   return out;
 }
 
 /**
- * Split the host's draw. Measured use (the samples' CPU, bandwidth and storage) decides when any protocol reports
- * some; otherwise the allocation shares do, and the basis says so.
+ * Split the host's draw. Per kind of load (CPU, network, disk) the protocols' measured use decides when any protocol
+ * reports some, their allocation shares otherwise; the basis says which ("mixed": some kinds measured).
  */
 export function attributePower(input: AttributionInput): Attribution {
   const { snapshot, config } = input;
   const weights = config.attribution.weights;
   const samples = snapshot.protocols;
-  const measured = sharesFrom(
-    samples.filter((s) => s.connected).map((s) => ({ protocol: s.protocol, cpu: s.cpuPercent, network: s.bandwidthBytesPerSec, disk: s.storageBytes })),
-    weights,
+  const measuredRows: Row[] = samples.map((s) =>
+    s.connected
+      ? { protocol: s.protocol, cpu: s.cpuPercent, network: s.bandwidthBytesPerSec, disk: s.storageBytes }
+      : { protocol: s.protocol, cpu: 0, network: 0, disk: 0 },
   );
-  const byAllocation = sharesFrom(
-    samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage })),
-    weights,
-  );
-  const basis: AttributionBasis = measured ? 'measured' : 'allocation';
-  const loadShares = measured ?? byAllocation ?? new Map<string, number>();
+  const allocationRows: Row[] = samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage }));
+  const used = KINDS.filter((k) => weights[k] > 0);
+  const measuredKinds = used.filter((k) => partsOf(measuredRows, k));
+  // Per kind, measured parts where there are some, allocation parts otherwise.
+  const rows: Row[] = samples.map((s, i) => {
+    const row: Row = { protocol: s.protocol, cpu: 0, network: 0, disk: 0 };
+    for (const k of KINDS) {
+      const source = measuredKinds.includes(k) ? measuredRows : allocationRows;
+      row[k] = partsOf(source, k)?.get(source[i]!.protocol) ?? 0;
+    }
+    return row;
+  });
+  const basis: AttributionBasis = measuredKinds.length === 0 ? 'allocation' : measuredKinds.length === used.length ? 'measured' : 'mixed';
+  const loadShares = sharesFrom(rows, weights) ?? new Map<string, number>();
 
   const hostWatts = Math.max(0, input.hostWatts);
   const idleWatts = Math.min(hostWatts, config.estimate.idleWatts);

@@ -22,6 +22,11 @@ import { createTariff, type Tariff } from './tariff.js';
 import type { EnergyView } from './views.js';
 
 export const ENERGY_PAUSE_POLICY = 'energy-pause';
+const BASIS_NOTES: Record<Attribution['basis'], string> = {
+  measured: 'power above idle split by each protocol\'s measured CPU, network and disk use',
+  mixed: 'power above idle split by measured use where protocols report it, by allocation share for the rest (no per-container figures yet)',
+  allocation: 'no measured per-protocol use yet: power above idle split by allocation share',
+};
 const HOUR_MS = 3_600_000;
 /** Longest gap between two snapshots that is integrated (a longer one means orcha was not watching). */
 const MAX_GAP_MS = 5 * 60_000;
@@ -167,10 +172,7 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
         idleWatts: attribution.idleWatts,
         overheadWatts: attribution.overheadWatts,
         basis: attribution.basis,
-        basisNote:
-          attribution.basis === 'measured'
-            ? 'power above idle split by each protocol\'s measured CPU, network and disk use'
-            : 'no measured per-protocol use yet: power above idle split by allocation share',
+        basisNote: BASIS_NOTES[attribution.basis],
         idleRule: energy.attribution.idle,
         grossUsdPerHour: snapshot.totalUsdPerHour,
         powerCostUsdPerHour: cost,

@@ -42,7 +42,7 @@ export const EnergyViewSchema = Type.Object({
   idleWatts: Type.Number(),
   /** Watts charged to no protocol (idle rule `host`, or no load to split by). */
   overheadWatts: Type.Number(),
-  basis: Type.Union([Type.Literal('measured'), Type.Literal('allocation')]),
+  basis: Type.Union([Type.Literal('measured'), Type.Literal('mixed'), Type.Literal('allocation')]),
   basisNote: Type.String(),
   idleRule: Type.String(),
   grossUsdPerHour: Type.Number(),

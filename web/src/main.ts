@@ -24,6 +24,7 @@ import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
 import { type FieldError, createConfig } from './views/config';
 import { createEarningsChart } from './views/earnings-chart';
+import { createEnergyView } from './views/energy';
 import { createLogin } from './views/login';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
@@ -141,7 +142,9 @@ function startDashboard(): void {
   const reallocations = createReallocations(runDryRun, () => canOperate);
   const config = createConfig(validateConfig);
   main.className = 'grid';
-  fill(main, chart.root, resources.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  const energy = createEnergyView(api);
+  fill(main, chart.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  const stopEnergy = energy.start();
 
   const timers: ReturnType<typeof setInterval>[] = [];
   let stopped = false;
@@ -269,6 +272,7 @@ function startDashboard(): void {
     window.removeEventListener('offline', onOffline);
     window.removeEventListener('online', onOnline);
     live.close();
+    stopEnergy();
     for (const t of timers) clearInterval(t);
   };
   renderBanner();
