@@ -158,6 +158,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       settings: { ...cfg().coordinator, intervals: cfg().intervals },
       allocation: () => engineRef?.current() ?? {},
+      ledgers: store.ledgers,
+      health: store.nodeHealth,
     });
     closers.push(() => coordinator.stop());
     const engineState = () => ({

@@ -76,6 +76,8 @@ export const ProtocolSampleSchema = Type.Object({
     storage: Type.Number(),
   }),
   latencyMs: Type.Number({ minimum: 0 }),
+  /** What the node said about its health at this poll (absent when it could not be read). */
+  health: Type.Optional(NodeHealthSchema),
 });
 export type ProtocolSample = Static<typeof ProtocolSampleSchema>;
 

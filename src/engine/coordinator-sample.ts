@@ -1,4 +1,4 @@
-import type { TrackedEarnings } from '../adapters/earnings-tracker.js';
+import type { LedgerEntry } from '../adapters/earnings-ledger.js';
 import type { ProtocolConfig } from '../config/schema.js';
 import { type Allocation, zeroShares } from '../domain/resources.js';
 import type { AdapterReading, HostResources, ProtocolSample } from '../domain/sample.js';
@@ -42,7 +42,7 @@ export function sampleBase(config: ProtocolConfig, time: number, allocation: All
   };
 }
 
-export function readSample(base: Base, reading: AdapterReading, tracked: TrackedEarnings, latencyMs: number): ProtocolSample {
+export function readSample(base: Base, reading: AdapterReading, tracked: LedgerEntry, latencyMs: number): ProtocolSample {
   const r = reading.resources;
   return {
     ...base,
@@ -59,6 +59,7 @@ export function readSample(base: Base, reading: AdapterReading, tracked: Tracked
     bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? 0,
     storageBytes: r.storageBytes ?? 0,
     latencyMs,
+    ...(reading.health ? { health: reading.health } : {}),
   };
 }
 

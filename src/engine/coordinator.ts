@@ -1,5 +1,5 @@
 import { Value } from '@sinclair/typebox/value';
-import { type EarningsTracker, createEarningsTracker } from '../adapters/earnings-tracker.js';
+import { type EarningsLedger, type LedgerState, createEarningsLedger } from '../adapters/earnings-ledger.js';
 import type { PriceSource } from '../adapters/prices.js';
 import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
@@ -8,7 +8,7 @@ import { type AdapterReading, AdapterReadingSchema, type HostResources, type Pro
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { MetricsRepository } from '../store/types.js';
+import type { LedgerRepository, MetricsRepository, NodeHealthRepository } from '../store/types.js';
 import { type BreakerState, type ProtocolResilience, createProtocolResilience, isBrokenCircuit } from './coordinator-resilience.js';
 import type { HostReader } from './host-resources.js';
 import { EMPTY_HOST, carriedSample, failedSample, implausibility, readSample, sampleBase, tokenOf } from './coordinator-sample.js';
@@ -69,6 +69,10 @@ export interface CoordinatorOptions {
   allocation: () => Allocation;
   /** Stops the loop when aborted. */
   signal?: AbortSignal;
+  /** Where each protocol's earnings ledger is kept, so a restart continues from the last stored counter. */
+  ledgers?: LedgerRepository;
+  /** Where node health is kept (one row per change). */
+  health?: Pick<NodeHealthRepository, 'record'>;
 }
 
 type Events = { snapshot: Snapshot; status: ProtocolStatus[] };
@@ -92,7 +96,7 @@ export interface Coordinator {
 interface ProtocolState {
   config: ProtocolConfig;
   adapter: Adapter;
-  tracker: EarningsTracker;
+  ledger: EarningsLedger;
   resilience: ProtocolResilience;
   status: ProtocolStatus;
   last: ProtocolSample | null;
@@ -113,6 +117,28 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   let assembling: Promise<Snapshot> | null = null;
   // Aborts the polls in flight when the coordinator stops.
   let stopper = new AbortController();
+  // Ledgers stored by the last run: a protocol's first reading continues from there.
+  let storedLedgers = new Map<string, LedgerState>();
+  const restoring: Promise<void> = options.ledgers
+    ? options.ledgers.load().then(
+        (stored) => {
+          storedLedgers = stored;
+          for (const state of states.values()) restoreLedger(state);
+        },
+        (err: unknown) => log.warn({ err: errorMessage(err) }, 'stored earnings ledgers unreadable; counting from the next readings'),
+      )
+    : Promise.resolve();
+
+  function restoreLedger(state: ProtocolState): void {
+    const stored = storedLedgers.get(state.config.name);
+    if (stored && !state.ledger.state()) state.ledger.restore(stored);
+  }
+
+  function saveLedger(state: ProtocolState): void {
+    const current = state.ledger.state();
+    if (!current || !options.ledgers) return;
+    options.ledgers.save(state.config.name, current).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'earnings ledger not saved'));
+  }
 
   function emit<E extends keyof Events>(event: E, value: Events[E]): void {
     for (const fn of listeners[event]) {
@@ -132,7 +158,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     const state: ProtocolState = {
       config,
       adapter,
-      tracker: createEarningsTracker({ prices }),
+      ledger: createEarningsLedger({ prices }),
       resilience,
       last: null,
       fresh: null,
@@ -152,6 +178,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       },
     };
     watchBreaker(state);
+    restoreLedger(state);
     return state;
   }
 
@@ -214,7 +241,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       const wrong = implausibility(reading);
       if (wrong) throw new OrchaError('ORCHA_ERR_ADAPTER_SCHEMA', `${state.adapter.type} reading: ${wrong}`);
       const latencyMs = performance.now() - started;
-      const tracked = state.tracker.update(time, reading.cumulativeTokens, reading.token);
+      await restoring;
+      const tracked = state.ledger.record(time, reading);
+      saveLedger(state);
+      if (reading.health && options.health) {
+        options.health.record(state.config.name, time, reading.health).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'node health not saved'));
+      }
       if (tracked.payoutEvent) {
         log.info({ protocol: state.config.name, droppedTokens: tracked.droppedTokens, token: reading.token }, 'counter dropped: payout or reset recorded');
       }

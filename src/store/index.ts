@@ -11,6 +11,7 @@ import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
+import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
 import { createNotificationOutboxRepository } from './repositories/notifications.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
@@ -59,6 +60,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(db),
     notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
+    nodeHealth: createNodeHealthRepository(db as never),
+    ledgers: createLedgerRepository(db as never),
     migrate,
     async ping() {
       await sql`select 1`.execute(db);

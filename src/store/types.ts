@@ -6,6 +6,8 @@ import type { Alert, AlertStatus } from '../domain/alert.js';
 import type { Delivery, MessageKind, OutboxMessage } from '../domain/notification.js';
 import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
+import type { LedgerState } from '../domain/earnings.js';
+import type { NodeHealth } from '../domain/health.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyRepository } from './repositories/energy.repository.js';
 
@@ -233,6 +235,29 @@ export interface AuditRepository {
   list(query?: { limit?: number; offset?: number; actor?: string; action?: string; from?: number; to?: number }): Promise<AuditEntry[]>;
 }
 
+/** A protocol's health as stored: one record per change (migration 003). */
+export interface HealthRecord {
+  protocol: string;
+  /** epoch ms of the poll that first saw this health */
+  time: number;
+  health: NodeHealth;
+}
+
+export interface NodeHealthRepository {
+  /** Store the health read at `time` unless it equals the last stored one; true when a row was written. */
+  record(protocol: string, time: number, health: NodeHealth): Promise<boolean>;
+  /** Each protocol's last stored health. */
+  latest(): Promise<HealthRecord[]>;
+  /** Changes of one protocol's health in [from, to), oldest first. */
+  history(protocol: string, from: number, to: number): Promise<HealthRecord[]>;
+}
+
+/** Each protocol's earnings ledger state, kept so a restart continues from the last stored counter. */
+export interface LedgerRepository {
+  load(): Promise<Map<string, LedgerState>>;
+  save(protocol: string, state: LedgerState): Promise<void>;
+}
+
 export interface Repositories {
   metrics: MetricsRepository;
   reallocations: ReallocationsRepository;
@@ -243,6 +268,9 @@ export interface Repositories {
   notifications: NotificationOutboxRepository;
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
+  /** Node health per change and the earnings ledgers (migration 003). */
+  nodeHealth: NodeHealthRepository;
+  ledgers: LedgerRepository;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -64,6 +64,8 @@ export async function startSimRig(options: {
       ...options.settings,
     },
     allocation: options.allocation ?? (() => allocation),
+    ledgers: store.ledgers,
+    health: store.nodeHealth,
   });
   return {
     clock,

@@ -5,6 +5,7 @@ import type { Database } from '../schema.js';
 import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
+import { nodeHealthMigration } from './003-node-health.js';
 import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
 
@@ -14,6 +15,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001-initial': initialMigration(dialect),
         '002-daily-rollups': dailyRollupsMigration(dialect),
+        '003-node-health': nodeHealthMigration(dialect),
         '004-notification-outbox': notificationOutboxMigration(dialect),
         '005-energy': energyMigration(dialect),
       };
@@ -29,7 +31,14 @@ export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Pro
     dialect === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  const migrator = new Migrator({ db: db as unknown as Kysely<unknown>, provider: migrationProvider(dialect), migrationTableSchema });
+  // Migration numbers were handed out per issue (003 node health, 004 outbox, 005 energy) and land in any order: a
+  // database that already ran 005 still gets 003.
+  const migrator = new Migrator({
+    db: db as unknown as Kysely<unknown>,
+    provider: migrationProvider(dialect),
+    migrationTableSchema,
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
