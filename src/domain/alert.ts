@@ -12,6 +12,7 @@ export const ALERT_TYPES = [
   'notification_failed',
   'power_meter_silent',
   'net_negative',
+  'do_no_harm',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

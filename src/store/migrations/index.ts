@@ -8,6 +8,7 @@ import { dailyRollupsMigration } from './002-daily-rollups.js';
 import { nodeHealthMigration } from './003-node-health.js';
 import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
+import { fleetMigration } from './006-fleet.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -18,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '003-node-health': nodeHealthMigration(dialect),
         '004-notification-outbox': notificationOutboxMigration(dialect),
         '005-energy': energyMigration(dialect),
+        '006-fleet': fleetMigration(dialect),
       };
     },
   };
