@@ -162,6 +162,7 @@ export const AlertRulesSchema = Type.Object(
     // Energy alerts keep their own timing (src/energy); these set only how often an open one is repeated.
     power_meter_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
     net_negative: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
+    do_no_harm: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
   },
   {
     default: {},

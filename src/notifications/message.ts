@@ -14,7 +14,8 @@ export interface Message {
   alertIds: string[];
 }
 
-const TITLES: Record<AlertType, string> = {
+/** Alert types without a title here (a type added elsewhere) show their own name. */
+const TITLES: Partial<Record<AlertType, string>> = {
   protocol_disconnected: 'Node disconnected',
   earnings_drop: 'Earnings dropped',
   resource_pressure: 'Resource pressure',
@@ -25,7 +26,9 @@ const TITLES: Record<AlertType, string> = {
   notification_failed: 'Notification channel failing',
   power_meter_silent: 'Power meter silent',
   net_negative: 'Power costs more than the node earns',
+  do_no_harm: 'Automatic reallocation held back',
 };
+const titleOf = (t: AlertType) => TITLES[t] ?? t.replace(/_/g, ' ');
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export const severityAtLeast = (s: Severity, min: Severity) => RANK[s] >= RANK[min];
@@ -115,7 +118,7 @@ const LEAD: Partial<Record<MessageKind, string>> = {
 
 function alertTitle(kind: MessageKind, a: Alert): string {
   const lead = LEAD[kind] ?? a.severity.toUpperCase();
-  return `[${lead}] ${TITLES[a.type]}${a.protocol ? `: ${a.protocol}` : ''}`;
+  return `[${lead}] ${titleOf(a.type)}${a.protocol ? `: ${a.protocol}` : ''}`;
 }
 
 function alertLines(kind: MessageKind, a: Alert, now: number, f: Formatting): string[] {
@@ -175,7 +178,7 @@ export function alertMessage(kind: MessageKind, alerts: Alert[], now: number, f:
     kind as 'alert'
   ];
   const title = `[${LEAD[kind] ?? severity.toUpperCase()}] ${alerts.length} ${what ?? 'alerts'}${kind === 'resolved' ? '' : ` (${counts})`}`;
-  const blocks = alerts.map((a) => [`- ${TITLES[a.type]}${a.protocol ? `: ${a.protocol}` : ''}`, ...alertLines(kind, a, now, f).map((l) => `  ${l}`)].join('\n'));
+  const blocks = alerts.map((a) => [`- ${titleOf(a.type)}${a.protocol ? `: ${a.protocol}` : ''}`, ...alertLines(kind, a, now, f).map((l) => `  ${l}`)].join('\n'));
   return { kind, severity, title, body: [...blocks, `Dashboard: ${link}`].join('\n\n'), payload, alertIds: alerts.map((a) => a.id) };
 }
 

@@ -164,7 +164,7 @@ export function createNotifier(deps: NotifierDeps) {
           if (now - a.createdAt >= graceMs) fresh.push(a);
           continue;
         }
-        const every = (rules[a.type]?.renotifyMinutes ?? 0) * 60_000;
+        const every = ((rules as Partial<Record<string, { renotifyMinutes: number }>>)[a.type]?.renotifyMinutes ?? 0) * 60_000;
         if (every > 0 && d.status === 'sent' && d.sentAt !== null && now - d.sentAt >= every) reminders.push(a);
       }
       if (fresh.length > 0) await route('alert', fresh, (c) => c.name === channel.name);

@@ -7,6 +7,7 @@ import type { Snapshot } from '../../domain/sample.js';
 import type { Clock } from '../../lib/clock.js';
 import { errorMessage, type FieldError, OrchaError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import type { AlertRule } from '../../notifications/config.js';
 import type { AlertsRepository } from '../../store/types.js';
 import {
   type Condition,
@@ -75,7 +76,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   const quietWrites = new Map<string, number>();
   const QUIET_WRITE_MS = 5 * 60_000;
 
-  const ruleOf = (type: AlertType) => deps.getConfig().alerts.rules[type];
+  const ruleOf = (type: AlertType) => (deps.getConfig().alerts.rules as Partial<Record<AlertType, AlertRule>>)[type];
   const minutes = (m: number | undefined) => (m ?? 0) * 60_000;
 
   const emit = (e: AlertEvent) => {
@@ -240,7 +241,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       return [];
     },
     doNoHarm(reason) {
-      const condition: Condition = { key: 'do_no_harm', type: 'do_no_harm', severity: 'warning', protocol: null, message: reason, details: { reason } };
+      const condition: Condition = { key: 'do_no_harm', type: 'do_no_harm', severity: 'warning', protocol: null, message: reason, details: { reason }, firing: true };
       return sync([condition], []);
     },
     configInvalid(errors) {
