@@ -18,7 +18,7 @@ const SRC = join(ROOT, 'src');
 export const ALLOWED = {
   lib: [],
   domain: [],
-  config: ['lib', 'domain', 'energy/schema'],
+  config: ['lib', 'domain', 'energy/schema', 'energy/validate'],
   store: ['lib', 'domain', 'config'],
   adapters: ['lib', 'domain', 'config'],
   executors: ['lib', 'domain', 'config'],
