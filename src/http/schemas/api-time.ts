@@ -1,4 +1,4 @@
-import { Kind, type TSchema, Type } from '@sinclair/typebox';
+import { Kind, OptionalKind, type TSchema, Type } from '@sinclair/typebox';
 
 /**
  * Domain objects carry epoch milliseconds; the API speaks ISO 8601 UTC strings. These two functions make the
@@ -16,6 +16,7 @@ export const TIME_KEYS = new Set([
   'lastPollAt',
   'lastSuccessAt',
   'lastReadingAt',
+  'nodeHealthAt',
   'generatedAt',
   'from',
   'to',
@@ -43,7 +44,9 @@ export function apiSchema<T extends TSchema>(schema: T): TSchema {
         const props: Record<string, TSchema> = {};
         for (const [key, value] of Object.entries(s.properties as Record<string, TSchema>)) {
           const converted = TIME_KEYS.has(key) ? convertTimeProperty(value) : null;
-          props[key] = converted ?? walk(value);
+          const next = converted ?? walk(value);
+          // A rebuilt union or object loses the Optional mark: keep it, or the field becomes required.
+          props[key] = value[OptionalKind] === 'Optional' && next[OptionalKind] !== 'Optional' ? Type.Optional(next) : next;
         }
         const { properties: _p, required: _r, ...rest } = s as Record<string, unknown>;
         const options = Object.fromEntries(Object.entries(rest).filter(([k]) => typeof k === 'string' && k !== 'type'));
