@@ -21,6 +21,7 @@ import { createHostReader, type HostReader } from './engine/host-resources.js';
 import { createAlertService } from './engine/monitor/index.js';
 import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
+import { createFleetService } from './fleet/fleet.service.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import { resolveMetricsCredentials } from './http/prometheus.js';
@@ -37,6 +38,9 @@ import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy
 import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+
+/** A fleet host whose agent sent nothing for this long shows as silent. */
+const HOST_SILENT_AFTER_MS = 5 * 60_000;
 
 export interface StartOptions {
   loaded: LoadedConfig;
@@ -185,6 +189,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
         if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
+        // The do-no-harm guard stopped auto mode: one open alert saying why.
+        if (event.type === 'guard') void alerts.doNoHarm(event.reason).catch(() => undefined);
       },
     });
     engineRef = engine;
@@ -245,6 +251,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       security: security?.plugin,
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
+      fleet: createFleetService({ repo: store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: HOST_SILENT_AFTER_MS }) }),
       metricsCredentials,
     });
     closers.push(() => closeApp(app, 5000));

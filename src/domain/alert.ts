@@ -10,6 +10,7 @@ export const ALERT_TYPES = [
   'config_invalid',
   'power_meter_silent',
   'net_negative',
+  'do_no_harm',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -36,8 +36,8 @@ function setup(text = BASE) {
     log: silentLogger(),
     env: {},
     debounceMs: 30,
-    onInvalid: (i) => invalid.push(i),
   });
+  service.on('invalid', (i) => invalid.push(i));
   return { file, invalid, service };
 }
 
@@ -87,7 +87,7 @@ describe('config service', () => {
     expect(service.current().intervals.poll).toBe(7);
   });
 
-  it('keeps the running config on a broken edit, reports the field errors and calls onInvalid', async () => {
+  it('keeps the running config on a broken edit, reports the field errors in one invalid event', async () => {
     const { file, invalid, service } = setup();
     service.watch();
     const rejected = next<ConfigInvalid>(service, 'invalid');

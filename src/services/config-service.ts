@@ -13,7 +13,8 @@ import { redactConfig, restoreRedacted } from './config-redact.js';
 /**
  * Holds the running configuration. A file edit, `PUT config` and `POST config/reload` all go through `apply`:
  * validate everything first, then swap the whole object at once and announce it; an invalid change keeps the
- * running config, calls `onInvalid` (the monitor raises an alert) and emits `invalid` with the field errors.
+ * running config and emits `invalid` with the field errors: the one signal behind the `config_invalid` alert (the
+ * application layer raises it), whichever way the change came.
  */
 export type ConfigSource = 'file' | 'api' | 'reload';
 
@@ -63,8 +64,6 @@ export interface ConfigServiceOptions {
   path: string | null;
   log: Logger;
   env?: NodeJS.ProcessEnv;
-  /** Called with the errors of a rejected change (e.g. to raise a `config_invalid` alert). */
-  onInvalid?: (invalid: ConfigInvalid) => void;
   /** Quiet period after the last file event before reading it (editors write in several steps). */
   debounceMs?: number;
   /** Where relative secret files resolve; default the config file's directory (as `loadConfig` does). */
@@ -120,11 +119,6 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
   function reject(source: ConfigSource, errors: FieldError[]): never {
     const invalid: ConfigInvalid = { source, errors };
     log.warn({ source, errors }, 'configuration change rejected; the running configuration stays');
-    try {
-      options.onInvalid?.(invalid);
-    } catch (err) {
-      log.error({ err }, 'onInvalid callback failed');
-    }
     events.emit('invalid', invalid);
     throw new OrchaError('ORCHA_ERR_CONFIG_INVALID', 'Configuration is invalid', errors);
   }

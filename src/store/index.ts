@@ -9,6 +9,7 @@ import { runMigrations } from './migrations/index.js';
 import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
+import { createFleetRepository } from './repositories/fleet.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
@@ -58,6 +59,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
     energy: createEnergyRepository(db as never),
+    fleet: createFleetRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

@@ -9,6 +9,7 @@ import type { LedgerState } from '../domain/earnings.js';
 import type { NodeHealth } from '../domain/health.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyRepository } from './repositories/energy.repository.js';
+import type { FleetRepository } from './repositories/fleet.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -249,6 +250,7 @@ export interface Repositories {
   audit: AuditRepository;
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
+  fleet: FleetRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;

@@ -44,9 +44,9 @@ export function apiSchema<T extends TSchema>(schema: T): TSchema {
         const props: Record<string, TSchema> = {};
         for (const [key, value] of Object.entries(s.properties as Record<string, TSchema>)) {
           const converted = TIME_KEYS.has(key) ? convertTimeProperty(value) : null;
-          const next = converted ?? walk(value);
-          // A rebuilt union or object loses the Optional mark: keep it, or the field becomes required.
-          props[key] = value[OptionalKind] === 'Optional' && next[OptionalKind] !== 'Optional' ? Type.Optional(next) : next;
+          const api = converted ?? walk(value);
+          // An optional property stays optional (rebuilding it would otherwise make it required).
+          props[key] = value[OptionalKind] === 'Optional' && api[OptionalKind] !== 'Optional' ? Type.Optional(api) : api;
         }
         const { properties: _p, required: _r, ...rest } = s as Record<string, unknown>;
         const options = Object.fromEntries(Object.entries(rest).filter(([k]) => typeof k === 'string' && k !== 'type'));

@@ -23,6 +23,8 @@ export const AdapterStatusSchema = Type.Object(
     connected: Type.Boolean(),
     breaker: Type.Union(BREAKER_STATES.map((s) => Type.Literal(s))),
     lastError: NullableString,
+    /** The ORCHA_ERR_* code of the last failure (kept with lastError). */
+    lastErrorCode: Type.Optional(NullableString),
     latencyMs: Nullable(Type.Number()),
     lastSuccessAt: Nullable(Type.Number()),
     consecutiveFailures: Type.Integer({ minimum: 0 }),

@@ -7,6 +7,7 @@ import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
 import { nodeHealthMigration } from './003-node-health.js';
 import { energyMigration } from './005-energy.js';
+import { fleetMigration } from './006-fleet.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '002-daily-rollups': dailyRollupsMigration(dialect),
         '003-node-health': nodeHealthMigration(dialect),
         '005-energy': energyMigration(dialect),
+        '006-fleet': fleetMigration(dialect),
       };
     },
   };
