@@ -231,6 +231,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       energy,
       energyReport: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       buildInput: netOptimizerInput(energy),
+      simulated: () => Boolean(simulators && (options.demo || configService.current().protocols.length === 0)),
     });
     closers.push(() => application.close());
     const services = application.services;

@@ -63,6 +63,7 @@ export const SystemStatusSchema = Type.Object({
   queue: QueueDepthSchema,
   websocketClients: Type.Integer(),
   lastPlanAt: Nullable(Type.Number()),
+  simulated: Type.Optional(Type.Boolean({ description: 'The nodes are the built-in simulators (demo), not real ones.' })),
 });
 export type SystemStatus = Static<typeof SystemStatusSchema>;
 
