@@ -18,6 +18,7 @@ export const TIME_KEYS = new Set([
   'lastReadingAt',
   'nodeHealthAt',
   'generatedAt',
+  'sentAt',
   'from',
   'to',
 ]);
