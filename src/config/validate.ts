@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from '../lib/errors.js';
 import './formats.js';
 import { type Config, ConfigSchema } from './schema.js';
+import { energyConfigErrors } from '../energy/validate.js';
 
 /** `/protocols/1/endpoint` -> `protocols[1].endpoint` */
 export function pointerToPath(pointer: string): string {
@@ -75,6 +76,7 @@ export function semanticErrors(config: Config): FieldError[] {
     errors.push({ path: 'redis.url', message: 'must be a redis:// or rediss:// URL' });
   if ((config.cache.store === 'redis' || config.rateLimit.store === 'redis') && !config.redis.url)
     errors.push({ path: 'redis.url', message: 'is required when cache.store or rateLimit.store is redis' });
+  errors.push(...energyConfigErrors(config));
   return errors;
 }
 

@@ -47,3 +47,34 @@ describe('tariff', () => {
     }
   });
 });
+
+describe('energy config validation', () => {
+  it('names the field of each mistake', async () => {
+    const { validateConfig } = await import('../config/validate.js');
+    const result = validateConfig({
+      energy: {
+        enabled: true,
+        currency: 'CHF',
+        tariff: { timezone: 'Mars/Olympus' },
+        estimate: { idleWatts: 50, maxWatts: 40 },
+        meters: [
+          { name: 'a', type: 'mqtt', url: 'http://x', format: 'tasmota' },
+          { name: 'a', type: 'http', url: 'http://x', format: 'json' },
+        ],
+      },
+    });
+    expect(result.ok).toBe(false);
+    const paths = result.ok ? [] : result.errors.map((e) => e.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'energy.meters[0].url',
+        'energy.meters[0].topic',
+        'energy.meters[1].name',
+        'energy.meters[1].path',
+        'energy.currency',
+        'energy.tariff.timezone',
+        'energy.estimate.maxWatts',
+      ]),
+    );
+  });
+});
