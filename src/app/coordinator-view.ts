@@ -12,9 +12,12 @@ export function adapterStatusOf(s: ProtocolStatus): AdapterStatus {
     connected: s.connected,
     breaker: s.breaker,
     lastError: s.lastError,
+    lastErrorCode: s.lastErrorCode,
     latencyMs: s.latencyMs,
     lastSuccessAt: s.lastSuccess,
     consecutiveFailures: s.consecutiveFailures,
+    nodeHealth: s.nodeHealth,
+    nodeHealthAt: s.nodeHealthAt,
   };
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { type FieldError, errorMessage, isOrchaError } from '../lib/errors.js';
+import { registerAgentCommand } from './agent.command.js';
 import { registerConfigCommands } from './config-validate.command.js';
 import { EXIT } from './exit-codes.js';
 import { registerClientCommands } from './commands/index.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerMaintenanceCommands(program);
   registerClientCommands(program);
+  registerAgentCommand(program);
   return program;
 }
 

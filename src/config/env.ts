@@ -30,6 +30,9 @@ const NOT_KEYS = new Set([
   'ORCHA_PASSWORD',
   'ORCHA_NEW_PASSWORD',
   'ORCHA_LOGIN_CACHE',
+  // `orcha agent`'s own
+  'ORCHA_SERVER',
+  'ORCHA_AGENT_KEY',
 ]);
 
 export function snake(segment: string): string {

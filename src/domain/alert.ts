@@ -8,8 +8,11 @@ export const ALERT_TYPES = [
   'optimization_opportunity',
   'adapter_degraded',
   'config_invalid',
+  /** A notification channel keeps failing (sent on the other channels). */
+  'notification_failed',
   'power_meter_silent',
   'net_negative',
+  'do_no_harm',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Value } from '@sinclair/typebox/value';
 import { type EarningsLedger, type LedgerState, createEarningsLedger } from '../adapters/earnings-ledger.js';
 import type { PriceSource } from '../adapters/prices.js';
@@ -5,6 +6,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
 import type { Allocation } from '../domain/resources.js';
 import { type AdapterReading, AdapterReadingSchema, type HostResources, type ProtocolSample, type Snapshot } from '../domain/sample.js';
+import type { NodeHealth } from '../domain/health.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -54,6 +56,9 @@ export interface ProtocolStatus {
   consecutiveFailures: number;
   /** epoch ms of the next due poll */
   nextPoll: number;
+  /** The node's own health at its last successful poll (kept through failures; `nodeHealthAt` says how old). */
+  nodeHealth: NodeHealth | null;
+  nodeHealthAt: number | null;
 }
 
 export interface CoordinatorOptions {
@@ -116,7 +121,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   let lastHost: HostResources = EMPTY_HOST;
   let assembling: Promise<Snapshot> | null = null;
   // Aborts the polls in flight when the coordinator stops.
-  let stopper = new AbortController();
+  let stopper = newStopper();
   // Ledgers stored by the last run: a protocol's first reading continues from there.
   let storedLedgers = new Map<string, LedgerState>();
   const restoring: Promise<void> = options.ledgers
@@ -175,6 +180,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         latencyMs: null,
         consecutiveFailures: 0,
         nextPoll: clock.now(),
+        nodeHealth: null,
+        nodeHealthAt: null,
       },
     };
     watchBreaker(state);
@@ -244,6 +251,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       await restoring;
       const tracked = state.ledger.record(time, reading);
       saveLedger(state);
+      if (reading.health) {
+        state.status.nodeHealth = reading.health;
+        state.status.nodeHealthAt = time;
+      }
       if (reading.health && options.health) {
         options.health.record(state.config.name, time, reading.health).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'node health not saved'));
       }
@@ -380,7 +391,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       return tick(opts.force ?? false, true);
     },
     start: () => {
-      if (stopper.signal.aborted) stopper = new AbortController();
+      if (stopper.signal.aborted) stopper = newStopper();
       loop.start();
     },
     async stop() {
@@ -389,7 +400,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       stopper.abort(new OrchaError('ORCHA_ERR_TIMEOUT', 'orcha is stopping'));
       await Promise.all([...states.values()].map((s) => s.polling));
       await assembling?.catch(() => undefined);
-      stopper = new AbortController();
+      stopper = newStopper();
     },
     latest: () => ring[ring.length - 1] ?? null,
     history: (limit) => (limit === undefined ? [...ring] : ring.slice(Math.max(0, ring.length - limit))),
@@ -404,6 +415,13 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   reconfigure({ protocols: options.protocols, adapters: options.adapters });
   return coordinator;
+}
+
+/** Every poll in flight listens on it: one listener per protocol, however many protocols there are. */
+function newStopper(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /** Resolves when every promise settled or after `ms` of real time, whichever is first (the timer is held and cleared). */

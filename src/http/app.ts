@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/schema.js';
+import type { FleetService } from '../fleet/fleet.service.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
@@ -20,7 +21,9 @@ import dashboardRoutes from './routes/dashboard/index.js';
 import energyRoutes from './routes/energy/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
+import { hostsRoutes } from './routes/hosts/index.js';
 import metricsRoutes from './routes/metrics/index.js';
+import notificationsRoutes from './routes/notifications/index.js';
 import operationsRoutes from './routes/operations/index.js';
 import opportunitiesRoutes from './routes/opportunities/index.js';
 import policiesRoutes from './routes/policies/index.js';
@@ -42,6 +45,8 @@ export interface BuildAppOptions {
   websocket?: WsOptions;
   /** Extra plugins registered last (the dashboard's static files). */
   extraPlugins?: ((app: FastifyInstance) => Promise<void> | void)[];
+  /** The fleet's hosts and the agents' ingest route (SPEC §9). */
+  fleet?: FleetService;
   version?: string;
   /** `metrics.auth` with its secrets resolved (see prometheus.ts); without it /metrics is public. */
   metricsCredentials?: () => MetricsCredentials | undefined;
@@ -74,6 +79,7 @@ const ROUTES: RoutePlugin[] = [
   policiesRoutes,
   operationsRoutes,
   cacheRoutes,
+  notificationsRoutes,
   energyRoutes,
 ];
 
@@ -163,6 +169,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       prefix: API_PREFIX,
     });
   }
+  if (options.fleet) await app.register(hostsRoutes, { prefix: API_PREFIX, fleet: options.fleet });
   for (const plugin of options.extraPlugins ?? []) await app.register(async (scope) => plugin(scope));
   return app;
 }

@@ -7,6 +7,7 @@ import { registerAlertsCommand } from './alerts.command.js';
 import { registerAllocationCommand } from './allocation.command.js';
 import { registerApiKeyCommands } from './apikey.command.js';
 import { registerExportCommand } from './export.command.js';
+import { registerHostCommands } from './host.command.js';
 import { registerReallocateCommand } from './reallocate.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerStatusCommand } from './status.command.js';
@@ -21,4 +22,5 @@ export function registerClientCommands(program: Command): void {
   registerExportCommand(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
+  registerHostCommands(program);
 }

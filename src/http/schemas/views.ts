@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AlertSchema } from '../../domain/alert.js';
+import { NodeHealthSchema } from '../../domain/health.js';
 import { PRIORITIES } from '../../domain/operation.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
 import { ReallocationSchema } from '../../domain/reallocation.js';
@@ -22,9 +23,13 @@ export const AdapterStatusSchema = Type.Object(
     connected: Type.Boolean(),
     breaker: Type.Union(BREAKER_STATES.map((s) => Type.Literal(s))),
     lastError: NullableString,
+    /** The ORCHA_ERR_* code of the last failure (kept with lastError). */
+    lastErrorCode: Type.Optional(NullableString),
     latencyMs: Nullable(Type.Number()),
     lastSuccessAt: Nullable(Type.Number()),
     consecutiveFailures: Type.Integer({ minimum: 0 }),
+    nodeHealth: Type.Optional(Type.Union([NodeHealthSchema, Type.Null()])),
+    nodeHealthAt: Type.Optional(Nullable(Type.Number())),
   },
   { additionalProperties: true },
 );
@@ -58,6 +63,7 @@ export const SystemStatusSchema = Type.Object({
   queue: QueueDepthSchema,
   websocketClients: Type.Integer(),
   lastPlanAt: Nullable(Type.Number()),
+  simulated: Type.Optional(Type.Boolean({ description: 'The nodes are the built-in simulators (demo), not real ones.' })),
 });
 export type SystemStatus = Static<typeof SystemStatusSchema>;
 

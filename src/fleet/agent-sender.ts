@@ -1,0 +1,96 @@
+/**
+ * Sends the spool to the control plane in order, batch by batch: a batch leaves the spool only once acknowledged
+ * (`stored` or `duplicate`). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
+ * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
+ */
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { Spool, SpoolBatch } from './spool.js';
+
+export interface SenderOptions {
+  server: string;
+  key: string;
+  agentVersion: string;
+  spool: Spool;
+  log: Logger;
+  /** Snapshots per batch (default 500). */
+  maxBatch?: number;
+  /** Per-request deadline (default 30 s). */
+  timeoutMs?: number;
+  /** Attempts per flush before waiting for the next one (default 4). */
+  attempts?: number;
+}
+
+class SendError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface AgentSender {
+  /** Send everything spooled; resolves when the spool is empty or the control plane stays unreachable. */
+  flush(signal?: AbortSignal): Promise<{ sent: number; failed: boolean }>;
+}
+
+export function createAgentSender(options: SenderOptions): AgentSender {
+  const url = `${options.server.replace(/\/+$/, '')}/api/v1/agent/batches`;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const policy = retry(
+    handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
+    { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
+  );
+
+  async function post(batch: SpoolBatch, signal?: AbortSignal): Promise<void> {
+    // An explicit timer per request: AbortSignal.timeout inside AbortSignal.any can be collected on Node 20.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
+        body: JSON.stringify({ batchId: batch.batchId, agentVersion: options.agentVersion, snapshots: batch.snapshots }),
+        signal: controller.signal,
+      });
+      const text = await res.text();
+      if (!res.ok) throw new SendError(`control plane answered ${res.status}: ${text.slice(0, 300)}`, res.status);
+    } catch (err) {
+      if (err instanceof SendError) throw err;
+      throw new SendError(`control plane unreachable: ${errorMessage(err)}`, null);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return {
+    async flush(signal) {
+      let sent = 0;
+      for (;;) {
+        if (signal?.aborted) return { sent, failed: false };
+        const batch = options.spool.next(options.maxBatch ?? 500);
+        if (!batch) return { sent, failed: false };
+        try {
+          await policy.execute(({ signal: s }) => post(batch, s), signal);
+          options.spool.acknowledge(batch.batchId);
+          sent += batch.snapshots.length;
+        } catch (err) {
+          const status = err instanceof SendError ? err.status : null;
+          if (status === 400 || status === 413) {
+            options.log.error({ batchId: batch.batchId, err: errorMessage(err) }, 'agent: the control plane refused a batch as invalid; set aside');
+            options.spool.reject(batch.batchId);
+            continue;
+          }
+          const level = status === 401 || status === 403 ? 'error' : 'warn';
+          options.log[level]({ err: errorMessage(err), pending: options.spool.counts().pending }, 'agent: batch not delivered; spooled for later');
+          return { sent, failed: true };
+        }
+      }
+    },
+  };
+}

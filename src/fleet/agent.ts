@@ -1,0 +1,95 @@
+/**
+ * `orcha agent`: one host's adapters, executors and host readings, run through the product's composition root with
+ * the HTTP server off; every snapshot goes to the local spool, and the spool goes to the control plane in batches.
+ */
+import { join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import type { Logger } from '../lib/logger.js';
+import type { RunningOrcha } from '../main.js';
+import { createAgentSender } from './agent-sender.js';
+import { openSpool, type Spool } from './spool.js';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  server: string;
+  key: string;
+  loaded: LoadedConfig;
+  log: Logger;
+  demo?: boolean;
+  /** How often the spool is sent (default 10 s). */
+  flushIntervalMs?: number;
+  /** Snapshots per batch (default 500). */
+  maxBatch?: number;
+  /** How long the last send at shutdown may take (default 5 s). */
+  finalFlushMs?: number;
+}
+
+export interface RunningAgent {
+  spool: Spool;
+  orcha: RunningOrcha;
+  /** Send what is spooled now (also runs every flush interval). */
+  flush(): Promise<{ sent: number; failed: boolean }>;
+  close(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { loaded, log } = options;
+  const dataDir = resolve(loaded.baseDir, loaded.config.dataDir);
+  const { startOrcha } = await import('../main.js');
+  const orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false });
+  const spool = openSpool(join(dataDir, 'agent-spool.db'));
+  const off = orcha.services.events.on('metrics', (snapshot) => spool.append(snapshot));
+  const sender = createAgentSender({
+    server: options.server,
+    key: options.key,
+    agentVersion: AGENT_VERSION,
+    spool,
+    log: log.child({ module: 'agent' }),
+    maxBatch: options.maxBatch,
+  });
+
+  const stopping = new AbortController();
+  let flushing: Promise<{ sent: number; failed: boolean }> | null = null;
+  const flush = () => {
+    flushing ??= sender.flush(stopping.signal).finally(() => {
+      flushing = null;
+    });
+    return flushing;
+  };
+  // Ticks never overlap: the next one is scheduled when a flush ends.
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      void flush()
+        .catch((err) => log.error({ err }, 'agent: flush failed'))
+        .finally(() => {
+          if (!stopping.signal.aborted) schedule();
+        });
+    }, options.flushIntervalMs ?? 10_000);
+  };
+  schedule();
+  log.info({ server: options.server, spool: spool.counts() }, 'orcha agent started');
+
+  let closed = false;
+  return {
+    spool,
+    orcha,
+    flush,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      off();
+      await orcha.close();
+      // One last send of what the final polls spooled, bounded: what does not get through waits in the spool.
+      const last = setTimeout(() => stopping.abort(), options.finalFlushMs ?? 5000);
+      // A send already under way may have started before the final polls were spooled: wait for it, then send again.
+      await flushing?.catch(() => undefined);
+      await sender.flush(stopping.signal).catch(() => undefined);
+      clearTimeout(last);
+      stopping.abort();
+      spool.close();
+    },
+  };
+}

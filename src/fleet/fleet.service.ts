@@ -1,0 +1,146 @@
+/**
+ * The control plane's view of the fleet: hosts and their agent keys, the ingest of agents' batches, and each host's
+ * latest state for `GET /api/v1/hosts` and `?host=NAME`. Plain service: HTTP routes and CLI commands call it alike.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Snapshot } from '../domain/sample.js';
+import type { Clock } from '../lib/clock.js';
+import { OrchaError } from '../lib/errors.js';
+import type { FleetRepository, HostRecord } from '../store/repositories/fleet.repository.js';
+import type { SnapshotPoint, TimeRange } from '../store/types.js';
+import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
+
+export const HOST_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+const HOST_NAME = new RegExp(HOST_NAME_PATTERN);
+
+export type HostHealth = 'ok' | 'silent' | 'never-seen' | 'revoked';
+
+export interface HostView {
+  name: string;
+  createdAt: number;
+  lastSeenAt: number | null;
+  health: HostHealth;
+  agentVersion: string | null;
+  /** Sum of the latest snapshot's protocols, null before the first batch. */
+  usdPerHour: number | null;
+  protocols: number;
+  connected: number;
+  revokedAt: number | null;
+}
+
+export interface IngestBatch {
+  batchId: string;
+  agentVersion: string;
+  snapshots: Snapshot[];
+}
+
+export interface FleetSettings {
+  /** A host not heard from for this long is `silent`. */
+  silentAfterMs: number;
+}
+
+export interface FleetService {
+  addHost(name: string, createdBy: string | null): Promise<{ host: HostView; key: string }>;
+  revokeHost(name: string): Promise<HostView>;
+  listHosts(): Promise<HostView[]>;
+  /** The host an agent key belongs to (live keys only), or null. */
+  authenticateAgent(authorization: string | undefined): Promise<HostRecord | null>;
+  ingest(host: HostRecord, batch: IngestBatch): Promise<{ result: 'stored' | 'duplicate'; snapshots: number }>;
+  /** A live or revoked host by name; 404 naming it when unknown. */
+  host(name: string): Promise<HostRecord>;
+  latest(name: string): Promise<Snapshot | null>;
+  history(host: HostRecord, range: TimeRange & { stepMs: number }): Promise<{ points: SnapshotPoint[] }>;
+}
+
+export function createFleetService(deps: {
+  repo: FleetRepository;
+  clock: Clock;
+  settings: () => FleetSettings;
+}): FleetService {
+  const { repo, clock } = deps;
+
+  const view = async (h: HostRecord): Promise<HostView> => {
+    const latest = await repo.latest(h.id);
+    const now = clock.now();
+    const health: HostHealth =
+      h.revokedAt !== null
+        ? 'revoked'
+        : h.lastSeenAt === null
+          ? 'never-seen'
+          : now - h.lastSeenAt > deps.settings().silentAfterMs
+            ? 'silent'
+            : 'ok';
+    return {
+      name: h.name,
+      createdAt: h.createdAt,
+      lastSeenAt: h.lastSeenAt,
+      health,
+      agentVersion: h.agentVersion,
+      usdPerHour: latest ? latest.protocols.reduce((sum, p) => sum + p.usdPerHour, 0) : null,
+      protocols: latest?.protocols.length ?? 0,
+      connected: latest?.protocols.filter((p) => p.connected).length ?? 0,
+      revokedAt: h.revokedAt,
+    };
+  };
+
+  const host = async (name: string): Promise<HostRecord> => {
+    const h = await repo.findHostByName(name);
+    if (!h) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${name}" (orcha host add ${name} creates one)`);
+    return h;
+  };
+
+  return {
+    async addHost(name, createdBy) {
+      if (!HOST_NAME.test(name)) {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', 'Invalid host name', [
+          { path: 'name', message: 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters' },
+        ]);
+      }
+      if (await repo.findHostByName(name)) throw new OrchaError('ORCHA_ERR_CONFLICT', `A host named "${name}" exists already`);
+      const key = generateAgentKey();
+      const record: HostRecord = {
+        id: randomUUID(),
+        name,
+        keyPrefix: key.prefix,
+        keyHash: key.hash,
+        createdAt: clock.now(),
+        createdBy,
+        revokedAt: null,
+        lastSeenAt: null,
+        agentVersion: null,
+      };
+      await repo.createHost(record);
+      return { host: await view(record), key: key.key };
+    },
+    async revokeHost(name) {
+      const h = await host(name);
+      if (h.revokedAt !== null) throw new OrchaError('ORCHA_ERR_CONFLICT', `The agent key of host "${name}" is revoked already`);
+      const at = clock.now();
+      await repo.revokeHost(h.id, at);
+      return view({ ...h, revokedAt: at });
+    },
+    async listHosts() {
+      return Promise.all((await repo.listHosts()).map(view));
+    },
+    async authenticateAgent(authorization) {
+      if (typeof authorization !== 'string') return null;
+      const prefix = agentKeyPrefix(authorization);
+      if (!prefix) return null;
+      const h = await repo.findHostByPrefix(prefix);
+      if (!h || h.revokedAt !== null || !agentKeyMatches(authorization, h.keyHash)) return null;
+      return h;
+    },
+    async ingest(h, batch) {
+      const result = await repo.ingestBatch(h.id, batch.batchId, batch.snapshots, clock.now());
+      await repo.touchHost(h.id, clock.now(), batch.agentVersion);
+      return { result, snapshots: batch.snapshots.length };
+    },
+    host,
+    async latest(name) {
+      return repo.latest((await host(name)).id);
+    },
+    async history(h, range) {
+      return { points: await repo.history(h.id, range) };
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The agent's spool: every snapshot is written here first (a local SQLite file), then sent in batches. A batch keeps
+ * its id until the control plane acknowledges it, so a resend after a crash or a lost answer carries the same id and
+ * is stored once. Rows leave the spool only when acknowledged: an outage of hours loses nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Snapshot } from '../domain/sample.js';
+
+export interface SpoolBatch {
+  batchId: string;
+  snapshots: Snapshot[];
+}
+
+export interface SpoolCounts {
+  /** Snapshots written to the spool since it was created. */
+  produced: number;
+  /** Snapshots the control plane acknowledged. */
+  acknowledged: number;
+  /** Snapshots waiting. */
+  pending: number;
+  /** Snapshots the control plane refused as invalid (set aside). */
+  rejected: number;
+}
+
+export interface Spool {
+  append(snapshot: Snapshot): void;
+  /** The batch to send next: the one already in flight (same id), or up to `max` oldest rows under a new id. */
+  next(max: number): SpoolBatch | null;
+  acknowledge(batchId: string): void;
+  /** Set a batch the control plane refused as invalid aside (kept in the file for inspection, never resent). */
+  reject(batchId: string): void;
+  counts(): SpoolCounts;
+  close(): void;
+}
+
+export function openSpool(path: string, options: { maxRows?: number } = {}): Spool {
+  const maxRows = options.maxRows ?? 2_000_000;
+  const db = new BetterSqlite3(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+    create table if not exists spool (seq integer primary key autoincrement, body text not null, batch_id text);
+    create index if not exists spool_batch on spool (batch_id);
+    create table if not exists rejected (seq integer primary key, body text not null, batch_id text not null);
+    create table if not exists counters (name text primary key, value integer not null);
+    insert or ignore into counters values ('produced', 0), ('acknowledged', 0), ('rejected', 0);
+  `);
+  const insert = db.prepare('insert into spool (body) values (?)');
+  const bump = db.prepare('update counters set value = value + ? where name = ?');
+  const inFlight = db.prepare('select batch_id from spool where batch_id is not null order by seq limit 1');
+  const rowsOf = db.prepare('select body from spool where batch_id = ? order by seq');
+  const oldest = db.prepare('select seq from spool where batch_id is null order by seq limit 1 offset ?');
+  const assign = db.prepare('update spool set batch_id = ? where batch_id is null and seq <= ?');
+  const lastFree = db.prepare('select max(seq) as seq from spool where batch_id is null');
+  const remove = db.prepare('delete from spool where batch_id = ?');
+  const count = db.prepare('select count(*) as n from spool');
+  const counter = db.prepare('select value from counters where name = ?');
+  const dropOldest = db.prepare('delete from spool where seq in (select seq from spool where batch_id is null order by seq limit ?)');
+
+  const append = db.transaction((s: Snapshot) => {
+    insert.run(JSON.stringify(s));
+    bump.run(1, 'produced');
+    const n = (count.get() as { n: number }).n;
+    // A bound, so a control plane gone for months cannot fill the disk: the oldest unsent rows go first.
+    if (n > maxRows) dropOldest.run(n - maxRows);
+  });
+  const claim = db.transaction((max: number): string | null => {
+    const current = inFlight.get() as { batch_id: string } | undefined;
+    if (current) return current.batch_id;
+    const edge = (oldest.get(max - 1) as { seq: number } | undefined)?.seq ?? (lastFree.get() as { seq: number | null }).seq;
+    if (edge === null || edge === undefined) return null;
+    const id = randomUUID().replaceAll('-', '');
+    assign.run(id, edge);
+    return id;
+  });
+  const ack = db.transaction((batchId: string) => {
+    const removed = remove.run(batchId).changes;
+    bump.run(removed, 'acknowledged');
+  });
+
+  const setAside = db.prepare('insert into rejected select seq, body, batch_id from spool where batch_id = ?');
+  const rejectBatch = db.transaction((batchId: string) => {
+    setAside.run(batchId);
+    bump.run(remove.run(batchId).changes, 'rejected');
+  });
+
+  return {
+    append: (s) => void append(s),
+    reject: (id) => void rejectBatch(id),
+    next(max) {
+      const batchId = claim(Math.max(1, Math.floor(max)));
+      if (!batchId) return null;
+      const rows = rowsOf.all(batchId) as { body: string }[];
+      return { batchId, snapshots: rows.map((r) => JSON.parse(r.body) as Snapshot) };
+    },
+    acknowledge: (id) => void ack(id),
+    counts() {
+      return {
+        produced: (counter.get('produced') as { value: number }).value,
+        acknowledged: (counter.get('acknowledged') as { value: number }).value,
+        pending: (count.get() as { n: number }).n,
+        rejected: (counter.get('rejected') as { value: number }).value,
+      };
+    },
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * Hosts, agent batches and remote hosts' snapshots (migration 006). A batch is stored whole or not at all, and a
+ * batch id seen before is answered `duplicate` without writing anything: agents resend until acknowledged.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { HostResources, ProtocolSample, Snapshot } from '../../domain/sample.js';
+import { percent } from '../../domain/sample.js';
+import type { SnapshotPoint, TimeRange } from '../types.js';
+
+export interface HostRecord {
+  id: string;
+  name: string;
+  keyPrefix: string;
+  keyHash: string;
+  createdAt: number;
+  createdBy: string | null;
+  revokedAt: number | null;
+  lastSeenAt: number | null;
+  agentVersion: string | null;
+}
+
+export interface HostTotals {
+  snapshots: number;
+  protocolSamples: number;
+}
+
+export interface FleetRepository {
+  createHost(host: HostRecord): Promise<void>;
+  findHostByName(name: string): Promise<HostRecord | null>;
+  findHostByPrefix(prefix: string): Promise<HostRecord | null>;
+  listHosts(): Promise<HostRecord[]>;
+  revokeHost(id: string, at: number): Promise<boolean>;
+  /** Record that the host's agent was heard from. */
+  touchHost(id: string, at: number, agentVersion: string): Promise<void>;
+  /** Store a batch of snapshots once: `duplicate` when the batch id was stored before (nothing is written then). */
+  ingestBatch(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number): Promise<'stored' | 'duplicate'>;
+  latest(hostId: string): Promise<Snapshot | null>;
+  history(hostId: string, query: TimeRange & { stepMs?: number }): Promise<SnapshotPoint[]>;
+  totals(hostId: string): Promise<HostTotals>;
+}
+
+interface HostsTable {
+  id: string;
+  name: string;
+  key_prefix: string;
+  key_hash: string;
+  created_at: number;
+  created_by: string | null;
+  revoked_at: number | null;
+  last_seen_at: number | null;
+  agent_version: string | null;
+}
+interface FleetDatabase {
+  hosts: HostsTable;
+  agent_batches: { batch_id: string; host_id: string; received_at: number; snapshots: number };
+  host_snapshots: {
+    host_id: string;
+    time: number;
+    total_usd_per_hour: number;
+    cpu_percent: number;
+    memory_percent: number;
+    bandwidth_percent: number;
+    storage_percent: number;
+    host_json: string;
+  };
+  host_protocol_samples: {
+    host_id: string;
+    time: number;
+    protocol: string;
+    sample_json: string;
+    connected: number;
+    usd_per_hour: number;
+    earned_usd: number;
+    earned_tokens: number;
+  };
+}
+
+const num = (v: number | string | null): number | null => (v == null ? null : Number(v));
+
+function toHost(r: HostsTable): HostRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    keyPrefix: r.key_prefix,
+    keyHash: r.key_hash,
+    createdAt: Number(r.created_at),
+    createdBy: r.created_by,
+    revokedAt: num(r.revoked_at),
+    lastSeenAt: num(r.last_seen_at),
+    agentVersion: r.agent_version,
+  };
+}
+
+function snapshotRow(hostId: string, s: Snapshot) {
+  const h = s.host;
+  return {
+    host_id: hostId,
+    time: s.time,
+    total_usd_per_hour: s.totalUsdPerHour,
+    cpu_percent: h.cpuPercent,
+    memory_percent: percent(h.memoryUsedBytes, h.memoryTotalBytes),
+    bandwidth_percent: percent(h.bandwidthBytesPerSec, h.bandwidthCapacityBytesPerSec),
+    storage_percent: percent(h.storageUsedBytes, h.storageTotalBytes),
+    host_json: JSON.stringify(h),
+  };
+}
+
+function sampleRow(hostId: string, time: number, p: ProtocolSample) {
+  return {
+    host_id: hostId,
+    time,
+    protocol: p.protocol,
+    sample_json: JSON.stringify(p),
+    connected: p.connected ? 1 : 0,
+    usd_per_hour: p.usdPerHour,
+    earned_usd: p.earnedUsd,
+    earned_tokens: p.earnedTokens,
+  };
+}
+
+/** Rows per INSERT statement: PostgreSQL allows 65,535 parameters, SQLite 32,766. */
+const CHUNK = 200;
+
+export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
+  const db = anyDb as Kysely<FleetDatabase>;
+  return {
+    async createHost(h) {
+      await db
+        .insertInto('hosts')
+        .values({
+          id: h.id,
+          name: h.name,
+          key_prefix: h.keyPrefix,
+          key_hash: h.keyHash,
+          created_at: h.createdAt,
+          created_by: h.createdBy,
+          revoked_at: h.revokedAt,
+          last_seen_at: h.lastSeenAt,
+          agent_version: h.agentVersion,
+        })
+        .execute();
+    },
+    async findHostByName(name) {
+      const r = await db.selectFrom('hosts').selectAll().where('name', '=', name).executeTakeFirst();
+      return r ? toHost(r) : null;
+    },
+    async findHostByPrefix(prefix) {
+      const r = await db.selectFrom('hosts').selectAll().where('key_prefix', '=', prefix).executeTakeFirst();
+      return r ? toHost(r) : null;
+    },
+    async listHosts() {
+      const rows = await db.selectFrom('hosts').selectAll().orderBy('name').execute();
+      return rows.map(toHost);
+    },
+    async revokeHost(id, at) {
+      const r = await db.updateTable('hosts').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async touchHost(id, at, agentVersion) {
+      await db.updateTable('hosts').set({ last_seen_at: at, agent_version: agentVersion }).where('id', '=', id).execute();
+    },
+    async ingestBatch(hostId, batchId, snapshots, receivedAt) {
+      return db.transaction().execute(async (tx) => {
+        const inserted = await tx
+          .insertInto('agent_batches')
+          .values({ batch_id: batchId, host_id: hostId, received_at: receivedAt, snapshots: snapshots.length })
+          .onConflict((oc) => oc.column('batch_id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate' as const;
+        const snaps = snapshots.map((s) => snapshotRow(hostId, s));
+        const samples = snapshots.flatMap((s) => s.protocols.map((p) => sampleRow(hostId, s.time, p)));
+        // A snapshot already stored under another batch id (an agent that lost its spool's acknowledgement and
+        // re-batched) is kept once: the key is (host, time).
+        for (let i = 0; i < snaps.length; i += CHUNK) {
+          await tx
+            .insertInto('host_snapshots')
+            .values(snaps.slice(i, i + CHUNK))
+            .onConflict((oc) => oc.columns(['host_id', 'time']).doNothing())
+            .execute();
+        }
+        for (let i = 0; i < samples.length; i += CHUNK) {
+          await tx
+            .insertInto('host_protocol_samples')
+            .values(samples.slice(i, i + CHUNK))
+            .onConflict((oc) => oc.columns(['host_id', 'time', 'protocol']).doNothing())
+            .execute();
+        }
+        return 'stored' as const;
+      });
+    },
+    async latest(hostId) {
+      const snap = await db
+        .selectFrom('host_snapshots')
+        .selectAll()
+        .where('host_id', '=', hostId)
+        .orderBy('time', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!snap) return null;
+      const time = Number(snap.time);
+      const rows = await db
+        .selectFrom('host_protocol_samples')
+        .select('sample_json')
+        .where('host_id', '=', hostId)
+        .where('time', '=', time)
+        .orderBy('protocol')
+        .execute();
+      return {
+        time,
+        totalUsdPerHour: Number(snap.total_usd_per_hour),
+        host: JSON.parse(snap.host_json) as HostResources,
+        protocols: rows.map((r) => JSON.parse(r.sample_json) as ProtocolSample),
+      };
+    },
+    async history(hostId, q) {
+      const step = q.stepMs && q.stepMs > 0 ? Math.floor(q.stepMs) : 0;
+      if (!step) {
+        const rows = await db
+          .selectFrom('host_snapshots')
+          .select(['time', 'total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'])
+          .where('host_id', '=', hostId)
+          .where('time', '>=', q.from)
+          .where('time', '<=', q.to)
+          .orderBy('time')
+          .execute();
+        return rows.map((r) => ({
+          time: Number(r.time),
+          totalUsdPerHour: Number(r.total_usd_per_hour),
+          cpuPercent: Number(r.cpu_percent),
+          memoryPercent: Number(r.memory_percent),
+          bandwidthPercent: Number(r.bandwidth_percent),
+          storagePercent: Number(r.storage_percent),
+        }));
+      }
+      const bucket = sql<number>`(time / ${sql.lit(step)}) * ${sql.lit(step)}`;
+      const rows = await db
+        .selectFrom('host_snapshots')
+        .select([
+          bucket.as('bucket'),
+          sql<number>`avg(total_usd_per_hour)`.as('usd'),
+          sql<number>`avg(cpu_percent)`.as('cpu'),
+          sql<number>`avg(memory_percent)`.as('mem'),
+          sql<number>`avg(bandwidth_percent)`.as('bw'),
+          sql<number>`avg(storage_percent)`.as('sto'),
+        ])
+        .where('host_id', '=', hostId)
+        .where('time', '>=', q.from)
+        .where('time', '<=', q.to)
+        .groupBy(sql`1`)
+        .orderBy(sql`1`)
+        .execute();
+      return rows.map((r) => ({
+        time: Number(r.bucket),
+        totalUsdPerHour: Number(r.usd),
+        cpuPercent: Number(r.cpu),
+        memoryPercent: Number(r.mem),
+        bandwidthPercent: Number(r.bw),
+        storagePercent: Number(r.sto),
+      }));
+    },
+    async totals(hostId) {
+      const s = await db
+        .selectFrom('host_snapshots')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('host_id', '=', hostId)
+        .executeTakeFirstOrThrow();
+      const p = await db
+        .selectFrom('host_protocol_samples')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('host_id', '=', hostId)
+        .executeTakeFirstOrThrow();
+      return { snapshots: Number(s.n), protocolSamples: Number(p.n) };
+    },
+  };
+}

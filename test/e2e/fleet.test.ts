@@ -1,0 +1,175 @@
+/**
+ * The fleet with real processes: a control plane (`orcha serve` on PostgreSQL) and two agents (`orcha agent --demo`).
+ * The control plane is stopped for a while and restarted, one agent is killed (SIGKILL) mid-run and restarted; at the
+ * end every snapshot each agent produced is stored exactly once, per host.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSpool } from '../../src/fleet/spool.js';
+import type { Store } from '../../src/store/types.js';
+import { createPostgresTestStore } from '../helpers/stores.js';
+
+const CLI = join(process.cwd(), 'dist/src/cli/index.js');
+const PASSWORD = 'fleet-test-password';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function start(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out = (out + d.toString()).slice(-10_000);
+  });
+  child.stderr?.resume();
+  return Object.assign(child, { output: () => out });
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('fleet: agents and a control plane as processes', () => {
+  let dir: string;
+  let store: Store & { url: string };
+  let url: string;
+  let cpConfig: string;
+  let controlPlane: ChildProcess;
+  const agents = new Map<string, { key: string; dataDir: string; config: string; child?: ChildProcess }>();
+
+  const startControlPlane = () => {
+    controlPlane = start(['serve', '-c', cpConfig], { ORCHA_ADMIN_PASSWORD: PASSWORD });
+    return waitFor('the control plane', async () => (await fetch(`${url}/api/v1/health`)).status < 500);
+  };
+  /** Resolves once the agent says it runs (its nodes polled, its spool open). */
+  const startAgent = async (name: string) => {
+    const a = agents.get(name)!;
+    const child = start(['agent', '--demo', '--server', url, '--flush-interval', '1', '-c', a.config], { ORCHA_AGENT_KEY: a.key });
+    a.child = child;
+    await waitFor(`agent ${name} to start`, async () => child.output().includes('orcha agent reporting'));
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orcha-fleet-'));
+    store = await createPostgresTestStore();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    cpConfig = join(dir, 'control-plane.yaml');
+    writeFileSync(
+      cpConfig,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'cp'))}`,
+        `server: { host: 127.0.0.1, port: ${port} }`,
+        `storage: { url: ${JSON.stringify(store.url)} }`,
+        'simulators: { enabled: false }',
+        'log: { level: warn }',
+      ].join('\n'),
+    );
+    for (const name of ['alpha', 'beta']) {
+      const added = spawnSync(process.execPath, [CLI, 'host', 'add', name, '--json', '-c', cpConfig], { encoding: 'utf8' });
+      expect(added.status, added.stderr).toBe(0);
+      const { key } = JSON.parse(added.stdout) as { key: string };
+      const dataDir = join(dir, name);
+      const config = join(dir, `${name}.yaml`);
+      writeFileSync(config, [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1 }', 'log: { level: warn }'].join('\n'));
+      agents.set(name, { key, dataDir, config });
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const a of agents.values()) if (a.child) await stop(a.child, 'SIGKILL');
+    if (controlPlane) await stop(controlPlane, 'SIGKILL');
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores every snapshot each agent produced exactly once, through an outage, a kill and restarts', async () => {
+    await startControlPlane();
+    await Promise.all([startAgent('alpha'), startAgent('beta')]);
+    const hostId = async (name: string) => (await store.fleet.findHostByName(name))!.id;
+    const stored = async (name: string) => (await store.fleet.totals(await hostId(name))).snapshots;
+    await waitFor('both agents to deliver', async () => (await stored('alpha')) > 2 && (await stored('beta')) > 2);
+
+    // The control plane goes away: the agents spool.
+    await stop(controlPlane);
+    const during = { alpha: await stored('alpha'), beta: await stored('beta') };
+    await sleep(5000);
+    expect(await stored('alpha')).toBe(during.alpha);
+
+    // One agent dies hard while the control plane is down, and comes back.
+    await stop(agents.get('alpha')!.child!, 'SIGKILL');
+    await startAgent('alpha');
+    await sleep(2000);
+
+    await startControlPlane();
+    await waitFor('the spooled snapshots to arrive', async () => (await stored('alpha')) > during.alpha + 3 && (await stored('beta')) > during.beta + 3);
+
+    // Killed again mid-run (a batch may be in flight), restarted, then both stop cleanly (a last send at shutdown).
+    await stop(agents.get('alpha')!.child!, 'SIGKILL');
+    await startAgent('alpha');
+    await sleep(2000);
+    await stop(agents.get('alpha')!.child!);
+    await stop(agents.get('beta')!.child!);
+
+    for (const name of ['alpha', 'beta']) {
+      const spool = openSpool(join(agents.get(name)!.dataDir, 'agent-spool.db'));
+      const counts = spool.counts();
+      spool.close();
+      expect(counts.rejected).toBe(0);
+      expect(counts.pending, `${name}: everything was delivered at shutdown`).toBe(0);
+      expect(counts.produced).toBeGreaterThan(10);
+      expect(await stored(name), `${name}: stored == produced`).toBe(counts.produced);
+    }
+
+    // The fleet view tells the truth about both hosts.
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const res = await fetch(`${url}/api/v1/hosts`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(res.status).toBe(200);
+    const { hosts } = (await res.json()) as { hosts: { name: string; health: string; agentVersion: string; protocols: number }[] };
+    expect(hosts.map((h) => [h.name, h.health, h.agentVersion, h.protocols])).toEqual([
+      ['alpha', 'ok', '0.1.0', 6],
+      ['beta', 'ok', '0.1.0', 6],
+    ]);
+    // A host's latest snapshot as its agent sent it; a user token does not open the agents' route with it.
+    const latest = await fetch(`${url}/api/v1/hosts/beta/metrics`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const { snapshot } = (await latest.json()) as { snapshot: { protocols: unknown[] } };
+    expect(snapshot.protocols).toHaveLength(6);
+    const refused = await fetch(`${url}/api/v1/agent/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ batchId: 'abcdefgh-1', agentVersion: '0.1.0', snapshots: [snapshot] }),
+    });
+    expect(refused.status).toBe(401);
+  }, 240_000);
+});
