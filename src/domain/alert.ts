@@ -10,6 +10,8 @@ export const ALERT_TYPES = [
   'config_invalid',
   'power_meter_silent',
   'net_negative',
+  'host_silent',
+  'agent_version_skew',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
