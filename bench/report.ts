@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, REPO_ROOT, RESULTS_DIR } from './lib/results.js';
 
-const ORDER = ['decision-quality', 'api', 'websocket', 'storage', 'footprint'];
+const ORDER = ['decision-quality', 'api', 'websocket', 'storage', 'footprint', 'soak'];
 
 const SPEC_BARS: [string, string][] = [
   ['decision quality', 'in the simulated 30-day market, earnings within 2 % of the oracle optimum, and above the seeds\' greedy pairwise method and a static equal split'],
@@ -14,6 +14,7 @@ const SPEC_BARS: [string, string][] = [
   ['WebSocket', 'a metrics update reaches 5,000 subscribed clients in under 50 ms'],
   ['storage', '100,000 samples/s batched ingest on SQLite; a 1-year history query, downsampled, under 20 ms; under 1 MB per 10,000 protocol samples'],
   ['footprint', 'under 80 MB RSS idle with 5 protocols; start-up under 1 s'],
+  ['soak (issue 12)', '30 minutes at default intervals beside misbehaving nodes: RSS and heap grow under 5 % over the last 20 minutes'],
 ];
 
 const esc = (v: string | number) => String(v).replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -41,6 +42,7 @@ function section(r: BenchResult): string {
     ),
   ];
   for (const t of r.tables) parts.push(`**${t.title}**\n\n${table(t.columns, t.rows)}`);
+  for (const c of r.charts ?? []) parts.push(`**${c.title}**\n\n\`\`\`text\n${c.text}\n\`\`\``);
   if (r.method.length > 0) parts.push(`How it is measured:\n\n${r.method.map((m) => `- ${m}`).join('\n')}`);
   if (r.caveats.length > 0) parts.push(`Caveats:\n\n${r.caveats.map((c) => `- ${c}`).join('\n')}`);
   return parts.join('\n\n');

@@ -186,6 +186,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       buildInput: netOptimizerInput(energy),
       onEvent: (event) => {
         if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
+        // The do-no-harm guard stopped auto mode: one open alert saying why.
+        if (event.type === 'guard') void alerts.doNoHarm(event.reason).catch(() => undefined);
       },
     });
     engineRef = engine;
@@ -226,6 +228,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       energy,
       energyReport: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       buildInput: netOptimizerInput(energy),
+      simulated: () => Boolean(simulators && (options.demo || configService.current().protocols.length === 0)),
     });
     closers.push(() => application.close());
     const services = application.services;

@@ -262,7 +262,10 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
         const plan = await oracle.plan(input);
         result.decisions++;
         const changed = models.filter((m) => RESOURCES.some((r) => Math.abs(plan.target[m.protocol][r] - oracleCurrent[m.protocol][r]) > 0.01));
-        if (changed.length > 0) {
+        // The oracle pays the same switching costs (restarts, data deleted): it moves only for a true gain, and only
+        // when its target truly beats what it holds (its per-resource concave envelope can misjudge step responses).
+        const gain = market.trueUsdPerHour(plan.target, now) - market.trueUsdPerHour(oracleCurrent, now);
+        if (changed.length > 0 && gain > 0.005 * market.trueUsdPerHour(oracleCurrent, now)) {
           oracleChanges++;
           for (const m of changed) m.setAllocation(plan.target[m.protocol]);
           oracleCurrent = structuredClone(plan.target);

@@ -55,6 +55,8 @@ export interface BenchResult {
   checks: Check[];
   /** Tables of detail: column names and rows. */
   tables: { title: string; columns: string[]; rows: (string | number)[][] }[];
+  /** Text charts (a curve over time), rendered as preformatted blocks. */
+  charts?: { title: string; text: string }[];
   /** Anything that limits the figures (fewer clients than asked, a part not wired yet). */
   caveats: string[];
   raw?: unknown;

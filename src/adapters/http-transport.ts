@@ -63,11 +63,14 @@ function declaredTooLarge(header: string | null, limits: ReadLimits): boolean {
   return Number.isFinite(declared) && declared > limits.maxResponseBytes;
 }
 
+/** Output chunk of the decoders: large enough that a few MB decode in few thread-pool round trips. */
+const DECODE_CHUNK = 256 * 1024;
+
 function decoderFor(encoding: string): Transform | null | undefined {
   if (encoding === '' || encoding === 'identity') return null;
-  if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip();
-  if (encoding === 'deflate') return createInflate();
-  if (encoding === 'br') return createBrotliDecompress();
+  if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip({ chunkSize: DECODE_CHUNK });
+  if (encoding === 'deflate') return createInflate({ chunkSize: DECODE_CHUNK });
+  if (encoding === 'br') return createBrotliDecompress({ chunkSize: DECODE_CHUNK });
   return undefined;
 }
 

@@ -58,6 +58,8 @@ export interface ApplicationDeps {
   /** How the engine builds the optimizer's input (what-if plans use the same). */
   buildInput?: BuildInput;
   version?: string;
+  /** Whether the protocols are the built-in simulators (demo): the dashboard says so. */
+  simulated?: () => boolean;
 }
 
 export interface Application {
@@ -159,6 +161,7 @@ export function createApplication(deps: ApplicationDeps): Application {
         queue: operations.depth(),
         websocketClients: 0,
         lastPlanAt: engine.lastPlan()?.createdAt ?? null,
+        simulated: deps.simulated?.() ?? false,
       };
     },
     events,

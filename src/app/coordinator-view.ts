@@ -12,6 +12,7 @@ export function adapterStatusOf(s: ProtocolStatus): AdapterStatus {
     connected: s.connected,
     breaker: s.breaker,
     lastError: s.lastError,
+    lastErrorCode: s.lastErrorCode,
     latencyMs: s.latencyMs,
     lastSuccessAt: s.lastSuccess,
     consecutiveFailures: s.consecutiveFailures,

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ProfileOverrideSchema } from '../domain/profile.js';
 import { ProtocolTypeSchema } from '../domain/resources.js';
 import { EnergyConfigSchema } from '../energy/schema.js';
 
@@ -151,6 +152,7 @@ export const ProtocolConfigSchema = Type.Object(
     limits: ResourceLimits,
     pinned: Type.Boolean({ default: false, description: 'Never change this protocol\'s allocation.' }),
     initialAllocation: Type.Optional(ResourcePercents({ cpu: 0, memory: 0, bandwidth: 0, storage: 0 }, 'Starting shares.')),
+    profile: Type.Optional(ProfileOverrideSchema),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,8 @@ export interface AdapterStatus {
   connected: boolean;
   breaker: BreakerState;
   lastError: string | null;
+  /** The ORCHA_ERR_* code of the last failure, kept with lastError. */
+  lastErrorCode?: string | null;
   /** Real milliseconds the last poll took. */
   latencyMs: number | null;
   lastSuccessAt: number | null;

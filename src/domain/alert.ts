@@ -10,6 +10,7 @@ export const ALERT_TYPES = [
   'config_invalid',
   'power_meter_silent',
   'net_negative',
+  'do_no_harm',
   'host_silent',
   'agent_version_skew',
 ] as const;

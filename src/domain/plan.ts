@@ -31,6 +31,8 @@ export const PlanSchema = Type.Object({
   exploration: Type.Boolean(),
   /** Exploration plans: what the probe may cost, USD (switching cost plus the model's downside while it is read). */
   explorationCostUsd: Type.Optional(Type.Number()),
+  /** Set when a rule, not a projected gain, makes this move (storage grown ahead of its data): no improvement gate. */
+  rule: Type.Optional(Type.String()),
   opportunities: Type.Array(OpportunitySchema),
   explanations: Type.Record(Type.String(), Type.String()),
 });

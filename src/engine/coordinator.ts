@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Value } from '@sinclair/typebox/value';
 import { type EarningsLedger, type LedgerState, createEarningsLedger } from '../adapters/earnings-ledger.js';
 import type { PriceSource } from '../adapters/prices.js';
@@ -116,7 +117,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   let lastHost: HostResources = EMPTY_HOST;
   let assembling: Promise<Snapshot> | null = null;
   // Aborts the polls in flight when the coordinator stops.
-  let stopper = new AbortController();
+  let stopper = newStopper();
   // Ledgers stored by the last run: a protocol's first reading continues from there.
   let storedLedgers = new Map<string, LedgerState>();
   const restoring: Promise<void> = options.ledgers
@@ -380,7 +381,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       return tick(opts.force ?? false, true);
     },
     start: () => {
-      if (stopper.signal.aborted) stopper = new AbortController();
+      if (stopper.signal.aborted) stopper = newStopper();
       loop.start();
     },
     async stop() {
@@ -389,7 +390,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       stopper.abort(new OrchaError('ORCHA_ERR_TIMEOUT', 'orcha is stopping'));
       await Promise.all([...states.values()].map((s) => s.polling));
       await assembling?.catch(() => undefined);
-      stopper = new AbortController();
+      stopper = newStopper();
     },
     latest: () => ring[ring.length - 1] ?? null,
     history: (limit) => (limit === undefined ? [...ring] : ring.slice(Math.max(0, ring.length - limit))),
@@ -404,6 +405,13 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
 
   reconfigure({ protocols: options.protocols, adapters: options.adapters });
   return coordinator;
+}
+
+/** Every poll in flight listens on it: one listener per protocol, however many protocols there are. */
+function newStopper(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 /** Resolves when every promise settled or after `ms` of real time, whichever is first (the timer is held and cleared). */

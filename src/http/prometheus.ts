@@ -119,6 +119,18 @@ export function registerPrometheus(app: App, deps: PrometheusDeps): Registry {
     },
   });
   new Gauge({
+    name: 'orcha_adapter_error',
+    help: 'Why a protocol node is not answering: 1 on the error code of its last failed poll, while it is disconnected.',
+    labelNames: ['protocol', 'code'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const a of services.coordinator.status().adapters) {
+        if (!a.connected && a.lastErrorCode) this.set({ protocol: a.protocol, code: a.lastErrorCode }, 1);
+      }
+    },
+  });
+  new Gauge({
     name: 'orcha_adapter_connected',
     help: '1 when the protocol node answered its last poll.',
     labelNames: ['protocol'] as const,

@@ -42,6 +42,8 @@ export interface AlertService {
   evaluatePlan(plan: Plan | null): Promise<AlertEvent[]>;
   /** A failed or rolled-back reallocation raises an alert; a later applied one resolves it. */
   reallocationOutcome(r: Reallocation): Promise<AlertEvent[]>;
+  /** The do-no-harm guard stopped auto mode and returned to the last stable allocation; `reason` says why. */
+  doNoHarm(reason: string): Promise<AlertEvent[]>;
   configInvalid(errors: FieldError[] | string): Promise<AlertEvent[]>;
   configValid(): Promise<AlertEvent[]>;
   /** Throws ORCHA_ERR_NOT_FOUND for an unknown id, ORCHA_ERR_CONFLICT for a resolved alert. */
@@ -168,6 +170,10 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       }
       if (r.status === 'applied') return sync([], ['reallocation_failed']);
       return [];
+    },
+    doNoHarm(reason) {
+      const condition: Condition = { key: 'do_no_harm', type: 'do_no_harm', severity: 'warning', protocol: null, message: reason, details: { reason } };
+      return sync([condition], []);
     },
     configInvalid(errors) {
       const text = typeof errors === 'string' ? errors : errors.map((e) => `${e.path}: ${e.message}`).join('; ');

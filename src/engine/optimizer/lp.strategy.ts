@@ -5,7 +5,8 @@ import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { evaluateCurve } from './piecewise.js';
-import { deltaStd, fitResponses, type ProtocolResponse, responseDelta } from './response-model.js';
+import { describeFloors, profileBounds, storageTargets } from './profile-rules.js';
+import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import {
   type Bounds,
   capacityOf,
@@ -20,17 +21,18 @@ import {
 /** Data factor of a protocol whose model is the fallback: the plan may be shown, not trusted. */
 const FALLBACK_TRUST = 0.3;
 
-export function responsePlanModel(responses: Map<string, ProtocolResponse>, minObservations: number): PlanModel {
+export function responsePlanModel(responses: Map<string, ProtocolResponse>, minObservations: number | ((protocol: string) => number)): PlanModel {
   const get = (n: string) => responses.get(n)!;
+  const needed = (n: string) => (typeof minObservations === 'number' ? minObservations : minObservations(n));
   return {
     delta: (n, from, to) => responseDelta(get(n), from, to),
     std: (n, from, to) => deltaStd(get(n), from, to),
-    dataFactor: (n) => (get(n).fitted ? Math.min(1, get(n).settledObservations / minObservations) : FALLBACK_TRUST),
+    dataFactor: (n) => (get(n).fitted ? Math.min(1, get(n).settledObservations / needed(n)) : FALLBACK_TRUST),
     describe: (n) => {
       const m = get(n);
       return m.fitted
         ? `model fitted on ${m.settledObservations} settled observations (residual ${round(m.residualStd, 4)} USD/h)`
-        : `too few settled observations (${m.settledObservations} < ${minObservations}): current rate extrapolated linearly, low confidence`;
+        : `too few settled observations (${m.settledObservations} < ${needed(n)}): current rate extrapolated linearly, low confidence`;
     },
   };
 }
@@ -132,15 +134,32 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
     async plan(input: OptimizerInput): Promise<Plan> {
       validateOptimizerInput(input);
       const responses = await fitResponses(solver, input);
-      const policyBounds = effectiveBounds(input);
+      const limits = effectiveBounds(input);
+      const storage = storageTargets(input, limits);
+      // The profiles narrow the policy bounds (minimum useful shares, the storage rule): probes honour them too.
+      const policyBounds = profileBounds(input, limits, storage?.target ?? null);
       const bounds = scoutBounds(input, policyBounds, responses);
       const curves = Object.fromEntries([...responses].map(([n, m]) => [n, m.curves]));
       const region = trustRegion(input, bounds, responses);
       const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current });
-      const model = responsePlanModel(responses, input.settings.minObservations);
+      const byName = new Map(input.protocols.map((p) => [p.name, p]));
+      const model = responsePlanModel(responses, (n) => minObservationsFor(byName.get(n)!, input.settings));
       const notes: Record<string, string> = {};
       for (const p of input.protocols) {
-        notes[p.name] = statusNote(input, p.name, policyBounds) ?? marginalNote(responses.get(p.name)!, target[p.name]);
+        const parts = [
+          statusNote(input, p.name, limits) ?? marginalNote(responses.get(p.name)!, target[p.name]),
+          storage?.notes[p.name],
+          describeFloors(p, policyBounds[p.name], currentShares(input, p.name)),
+        ].filter((x): x is string => x !== undefined);
+        notes[p.name] = parts.join('; ');
+      }
+      const storageMoves = storage ? input.protocols.filter((p) => Math.abs(storage.target[p.name] - currentShares(input, p.name).storage) > 1e-6) : [];
+      if (storage && storageMoves.length > 0) {
+        // Storage grows by its own rule, alone: a move the model need not vouch for, and one that does not wait for it.
+        const grown = Object.fromEntries(input.protocols.map((p) => [p.name, { ...currentShares(input, p.name), storage: storage.target[p.name] }]));
+        const rulePlan = buildPlan({ strategy: 'lp', input, target: grown, model, notes });
+        rulePlan.rule = Object.values(storage.notes).join('; ');
+        return rulePlan;
       }
       const plan = buildPlan({ strategy: 'lp', input, target, model, notes });
       const { settings } = input;

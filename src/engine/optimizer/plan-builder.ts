@@ -56,7 +56,7 @@ export function switchingCost(input: OptimizerInput, protocols: Iterable<string>
   const touched = new Set(protocols);
   return input.protocols
     .filter((p) => touched.has(p.name) && p.restartsOnChange)
-    .reduce((s, p) => s + (input.settings.restartCostMinutes / 60) * Math.max(0, p.currentUsdPerHour), 0);
+    .reduce((s, p) => s + ((p.profile?.restartMinutes ?? input.settings.restartCostMinutes) / 60) * Math.max(0, p.currentUsdPerHour), 0);
 }
 
 /** Projection, confidence, switching cost, ROI, pairwise opportunities and explanations of a target allocation. */

@@ -59,9 +59,14 @@ const MIN_LEVEL = 1e-6;
 /** Features below this (share/100) are treated as never exercised. */
 const MIN_FEATURE = 1e-3;
 
-/** The fallback and prior: the current rate split equally between held resources, linear through the origin. */
-export function priorCurves(levelUsdPerHour: number, current: ResourceShares): Record<Resource, ConcaveCurve> {
-  const held = RESOURCES.filter((r) => current[r] >= HELD_SHARE);
+/**
+ * The fallback and prior: the current rate split equally between held resources, linear through the origin. With a
+ * protocol profile, only the resources it is paid for share the rate (a storage node's cpu earns nothing by itself).
+ */
+export function priorCurves(levelUsdPerHour: number, current: ResourceShares, paidOn?: readonly Resource[]): Record<Resource, ConcaveCurve> {
+  const heldAll = RESOURCES.filter((r) => current[r] >= HELD_SHARE);
+  const heldPaid = paidOn ? heldAll.filter((r) => paidOn.includes(r)) : heldAll;
+  const held = heldPaid.length > 0 ? heldPaid : heldAll;
   const level = levelUsdPerHour > MIN_LEVEL ? levelUsdPerHour : 0;
   const curves = {} as Record<Resource, ConcaveCurve>;
   for (const r of RESOURCES) curves[r] = linearCurve(held.includes(r) ? level / held.length / current[r] : 0);
@@ -83,6 +88,17 @@ export function settledObservations(observations: Observation[]): Observation[] 
   return out;
 }
 
+/**
+ * Observations a fit needs: `minObservations`, fewer for a protocol that reports rarely (one observation per cadence
+ * window: a daily reporter has three in three days), never fewer than 3.
+ */
+export function minObservationsFor(protocol: ProtocolInput, settings: Pick<OptimizerInput['settings'], 'minObservations' | 'historyHours'>): number {
+  const cadenceMinutes = protocol.profile?.cadenceMinutes ?? 0;
+  if (cadenceMinutes <= 60) return settings.minObservations;
+  const windows = Math.floor((settings.historyHours * 60) / cadenceMinutes / 2);
+  return Math.max(3, Math.min(settings.minObservations, windows));
+}
+
 export function fallbackResponse(protocol: ProtocolInput, current: ResourceShares, settled: number): ProtocolResponse {
   return {
     protocol: protocol.name,
@@ -91,7 +107,7 @@ export function fallbackResponse(protocol: ProtocolInput, current: ResourceShare
     residualStd: 0,
     effectiveCount: settled,
     baseUsdPerHour: 0,
-    curves: priorCurves(protocol.currentUsdPerHour, current),
+    curves: priorCurves(protocol.currentUsdPerHour, current, protocol.profile?.paidOn),
     observedRange: { cpu: null, memory: null, bandwidth: null, storage: null },
   };
 }
@@ -142,14 +158,14 @@ export async function fitProtocolResponse(
 ): Promise<ProtocolResponse> {
   const since = now - settings.historyHours * 3_600_000;
   const settled = settledObservations(protocol.observations).filter((o) => o.time >= since && o.time <= now);
-  if (settled.length < settings.minObservations) return fallbackResponse(protocol, current, settled.length);
+  if (settled.length < minObservationsFor(protocol, settings)) return fallbackResponse(protocol, current, settled.length);
   const groups = groupByShares(settled);
   const mean = settled.reduce((s, o) => s + o.usdPerHour, 0) / settled.length;
   // The scale every quantity of the fit is measured in; below a micro-dollar an hour there is nothing to fit.
   const level = protocol.currentUsdPerHour > MIN_LEVEL ? protocol.currentUsdPerHour : mean;
   if (!(level > MIN_LEVEL)) return fallbackResponse(protocol, current, settled.length);
 
-  const prior = priorCurves(level, current);
+  const prior = priorCurves(level, current, protocol.profile?.paidOn);
   // Columns: per resource r and knot j (j >= 1), feature min(share_r, knot_j) / 100 with coefficient u >= 0.
   // Column r = null is the intercept: earnings the observed variation does not explain (see the model's comment).
   const columns: { r: Resource | null; knot: number; prior: number }[] = [];

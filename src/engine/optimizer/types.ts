@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Config, Policy } from '../../config/schema.js';
 import { PolicySchema } from '../../config/schema.js';
 import type { Plan } from '../../domain/plan.js';
+import type { ProtocolProfile } from '../../domain/profile.js';
 import {
   AllocationSchema,
   RESOURCES,
@@ -34,6 +35,12 @@ export const ProtocolInputSchema = Type.Object({
   restartsOnChange: Type.Boolean(),
   /** History inside `optimizer.historyHours`, any order. */
   observations: Type.Array(ObservationSchema),
+  /** What the protocol is paid for, its lags and minimums (default: an agnostic protocol). */
+  profile: Type.Optional(Type.Unsafe<ProtocolProfile>(Type.Object({}))),
+  /** Data stored, percent of the disk (storage nodes). */
+  storedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  /** How fast the data stored grew over the history, percent of the disk per day. */
+  fillSharePerDay: Type.Optional(Type.Number({ minimum: 0 })),
 });
 export type ProtocolInput = Static<typeof ProtocolInputSchema>;
 

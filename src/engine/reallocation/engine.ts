@@ -13,6 +13,9 @@ import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps,
 import { checkGates, type Skip } from './gates.js';
 import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
+import { emptyPlan, profilesOf, readableHolds, roundedKey, signed } from './engine-helpers.js';
+import { createMoveReview } from './move-review.js';
+import type { OptimizerInput } from '../optimizer/types.js';
 import { createRecovery } from './recovery.js';
 import { createStepRunner } from './step-runner.js';
 import type { BuildInput, DecideRequest, Decision, EngineState, PlanningStrategy, ReallocationEvent } from './types.js';
@@ -32,6 +35,8 @@ export interface ReallocationEngineDeps {
   onEvent?: (event: ReallocationEvent) => void;
   /** At start-up, an interrupted reallocation is rolled back (default) or finished. */
   recovery?: 'rollback' | 'finish';
+  /** Hours the do-no-harm guard stops auto mode for when it trips (default 24). */
+  guardPauseHours?: number;
   /** Hours of samples compared before and after a reallocation to measure its effect (default 1 h). */
   measureWindowMs?: number;
   newId?: () => string;
@@ -73,6 +78,8 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
 
   const current: Allocation = cloneAllocation(deps.getState().current ?? initialAllocationFromConfig(deps.getConfig()));
   let lastPlan: Plan | null = null;
+  let lastInput: OptimizerInput | null = null;
+  const review = createMoveReview({ pauseHours: deps.guardPauseHours ?? 24, now: () => clock.now(), current: () => cloneAllocation(current) });
   let lastLoopKey: string | null = null;
   let restored = false;
   let recoveryPending = false;
@@ -145,6 +152,14 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       history: deps.history?.(),
     });
     const plan = await deps.strategy.plan(input);
+    lastInput = input;
+    if (!plan.exploration && plan.rule === undefined) {
+      const c = review.calibrate(plan.confidence);
+      if (c.note && c.confidence < plan.confidence) {
+        plan.confidence = Math.round(c.confidence * 1e4) / 1e4;
+        for (const name of Object.keys(plan.explanations)) plan.explanations[name] += ` Confidence ${c.note}.`;
+      }
+    }
     lastPlan = plan;
     emit({ type: 'plan', plan });
     return plan;
@@ -281,6 +296,10 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const config = deps.getConfig();
     const state = deps.getState();
     if (!synced && !recoveryPending && hostOf(state)) await readBack(hostOf(state) as HostResources);
+    if (!recoveryPending) {
+      const corrective = await reviewMoves(config, state, req);
+      if (corrective) return corrective;
+    }
     let plan: Plan;
     try {
       plan = await computePlan(config, state);
@@ -300,7 +319,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       (recoveryPending
         ? { code: 'no_host' as const, reason: 'no_host: an interrupted reallocation waits for host totals to be recovered' }
         : null) ??
-      checkGates({ plan, steps, config, now, appliedLastHour, lastChange }) ??
+      checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs: plan.exploration ? readableHolds(lastInput) : undefined }) ??
       (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
       (await preflight(config, state, target, steps));
     if (skip) {
@@ -312,6 +331,12 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       }
       return decision;
     }
+    const paused = req.trigger === 'loop' && config.reallocation.mode === 'auto' ? review.paused(now) : null;
+    if (paused && !req.dryRun) {
+      r.status = 'skipped';
+      r.reason = `guard_paused: ${paused}`;
+      return finishWithout(r, req, 'skipped:guard_paused', plan, 'guard_paused');
+    }
     if (req.dryRun) {
       r.reason = `dry_run: all checks passed; ${steps.length} step(s) would be applied`;
       return finishWithout(r, req, `planned:${JSON.stringify(target)}`, plan, null);
@@ -322,7 +347,40 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       r.reason = `advisory: reallocation.mode is advisory; ${steps.length} step(s) not applied`;
       return finishWithout(r, req, `advisory:${roundedKey(target)}`, plan, null);
     }
-    return apply(r, host as HostResources, plan);
+    const applied = await apply(r, host as HostResources, plan);
+    if (applied.status === 'applied') review.record(plan, r.id, r.before, r.after, profilesOf(lastInput), clock.now());
+    return applied;
+  }
+
+  /**
+   * Auto mode reviews its own moves before deciding: a move judged harmful is rolled back, and the do-no-harm guard
+   * returns to the last stable allocation and pauses. Returns the corrective decision, if one was needed.
+   */
+  async function reviewMoves(config: Config, state: EngineState, req: DecideRequest): Promise<Decision | null> {
+    if (config.reallocation.mode !== 'auto' || req.trigger !== 'loop' || req.dryRun || !lastInput) return null;
+    const now = clock.now();
+    const action = review.review(lastInput, now);
+    for (const m of action.judged) {
+      const measured = m.measured;
+      const reason = measured
+        ? `judged: projected ${signed(m.projected)} USD/h, measured ${signed(measured.after - measured.before)} USD/h (±${measured.se.toFixed(5)}): ${m.verdict === 'harmful' ? 'rolled back' : 'kept'}`
+        : 'judged: no readable earnings before and after (outage or disconnection): kept';
+      await repo.update(m.id, { reason, ...(measured ? { measuredBeforeUsdPerHour: measured.before, measuredAfterUsdPerHour: measured.after } : {}) });
+    }
+    const fix = action.rollback ?? action.trip;
+    const host = hostOf(state);
+    if (!fix || !host) return null;
+    const target = cloneAllocation(current);
+    for (const [name, shares] of Object.entries(fix.shares)) if (target[name]) target[name] = { ...shares };
+    if (overAllocated(target, config.host.reserve).length > 0) return null;
+    const steps = planSteps(current, target);
+    if (action.trip) emit({ type: 'guard', state: 'tripped', reason: action.trip.reason, at: now });
+    if (steps.length === 0) return null;
+    const plan = { ...emptyPlan(cloneAllocation(current), now), strategy: action.trip ? 'guard' : 'rollback', target, rule: fix.reason };
+    const r = record(plan, steps, target, req);
+    r.reason = fix.reason;
+    log.warn({ reallocation: r.id }, fix.reason);
+    return apply(r, host, plan);
   }
 
   return {
@@ -343,32 +401,5 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         return cloneAllocation(current);
       }),
     measureEffects: () => (deps.metrics ? measureEffects({ repo, metrics: deps.metrics, now: clock.now(), windowMs: measureWindowMs }) : Promise.resolve(0)),
-  };
-}
-
-function roundedKey(a: Allocation): string {
-  return JSON.stringify(
-    Object.keys(a)
-      .sort()
-      .map((n) => [n, RESOURCES.map((r) => Math.round(a[n][r] * 10) / 10)]),
-  );
-}
-
-function emptyPlan(current: Allocation, now: number): Plan {
-  return {
-    strategy: 'none',
-    createdAt: now,
-    current,
-    target: current,
-    currentUsdPerHour: 0,
-    projectedUsdPerHour: 0,
-    improvementUsdPerHour: 0,
-    improvementPercent: 0,
-    confidence: 0,
-    switchingCostUsd: 0,
-    roi: null,
-    exploration: false,
-    opportunities: [],
-    explanations: {},
   };
 }

@@ -15,6 +15,7 @@ export const SKIP_CODES = [
   'hold_not_passed',
   'preflight_failed',
   'no_host',
+  'guard_paused',
 ] as const;
 export type SkipCode = (typeof SKIP_CODES)[number];
 
@@ -32,6 +33,8 @@ export interface GateInput {
   appliedLastHour: number;
   /** protocol -> epoch ms of its last applied change */
   lastChange: Record<string, number>;
+  /** protocol -> hold in ms when longer than reallocation.minHoldMinutes (its reporting lag and cadence: a move must be readable before the next). */
+  holdMs?: Record<string, number>;
 }
 
 const fmt = (x: number, d = 4) => Number(x.toFixed(d)).toString();
@@ -64,7 +67,7 @@ export function checkGates(input: GateInput): Skip | null {
         }
       }
     }
-  } else {
+  } else if (plan.rule === undefined) {
     if (plan.improvementPercent < opt.minImprovementPercent || plan.improvementUsdPerHour < opt.minImprovementUsdPerHour) {
       return {
         code: 'below_min_improvement',
@@ -88,10 +91,13 @@ export function checkGates(input: GateInput): Skip | null {
     };
   }
 
-  const holdMs = re.minHoldMinutes * 60_000;
+  const holdOf = (p: string) => Math.max(re.minHoldMinutes * 60_000, input.holdMs?.[p] ?? 0);
   const held = touchedProtocols(steps)
-    .filter((p) => input.lastChange[p] !== undefined && now - input.lastChange[p] < holdMs)
-    .map((p) => `${p} changed ${fmt((now - input.lastChange[p]) / 60_000, 1)} min ago`);
+    .filter((p) => input.lastChange[p] !== undefined && now - input.lastChange[p] < holdOf(p))
+    .map((p) => {
+      const own = holdOf(p) > re.minHoldMinutes * 60_000 ? `, held ${fmt(holdOf(p) / 60_000, 0)} min to read its reporting lag and cadence` : '';
+      return `${p} changed ${fmt((now - input.lastChange[p]) / 60_000, 1)} min ago${own}`;
+    });
   if (held.length > 0) {
     return {
       code: 'hold_not_passed',

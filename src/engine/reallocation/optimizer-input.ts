@@ -1,9 +1,11 @@
 import type { Config } from '../../config/schema.js';
+import { resolveProfile } from '../../domain/profile.js';
 import type { Allocation } from '../../domain/resources.js';
 import type { Snapshot } from '../../domain/sample.js';
 import type { Executor } from '../../executors/types.js';
 import type { MetricsRepository } from '../../store/types.js';
-import type { Observation, OptimizerInput } from '../optimizer/types.js';
+import type { OptimizerInput } from '../optimizer/types.js';
+import { processSeries, type RawPoint } from './observation-series.js';
 
 /** At most this many observations per protocol: history is averaged into buckets beyond it. */
 const MAX_OBSERVATIONS = 500;
@@ -28,17 +30,25 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
   const stepMs = Math.max(config.intervals.poll * 1000, Math.ceil((now - from) / MAX_OBSERVATIONS));
   const enabled = config.protocols.filter((p) => p.enabled);
   const history = await observationsByProtocol(ctx, new Set(enabled.map((p) => p.name)), from, stepMs);
+  const host = ctx.snapshot?.host ?? null;
   const protocols = enabled.map((p) => {
     const sample = ctx.snapshot?.protocols.find((s) => s.protocol === p.name);
-    const observations = history.get(p.name) ?? [];
+    const raw = history.get(p.name) ?? [];
+    const profile = resolveProfile(p.type, p.profile, host);
+    const series = processSeries(raw, profile, now, stepMs);
+    const connected = sample?.connected ?? ctx.health[p.name] ?? false;
+    // The rate over the protocol's cadence (de-seasonalized), not the last sample, which jumps with lumpy reports.
+    const rate = connected ? (series.recentUsdPerHour ?? sample?.usdPerHour ?? 0) : (sample?.usdPerHour ?? 0);
     return {
       name: p.name,
-      connected: sample?.connected ?? ctx.health[p.name] ?? false,
+      connected,
       pinned: p.pinned,
       limits: p.limits,
-      currentUsdPerHour: sample?.usdPerHour ?? observations.at(-1)?.usdPerHour ?? 0,
-      restartsOnChange: ctx.executors.get(p.name)?.restartsOnChange ?? false,
-      observations,
+      currentUsdPerHour: rate,
+      restartsOnChange: (ctx.executors.get(p.name)?.restartsOnChange ?? false) || profile.restartMinutes > 0,
+      observations: series.observations,
+      profile,
+      ...storage(raw, sample?.storageBytes, host?.storageTotalBytes, now),
     };
   });
   const current: Allocation = {};
@@ -54,12 +64,28 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
   };
 }
 
+interface StoragePoint extends RawPoint {
+  storageBytes: number;
+}
+
+/** Data stored (percent of the disk) and how fast it grew over the history, percent per day. */
+function storage(raw: StoragePoint[], latestBytes: number | undefined, totalBytes: number | undefined, now: number) {
+  if (!totalBytes || totalBytes <= 0) return {};
+  const bytes = latestBytes ?? raw.at(-1)?.storageBytes;
+  if (bytes === undefined) return {};
+  const storedShare = Math.min(100, (100 * Math.max(0, bytes)) / totalBytes);
+  const first = raw[0];
+  const days = first ? (now - first.time) / 86_400_000 : 0;
+  const fillSharePerDay = first && days >= 0.5 ? Math.max(0, (storedShare - (100 * first.storageBytes) / totalBytes) / days) : 0;
+  return { storedShare, fillSharePerDay };
+}
+
 /**
  * Observations per protocol. The store is read once for all protocols (one query per decision rather than one per
  * protocol: decisions run every minute, and their reads compete with the poll loop's writes).
  */
-async function observationsByProtocol(ctx: InputContext, names: Set<string>, from: number, stepMs: number): Promise<Map<string, Observation[]>> {
-  const out = new Map<string, Observation[]>([...names].map((n) => [n, []]));
+async function observationsByProtocol(ctx: InputContext, names: Set<string>, from: number, stepMs: number): Promise<Map<string, StoragePoint[]>> {
+  const out = new Map<string, StoragePoint[]>([...names].map((n) => [n, []]));
   if (ctx.metrics) {
     const points = await ctx.metrics.protocolHistory({ from, to: ctx.now, stepMs });
     for (const p of points) {
@@ -68,6 +94,7 @@ async function observationsByProtocol(ctx: InputContext, names: Set<string>, fro
         time: p.time,
         shares: { cpu: p.allocCpu, memory: p.allocMemory, bandwidth: p.allocBandwidth, storage: p.allocStorage },
         usdPerHour: p.usdPerHour,
+        storageBytes: p.storageBytes,
       });
     }
     return out;
@@ -76,7 +103,7 @@ async function observationsByProtocol(ctx: InputContext, names: Set<string>, fro
   for (const snap of snaps) {
     if (snap.time < from) continue;
     for (const s of snap.protocols) {
-      if (s.connected) out.get(s.protocol)?.push({ time: s.time, shares: { ...s.allocation }, usdPerHour: s.usdPerHour });
+      if (s.connected) out.get(s.protocol)?.push({ time: s.time, shares: { ...s.allocation }, usdPerHour: s.usdPerHour, storageBytes: s.storageBytes });
     }
   }
   return out;

@@ -26,7 +26,9 @@ export interface PlanningStrategy {
 export type ReallocationEvent =
   | { type: 'plan'; plan: Plan }
   /** A decision was recorded or a recorded one changed status (applying -> applied / rolled_back / failed). */
-  | { type: 'reallocation'; reallocation: Reallocation };
+  | { type: 'reallocation'; reallocation: Reallocation }
+  /** The do-no-harm guard stopped auto mode (it returned to the last stable allocation); `reason` says why. */
+  | { type: 'guard'; state: 'tripped'; reason: string; at: number };
 
 export interface DecideRequest {
   trigger: 'loop' | 'manual';

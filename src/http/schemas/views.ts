@@ -22,6 +22,8 @@ export const AdapterStatusSchema = Type.Object(
     connected: Type.Boolean(),
     breaker: Type.Union(BREAKER_STATES.map((s) => Type.Literal(s))),
     lastError: NullableString,
+    /** The ORCHA_ERR_* code of the last failure (kept with lastError). */
+    lastErrorCode: Type.Optional(NullableString),
     latencyMs: Nullable(Type.Number()),
     lastSuccessAt: Nullable(Type.Number()),
     consecutiveFailures: Type.Integer({ minimum: 0 }),
@@ -58,6 +60,7 @@ export const SystemStatusSchema = Type.Object({
   queue: QueueDepthSchema,
   websocketClients: Type.Integer(),
   lastPlanAt: Nullable(Type.Number()),
+  simulated: Type.Optional(Type.Boolean({ description: 'The nodes are the built-in simulators (demo), not real ones.' })),
 });
 export type SystemStatus = Static<typeof SystemStatusSchema>;
 

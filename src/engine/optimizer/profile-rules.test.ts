@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../../../test/helpers/optimizer-instances.js';
+import { resolveProfile } from '../../domain/profile.js';
+import type { ResourceShares } from '../../domain/resources.js';
+import { createHighsSolver } from './highs-solver.js';
+import { createLpStrategy } from './lp.strategy.js';
+import { learnedFloor, profileBounds, storageTargets } from './profile-rules.js';
+import { effectiveBounds, type Observation, type OptimizerInput, type ProtocolInput } from './types.js';
+
+const mm = { min: 0, max: 100 };
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 0, 10);
+const host = { cpuCount: 8, memoryTotalBytes: 32 * 2 ** 30 };
+const sh = (cpu: number, memory: number, bandwidth: number, storage: number): ResourceShares => ({ cpu, memory, bandwidth, storage });
+
+function protocol(name: string, type: Parameters<typeof resolveProfile>[0], extra: Partial<ProtocolInput> = {}): ProtocolInput {
+  return {
+    name,
+    connected: true,
+    pinned: false,
+    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
+    currentUsdPerHour: 0.05,
+    restartsOnChange: false,
+    observations: [],
+    profile: resolveProfile(type, undefined, host),
+    ...extra,
+  };
+}
+
+function input(protocols: ProtocolInput[], current: Record<string, ResourceShares>): OptimizerInput {
+  return {
+    time: T0,
+    current,
+    reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
+    protocols,
+    policies: [],
+    settings: { ...defaultSettings, exploration: { enabled: true, maxStepPercent: 10, scoutPercent: 1 } },
+    holdHours: 1,
+  };
+}
+
+/** Hourly observations at fixed shares, earning `usd`. */
+const held = (shares: ResourceShares, usd: number, hours: number, startHour = 0): Observation[] =>
+  Array.from({ length: hours }, (_, i) => ({ time: T0 - (startHour + hours - i) * HOUR, shares, usdPerHour: usd }));
+
+describe('protocol profiles', () => {
+  it('gives each type what it is paid for, its lag and its least useful share (a golem slot is one core and 2 GiB)', () => {
+    const golem = resolveProfile('golem', undefined, host);
+    expect(golem.kind).toBe('compute');
+    expect(golem.minShare.cpu).toBe(12.5);
+    expect(golem.minShare.memory).toBe(6.25);
+    const storj = resolveProfile('storj', undefined, host);
+    expect(storj.paidOn).toEqual(['storage', 'bandwidth']);
+    expect(storj.lagMinutes).toBe(720);
+    expect(storj.deletesDataWhenCut).toBe(true);
+    expect(resolveProfile('grass', undefined, host).cadenceMinutes).toBe(1440);
+  });
+
+  it('takes the operator override, and an http-json protocol can declare itself a storage node', () => {
+    const p = resolveProfile('http-json', { kind: 'storage', paidOn: ['storage'], lagMinutes: 30, minShare: { cpu: 3 } }, host);
+    expect(p.kind).toBe('storage');
+    expect(p.paidOn).toEqual(['storage']);
+    expect(p.lagMinutes).toBe(30);
+    expect(p.minShare.cpu).toBe(3);
+    expect(p.deletesDataWhenCut).toBe(true);
+  });
+});
+
+describe('storage rule', () => {
+  it('never plans a storage node below the data it stores, whatever the model says', async () => {
+    // storj earned nothing that its storage explains and golem earns on everything: a model alone would cut storj.
+    const storj = protocol('storj', 'storj', { storedShare: 17.5, fillSharePerDay: 0, currentUsdPerHour: 0.01, observations: held(sh(18, 18, 18, 18), 0.01, 48) });
+    const golem = protocol('golem', 'golem', { profile: resolveProfile('golem', { paidOn: ['cpu', 'memory', 'storage'] }, host), observations: held(sh(18, 18, 18, 18), 0.2, 48) });
+    const inp = input([storj, golem], { storj: sh(18, 18, 18, 18), golem: sh(18, 18, 18, 18) });
+    const bounds = profileBounds(inp, effectiveBounds(inp), storageTargets(inp, effectiveBounds(inp))?.target ?? null);
+    expect(bounds.storj.storage.lo).toBeGreaterThanOrEqual(17.5);
+    const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
+    expect(plan.target.storj.storage).toBeGreaterThanOrEqual(17.5);
+  });
+
+  it('grows a filling storage node ahead of its data from capacity nobody is paid for, as a rule move', async () => {
+    const storj = protocol('storj', 'storj', { storedShare: 15, fillSharePerDay: 0.6, observations: held(sh(18, 18, 18, 18), 0.05, 48) });
+    const golem = protocol('golem', 'golem', { observations: held(sh(18, 18, 18, 18), 0.05, 48) });
+    const inp = input([storj, golem], { storj: sh(18, 18, 18, 18), golem: sh(18, 18, 18, 18) });
+    const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
+    expect(plan.rule).toMatch(/storage grown ahead of the data/);
+    expect(plan.target.storj.storage).toBeCloseTo(15 + 0.6 * 21, 6);
+    // Free capacity first (90 - 36 = 54 points): golem keeps its storage.
+    expect(plan.target.golem.storage).toBe(18);
+    for (const r of ['cpu', 'memory', 'bandwidth'] as const) expect(plan.target.storj[r]).toBe(18);
+  });
+
+  it('does not grow storage of a node that earns nothing', () => {
+    const storj = protocol('storj', 'storj', { storedShare: 18, fillSharePerDay: 1, currentUsdPerHour: 0 });
+    const inp = input([storj], { storj: sh(18, 18, 18, 18) });
+    expect(storageTargets(inp, effectiveBounds(inp))?.target.storj).toBe(18);
+  });
+});
+
+describe('least useful shares', () => {
+  it('never takes a compute node below one task slot, even when its data says the cores are worth little', async () => {
+    const golem = protocol('golem', 'golem', { currentUsdPerHour: 0.001, observations: held(sh(14, 8, 18, 18), 0.001, 48) });
+    const myst = protocol('mysterium', 'mysterium', { currentUsdPerHour: 0.5, profile: resolveProfile('mysterium', { paidOn: ['cpu', 'bandwidth'] }, host), observations: held(sh(14, 8, 18, 18), 0.5, 48) });
+    const inp = input([golem, myst], { golem: sh(14, 8, 18, 18), mysterium: sh(14, 8, 18, 18) });
+    const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
+    expect(plan.target.golem.cpu).toBeGreaterThanOrEqual(12.5);
+    expect(plan.target.golem.memory).toBeGreaterThanOrEqual(6.25);
+  });
+
+  it('learns a floor where a node was seen earning nothing below a share at which it earned', () => {
+    const p = protocol('x', 'http-json', {
+      observations: [...held(sh(5, 10, 10, 0), 0, 10, 20), ...held(sh(10, 10, 10, 0), 0.2, 10)],
+    });
+    expect(learnedFloor(p, 'cpu')).toBe(10);
+    expect(learnedFloor(p, 'memory')).toBe(0);
+  });
+});

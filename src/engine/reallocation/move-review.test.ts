@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../../../test/helpers/optimizer-instances.js';
+import type { Plan } from '../../domain/plan.js';
+import { resolveProfile } from '../../domain/profile.js';
+import type { Allocation, ResourceShares } from '../../domain/resources.js';
+import type { Observation, OptimizerInput, ProtocolInput } from '../optimizer/types.js';
+import { createMoveReview } from './move-review.js';
+
+const HOUR = 3_600_000;
+const T = Date.UTC(2026, 0, 10);
+const before: ResourceShares = { cpu: 20, memory: 20, bandwidth: 20, storage: 20 };
+const after: ResourceShares = { cpu: 20, memory: 20, bandwidth: 30, storage: 20 };
+const profile = resolveProfile('mysterium', { lagMinutes: 0 }, null);
+
+/** Hourly observations: `usdBefore` at the old shares for 6 h before T, `usdAfter` at the new ones after, ±noise. */
+function series(usdBefore: number, usdAfter: number, untilHours: number, noise = 0.01): Observation[] {
+  const out: Observation[] = [];
+  for (let h = -6; h < untilHours; h++) {
+    const jitter = (h % 2 === 0 ? 1 : -1) * noise;
+    out.push({ time: T + h * HOUR, shares: h < 0 ? before : after, usdPerHour: (h < 0 ? usdBefore : usdAfter) + jitter });
+  }
+  return out;
+}
+
+function protocol(name: string, observations: Observation[]): ProtocolInput {
+  const mm = { min: 0, max: 100 };
+  return { name, connected: true, pinned: false, limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm }, currentUsdPerHour: 1, restartsOnChange: false, observations, profile };
+}
+
+const inputOf = (protocols: ProtocolInput[], now: number): OptimizerInput => ({
+  time: now,
+  current: Object.fromEntries(protocols.map((p) => [p.name, after])),
+  reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
+  protocols,
+  policies: [],
+  settings: defaultSettings,
+});
+
+const plan = (projected: number): Plan => ({
+  strategy: 'lp',
+  createdAt: T,
+  current: {},
+  target: {},
+  currentUsdPerHour: 1,
+  projectedUsdPerHour: 1 + projected,
+  improvementUsdPerHour: projected,
+  improvementPercent: 100 * projected,
+  confidence: 0.9,
+  switchingCostUsd: 0,
+  roi: null,
+  exploration: false,
+  opportunities: [],
+  explanations: {},
+});
+
+function review(names: string[], now: () => number) {
+  let current: Allocation = Object.fromEntries(names.map((n) => [n, before]));
+  const r = createMoveReview({ pauseHours: 24, now, current: () => current });
+  for (const n of names) r.record(plan(0.2), `move-${n}`, { [n]: before }, { [n]: after }, new Map([[n, profile]]), T);
+  current = Object.fromEntries(names.map((n) => [n, after]));
+  return r;
+}
+
+describe('every applied move is judged on its measured effect', () => {
+  it('rolls back a move whose measured earnings fell beyond the noise, saying projected and measured', () => {
+    let now = T;
+    const r = review(['a'], () => now);
+    now = T + 2 * HOUR;
+    expect(r.review(inputOf([protocol('a', series(1, 0.5, 2))], now), now).rollback).toBeUndefined();
+    now = T + 8 * HOUR;
+    const action = r.review(inputOf([protocol('a', series(1, 0.5, 8))], now), now);
+    expect(action.rollback?.shares).toEqual({ a: before });
+    expect(action.rollback?.reason).toMatch(/fell from 1\.0\d+ to 0\.49\d+ USD\/h.*projected \+0\.2/);
+    expect(r.moves()[0].verdict).toBe('harmful');
+  });
+
+  it('keeps a move whose earnings held or rose, records the measured effect and calibrates later confidence from it', () => {
+    let now = T;
+    const r = review(['a'], () => now);
+    now = T + 8 * HOUR;
+    const action = r.review(inputOf([protocol('a', series(1, 1.1, 8))], now), now);
+    expect(action.rollback).toBeUndefined();
+    expect(action.judged[0].verdict).toBe('kept');
+    expect(action.judged[0].measured?.after).toBeGreaterThan(action.judged[0].measured!.before);
+    // One judged move, a gain: confidence stays; a record of losses lowers it.
+    expect(r.calibrate(0.8).confidence).toBe(0.8);
+  });
+
+  it('lowers confidence when judged moves did not deliver what was projected', () => {
+    let now = T;
+    const r = review(['a', 'b', 'c'], () => now);
+    now = T + 8 * HOUR;
+    r.review(inputOf(['a', 'b', 'c'].map((n) => protocol(n, series(1, 0.99, 8, 0.05))), now), now);
+    const c = r.calibrate(0.9);
+    expect(c.confidence).toBeLessThan(0.7);
+    expect(c.note).toMatch(/3 judged moves \(0 measured a gain\)/);
+  });
+});
+
+describe('the do-no-harm guard', () => {
+  it('stops auto mode and returns to the stable allocation when its moves fell behind holding it over a day', () => {
+    let now = T;
+    const names = ['a', 'b', 'c', 'd'];
+    const r = review(names, () => now);
+    // Each move lost 0.1 USD/h: within the noise alone (kept), beyond it summed over a day and four protocols.
+    now = T + 24 * HOUR;
+    const action = r.review(inputOf(names.map((n) => protocol(n, series(1, 0.9, 24, 0.2))), now), now);
+    expect(action.rollback).toBeUndefined();
+    expect(action.judged.map((m) => m.verdict)).toEqual(['kept', 'kept', 'kept', 'kept']);
+    expect(action.trip?.shares).toEqual({ a: before, b: before, c: before, d: before });
+    expect(action.trip?.reason).toMatch(/do-no-harm guard: over the last day auto mode earned [\d.]+ USD less than holding the last stable allocation/);
+    expect(r.paused(now + HOUR)).toMatch(/stops acting for 24 h/);
+    expect(r.paused(now + 25 * HOUR)).toBeNull();
+  });
+
+  it('does not trip while the moves held their earnings', () => {
+    let now = T;
+    const r = review(['a', 'b'], () => now);
+    now = T + 24 * HOUR;
+    const action = r.review(inputOf(['a', 'b'].map((n) => protocol(n, series(1, 1.02, 24, 0.1))), now), now);
+    expect(action.trip).toBeUndefined();
+    expect(r.paused(now)).toBeNull();
+  });
+});

@@ -1,0 +1,193 @@
+import type { Plan } from '../../domain/plan.js';
+import type { ProtocolProfile } from '../../domain/profile.js';
+import { type Allocation, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
+import type { Observation, OptimizerInput } from '../optimizer/types.js';
+
+/**
+ * Every applied move judged on its measured effect, and the do-no-harm guard.
+ *
+ * A move is read once the touched protocols' reporting lag, cadence and the moved resources' time constants have
+ * passed, plus a window of observations: the optimizer's own observations (lag-attributed, averaged over the cadence,
+ * time-of-day divided out) at the new shares against those at the old ones just before. It is kept when earnings
+ * held or rose, judged harmful (rolled back) when they fell by more than twice the noise. Projected and measured
+ * effects are recorded side by side; the share of judged moves that measured a gain calibrates later confidences.
+ *
+ * The guard follows auto mode's earnings against the counterfactual of holding the last stable allocation: the
+ * measured effect of every move made since, times the hours it has been in force within the last day. When that
+ * sum is below zero by more than its noise and more than 1 % of a day's earnings, auto mode stops acting for
+ * `pauseHours`, returns to the stable allocation, and says why.
+ */
+
+export interface ReviewedMove {
+  id: string;
+  at: number;
+  protocols: string[];
+  before: Allocation;
+  after: Allocation;
+  projected: number;
+  probe: boolean;
+  /** When the effect can be read (null: a rule move, not judged on earnings). */
+  readAt: number | null;
+  verdict: 'pending' | 'kept' | 'harmful' | 'unreadable';
+  measured: { before: number; after: number; se: number } | null;
+}
+
+export interface ReviewAction {
+  /** Put these protocols back to these shares, and why. */
+  rollback?: { move: ReviewedMove; shares: Allocation; reason: string };
+  /** The guard tripped: return to the stable allocation, stop acting. */
+  trip?: { shares: Allocation; reason: string };
+  /** Moves judged this round (for the record). */
+  judged: ReviewedMove[];
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MIN_WINDOW = 2 * HOUR;
+const CALIBRATION_WEIGHT = 4;
+const same = (a: ResourceShares | undefined, b: ResourceShares | undefined) => !!a && !!b && RESOURCES.every((r) => Math.abs(a[r] - b[r]) <= 1e-6);
+
+function windowOf(p: ProtocolProfile | undefined): number {
+  return Math.max(MIN_WINDOW, (p?.cadenceMinutes ?? 60) * 60_000);
+}
+
+/** Time after a change before its effect shows in reports and has settled, per protocol. */
+export function settleMs(p: ProtocolProfile | undefined, from: ResourceShares, to: ResourceShares): number {
+  const moved = RESOURCES.filter((r) => Math.abs(from[r] - to[r]) > 1e-6 && r !== 'storage');
+  const tc = Math.max(0, ...moved.map((r) => RESOURCE_TIME_CONSTANT_MS[r]));
+  return ((p?.lagMinutes ?? 0) + (p?.cadenceMinutes ?? 0)) * 60_000 + tc;
+}
+
+function stats(obs: Observation[]): { mean: number; se: number; n: number } | null {
+  if (obs.length === 0) return null;
+  const mean = obs.reduce((s, o) => s + o.usdPerHour, 0) / obs.length;
+  const hours = new Set(obs.map((o) => Math.floor(o.time / HOUR))).size;
+  const v = obs.length > 1 ? obs.reduce((s, o) => s + (o.usdPerHour - mean) ** 2, 0) / (obs.length - 1) : mean * mean;
+  return { mean, se: Math.sqrt(v / Math.max(1, hours)), n: obs.length };
+}
+
+export function createMoveReview(options: { pauseHours: number; now: () => number; current: () => Allocation }) {
+  const moves: ReviewedMove[] = [];
+  let stable: Allocation = structuredClone(options.current());
+  let stableSince = options.now();
+  let pausedUntil = -Infinity;
+  let pauseReason: string | null = null;
+
+  function record(plan: Plan, id: string, before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number): void {
+    const protocols = Object.keys(after).filter((n) => !same(before[n], after[n]));
+    if (protocols.length === 0) return;
+    const rule = plan.rule !== undefined;
+    const wait = Math.max(...protocols.map((n) => settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n))));
+    moves.push({
+      id,
+      at,
+      protocols,
+      before: Object.fromEntries(protocols.map((n) => [n, { ...before[n] }])),
+      after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
+      projected: plan.improvementUsdPerHour,
+      probe: plan.exploration,
+      readAt: rule ? null : at + wait,
+      verdict: rule ? 'kept' : 'pending',
+      measured: null,
+    });
+    if (moves.length > 500) moves.splice(0, moves.length - 500);
+  }
+
+  function judge(m: ReviewedMove, input: OptimizerInput, now: number): void {
+    let before = 0;
+    let after = 0;
+    let variance = 0;
+    for (const name of m.protocols) {
+      const p = input.protocols.find((x) => x.name === name);
+      if (!p) {
+        m.verdict = 'unreadable';
+        return;
+      }
+      const settle = settleMs(p.profile, m.before[name], m.after[name]);
+      const w = windowOf(p.profile);
+      const lag = (p.profile?.lagMinutes ?? 0) * 60_000;
+      const b = stats(p.observations.filter((o) => same(o.shares, m.before[name]) && o.time >= m.at - 3 * w && o.time <= m.at + lag));
+      const a = stats(p.observations.filter((o) => same(o.shares, m.after[name]) && o.time >= m.at + settle));
+      if (!b || !a) {
+        // An outage or a disconnection leaves nothing to compare: wait a while, then stop trying.
+        if (now > (m.readAt ?? now) + 2 * w) m.verdict = 'unreadable';
+        return;
+      }
+      before += b.mean;
+      after += a.mean;
+      variance += b.se ** 2 + a.se ** 2;
+    }
+    const se = Math.sqrt(variance);
+    m.measured = { before, after, se };
+    m.verdict = after - before < -2 * se && after < before ? 'harmful' : 'kept';
+  }
+
+  /** Hours each move since the stable allocation has been in force within the last day, times its measured effect. */
+  function guardSum(now: number): { sum: number; noise: number; base: number } {
+    let sum = 0;
+    let variance = 0;
+    let base = 0;
+    for (const m of moves) {
+      if (m.at < stableSince || !m.measured || m.verdict === 'harmful') continue;
+      const hours = Math.max(0, (now - Math.max(m.at, now - DAY)) / HOUR);
+      sum += (m.measured.after - m.measured.before) * hours;
+      variance += (m.measured.se * hours) ** 2;
+      base = Math.max(base, m.measured.before);
+    }
+    return { sum, noise: Math.sqrt(variance), base };
+  }
+
+  return {
+    record,
+    paused: (now: number) => (now < pausedUntil ? pauseReason : null),
+    moves: () => moves,
+    stable: () => structuredClone(stable),
+    /** Judge what can be judged; say what must be undone. Called before each decision in auto mode. */
+    review(input: OptimizerInput, now: number): ReviewAction {
+      const judged: ReviewedMove[] = [];
+      for (const m of moves) {
+        if (m.verdict !== 'pending' || m.readAt === null || now < m.readAt) continue;
+        judge(m, input, now);
+        if (m.verdict !== 'pending') judged.push(m);
+      }
+      const current = options.current();
+      const harmful = judged.find((m) => m.verdict === 'harmful' && m.protocols.every((n) => same(current[n], m.after[n])));
+      const action: ReviewAction = { judged };
+      if (harmful?.measured) {
+        action.rollback = {
+          move: harmful,
+          shares: structuredClone(harmful.before),
+          reason: `rollback of ${harmful.id}: earnings of ${harmful.protocols.join(', ')} fell from ${harmful.measured.before.toFixed(5)} to ${harmful.measured.after.toFixed(5)} USD/h (noise ±${harmful.measured.se.toFixed(5)}), projected ${harmful.projected >= 0 ? '+' : ''}${harmful.projected.toFixed(5)}`,
+        };
+        return action;
+      }
+      const g = guardSum(now);
+      if (g.sum < -2 * g.noise && -g.sum > 0.01 * g.base * 24 && now >= pausedUntil) {
+        pausedUntil = now + options.pauseHours * HOUR;
+        pauseReason =
+          `do-no-harm guard: over the last day auto mode earned ${(-g.sum).toFixed(4)} USD less than holding the last stable allocation ` +
+          `(noise ±${g.noise.toFixed(4)}); it returned to that allocation and stops acting for ${options.pauseHours} h`;
+        action.trip = { shares: structuredClone(stable), reason: pauseReason };
+        stableSince = now;
+        return action;
+      }
+      // Stable again: nothing pending, nothing lost since the last stable point, no move for a day.
+      const last = moves.at(-1);
+      if (moves.every((m) => m.verdict !== 'pending') && g.sum >= 0 && (!last || now - last.at >= DAY) && now - stableSince >= DAY) {
+        stable = structuredClone(current);
+        stableSince = now;
+      }
+      return action;
+    },
+    /** Confidence calibrated from the record: the share of judged moves whose measured effect was a gain. */
+    calibrate(confidence: number): { confidence: number; note: string | null } {
+      const judged = moves.filter((m) => !m.probe && m.readAt !== null && m.measured).slice(-20);
+      if (judged.length === 0) return { confidence, note: null };
+      const hits = judged.filter((m) => m.measured!.after > m.measured!.before).length;
+      const calibrated = (CALIBRATION_WEIGHT * confidence + hits) / (CALIBRATION_WEIGHT + judged.length);
+      return { confidence: Math.min(confidence, calibrated), note: `calibrated from ${judged.length} judged moves (${hits} measured a gain)` };
+    },
+  };
+}
+
+export type MoveReview = ReturnType<typeof createMoveReview>;
