@@ -6,6 +6,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RecordingServer, recordingServer } from '../helpers/recording-server.js';
 import { type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers read by the test
+type J = any;
+
 let hook: RecordingServer;
 let orcha: TestOrcha;
 
@@ -35,7 +38,7 @@ const api = async (method: string, path: string, body?: unknown) => {
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, any> };
+  return { status: res.status, json: (await res.json()) as Record<string, J> };
 };
 
 it('test-send reaches each channel and reports each result; the channel list shows the last delivery, never a secret', async () => {
@@ -68,7 +71,7 @@ it('a node that stays down reaches the webhook once, with a readable message and
   storj?.setFault('http500');
   for (let i = 0; i < 40; i++) await orcha.poll(5000);
   const deadline = Date.now() + 10_000;
-  let alerts: Record<string, any>[] = [];
+  let alerts: Record<string, J>[] = [];
   while (Date.now() < deadline) {
     alerts = (await api('GET', '/api/v1/alerts?status=open&type=protocol_disconnected')).json.alerts;
     if (alerts[0]?.deliveries?.some((d: { channel: string; status: string }) => d.channel === 'hook' && d.status === 'sent')) break;
