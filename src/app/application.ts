@@ -51,6 +51,8 @@ export interface ApplicationDeps {
   /** Redis client when Redis is configured (health check). */
   redis?: { ping(): Promise<unknown> } | null;
   authenticate?: AppServices['authenticate'];
+  /** Notification channels (src/notifications): served as `services.notifications`. */
+  notifications?: AppServices['notifications'];
   /** Energy accounting: follows every snapshot; served as `services.energy`. */
   energy?: AppServices['energy'] & { observe(snapshot: Snapshot): void };
   /** Energy accounting's part of a report (power cost and net per protocol), while it is enabled. */
@@ -58,6 +60,8 @@ export interface ApplicationDeps {
   /** How the engine builds the optimizer's input (what-if plans use the same). */
   buildInput?: BuildInput;
   version?: string;
+  /** Whether the protocols are the built-in simulators (demo): the dashboard says so. */
+  simulated?: () => boolean;
 }
 
 export interface Application {
@@ -159,10 +163,12 @@ export function createApplication(deps: ApplicationDeps): Application {
         queue: operations.depth(),
         websocketClients: 0,
         lastPlanAt: engine.lastPlan()?.createdAt ?? null,
+        simulated: deps.simulated?.() ?? false,
       };
     },
     events,
     authenticate: deps.authenticate,
+    notifications: deps.notifications,
     energy: deps.energy,
   };
   return {

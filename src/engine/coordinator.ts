@@ -6,6 +6,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
 import type { Allocation } from '../domain/resources.js';
 import { type AdapterReading, AdapterReadingSchema, type HostResources, type ProtocolSample, type Snapshot } from '../domain/sample.js';
+import type { NodeHealth } from '../domain/health.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -55,6 +56,9 @@ export interface ProtocolStatus {
   consecutiveFailures: number;
   /** epoch ms of the next due poll */
   nextPoll: number;
+  /** The node's own health at its last successful poll (kept through failures; `nodeHealthAt` says how old). */
+  nodeHealth: NodeHealth | null;
+  nodeHealthAt: number | null;
 }
 
 export interface CoordinatorOptions {
@@ -176,6 +180,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         latencyMs: null,
         consecutiveFailures: 0,
         nextPoll: clock.now(),
+        nodeHealth: null,
+        nodeHealthAt: null,
       },
     };
     watchBreaker(state);
@@ -245,6 +251,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       await restoring;
       const tracked = state.ledger.record(time, reading);
       saveLedger(state);
+      if (reading.health) {
+        state.status.nodeHealth = reading.health;
+        state.status.nodeHealthAt = time;
+      }
       if (reading.health && options.health) {
         options.health.record(state.config.name, time, reading.health).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'node health not saved'));
       }

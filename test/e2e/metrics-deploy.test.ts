@@ -81,6 +81,10 @@ describe('/metrics with metrics.auth, earnings counters, and the deploy/ example
     expect(await wrong.text()).not.toContain('orcha_');
   });
 
+  it('says in its status that the nodes are simulators (the dashboard shows a banner)', async () => {
+    expect((await orcha.services.status()).simulated).toBe(true);
+  });
+
   it('checks bearer and basic credentials exactly', () => {
     const bearer = { type: 'bearer' as const, token: 't0ken' };
     expect(metricsAuthorized('Bearer t0ken', bearer)).toBe(true);

@@ -24,7 +24,9 @@ import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
 import { type FieldError, createConfig } from './views/config';
 import { createEarningsChart } from './views/earnings-chart';
+import { type PeriodTotals, createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
+import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
@@ -32,7 +34,9 @@ import { createResources } from './views/resources';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
-const HISTORY_WINDOW_MS = 60 * 60_000;
+const TOTALS_REFRESH_MS = 5 * 60_000;
+/** Live pushes extend the charts only for short ranges; longer ones are re-read from history now and then. */
+const LIVE_APPEND_MAX_MS = 24 * 3_600_000;
 
 const app = document.getElementById('app')!;
 let reachable = true;
@@ -56,10 +60,16 @@ const connPill = h('span', { class: 'pill', testid: 'conn-status', 'data-state':
 const userLabel = h('span', { class: 'muted', testid: 'current-user' });
 const logoutButton = h('button', { type: 'button', class: 'small', testid: 'logout', hidden: true, onclick: () => void logout() }, 'Log out');
 const banner = h('div', { class: 'banner', testid: 'banner', role: 'status', hidden: true });
+const demoBanner = h(
+  'div',
+  { class: 'banner demo', testid: 'demo-banner', role: 'note', hidden: true },
+  'Simulated nodes: this is the built-in demo (orcha demo, or no node configured). Figures come from simulators, not from your machines.',
+);
 const main = h('main', { class: 'grid' });
 fill(
   app,
   h('header', { class: 'top' }, h('h1', {}, 'orcha'), h('div', { class: 'top-right' }, connPill, userLabel, logoutButton)),
+  demoBanner,
   banner,
   main,
 );
@@ -90,6 +100,7 @@ function renderBanner(): void {
 
 // ---- login / logout ----------------------------------------------------------------------------------------
 function showLogin(notice?: string): void {
+  demoBanner.hidden = true;
   stopDashboard?.();
   stopDashboard = null;
   latest = null;
@@ -130,6 +141,13 @@ function startDashboard(): void {
   logoutButton.hidden = false;
 
   const chart = createEarningsChart();
+  const totals = createEarningsTotals();
+  const rangePicker = createRangePicker((range) => {
+    chart.clear();
+    resourceChart.clear();
+    void loadHistory(range).catch(ignore);
+  });
+  chart.actions.prepend(rangePicker.root);
   const resources = createResources();
   const resourceChart = createResourceChart();
   const allocation = createAllocation();
@@ -143,7 +161,7 @@ function startDashboard(): void {
   const config = createConfig(validateConfig);
   main.className = 'grid';
   const energy = createEnergyView(api);
-  fill(main, chart.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
   const stopEnergy = energy.start();
 
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -156,8 +174,10 @@ function startDashboard(): void {
     if (!snapshot) return;
     if (latest && snapshot.time < latest.time) return;
     latest = snapshot;
-    chart.addSnapshot(snapshot);
-    resourceChart.addSnapshot(snapshot);
+    if (rangePicker.current().ms <= LIVE_APPEND_MAX_MS) {
+      chart.addSnapshot(snapshot);
+      resourceChart.addSnapshot(snapshot);
+    }
     resources.render(snapshot);
     renderBanner();
   }
@@ -165,13 +185,32 @@ function startDashboard(): void {
   async function loadMetrics(): Promise<void> {
     setSnapshot(toSnapshot(await api.get('metrics')));
   }
-  async function loadHistory(): Promise<void> {
+  async function loadHistory(range: TimeRange = rangePicker.current()): Promise<void> {
     // Anchor on the latest snapshot, not this browser's clock (the server's clock may differ, e.g. in a simulation).
     const to = new Date(latest?.time ?? Date.now());
-    const from = new Date(to.getTime() - HISTORY_WINDOW_MS);
-    const history = await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString() });
+    const from = new Date(to.getTime() - range.ms);
+    const history = await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString(), step: range.step });
+    if (range !== rangePicker.current()) return; // another range was picked meanwhile
     chart.add(toHistory(history));
     resourceChart.add(toResourceHistory(history));
+  }
+  /** One report; periods the server answers as an operation (over 7 days) are awaited through its long-poll. */
+  async function report(from: number, to: number): Promise<Omit<PeriodTotals, 'key' | 'label'>> {
+    type Report = Omit<PeriodTotals, 'key' | 'label'> & { operationId?: string };
+    const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const first = await api.get<Report>('reports', q);
+    if (!first.operationId) return first;
+    const op = await api.get<{ status?: string; result?: Report; error?: string }>(`operations/${encodeURIComponent(first.operationId)}/result`, { timeout: 30 });
+    if (op.status !== 'completed' || !op.result) throw new Error(op.error ?? `report ${op.status ?? 'unfinished'}`);
+    return op.result;
+  }
+  async function loadTotals(): Promise<void> {
+    const periods = totalPeriods(latest?.time ?? Date.now());
+    const answers = await Promise.all(periods.map((p) => report(p.from, p.to)));
+    totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })));
+  }
+  async function loadStatus(): Promise<void> {
+    demoBanner.hidden = (await api.get<{ simulated?: boolean }>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
     const list = compact(listOf(await api.get('alerts', { limit: 100 }), 'alerts').map(toAlert));
@@ -260,6 +299,12 @@ function startDashboard(): void {
   });
 
   timers.push(setInterval(() => void loadLists(), LIST_REFRESH_MS));
+  timers.push(
+    setInterval(() => {
+      void loadTotals().catch(ignore);
+      if (rangePicker.current().ms > LIVE_APPEND_MAX_MS) void loadHistory().catch(ignore);
+    }, TOTALS_REFRESH_MS),
+  );
   // When the socket is quiet (down, or not yet subscribed), fall back to polling the latest metrics.
   timers.push(
     setInterval(() => {
@@ -279,7 +324,7 @@ function startDashboard(): void {
   void (async () => {
     await loadMetrics().catch(ignore);
     if (!stopped) await loadHistory().catch(ignore);
-    if (!stopped) await Promise.allSettled([loadLists(), loadConfig().catch(ignore)]);
+    if (!stopped) await Promise.allSettled([loadLists(), loadConfig().catch(ignore), loadStatus().catch(ignore), loadTotals().catch(ignore)]);
   })();
 }
 

@@ -182,8 +182,8 @@ export function toSnapshot(raw: unknown): Snapshot | null {
  * History points as (time, protocol, usdPerHour), from either a list of snapshots, a list of per-protocol rows,
  * or `{ series: { protocol: [points] } }`.
  */
-export function toHistory(raw: unknown): { time: number; protocol: string; usdPerHour: number }[] {
-  const out: { time: number; protocol: string; usdPerHour: number }[] = [];
+export function toHistory(raw: unknown): { time: number; protocol: string; usdPerHour: number | null }[] {
+  const out: { time: number; protocol: string; usdPerHour: number | null }[] = [];
   const series = isObj(raw) ? raw.series : undefined;
   if (isObj(series)) {
     for (const [protocol, points] of Object.entries(series)) {
@@ -199,14 +199,16 @@ export function toHistory(raw: unknown): { time: number; protocol: string; usdPe
   for (const row of listOf(raw, 'protocols', 'history', 'snapshots')) {
     const snap = toSnapshot(row);
     if (snap) {
-      for (const p of snap.protocols) out.push({ time: snap.time, protocol: p.protocol, usdPerHour: p.usdPerHour });
+      for (const p of snap.protocols) out.push({ time: snap.time, protocol: p.protocol, usdPerHour: p.connected ? p.usdPerHour : null });
       continue;
     }
     if (!isObj(row)) continue;
     const time = toMs(row.time ?? row.bucket);
     const usdPerHour = num(row.usdPerHour) ?? num(row.earningsUsdPerHour);
     const protocol = str(row.protocol);
-    if (protocol && Number.isFinite(time) && usdPerHour !== null) out.push({ time, protocol, usdPerHour });
+    // `connected` is the share of connected samples in the bucket: none connected is a gap, not $0.
+    const offline = row.connected === false || row.connected === 0;
+    if (protocol && Number.isFinite(time) && usdPerHour !== null) out.push({ time, protocol, usdPerHour: offline ? null : usdPerHour });
   }
   return out;
 }

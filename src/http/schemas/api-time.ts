@@ -16,7 +16,9 @@ export const TIME_KEYS = new Set([
   'lastPollAt',
   'lastSuccessAt',
   'lastReadingAt',
+  'nodeHealthAt',
   'generatedAt',
+  'sentAt',
   'from',
   'to',
 ]);

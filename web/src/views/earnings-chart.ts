@@ -4,8 +4,11 @@ import { createLineChart } from './line-chart';
 
 export interface EarningsChart {
   root: HTMLElement;
-  /** Add points (time ms, protocol, usd/h); duplicates of a known time replace it. */
-  add(points: { time: number; protocol: string; usdPerHour: number }[]): void;
+  /** Add points (time ms, protocol, usd/h; null for a gap); duplicates of a known time replace it. */
+  add(points: { time: number; protocol: string; usdPerHour: number | null }[]): void;
+  clear(): void;
+  /** The card's header, for the time-range picker. */
+  actions: HTMLElement;
   addSnapshot(snapshot: Snapshot): void;
   pointCount(): number;
 }
@@ -21,11 +24,14 @@ export function createEarningsChart(): EarningsChart {
   });
   const api: EarningsChart = {
     root: chart.root,
+    actions: chart.actions,
+    clear: chart.clear,
     add(points) {
       chart.add(points.map((p) => ({ time: p.time, series: p.protocol, value: p.usdPerHour })));
     },
     addSnapshot(snapshot) {
-      api.add(snapshot.protocols.map((p) => ({ time: snapshot.time, protocol: p.protocol, usdPerHour: p.usdPerHour })));
+      // A disconnected node earns nothing we know of: a gap, not a fall to $0.
+      api.add(snapshot.protocols.map((p) => ({ time: snapshot.time, protocol: p.protocol, usdPerHour: p.connected ? p.usdPerHour : null })));
     },
     pointCount: chart.pointCount,
   };

@@ -15,7 +15,8 @@ export interface LinePoint {
   /** epoch ms */
   time: number;
   series: string;
-  value: number;
+  /** null: no value at that time (a disconnected node): drawn as a gap, never as a fall to 0. */
+  value: number | null;
 }
 
 export interface LineChartOptions {
@@ -35,6 +36,10 @@ export interface LineChart {
   root: HTMLElement;
   /** Add points; a point at a known (time, series) replaces it. */
   add(points: LinePoint[]): void;
+  /** Forget every point (a new time range). */
+  clear(): void;
+  /** The card's header, where a view can put controls. */
+  actions: HTMLElement;
   /** How many distinct times the chart holds. */
   pointCount(): number;
 }
@@ -47,8 +52,8 @@ export function createLineChart(options: LineChartOptions): LineChart {
   const placeholder = empty(options.emptyText, testids.empty);
   fill(c.body, placeholder, plotHost);
 
-  // time (ms) -> series key -> value
-  const byTime = new Map<number, Map<string, number>>();
+  // time (ms) -> series key -> value (null: a known gap)
+  const byTime = new Map<number, Map<string, number | null>>();
   const series = (options.series ?? []).map((s) => ({ ...s }));
   const keys = new Set(series.map((s) => s.key));
   let plot: uPlot | null = null;
@@ -60,10 +65,28 @@ export function createLineChart(options: LineChartOptions): LineChart {
     return Math.max(260, plotHost.clientWidth || c.body.clientWidth || 600);
   }
 
-  function data(): uPlot.AlignedData {
+  /**
+   * Times to plot: the known ones, plus one empty time inside every silence much longer than the usual spacing
+   * (the server was down, or a range with no samples), so that lines break there instead of bridging it.
+   */
+  function plotTimes(): { time: number; gap: boolean }[] {
     const times = [...byTime.keys()].sort((a, b) => a - b);
-    const xs = times.map((t) => t / 1000);
-    const ys = series.map((s) => times.map((t) => byTime.get(t)?.get(s.key) ?? null));
+    if (times.length < 3) return times.map((time) => ({ time, gap: false }));
+    const steps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
+    const usual = steps[Math.floor(steps.length / 2)]!;
+    const out: { time: number; gap: boolean }[] = [];
+    times.forEach((time, i) => {
+      const prev = times[i - 1];
+      if (prev !== undefined && usual > 0 && time - prev > usual * 3) out.push({ time: prev + usual, gap: true });
+      out.push({ time, gap: false });
+    });
+    return out;
+  }
+
+  function data(): uPlot.AlignedData {
+    const times = plotTimes();
+    const xs = times.map((t) => t.time / 1000);
+    const ys = series.map((s) => times.map((t) => (t.gap ? null : (byTime.get(t.time)?.get(s.key) ?? null))));
     return [xs, ...ys] as uPlot.AlignedData;
   }
 
@@ -82,7 +105,7 @@ export function createLineChart(options: LineChartOptions): LineChart {
             label: s.label,
             stroke: PALETTE[i % PALETTE.length],
             width: 2,
-            spanGaps: true,
+            spanGaps: false,
             value: (_u: uPlot, v: number | null) => (v == null ? '–' : options.legendValue(v)),
           })),
         ],
@@ -108,9 +131,14 @@ export function createLineChart(options: LineChartOptions): LineChart {
 
   return {
     root: c.root,
+    actions: c.actions,
+    clear() {
+      byTime.clear();
+      redraw();
+    },
     add(points) {
       for (const p of points) {
-        if (!Number.isFinite(p.time) || !Number.isFinite(p.value)) continue;
+        if (!Number.isFinite(p.time) || (p.value !== null && !Number.isFinite(p.value))) continue;
         if (!keys.has(p.series)) {
           keys.add(p.series);
           series.push({ key: p.series, label: p.series });

@@ -12,6 +12,7 @@ export interface ResourceChart {
   /** Add points; a point at a known time replaces it. */
   add(points: ResourcePoint[]): void;
   addSnapshot(snapshot: Snapshot): void;
+  clear(): void;
   pointCount(): number;
 }
 
@@ -28,6 +29,7 @@ export function createResourceChart(): ResourceChart {
   });
   const api: ResourceChart = {
     root: chart.root,
+    clear: chart.clear,
     add(points) {
       chart.add(
         points.flatMap((p) =>
