@@ -18,8 +18,13 @@ describe('poll deadlines under garbage-collection pressure', () => {
       hangFailures: { code: string | null }[];
     };
     expect(successes.length).toBeGreaterThanOrEqual(20);
+    // On time: no gap above 1.5 x the interval. This machine's CI shares 2 cores among many jobs (load averages of 20+),
+    // where a starved process can wake a second late whatever it runs: one gap in 20 may reach 2.5 x, no more. A
+    // deadline that never fired (the bug) stops the loop's polls of that node for good and leaves gaps of many intervals.
     const gaps = successes.slice(1).map((t, i) => t - successes[i]!);
-    expect(Math.max(...gaps), gaps.join(',')).toBeLessThanOrEqual(3_000);
+    const late = gaps.filter((g) => g > 3_000);
+    expect(late.length, gaps.join(',')).toBeLessThanOrEqual(Math.floor(gaps.length / 20));
+    expect(Math.max(...gaps), gaps.join(',')).toBeLessThanOrEqual(5_000);
     // The hanging node was polled all along and each poll ended by its deadline.
     expect(hangFailures.length).toBeGreaterThanOrEqual(15);
     expect(new Set(hangFailures.map((f) => f.code))).toEqual(new Set(['ORCHA_ERR_TIMEOUT']));
