@@ -13,6 +13,8 @@ export const ALERT_TYPES = [
   'power_meter_silent',
   'net_negative',
   'do_no_harm',
+  /** A node reports a problem with itself: satellite suspended or disqualified, scores sinking, outdated, QUIC, drivers. */
+  'node_health',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
