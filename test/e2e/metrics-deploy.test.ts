@@ -63,7 +63,7 @@ describe('/metrics with metrics.auth, earnings counters, and the deploy/ example
     const res = await fetch(`${orcha.url}/metrics`, { headers: { authorization: basic('prometheus', METRICS_PASSWORD) } });
     expect(res.status).toBe(200);
     text = await res.text();
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await orcha?.close();
