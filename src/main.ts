@@ -18,7 +18,7 @@ import type { LoadedConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { type Coordinator, createCoordinator } from './engine/coordinator.js';
 import { createHostReader, type HostReader } from './engine/host-resources.js';
-import { createAlertService } from './engine/monitor/index.js';
+import { createAlertService, createReportService } from './engine/monitor/index.js';
 import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
 import { createFleetService } from './fleet/fleet.service.js';
@@ -30,6 +30,7 @@ import type { WsOptions } from './http/websocket.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
+import { createNotifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
@@ -177,6 +178,30 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getConfig: cfg,
       onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
     });
+    let url = '';
+    // Alert changes become outbox messages (grouped, quiet hours, reminders, digests); a channel that keeps failing
+    // raises its own alert, which goes to the other channels.
+    const notifier = createNotifier({
+      outbox: store.notifications,
+      alerts: store.alerts,
+      clock,
+      log,
+      getConfig: cfg,
+      baseDir,
+      env,
+      defaultDashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
+      report: (range) => createReportService({ metrics: store.metrics, reallocations: store.reallocations, clock }).performance(range),
+      // Net of power once a meter is on: the digest shows both.
+      netUsd: async (range) =>
+        cfg().energy.enabled ? Object.fromEntries((await energy.report(range)).protocols.map((p) => [p.protocol, p.netUsd])) : null,
+      health: {
+        failing: async (channel, failures, threshold, error) => void (await alerts.channelFailing(channel, failures, threshold, error)),
+        recovered: async (channel) => void (await alerts.channelRecovered(channel)),
+      },
+    });
+    closers.push(() => notifier.stop());
+    const offNotifier = events.on('alerts', (e) => notifier.onAlert(e));
+    closers.push(offNotifier);
     const engine = createReallocationEngine({
       repo: store.reallocations,
       executors: runtime.executors,
@@ -228,6 +253,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       running: () => loopsRunning,
       redis,
       authenticate: security?.authenticate,
+      notifications: notifier,
       energy,
       energyReport: { enabled: () => cfg().energy.enabled, report: (range) => energy.report(range) },
       buildInput: netOptimizerInput(energy),
@@ -257,7 +283,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     closers.push(() => closeApp(app, 5000));
 
-    let url = '';
     if (options.listen !== false) {
       const c = configService.current();
       await app.listen({ host: c.server.host, port: c.server.port });
@@ -271,6 +296,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
       loops.start();
+      notifier.start();
       loopsRunning = true;
       closers.push(async () => {
         loopsRunning = false;

@@ -51,6 +51,8 @@ export interface ApplicationDeps {
   /** Redis client when Redis is configured (health check). */
   redis?: { ping(): Promise<unknown> } | null;
   authenticate?: AppServices['authenticate'];
+  /** Notification channels (src/notifications): served as `services.notifications`. */
+  notifications?: AppServices['notifications'];
   /** Energy accounting: follows every snapshot; served as `services.energy`. */
   energy?: AppServices['energy'] & { observe(snapshot: Snapshot): void };
   /** Energy accounting's part of a report (power cost and net per protocol), while it is enabled. */
@@ -166,6 +168,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     },
     events,
     authenticate: deps.authenticate,
+    notifications: deps.notifications,
     energy: deps.energy,
   };
   return {

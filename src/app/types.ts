@@ -8,6 +8,8 @@ import type { Principal } from '../auth/roles.js';
 import type { EnergyService } from '../energy/energy-service.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
+import type { Delivery } from '../domain/notification.js';
+import type { ChannelView, TestResult } from '../notifications/notifier.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
@@ -74,6 +76,13 @@ export interface ExportsService {
   dir: string;
 }
 
+/** Notification channels, test-send and delivery status (src/notifications). */
+export interface NotificationsService {
+  channels(): Promise<ChannelView[]>;
+  test(channel?: string): Promise<TestResult[]>;
+  deliveries(alertIds: string[]): Promise<Delivery[]>;
+}
+
 export interface AppServices {
   metrics: MetricsService;
   coordinator: CoordinatorView;
@@ -89,6 +98,7 @@ export interface AppServices {
   health(): Promise<Health>;
   status(): Promise<SystemStatus>;
   events: EventBus;
+  notifications?: NotificationsService;
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
   /** Power, power cost and net earnings (absent: the server was built without energy accounting). */

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ProfileOverrideSchema } from '../domain/profile.js';
 import { ProtocolTypeSchema } from '../domain/resources.js';
+import { AlertRulesSchema, NotificationsConfigSchema } from '../notifications/config.js';
 import { EnergyConfigSchema } from '../energy/schema.js';
 
 /**
@@ -309,6 +310,7 @@ export const ConfigSchema = Type.Object(
         pressure: ResourcePercents({ cpu: 90, memory: 90, bandwidth: 90, storage: 90 }, 'Resource pressure, percent.'),
         disconnectedAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 2, description: 'Failed polls before alerting.' }),
         opportunityMinUsdPerHour: Type.Number({ minimum: 0, maximum: 1e6, default: 0.01 }),
+        rules: AlertRulesSchema,
       },
       'Alert thresholds.',
     ),
@@ -360,6 +362,7 @@ export const ConfigSchema = Type.Object(
       },
       'Built-in node simulators.',
     ),
+    notifications: NotificationsConfigSchema,
     policies: Type.Array(PolicySchema, { maxItems: 100, default: [] }),
     log: obj(
       {

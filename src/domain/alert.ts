@@ -8,6 +8,8 @@ export const ALERT_TYPES = [
   'optimization_opportunity',
   'adapter_degraded',
   'config_invalid',
+  /** A notification channel keeps failing (sent on the other channels). */
+  'notification_failed',
   'power_meter_silent',
   'net_negative',
   'do_no_harm',

@@ -23,6 +23,7 @@ import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import { hostsRoutes } from './routes/hosts/index.js';
 import metricsRoutes from './routes/metrics/index.js';
+import notificationsRoutes from './routes/notifications/index.js';
 import operationsRoutes from './routes/operations/index.js';
 import opportunitiesRoutes from './routes/opportunities/index.js';
 import policiesRoutes from './routes/policies/index.js';
@@ -78,6 +79,7 @@ const ROUTES: RoutePlugin[] = [
   policiesRoutes,
   operationsRoutes,
   cacheRoutes,
+  notificationsRoutes,
   energyRoutes,
 ];
 

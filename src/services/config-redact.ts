@@ -7,7 +7,12 @@ const SECRET_KEYS = new Set(['token', 'password', 'jwtSecret', 'secret', 'apiKey
 /** Keys holding URLs that may carry a password (`postgres://user:pass@host`). */
 const URL_KEYS = new Set(['url']);
 
+/** Notification channel URLs (Apprise style) carry tokens in the host, path or query: only the scheme stays. */
+const CHANNEL_URL = /^(jsons?|ntfys?|tgram|discord|slack|gotifys?|pover|mailtos?):\/\//i;
+
 function redactUrl(value: string): string {
+  const channel = CHANNEL_URL.exec(value);
+  if (channel) return `${channel[1]}://${REDACTED}`;
   try {
     const u = new URL(value);
     if (!u.password) return value;

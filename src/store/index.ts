@@ -13,6 +13,7 @@ import { createFleetRepository } from './repositories/fleet.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
+import { createNotificationOutboxRepository } from './repositories/notifications.repository.js';
 import { createOperationsRepository } from './repositories/operations.repository.js';
 import { createSqliteBulkInsert } from './repositories/sqlite-ingest.js';
 import { createReallocationsRepository } from './repositories/reallocations.repository.js';
@@ -58,6 +59,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     operations: createOperationsRepository(db),
     users: createUsersRepository(db),
     audit: createAuditRepository(db),
+    notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
     fleet: createFleetRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),

@@ -216,6 +216,29 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+export interface NotificationOutboxTable {
+  id: string;
+  channel: string;
+  kind: string;
+  severity: string;
+  title: string;
+  body: string;
+  payload: string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  held: number;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+}
+
+export interface NotificationOutboxAlertsTable {
+  outbox_id: string;
+  alert_id: string;
+}
+
 export interface Database {
   metrics: MetricsTable;
   protocol_metrics: ProtocolMetricsTable;
@@ -233,4 +256,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   refresh_tokens: RefreshTokensTable;
   audit_log: AuditLogTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_outbox_alerts: NotificationOutboxAlertsTable;
 }

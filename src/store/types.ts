@@ -3,6 +3,7 @@
  * (store/repositories/*). Times are epoch milliseconds everywhere in this layer.
  */
 import type { Alert, AlertStatus } from '../domain/alert.js';
+import type { Delivery, MessageKind, OutboxMessage } from '../domain/notification.js';
 import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
 import type { LedgerState } from '../domain/earnings.js';
@@ -135,6 +136,23 @@ export interface AlertsRepository {
   countActive(): Promise<number>;
 }
 
+export interface NotificationOutboxRepository {
+  /** The message and its links to the alerts it carries, in one transaction. */
+  enqueue(message: OutboxMessage): Promise<void>;
+  /** Pending messages whose next attempt is due, oldest first. */
+  due(now: number, limit: number): Promise<OutboxMessage[]>;
+  get(id: string): Promise<OutboxMessage | null>;
+  update(id: string, patch: Partial<Pick<OutboxMessage, 'status' | 'attempts' | 'nextAttemptAt' | 'lastError' | 'updatedAt' | 'sentAt'>>): Promise<void>;
+  /** The latest message per alert and channel. */
+  deliveries(alertIds: string[]): Promise<Delivery[]>;
+  /** The latest message per channel (any kind), newest first within the limit. */
+  latestByChannel(): Promise<OutboxMessage[]>;
+  /** When a message of this kind last went to the channel (sent or not), or null. */
+  lastOfKind(channel: string, kind: MessageKind): Promise<number | null>;
+  pendingCount(): Promise<Record<string, number>>;
+  list(query?: { channel?: string; limit?: number }): Promise<OutboxMessage[]>;
+}
+
 export interface OperationsRepository {
   insert(op: Operation): Promise<void>;
   update(id: string, patch: Partial<Omit<Operation, 'id'>>): Promise<void>;
@@ -248,6 +266,7 @@ export interface Repositories {
   operations: OperationsRepository;
   users: UsersRepository;
   audit: AuditRepository;
+  notifications: NotificationOutboxRepository;
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;

@@ -67,7 +67,11 @@ describeEachStore('alerts', (factory) => {
   beforeEach(async () => {
     store = await factory.create();
     clock = new VirtualClock(Date.UTC(2026, 2, 1));
-    config = buildConfig({ alerts: { disconnectedAfter: 2, pressure: { cpu: 80 } } }, {});
+    // Rules that fire and clear at once: these tests are about raising, de-duplicating and resolving (the
+    // for-duration, hysteresis and clear delay have their own tests in src/engine/monitor/alert-gating.test.ts).
+    const instant = { forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 };
+    const rules = Object.fromEntries(['protocol_disconnected', 'earnings_drop', 'resource_pressure', 'adapter_degraded'].map((t) => [t, instant]));
+    config = buildConfig({ alerts: { disconnectedAfter: 2, pressure: { cpu: 80 }, rules } }, {});
     events = [];
   });
   afterEach(async () => {
@@ -88,8 +92,8 @@ describeEachStore('alerts', (factory) => {
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ type: 'protocol_disconnected', severity: 'critical', protocol: 'a', dedupKey: 'protocol_disconnected:a' });
     expect(open[0].message).toContain('ECONNREFUSED');
-    // The poll count in the message changes, so the one alert is updated rather than duplicated.
-    expect(events.map((e) => e.change)).toEqual(['raised', 'updated', 'updated', 'updated', 'updated']);
+    // The poll count in the message changes, but that is not news: one event, no duplicate (issue 16: change only).
+    expect(events.map((e) => e.change)).toEqual(['raised']);
 
     await alerts.evaluate({ snapshot: snap(t + 30_000, [sample('a', t + 30_000)]) });
     expect(await store.alerts.countActive()).toBe(0);

@@ -12,6 +12,11 @@ export interface Condition {
   protocol: string | null;
   message: string;
   details: Record<string, unknown> | null;
+  /**
+   * true: over the threshold (counts toward the rule's for-duration). false: back under it but not yet under the
+   * lower, hysteresis threshold — keeps an open alert open, never opens one.
+   */
+  firing: boolean;
 }
 
 /** Breaker state per adapter, as the coordinator reports it. */
@@ -42,27 +47,36 @@ export function hostPressure(snapshot: Snapshot): Record<Resource, number> {
 
 export function pressureConditions(snapshot: Snapshot, config: Config): Condition[] {
   const use = hostPressure(snapshot);
-  return RESOURCES.filter((r) => use[r] > config.alerts.pressure[r]).map((r) => ({
+  const clearBelow = (r: Resource) => config.alerts.pressure[r] - config.alerts.rules.resource_pressure.hysteresis;
+  return RESOURCES.filter((r) => use[r] > config.alerts.pressure[r] || use[r] >= clearBelow(r)).map((r) => ({
     key: `resource_pressure:${r}`,
     type: 'resource_pressure' as const,
     // Close to full is a different urgency from over the operator's threshold.
     severity: use[r] >= Math.max(98, config.alerts.pressure[r]) ? ('critical' as const) : ('warning' as const),
     protocol: null,
     message: `${r} at ${fmt(use[r])} % (threshold ${config.alerts.pressure[r]} %)`,
-    details: { resource: r, percent: use[r], threshold: config.alerts.pressure[r] },
+    details: { resource: r, percent: use[r], threshold: config.alerts.pressure[r], clearsBelow: clearBelow(r) },
+    firing: use[r] > config.alerts.pressure[r],
   }));
 }
 
-export function degradedConditions(status: CoordinatorStatus | undefined): Condition[] {
+export function degradedConditions(status: CoordinatorStatus | undefined, config?: Config): Condition[] {
   return (status?.adapters ?? [])
-    .filter((a) => a.breaker === 'open')
+    // half-open: one trial call is under way; the alert stays until the breaker closes
+    .filter((a) => a.breaker === 'open' || a.breaker === 'half-open')
     .map((a) => ({
       key: `adapter_degraded:${a.protocol}`,
       type: 'adapter_degraded' as const,
       severity: 'warning' as const,
       protocol: a.protocol,
       message: `${a.protocol}: circuit breaker open after ${a.consecutiveFailures ?? 'repeated'} failures${a.lastError ? ` (${a.lastError})` : ''}`,
-      details: { breaker: a.breaker, consecutiveFailures: a.consecutiveFailures ?? null, lastError: a.lastError ?? null },
+      details: {
+        breaker: a.breaker,
+        consecutiveFailures: a.consecutiveFailures ?? null,
+        threshold: config?.coordinator.breakerFailures ?? null,
+        lastError: a.lastError ?? null,
+      },
+      firing: a.breaker === 'open',
     }));
 }
 
@@ -77,6 +91,7 @@ export function opportunityConditions(plan: Plan | null, config: Config): Condit
       protocol: o.to,
       message: `move ${fmt(o.sharePercent)} % of ${o.resource} from ${o.from} to ${o.to}: +${fmt(o.gainUsdPerHour, 4)} USD/h (confidence ${fmt(o.confidence, 2)})`,
       details: { ...o },
+      firing: true,
     }));
 }
 
@@ -101,14 +116,15 @@ export function createTrackers() {
         state.set(s.protocol, st);
       }
       st.down = s.connected ? 0 : st.down + 1;
-      if (st.down >= config.alerts.disconnectedAfter) {
+      if (st.down > 0) {
         out.push({
           key: `protocol_disconnected:${s.protocol}`,
           type: 'protocol_disconnected',
           severity: 'critical',
           protocol: s.protocol,
           message: `${s.protocol} disconnected for ${st.down} polls${s.error ? `: ${s.error}` : ''}`,
-          details: { polls: st.down, error: s.error ?? null },
+          details: { polls: st.down, threshold: config.alerts.disconnectedAfter, error: s.error ?? null },
+          firing: st.down >= config.alerts.disconnectedAfter,
         });
       }
       if (!s.connected) continue;
@@ -116,8 +132,10 @@ export function createTrackers() {
       st.short += (s.usdPerHour - st.short) * (1 - Math.exp(-dt / SHORT_MS));
       st.long += (s.usdPerHour - st.long) * (1 - Math.exp(-dt / LONG_MS));
       st.last = s.time;
-      const limit = st.long * (1 - config.alerts.earningsDropPercent / 100);
-      if (s.time - st.first >= WARMUP_MS && st.long > 0 && st.short < limit) {
+      const threshold = config.alerts.earningsDropPercent;
+      const limit = st.long * (1 - threshold / 100);
+      const clearLimit = st.long * (1 - Math.max(0, threshold - config.alerts.rules.earnings_drop.hysteresis) / 100);
+      if (s.time - st.first >= WARMUP_MS && st.long > 0 && st.short < clearLimit) {
         const drop = (1 - st.short / st.long) * 100;
         out.push({
           key: `earnings_drop:${s.protocol}`,
@@ -125,7 +143,8 @@ export function createTrackers() {
           severity: drop >= Math.min(100, 2 * config.alerts.earningsDropPercent) ? 'critical' : 'warning',
           protocol: s.protocol,
           message: `${s.protocol} earns ${fmt(st.short, 4)} USD/h, ${fmt(drop)} % under its 6-hour average ${fmt(st.long, 4)} USD/h`,
-          details: { recentUsdPerHour: st.short, trailingUsdPerHour: st.long, dropPercent: drop },
+          details: { recentUsdPerHour: st.short, trailingUsdPerHour: st.long, dropPercent: drop, threshold },
+          firing: st.short < limit,
         });
       }
     }

@@ -17,6 +17,7 @@ export const TIME_KEYS = new Set([
   'lastSuccessAt',
   'lastReadingAt',
   'generatedAt',
+  'sentAt',
   'from',
   'to',
 ]);

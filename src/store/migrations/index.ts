@@ -6,6 +6,7 @@ import type { Dialect } from '../types.js';
 import { initialMigration } from './001-initial.js';
 import { dailyRollupsMigration } from './002-daily-rollups.js';
 import { nodeHealthMigration } from './003-node-health.js';
+import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
 import { fleetMigration } from './006-fleet.js';
 
@@ -16,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '001-initial': initialMigration(dialect),
         '002-daily-rollups': dailyRollupsMigration(dialect),
         '003-node-health': nodeHealthMigration(dialect),
+        '004-notification-outbox': notificationOutboxMigration(dialect),
         '005-energy': energyMigration(dialect),
         '006-fleet': fleetMigration(dialect),
       };

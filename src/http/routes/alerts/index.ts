@@ -1,7 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { type TObject, Type } from '@sinclair/typebox';
+import { DeliverySchema } from '../../../domain/notification.js';
 import { ALERT_STATUSES, ALERT_TYPES } from '../../../domain/alert.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
-import { toApi } from '../../schemas/api-time.js';
+import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { ApiAlert, ErrorSchema, Pagination } from '../../schemas/common.js';
 
 const AlertsQuery = Type.Object(
@@ -19,6 +20,12 @@ const AcknowledgeBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** An alert with the latest message about it on each notification channel. */
+const AlertWithDeliveries = Type.Object({
+  ...(ApiAlert as TObject).properties,
+  deliveries: Type.Optional(Type.Array(apiSchema(Type.Omit(DeliverySchema, ['alertId'])))),
+});
+
 const alertsRoutes: RoutePlugin = (app, { services }) => {
   app.get(
     '/alerts',
@@ -28,13 +35,17 @@ const alertsRoutes: RoutePlugin = (app, { services }) => {
         tags: ['monitor'],
         summary: 'Alerts, newest first (filter by status, type, protocol)',
         querystring: AlertsQuery,
-        response: { 200: Type.Object({ alerts: Type.Array(ApiAlert) }), 400: ErrorSchema },
+        response: { 200: Type.Object({ alerts: Type.Array(AlertWithDeliveries) }), 400: ErrorSchema },
       },
     },
     async (request) => {
       const q = request.query;
       const alerts = await services.monitor.alerts({ ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-      return { alerts: toApi(alerts) } as never;
+      if (!services.notifications || alerts.length === 0) return { alerts: toApi(alerts) } as never;
+      const deliveries = await services.notifications.deliveries(alerts.map((a) => a.id));
+      const byAlert = new Map<string, unknown[]>();
+      for (const { alertId, ...d } of deliveries) byAlert.set(alertId, [...(byAlert.get(alertId) ?? []), d]);
+      return { alerts: toApi(alerts.map((a) => ({ ...a, deliveries: byAlert.get(a.id) ?? [] }))) } as never;
     },
   );
 

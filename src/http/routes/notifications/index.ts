@@ -1,0 +1,88 @@
+import { Type } from '@sinclair/typebox';
+import { DELIVERY_STATUSES, MESSAGE_KINDS } from '../../../domain/notification.js';
+import { OrchaError } from '../../../lib/errors.js';
+import { type RoutePlugin, role } from '../../route-types.js';
+import { toApi } from '../../schemas/api-time.js';
+import { ErrorSchema } from '../../schemas/common.js';
+
+const Iso = Type.String({ format: 'date-time' });
+
+const ChannelView = Type.Object({
+  name: Type.String(),
+  scheme: Type.String(),
+  /** Scheme and host only: never a token or password. */
+  target: Type.String(),
+  minSeverity: Type.String(),
+  types: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  protocols: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  digest: Type.String(),
+  usable: Type.Boolean(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  consecutiveFailures: Type.Integer(),
+  pending: Type.Integer(),
+  lastDelivery: Type.Union([
+    Type.Object({
+      kind: Type.Union(MESSAGE_KINDS.map((k) => Type.Literal(k))),
+      status: Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s))),
+      title: Type.String(),
+      updatedAt: Iso,
+      sentAt: Type.Union([Iso, Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+});
+
+const TestBody = Type.Object(
+  { channel: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Only this channel (default: all).' })) },
+  { additionalProperties: false },
+);
+
+const TestResult = Type.Object({ channel: Type.String(), ok: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]) });
+
+const notificationsRoutes: RoutePlugin = (app, { services }) => {
+  const notifications = () => {
+    if (!services.notifications) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'notifications are not running');
+    return services.notifications;
+  };
+
+  app.get(
+    '/notifications/channels',
+    {
+      config: role('viewer'),
+      schema: {
+        tags: ['notifications'],
+        summary: 'Notification channels (scheme and host, never secrets) with their last delivery',
+        response: { 200: Type.Object({ channels: Type.Array(ChannelView) }), 503: ErrorSchema },
+      },
+    },
+    async () => {
+      const channels = await notifications().channels();
+      return {
+        channels: channels.map((c) => ({
+          ...c,
+          lastDelivery: c.lastDelivery ? toApi({ ...c.lastDelivery, updatedAt: c.lastDelivery.at, at: undefined }) : null,
+        })),
+      } as never;
+    },
+  );
+
+  app.post(
+    '/notifications/test',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['notifications'],
+        summary: 'Send a test message now to every channel, or to one; answers with each result',
+        body: Type.Optional(TestBody),
+        response: { 200: Type.Object({ results: Type.Array(TestResult) }), 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const results = await notifications().test(request.body?.channel);
+      return { results };
+    },
+  );
+};
+
+export default notificationsRoutes;
