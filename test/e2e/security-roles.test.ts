@@ -108,6 +108,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/api/v1/reallocation/history', role: 'viewer' },
   { method: 'GET', path: '/api/v1/dashboard', role: 'viewer' },
   { method: 'GET', path: '/api/v1/alerts', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/notifications/channels', role: 'viewer' },
+  { method: 'POST', path: '/api/v1/notifications/test', role: 'admin', body: () => ({}) },
   { method: 'GET', path: '/api/v1/status', role: 'viewer' },
   { method: 'GET', path: '/api/v1/reports', role: 'viewer' },
   { method: 'GET', path: '/api/v1/export', role: 'viewer' },
