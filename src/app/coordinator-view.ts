@@ -16,6 +16,8 @@ export function adapterStatusOf(s: ProtocolStatus): AdapterStatus {
     latencyMs: s.latencyMs,
     lastSuccessAt: s.lastSuccess,
     consecutiveFailures: s.consecutiveFailures,
+    nodeHealth: s.nodeHealth,
+    nodeHealthAt: s.nodeHealthAt,
   };
 }
 

@@ -4,9 +4,8 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { RedisLink } from '../services/redis-link.js';
 import type { AuditRepository, UsersRepository } from '../store/types.js';
-import type { SecurityPluginOptions } from '../http/plugins/security.js';
-import { authenticateToken } from '../http/plugins/security.js';
 import { type AuthService, createAuthService } from './auth-service.js';
+import { authenticateToken } from './authenticate.js';
 import { loadOrCreateJwtSecret } from './jwt-secret.js';
 import { createRateLimiterFromConfig, type RateLimiter } from './rate-limiter.js';
 import type { Principal } from './roles.js';
@@ -14,8 +13,15 @@ import type { Principal } from './roles.js';
 export interface SecuritySetup {
   auth: AuthService;
   rateLimiter: RateLimiter;
-  /** Pass as `buildApp({ security })`. */
-  plugin: SecurityPluginOptions;
+  /** Pass as `buildApp({ security })` (the HTTP security plugin's options). */
+  plugin: {
+    auth: AuthService;
+    rateLimiter: RateLimiter;
+    audit: AuditRepository;
+    config: () => Config;
+    clock: Clock;
+    log: Logger;
+  };
   /** Pass as `services.authenticate` (WebSocket). */
   authenticate: (token: string) => Promise<Principal | null>;
   /** Lines to print once at start (the generated admin password on first start); empty otherwise. */

@@ -1,3 +1,5 @@
+import type { NodeHealth } from './health.js';
+
 /**
  * An adapter's status as every layer sees it (API, health, alerts, the optimizer's health map): one shape, one rule
  * for "healthy" and one for its health check.
@@ -17,6 +19,10 @@ export interface AdapterStatus {
   latencyMs: number | null;
   lastSuccessAt: number | null;
   consecutiveFailures: number;
+  /** What the node last said about its health (versions, QUIC, satellites, driver problems...); null until read. */
+  nodeHealth?: NodeHealth | null;
+  /** epoch ms of the poll that read `nodeHealth`. */
+  nodeHealthAt?: number | null;
 }
 
 /** Healthy enough to plan with: its last poll answered and its breaker is closed. */

@@ -6,6 +6,7 @@ import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
 import type { Allocation } from '../domain/resources.js';
 import { type AdapterReading, AdapterReadingSchema, type HostResources, type ProtocolSample, type Snapshot } from '../domain/sample.js';
+import type { NodeHealth } from '../domain/health.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -55,6 +56,9 @@ export interface ProtocolStatus {
   consecutiveFailures: number;
   /** epoch ms of the next due poll */
   nextPoll: number;
+  /** The node's own health at its last successful poll (kept through failures; `nodeHealthAt` says how old). */
+  nodeHealth: NodeHealth | null;
+  nodeHealthAt: number | null;
 }
 
 export interface CoordinatorOptions {
@@ -176,6 +180,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
         latencyMs: null,
         consecutiveFailures: 0,
         nextPoll: clock.now(),
+        nodeHealth: null,
+        nodeHealthAt: null,
       },
     };
     watchBreaker(state);
@@ -245,6 +251,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
       await restoring;
       const tracked = state.ledger.record(time, reading);
       saveLedger(state);
+      if (reading.health) {
+        state.status.nodeHealth = reading.health;
+        state.status.nodeHealthAt = time;
+      }
       if (reading.health && options.health) {
         options.health.record(state.config.name, time, reading.health).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'node health not saved'));
       }
@@ -276,12 +286,21 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     state.last = sample;
   }
 
-  /** Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on. */
+  /**
+   * Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on; a poll
+   * that answered but took longer than that (a slow, busy host) is followed at once by the one it held up, rather than
+   * at the next tick, so its node misses no interval. A failed one waits for the next tick.
+   */
   function startPoll(state: ProtocolState, time: number): Promise<void> {
     if (state.polling) return state.polling;
     state.status.nextPoll = time + intervalOf(state);
     const polling = poll(state, time, stopper.signal).finally(() => {
-      if (state.polling === polling) state.polling = null;
+      if (state.polling !== polling) return;
+      state.polling = null;
+      const now = clock.now();
+      if (loop.running && !stopper.signal.aborted && states.get(state.config.name) === state && !state.last?.error && now >= state.status.nextPoll) {
+        void startPoll(state, now);
+      }
     });
     state.polling = polling;
     return polling;
@@ -337,8 +356,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   function tick(force: boolean, waitAll: boolean): Promise<Snapshot> {
     const time = clock.now();
     const polls: Promise<void>[] = [];
+    // A timer may wake a millisecond before the tick it was set for: a protocol due within a tenth of an interval is due.
+    const slack = Math.min(1000, intervalMs() / 10);
     for (const state of states.values()) {
-      const due = force || !state.last || time >= state.status.nextPoll;
+      const due = force || !state.last || time >= state.status.nextPoll - slack;
       if (due || (waitAll && state.polling)) polls.push(startPoll(state, time));
     }
     // A manual poll waits for its polls (each bounded by its deadline); the loop's snapshot waits one interval at most.
@@ -369,7 +390,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     intervalMs: () => Math.max(1, nextTickAt - clock.now()),
     signal: options.signal,
     tick: () => {
-      nextTickAt = clock.now() + intervalMs();
+      // Anchored to the schedule, not to when this tick woke: a late wake-up does not push every later tick back.
+      const now = clock.now();
+      const every = intervalMs();
+      nextTickAt = nextTickAt <= now && now - nextTickAt < every ? nextTickAt + every : now + every;
       void tick(false, false).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'snapshot failed'));
     },
   });
@@ -382,6 +406,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     },
     start: () => {
       if (stopper.signal.aborted) stopper = newStopper();
+      nextTickAt = clock.now();
       loop.start();
     },
     async stop() {

@@ -89,6 +89,31 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
       },
       {
         method: 'GET',
+        path: /^\/api\/sno\/satellite\/([A-Za-z0-9]+)$/,
+        handle: (_req, m) => {
+          const id = m?.[1] ?? '';
+          if (o.fresh || !SATELLITES.includes(id)) return { status: 404, json: { error: 'satellite not found' } };
+          return {
+            json: {
+              id,
+              storageDaily: [{ atRestTotal: usedBytes() * 12, atRestTotalBytes: usedBytes() / 2, intervalStart: new Date(o.clock.now()).toISOString() }],
+              bandwidthDaily: [],
+              storageSummary: usedBytes() * 12,
+              averageUsageBytes: usedBytes() / 2,
+              bandwidthSummary: 0,
+              egressSummary: 0,
+              ingressSummary: 0,
+              currentStorageUsed: usedBytes() / 2,
+              audits: { auditScore: 1, suspensionScore: 1, onlineScore: o.model.inOutage() ? 0.95 : 0.999, satelliteName: `${id}@sat.example:7777` },
+              auditHistory: { score: 1, windows: [] },
+              priceModel: { EgressBandwidth: 200, RepairBandwidth: 100, AuditBandwidth: 100, DiskSpace: 150 },
+              nodeJoinedAt: new Date(o.clock.now() - 30 * 86_400_000).toISOString(),
+            },
+          };
+        },
+      },
+      {
+        method: 'GET',
         path: '/api/sno/estimated-payout',
         handle: () => {
           const cents = monthToDateUsd() * 100;

@@ -111,6 +111,17 @@ describe('REST API against the simulators', () => {
     expect(res.json.mode).toBe('advisory');
     expect(res.json.coordinator.adapters).toHaveLength(6);
     expect(res.json.queue.capacity).toBeGreaterThan(0);
+    // Each node's own health rides along: Storj's version, QUIC and satellites, Golem's drivers, Grass's IP score.
+    const health = Object.fromEntries(res.json.coordinator.adapters.map((a: J) => [a.protocol, a.nodeHealth]));
+    expect(health.storj).toMatchObject({ version: expect.any(String), upToDate: true, quic: 'OK', problems: [] });
+    expect(health.storj.satellites.length).toBeGreaterThan(0);
+    expect(health.golem).toMatchObject({ problems: [] });
+    expect(health.grass.ipScore).toEqual(expect.any(Number));
+    const storj = res.json.coordinator.adapters.find((a: J) => a.protocol === 'storj');
+    expect(Date.parse(storj.nodeHealthAt)).toBeGreaterThan(0);
+    const metrics = await api('GET', '/api/v1/metrics');
+    const sample = metrics.json.protocols.find((p: J) => p.protocol === 'storj');
+    expect(sample.health).toMatchObject({ version: expect.any(String), heldTokens: 0 });
   });
 
   it('unknown routes answer 404 in the error shape', async () => {

@@ -48,14 +48,6 @@ export interface SecurityPluginOptions {
   log?: Logger;
 }
 
-/** For the WebSocket: `authenticate(token)` with the same rules as REST (JWT or API key, `Bearer ` optional). */
-export function authenticateToken(auth: AuthService): (token: string) => Promise<Principal | null> {
-  return async (token) => {
-    if (typeof token !== 'string') return null;
-    return auth.verifyToken(token);
-  };
-}
-
 export function requiredRole(request: FastifyRequest): RouteRole {
   // Unknown paths reach the not-found handler without credentials, so clients get a 404 in the error shape.
   if (request.is404) return 'public';

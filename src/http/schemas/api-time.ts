@@ -16,6 +16,7 @@ export const TIME_KEYS = new Set([
   'lastPollAt',
   'lastSuccessAt',
   'lastReadingAt',
+  'nodeHealthAt',
   'generatedAt',
   'sentAt',
   'from',

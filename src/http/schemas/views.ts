@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AlertSchema } from '../../domain/alert.js';
+import { NodeHealthSchema } from '../../domain/health.js';
 import { PRIORITIES } from '../../domain/operation.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
 import { ReallocationSchema } from '../../domain/reallocation.js';
@@ -27,6 +28,8 @@ export const AdapterStatusSchema = Type.Object(
     latencyMs: Nullable(Type.Number()),
     lastSuccessAt: Nullable(Type.Number()),
     consecutiveFailures: Type.Integer({ minimum: 0 }),
+    nodeHealth: Type.Optional(Type.Union([NodeHealthSchema, Type.Null()])),
+    nodeHealthAt: Type.Optional(Nullable(Type.Number())),
   },
   { additionalProperties: true },
 );

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * Import boundaries between the layers of src/ (docs/architecture.md). Reads every .ts file under src/, resolves
+ * each relative import to its top-level folder and fails (exit 1, one line per forbidden arrow) when a layer imports
+ * one it may not. Run by `npm run lint`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+
+/**
+ * What each layer may import (besides itself and npm packages). A target `http/schemas` allows that subfolder
+ * only. `main.ts` (the composition root) may import anything.
+ */
+export const ALLOWED = {
+  lib: [],
+  domain: [],
+  config: ['lib', 'domain', 'energy/schema', 'energy/validate', 'notifications/config'],
+  store: ['lib', 'domain', 'config'],
+  adapters: ['lib', 'domain', 'config'],
+  executors: ['lib', 'domain', 'config'],
+  auth: ['lib', 'domain', 'config', 'store', 'services/redis-link'],
+  engine: ['lib', 'domain', 'config', 'store', 'adapters', 'executors', 'notifications/config'],
+  energy: ['lib', 'domain', 'config', 'store', 'engine', 'executors', 'adapters'],
+  notifications: ['lib', 'domain', 'config', 'store', 'engine'],
+  services: ['lib', 'domain', 'config', 'store', 'engine', 'auth'],
+  fleet: ['lib', 'domain', 'config', 'store', 'auth', 'services', 'engine', 'app', 'main'],
+  app: ['lib', 'domain', 'config', 'store', 'adapters', 'executors', 'engine', 'energy', 'notifications', 'services', 'auth', 'sim', 'http/schemas'],
+  http: ['lib', 'domain', 'config', 'store', 'engine', 'energy', 'notifications', 'services', 'auth', 'app', 'executors', 'adapters', 'fleet'],
+  cli: ['lib', 'domain', 'config', 'store', 'engine', 'services', 'auth', 'app', 'http', 'sim', 'adapters', 'executors', 'energy', 'notifications', 'fleet', 'main'],
+  sim: ['lib', 'domain', 'config', 'adapters', 'engine', 'executors', 'store'],
+};
+
+function files(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return files(path);
+    // Tests may reach across layers to set a scene; the boundaries hold for the product's own code.
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/** Layer of a path under src/: its first folder, or the file name for files directly in src/. */
+function layerOf(src, path) {
+  return relative(src, path).split(sep)[0].replace(/\.[jt]s$/, '');
+}
+
+/** `target` is `<layer>/<first path part>` without extension (`http/schemas`, `energy/schema`, `main`). */
+function allows(from, target) {
+  const layer = target.split('/')[0];
+  if (from === layer) return true;
+  const allowed = ALLOWED[from];
+  if (!allowed) return true; // main.ts, the composition root
+  return allowed.some((a) => (a.includes('/') ? target === a : layer === a));
+}
+
+/** Every forbidden import under `src` (default: this repository's src/), one line each. */
+export function violations(src = SRC) {
+  const out = [];
+  for (const file of files(src)) {
+    const from = layerOf(src, file);
+    if (from !== 'main' && !ALLOWED[from]) out.push(`${relative(dirname(src), file)}: layer ${from} is not in scripts/check-imports.mjs; add it there and to docs/architecture.md`);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2];
+      if (!spec?.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(src + sep)) continue;
+      const rel = relative(src, target).split(sep);
+      const to = rel[0].replace(/\.[jt]s$/, '');
+      const targetPath = rel.slice(0, 2).join('/').replace(/\.[jt]s$/, '');
+      if (!allows(from, targetPath)) {
+        out.push(`${relative(dirname(src), file)}: ${from} -> ${to} (${spec}) is not allowed; see docs/architecture.md`);
+      }
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const found = violations();
+  for (const line of found) console.error(line);
+  if (found.length > 0) {
+    console.error(`${found.length} import(s) cross a layer boundary`);
+    process.exit(1);
+  }
+  console.log('import boundaries: ok');
+}
