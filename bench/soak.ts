@@ -100,16 +100,25 @@ try {
     if (performance.now() - began > 60_000) throw new Error('orcha serve did not answer within 60 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-  const login = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: PASSWORD }),
-  });
-  authorization = `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`;
+  // Access tokens live 15 minutes: log in again every 10.
+  const login = async () => {
+    const res = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    authorization = `Bearer ${((await res.json()) as { accessToken: string }).accessToken}`;
+  };
+  await login();
+  let loggedInAt = performance.now();
   const started = performance.now();
   while (performance.now() - started < MINUTES * 60_000) {
     await new Promise((r) => setTimeout(r, EVERY_S * 1000));
     if (exitCode !== null) throw new Error(`orcha serve exited with ${exitCode} after ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+    if (performance.now() - loggedInAt > 10 * 60_000) {
+      await login();
+      loggedInAt = performance.now();
+    }
     const health = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(5000) });
     await health.arrayBuffer();
     const status = (await (await fetch(`${url}/api/v1/status`, { headers: { authorization }, signal: AbortSignal.timeout(5000) })).json()) as {

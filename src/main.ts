@@ -21,7 +21,7 @@ import { createHostReader, type HostReader } from './engine/host-resources.js';
 import { createAlertService, createReportService } from './engine/monitor/index.js';
 import { createStrategy } from './engine/optimizer/index.js';
 import { createReallocationEngine } from './engine/reallocation/index.js';
-import { createFleetService } from './fleet/fleet.service.js';
+import { createFleetControlPlane } from './fleet/control-plane.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import { resolveMetricsCredentials } from './http/prometheus.js';
@@ -39,9 +39,6 @@ import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy
 import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
-
-/** A fleet host whose agent sent nothing for this long shows as silent. */
-const HOST_SILENT_AFTER_MS = 5 * 60_000;
 
 export interface StartOptions {
   loaded: LoadedConfig;
@@ -271,6 +268,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
 
     const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
     metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
+    // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
+    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events });
     const app = await buildApp({
       services,
       config: cfg,
@@ -278,7 +277,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       security: security?.plugin,
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
-      fleet: createFleetService({ repo: store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: HOST_SILENT_AFTER_MS }) }),
+      fleet: fleet.service,
       metricsCredentials,
     });
     closers.push(() => closeApp(app, 5000));
@@ -296,6 +295,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
       loops.start();
+      fleet.alertsLoop.start();
+      closers.push(() => fleet.alertsLoop.stop());
       notifier.start();
       loopsRunning = true;
       closers.push(async () => {

@@ -140,6 +140,13 @@ protocols:
     expect(config.policies[0]?.name).toBe('keep-storj');
   });
 
+  it('reads a section whose children are all commented out as its defaults', () => {
+    const config = loadConfigText('intervals:\n  # poll: 2\nlog:\nprotocols:\n', {});
+    expect(config.intervals.poll).toBe(5);
+    expect(config.log.level).toBe('info');
+    expect(config.protocols).toEqual([]);
+  });
+
   it('loads a file and says which file is missing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'orcha-cfg-'));
     const file = join(dir, 'orcha.yaml');

@@ -80,12 +80,23 @@ export function semanticErrors(config: Config): FieldError[] {
   return errors;
 }
 
+/**
+ * A top-level key whose every child is commented out (`metrics:` then `#  auth: ...`) reads as null in YAML; an
+ * operator means "the defaults", so such a section is dropped before defaults apply.
+ */
+function withoutEmptySections(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const out = { ...(value as Record<string, unknown>) };
+  for (const [key, child] of Object.entries(out)) if (child === null && key in ConfigSchema.properties) delete out[key];
+  return out;
+}
+
 export type ValidationResult = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
 
 /** Apply defaults, then check schema and semantic rules; returns every error at once. */
 export function validateConfig(raw: unknown): ValidationResult {
   const input = raw === null || raw === undefined ? {} : raw;
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone(input));
+  const withDefaults = Value.Default(ConfigSchema, withoutEmptySections(Value.Clone(input)));
   const errors = schemaErrors(ConfigSchema, withDefaults);
   let semantic: FieldError[] = [];
   try {

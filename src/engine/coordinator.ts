@@ -286,12 +286,21 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     state.last = sample;
   }
 
-  /** Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on. */
+  /**
+   * Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on; a poll
+   * that answered but took longer than that (a slow, busy host) is followed at once by the one it held up, rather than
+   * at the next tick, so its node misses no interval. A failed one waits for the next tick.
+   */
   function startPoll(state: ProtocolState, time: number): Promise<void> {
     if (state.polling) return state.polling;
     state.status.nextPoll = time + intervalOf(state);
     const polling = poll(state, time, stopper.signal).finally(() => {
-      if (state.polling === polling) state.polling = null;
+      if (state.polling !== polling) return;
+      state.polling = null;
+      const now = clock.now();
+      if (loop.running && !stopper.signal.aborted && states.get(state.config.name) === state && !state.last?.error && now >= state.status.nextPoll) {
+        void startPoll(state, now);
+      }
     });
     state.polling = polling;
     return polling;
@@ -347,8 +356,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   function tick(force: boolean, waitAll: boolean): Promise<Snapshot> {
     const time = clock.now();
     const polls: Promise<void>[] = [];
+    // A timer may wake a millisecond before the tick it was set for: a protocol due within a tenth of an interval is due.
+    const slack = Math.min(1000, intervalMs() / 10);
     for (const state of states.values()) {
-      const due = force || !state.last || time >= state.status.nextPoll;
+      const due = force || !state.last || time >= state.status.nextPoll - slack;
       if (due || (waitAll && state.polling)) polls.push(startPoll(state, time));
     }
     // A manual poll waits for its polls (each bounded by its deadline); the loop's snapshot waits one interval at most.
@@ -379,7 +390,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     intervalMs: () => Math.max(1, nextTickAt - clock.now()),
     signal: options.signal,
     tick: () => {
-      nextTickAt = clock.now() + intervalMs();
+      // Anchored to the schedule, not to when this tick woke: a late wake-up does not push every later tick back.
+      const now = clock.now();
+      const every = intervalMs();
+      nextTickAt = nextTickAt <= now && now - nextTickAt < every ? nextTickAt + every : now + every;
       void tick(false, false).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'snapshot failed'));
     },
   });
@@ -392,6 +406,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     },
     start: () => {
       if (stopper.signal.aborted) stopper = newStopper();
+      nextTickAt = clock.now();
       loop.start();
     },
     async stop() {

@@ -13,6 +13,8 @@ describe('host resources', () => {
     const host = await reader.read();
     expect(Value.Check(HostResourcesSchema, host)).toBe(true);
     expect(host.cpuCount).toBeGreaterThan(0);
+    expect(host.cpuPercent).toBeGreaterThanOrEqual(0);
+    expect(host.cpuPercent).toBeLessThanOrEqual(100);
     expect(host.memoryTotalBytes).toBeGreaterThan(host.memoryUsedBytes);
     expect(host.storageTotalBytes).toBeGreaterThan(0);
     expect(host.bandwidthBytesPerSec).toBeGreaterThanOrEqual(0);

@@ -69,15 +69,31 @@ export async function storageOf(paths: string[]): Promise<{ totalBytes: number; 
   return { totalBytes, usedBytes };
 }
 
+/** Busy and total CPU time of all cores since boot, milliseconds (libuv reads /proc/stat: no shell, no fork). */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    const all = t.user + t.nice + t.sys + t.idle + t.irq;
+    total += all;
+    busy += all - t.idle;
+  }
+  return { busy, total };
+}
+
 export function createHostReader(options: HostReaderOptions): HostReader {
   // Network rate = change of the interfaces' byte counters between two reads.
   let lastNet: { time: number; bytes: number } | null = null;
   let lastRate = 0;
+  // CPU use = busy share of the CPU time between two reads (since boot at the first). systeminformation's
+  // currentLoad ran `cat /proc/stat | grep cpu` through a synchronous shell at every read, blocking the event loop
+  // (100-300 ms per poll on a busy 2-core host, enough to make healthy nodes miss their poll interval).
+  let lastCpu = { busy: 0, total: 0 };
 
   return {
     async read(): Promise<HostResources> {
-      const [load, mem, bytes, storage] = await Promise.all([
-        si.currentLoad(),
+      const [mem, bytes, storage] = await Promise.all([
         si.mem(),
         networkBytes(),
         storageOf(options.storagePaths),
@@ -85,9 +101,13 @@ export function createHostReader(options: HostReaderOptions): HostReader {
       const now = options.clock.now();
       if (lastNet && now > lastNet.time && bytes >= lastNet.bytes) lastRate = ((bytes - lastNet.bytes) * 1000) / (now - lastNet.time);
       lastNet = { time: now, bytes };
+      const cpu = cpuTimes();
+      const spent = cpu.total - lastCpu.total;
+      const cpuPercent = spent > 0 ? Math.min(100, Math.max(0, ((cpu.busy - lastCpu.busy) / spent) * 100)) : 0;
+      lastCpu = cpu;
       return {
         cpuCount: cpus().length,
-        cpuPercent: Number.isFinite(load.currentLoad) ? load.currentLoad : 0,
+        cpuPercent: Number.isFinite(cpuPercent) ? cpuPercent : 0,
         memoryTotalBytes: mem.total,
         // `active` excludes reclaimable cache: what programs hold.
         memoryUsedBytes: mem.active,

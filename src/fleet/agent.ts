@@ -9,7 +9,9 @@ import type { RunningOrcha } from '../main.js';
 import { createAgentSender } from './agent-sender.js';
 import { openSpool, type Spool } from './spool.js';
 
-export const AGENT_VERSION = '0.1.0';
+import { AGENT_VERSION } from './agent-version.js';
+
+export { AGENT_VERSION };
 
 export interface AgentOptions {
   server: string;

@@ -59,7 +59,8 @@ function invalid(message: string): OrchaError {
 }
 
 function split(url: string): Parts {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/i.exec(url.trim());
+  // No fragments: Apprise writes Slack channels as a path segment, slack://A/B/C/#channel.
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?]*)(?:\?(.*))?$/i.exec(url.trim());
   if (!m) throw invalid('must look like scheme://...');
   const [, scheme = '', authority = '', rawPath = '', rawQuery = ''] = m;
   const at = authority.lastIndexOf('@');

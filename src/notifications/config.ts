@@ -163,6 +163,7 @@ export const AlertRulesSchema = Type.Object(
     power_meter_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
     net_negative: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
     do_no_harm: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
+    node_health: Rule({ forMinutes: 0, clearMinutes: 5, hysteresis: 0, renotifyMinutes: 1440 }),
   },
   {
     default: {},

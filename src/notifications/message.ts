@@ -27,6 +27,7 @@ const TITLES: Partial<Record<AlertType, string>> = {
   power_meter_silent: 'Power meter silent',
   net_negative: 'Power costs more than the node earns',
   do_no_harm: 'Automatic reallocation held back',
+  node_health: 'Node reports a problem',
 };
 const titleOf = (t: AlertType) => TITLES[t] ?? t.replace(/_/g, ' ');
 

@@ -40,6 +40,8 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
     return total - monthBaseUsd;
   };
   const usedBytes = () => (o.model.effectiveShares().storage / 100) * 8 * TB;
+  // The simulated node joined two months before the simulation starts: held amounts apply for its first 9 months.
+  const joinedAt = o.clock.now() - 60 * 86_400_000;
 
   return startSimServer({
     name: o.name,
@@ -96,8 +98,10 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
           return {
             json: {
               id,
-              storageDaily: [{ atRestTotal: usedBytes() * 12, atRestTotalBytes: usedBytes() / 2, intervalStart: new Date(o.clock.now()).toISOString() }],
-              bandwidthDaily: [],
+              storageDaily: [{ atRestTotal: usedBytes() * 12, atRestTotalBytes: usedBytes() / 2, intervalInHours: 24, intervalStart: new Date(o.clock.now()).toISOString() }],
+              bandwidthDaily: [
+                { egress: { repair: 0, audit: 0, usage: 0 }, ingress: { repair: 0, usage: 0 }, delete: 0, intervalStart: new Date(o.clock.now()).toISOString() },
+              ],
               storageSummary: usedBytes() * 12,
               averageUsageBytes: usedBytes() / 2,
               bandwidthSummary: 0,
@@ -105,7 +109,7 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
               ingressSummary: 0,
               currentStorageUsed: usedBytes() / 2,
               audits: { auditScore: 1, suspensionScore: 1, onlineScore: o.model.inOutage() ? 0.95 : 0.999, satelliteName: `${id}@sat.example:7777` },
-              auditHistory: { score: 1, windows: [] },
+              auditHistory: { score: 1, windows: [{ windowStart: new Date(o.clock.now() - 43_200_000).toISOString(), totalCount: 40, onlineCount: 40 }] },
               priceModel: { EgressBandwidth: 200, RepairBandwidth: 100, AuditBandwidth: 100, DiskSpace: 150 },
               nodeJoinedAt: new Date(o.clock.now() - 30 * 86_400_000).toISOString(),
             },
@@ -116,9 +120,16 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
         method: 'GET',
         path: '/api/sno/estimated-payout',
         handle: () => {
-          const cents = monthToDateUsd() * 100;
+          // Storage is recomputed from satellite tallies twice a day: in the hour after, the estimate reads a little low,
+          // then grows past it again (the real node's mid-month corrections).
+          const correcting = Math.floor(o.clock.now() / 3_600_000) % 12 === 0;
+          const cents = monthToDateUsd() * 100 * (correcting ? 0.97 : 1);
           served = cents / 100;
           const part = (f: number) => Math.round(cents * f * 1e6) / 1e6;
+          // A young node: the satellites hold back 75/50/25 % of its earnings in months 1-3/4-6/7-9 (payout is net of it).
+          const ageMonths = Math.floor((o.clock.now() - joinedAt) / (30 * 86_400_000));
+          const heldRate = ageMonths < 3 ? 0.75 : ageMonths < 6 ? 0.5 : ageMonths < 9 ? 0.25 : 0;
+          const held = Math.round(cents * heldRate * 1e6) / 1e6;
           const month = {
             egressBandwidth: 0,
             egressBandwidthPayout: part(0.2),
@@ -126,11 +137,12 @@ export function startStorjSim(o: NodeSimOptions): Promise<Simulator> {
             egressRepairAuditPayout: part(0.05),
             diskSpace: usedBytes() * 24,
             diskSpacePayout: cents - part(0.2) - part(0.05),
+            // The aggregated (all satellites) body leaves heldRate 0 and sums held.
             heldRate: 0,
-            payout: cents,
-            held: 0,
+            payout: cents - held,
+            held,
           };
-          return { json: { currentMonth: month, previousMonth: { ...month, payout: 0, diskSpacePayout: 0, egressBandwidthPayout: 0, egressRepairAuditPayout: 0 }, currentMonthExpectations: cents * 2 } };
+          return { json: { currentMonth: month, previousMonth: { ...month, payout: 0, held: 0, diskSpacePayout: 0, egressBandwidthPayout: 0, egressRepairAuditPayout: 0 }, currentMonthExpectations: cents * 2 } };
         },
       },
     ],

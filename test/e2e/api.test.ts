@@ -121,7 +121,9 @@ describe('REST API against the simulators', () => {
     expect(Date.parse(storj.nodeHealthAt)).toBeGreaterThan(0);
     const metrics = await api('GET', '/api/v1/metrics');
     const sample = metrics.json.protocols.find((p: J) => p.protocol === 'storj');
-    expect(sample.health).toMatchObject({ version: expect.any(String), heldTokens: 0 });
+    // The simulated Storj node is young: the network holds back 75 % of its earnings, reported as held.
+    expect(sample.health).toMatchObject({ version: expect.any(String) });
+    expect(sample.health.heldTokens).toBeGreaterThan(0);
   });
 
   it('unknown routes answer 404 in the error shape', async () => {

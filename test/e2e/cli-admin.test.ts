@@ -36,7 +36,7 @@ function orcha(args: string[], env: Record<string, string> = {}, input?: string)
   });
 }
 
-describe('orcha local admin commands and client variables', { timeout: 180_000 }, () => {
+describe('orcha local admin commands and client variables', { timeout: 240_000 }, () => {
   let dir: string;
   let config: string;
 

@@ -125,6 +125,7 @@ describe('orcha config validate and orcha serve agree on every file', () => {
       expect(served.started).toBe(false);
       expect(served.code).toBe(2);
       expect(served.stderr).toContain(invalidPath);
-    });
+      // Spawning the daemon twice per file is slow on a loaded CI machine.
+    }, 90_000);
   }
 });

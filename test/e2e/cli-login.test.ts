@@ -24,7 +24,7 @@ function orcha(args: string[], env: Record<string, string>): Promise<{ code: num
   });
 }
 
-describe('orcha CLI with --user/--password', { timeout: 180_000 }, () => {
+describe('orcha CLI with --user/--password', { timeout: 240_000 }, () => {
   let product: ProductHarness;
   let cacheDir: string;
   let env: Record<string, string>;
@@ -35,7 +35,7 @@ describe('orcha CLI with --user/--password', { timeout: 180_000 }, () => {
     await product.auth.createUser({ ...USER, role: 'operator' });
     cacheDir = mkdtempSync(join(tmpdir(), 'orcha-login-cache-'));
     env = { ORCHA_URL: product.url, ORCHA_USER: USER.username, ORCHA_PASSWORD: USER.password, ORCHA_LOGIN_CACHE: cacheDir };
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await product?.close();
@@ -51,9 +51,13 @@ describe('orcha CLI with --user/--password', { timeout: 180_000 }, () => {
 
   it('logs in once for many calls, past the login rate limit, and keeps the token in a 0600 file', async () => {
     const limit = product.server.configService.current().rateLimit.login;
-    for (let i = 0; i < limit + 3; i++) {
-      const run = await orcha(['status', '--json'], env);
-      expect(run.code, run.stderr).toBe(0);
+    const first = await orcha(['status', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    // The rest two at a time (a script's loop, or two scripts at once), all past the login limit.
+    for (let i = 0; i < limit + 2; i += 2) {
+      for (const run of await Promise.all([orcha(['status', '--json'], env), orcha(['status', '--json'], env)])) {
+        expect(run.code, run.stderr).toBe(0);
+      }
     }
     expect(await logins()).toBe(1);
     const file = cacheFile();

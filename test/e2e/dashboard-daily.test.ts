@@ -21,7 +21,7 @@ async function logIn(page: Page, url: string): Promise<void> {
   await page.getByTestId('earnings-card').waitFor({ timeout: 10_000 });
 }
 
-describe('dashboard as a daily tool', { timeout: 120_000 }, () => {
+describe('dashboard as a daily tool', { timeout: 180_000 }, () => {
   let product: ProductHarness;
   let browser: Browser;
 
@@ -37,7 +37,7 @@ describe('dashboard as a daily tool', { timeout: 120_000 }, () => {
       headless: true,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-  });
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -93,6 +93,18 @@ describe('dashboard as a daily tool', { timeout: 120_000 }, () => {
     for (const p of latest.protocols) {
       const cell = page.locator(`[data-testid="totals-row"][data-protocol="${p.protocol}"] [data-testid="total-mtd"]`);
       expect(await cell.textContent(), p.protocol).toMatch(new RegExp(`^\\$\\d+\\.\\d{2}\\d*\\.\\d+ ${p.token}$`));
+    }
+
+    // Allocation as stacked bars: per resource, current and optimal, each protocol's segment as wide as its share.
+    await page.getByTestId('allocation-row').first().waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('allocation-bars').count()).toBe(4);
+    const cpu = page.locator('[data-testid="allocation-bars"][data-resource="cpu"] [data-testid="allocation-bar-current"] .stack-seg');
+    const shares = await cpu.evaluateAll((els) => els.map((e) => ({ protocol: e.getAttribute('data-protocol'), share: Number(e.getAttribute('data-share')) })));
+    expect(shares.length).toBeGreaterThan(0);
+    expect(shares.reduce((sum, x) => sum + x.share, 0)).toBeLessThanOrEqual(100.5);
+    for (const { protocol, share } of shares) {
+      const cellText = await page.locator(`[data-testid="allocation-row"][data-protocol="${protocol}"] td[data-resource="cpu"]`).textContent();
+      expect(Number.parseFloat(cellText!), protocol!).toBeCloseTo(share, 1);
     }
     await page.close();
   });

@@ -72,7 +72,7 @@ describe('fleet: agents and a control plane as processes', () => {
     const a = agents.get(name)!;
     const child = start(['agent', '--demo', '--server', url, '--flush-interval', '1', '-c', a.config], { ORCHA_AGENT_KEY: a.key });
     a.child = child;
-    await waitFor(`agent ${name} to start`, async () => child.output().includes('orcha agent reporting'));
+    await waitFor(`agent ${name} to start`, async () => child.output().includes('orcha agent reporting'), 180_000);
   };
 
   beforeAll(async () => {
@@ -171,5 +171,5 @@ describe('fleet: agents and a control plane as processes', () => {
       body: JSON.stringify({ batchId: 'abcdefgh-1', agentVersion: '0.1.0', snapshots: [snapshot] }),
     });
     expect(refused.status).toBe(401);
-  }, 240_000);
+  }, 600_000);
 });

@@ -16,6 +16,7 @@ import type { RouteRole } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
+import { protocolSample, snapshot } from '../helpers/stores.js';
 
 // CommonJS default export seen from ESM: the class sits on `.default`.
 type ValidatorClass = new (args: { version: number }) => { validate(doc: unknown): { errors: unknown[] } };
@@ -82,6 +83,12 @@ async function operationId(): Promise<string> {
 let exportId = '';
 let currentCaller = '';
 let keptUserId = '';
+let keptHost = '';
+async function freshHost(): Promise<string> {
+  const name = unique('host');
+  expect((await asAdmin('POST', '/api/v1/hosts', { name })).status).toBe(201);
+  return name;
+}
 
 const ROWS: Row[] = [
   { method: 'GET', path: '/api/v1/health', role: 'public' },
@@ -108,6 +115,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/api/v1/reallocation/history', role: 'viewer' },
   { method: 'GET', path: '/api/v1/dashboard', role: 'viewer' },
   { method: 'GET', path: '/api/v1/alerts', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/notifications/channels', role: 'viewer' },
+  { method: 'POST', path: '/api/v1/notifications/test', role: 'admin', body: () => ({}) },
   { method: 'GET', path: '/api/v1/status', role: 'viewer' },
   { method: 'GET', path: '/api/v1/reports', role: 'viewer' },
   { method: 'GET', path: '/api/v1/export', role: 'viewer' },
@@ -137,7 +146,14 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/api/v1/api-keys', role: 'admin', body: () => ({ name: unique('k'), role: 'viewer' }) },
   { method: 'DELETE', path: '/api/v1/api-keys/{id}', role: 'admin', url: async () => `/api/v1/api-keys/${await freshKey()}` },
   { method: 'GET', path: '/api/v1/audit', role: 'admin' },
+  { method: 'GET', path: '/api/v1/hosts', role: 'viewer' },
+  { method: 'POST', path: '/api/v1/hosts', role: 'admin', body: () => ({ name: unique('host') }) },
+  { method: 'DELETE', path: '/api/v1/hosts/{name}', role: 'admin', url: async () => `/api/v1/hosts/${await freshHost()}` },
+  { method: 'GET', path: '/api/v1/hosts/{name}/metrics', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics` },
+  { method: 'GET', path: '/api/v1/hosts/{name}/metrics/history', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics/history` },
 ];
+/** Routes that no user role opens: the agents' ingest route takes an agent key only (tested on its own below). */
+const AGENT_ONLY = ['POST /api/v1/agent/batches'];
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };
 const CALLERS = ['viewer', 'operator', 'admin', 'viewer key', 'operator key', 'admin key'] as const;
@@ -169,6 +185,7 @@ describe('every route × every role on the running daemon', () => {
       tokens[`${role} key`] = (await asAdmin('POST', '/api/v1/api-keys', { name: `${role}-key`, role })).json().key;
     }
     keptUserId = await freshUser();
+    keptHost = await freshHost();
     // wait for the first snapshot, so reads have something to answer
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && (await asAdmin('GET', '/api/v1/metrics')).status !== 200) await new Promise((r) => setTimeout(r, 200));
@@ -191,8 +208,22 @@ describe('every route × every role on the running daemon', () => {
     const documented = Object.entries(doc.paths)
       .flatMap(([path, ops]) => Object.keys(ops).filter((m) => m !== 'head').map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
-    const tabled = ROWS.map((r) => `${r.method} ${r.path}`).sort();
+    const tabled = [...ROWS.map((r) => `${r.method} ${r.path}`), ...AGENT_ONLY].sort();
     expect(documented.filter((r) => !tabled.includes(r))).toEqual([]);
+  });
+
+  it('POST /api/v1/agent/batches opens with an agent key only, never with a user token or API key', { timeout: 120_000 }, async () => {
+    const created = (await asAdmin('POST', '/api/v1/hosts', { name: unique('agent-host') })).json() as { key: string };
+    const now = Date.now();
+    const body = () => ({ batchId: `b${randomUUID().replaceAll('-', '')}`, agentVersion: '0.1.0', snapshots: [snapshot(now, [protocolSample('storj', now)])] });
+    expect((await call('POST', '/api/v1/agent/batches', undefined, body())).status).toBe(401);
+    for (const caller of CALLERS) {
+      const res = await call('POST', '/api/v1/agent/batches', tokens[caller], body());
+      expect({ caller, status: res.status }).toEqual({ caller, status: 401 });
+    }
+    const accepted = await call('POST', '/api/v1/agent/batches', created.key, body());
+    expect(accepted.status).toBe(200);
+    expect(accepted.json()).toMatchObject({ result: 'stored', snapshots: 1 });
   });
 
   it.each(ROWS)('$method $path: $role', { timeout: 120_000 }, async (row) => {

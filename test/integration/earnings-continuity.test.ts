@@ -60,8 +60,8 @@ describeEachStore('earnings and health across a daemon restart', (factory) => {
     const s = await first.pollOnce({ force: true });
     expect(s.protocols[0]!.earnedTokens).toBeCloseTo(1, 12);
     await first.stop();
-    // Let the fire-and-forget ledger write land before the "process" ends.
-    await new Promise((r) => setTimeout(r, 50));
+    // The ledger is written beside the poll: wait (real time, bounded) until the last counter is stored.
+    for (let i = 0; i < 100 && (await store().ledgers.load()).get('myst')?.high !== 101; i++) await new Promise((r) => setTimeout(r, 20));
 
     // Down for 10 hours, earning 2 MYST an hour; a new process on the same database.
     await clock.advance(10 * H);
@@ -96,8 +96,12 @@ describeEachStore('earnings and health across a daemon restart', (factory) => {
     n.health = { version: '1.1.0', upToDate: false, problems: [{ code: 'outdated-version', message: 'x', severity: 'warning' }] };
     await c.pollOnce({ force: true });
     await c.stop();
-    await new Promise((r) => setTimeout(r, 50));
-    const rows = await store().nodeHealth.history('myst', t0, t0 + H);
+    // Health is written beside the poll, not awaited by it: wait (real time, bounded) until the second change is stored.
+    let rows = await store().nodeHealth.history('myst', t0, t0 + H);
+    for (let i = 0; i < 100 && rows.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      rows = await store().nodeHealth.history('myst', t0, t0 + H);
+    }
     expect(rows.map((r) => [r.time - t0, r.health.version])).toEqual([
       [0, '1.0.0'],
       [120_000, '1.1.0'],

@@ -72,3 +72,36 @@ describe('fleet: re-batched snapshots', () => {
     }
   });
 });
+
+describeEachStore('fleet: alerts on silent hosts and agent version skew', (factory) => {
+  const store = useStore(factory);
+
+  it('raises host_silent after the silence threshold, resolves it on the next batch, and flags a version skew', async () => {
+    const { createFleetControlPlane, HOST_SILENT_AFTER_MS } = await import('../../src/fleet/control-plane.js');
+    const { silentLogger } = await import('../../src/lib/logger.js');
+    const clock = new VirtualClock(T0);
+    const published: string[] = [];
+    const cp = createFleetControlPlane({
+      store: store(),
+      clock,
+      log: silentLogger(),
+      events: { emit: (_topic, e) => void published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`) },
+    });
+    const { key } = await cp.service.addHost('edge-1', null);
+    const host = (await cp.service.authenticateAgent(key))!;
+    await cp.service.ingest(host, { batchId: 'batch-a-0001', agentVersion: '0.0.9', snapshots: snaps(T0, 2) });
+    await cp.alertsLoop.tick();
+    const open = async () => (await store().alerts.list({ status: 'open' })).map((a) => [a.type, a.severity, a.message]);
+    expect(await open()).toEqual([['agent_version_skew', 'warning', expect.stringContaining('agent 0.0.9 reports to control plane 0.1.0')]]);
+
+    await clock.advance(HOST_SILENT_AFTER_MS + 60_000);
+    await cp.alertsLoop.tick();
+    expect((await open()).map((a) => a[0]).sort()).toEqual(['agent_version_skew', 'host_silent']);
+    expect((await open()).find((a) => a[0] === 'host_silent')?.[2]).toMatch(/host edge-1: no report from its agent for 6 min/);
+
+    await cp.service.ingest(host, { batchId: 'batch-a-0002', agentVersion: '0.1.0', snapshots: snaps(clock.now(), 1) });
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([]);
+    expect(published).toEqual(['raised:agent_version_skew', 'raised:host_silent', 'resolved:host_silent', 'resolved:agent_version_skew']);
+  });
+});

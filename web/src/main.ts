@@ -28,6 +28,7 @@ import { type PeriodTotals, createEarningsTotals, totalPeriods } from './views/e
 import { createEnergyView } from './views/energy';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
+import { createNotificationsView } from './views/notifications';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
 import { createResources } from './views/resources';
@@ -161,8 +162,10 @@ function startDashboard(): void {
   const config = createConfig(validateConfig);
   main.className = 'grid';
   const energy = createEnergyView(api);
-  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, config.root);
+  const notifications = createNotificationsView(api);
+  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root, config.root);
   const stopEnergy = energy.start();
+  const stopNotifications = notifications.start();
 
   const timers: ReturnType<typeof setInterval>[] = [];
   let stopped = false;
@@ -318,6 +321,7 @@ function startDashboard(): void {
     window.removeEventListener('online', onOnline);
     live.close();
     stopEnergy();
+    stopNotifications();
     for (const t of timers) clearInterval(t);
   };
   renderBanner();

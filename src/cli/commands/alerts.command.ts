@@ -8,6 +8,22 @@ interface AlertsOptions extends ClientCommandOptions {
   limit: number;
 }
 
+interface DeliveryView {
+  channel: string;
+  status: string;
+  kind: string;
+  attempts: number;
+}
+
+/** Per channel, the state of the latest message about the alert: `ntfy:sent tgram:pending(2)`; `-` when none went out. */
+function deliveryColumn(a: Alert & { deliveries?: DeliveryView[] }): string {
+  const list = a.deliveries ?? [];
+  if (list.length === 0) return '-';
+  return list
+    .map((d) => `${d.channel}:${d.status}${d.status === 'pending' && d.attempts > 0 ? `(${d.attempts})` : ''}`)
+    .join(' ');
+}
+
 function alertList(raw: unknown): Alert[] {
   if (Array.isArray(raw)) return raw as Alert[];
   const o = raw as { alerts?: Alert[]; acknowledged?: Alert[] } | null;
@@ -31,8 +47,8 @@ export function registerAlertsCommand(program: Command): void {
       if (opts.json) return printJson(list);
       if (list.length === 0) return printLine(`no ${opts.status === 'all' ? '' : `${opts.status} `}alerts`);
       printTable(
-        ['id', 'severity', 'status', 'type', 'protocol', 'since', 'message'],
-        list.map((a) => [a.id, a.severity, a.status, a.type, a.protocol ?? '', showTime(a.createdAt), a.message]),
+        ['id', 'severity', 'status', 'type', 'protocol', 'since', 'delivery', 'message'],
+        list.map((a) => [a.id, a.severity, a.status, a.type, a.protocol ?? '', showTime(a.createdAt), deliveryColumn(a), a.message]),
       );
     }),
   );

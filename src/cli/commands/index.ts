@@ -8,6 +8,7 @@ import { registerAllocationCommand } from './allocation.command.js';
 import { registerApiKeyCommands } from './apikey.command.js';
 import { registerExportCommand } from './export.command.js';
 import { registerHostCommands } from './host.command.js';
+import { registerNotifyCommand } from './notify.command.js';
 import { registerReallocateCommand } from './reallocate.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerStatusCommand } from './status.command.js';
@@ -23,4 +24,5 @@ export function registerClientCommands(program: Command): void {
   registerUserCommands(program);
   registerApiKeyCommands(program);
   registerHostCommands(program);
+  registerNotifyCommand(program);
 }

@@ -17,6 +17,7 @@ import {
   opportunityConditions,
   pressureConditions,
 } from './alert-rules.js';
+import { nodeHealthConditions } from './node-health-rules.js';
 
 export type { AdapterStatus, CoordinatorStatus } from './alert-rules.js';
 
@@ -57,7 +58,7 @@ export interface AlertService {
 /** Types whose conditions are re-derived from every snapshot (and resolved as soon as they stop holding). */
 const RANK = { info: 0, warning: 1, critical: 2 } as const;
 
-const SNAPSHOT_TYPES: AlertType[] = ['protocol_disconnected', 'earnings_drop', 'resource_pressure', 'adapter_degraded'];
+const SNAPSHOT_TYPES: AlertType[] = ['protocol_disconnected', 'earnings_drop', 'resource_pressure', 'adapter_degraded', 'node_health'];
 
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { repo, clock } = deps;
@@ -211,7 +212,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
   return {
     async evaluate({ snapshot, status }) {
       const config = deps.getConfig();
-      const conditions = [...trackers.observe(snapshot, config), ...pressureConditions(snapshot, config), ...degradedConditions(status, config)];
+      const conditions = [
+        ...trackers.observe(snapshot, config),
+        ...pressureConditions(snapshot, config),
+        ...degradedConditions(status, config),
+        ...nodeHealthConditions(snapshot),
+      ];
       // Without a coordinator status nothing is known about breakers: leave their alerts as they are.
       return sync(conditions, SNAPSHOT_TYPES, (a) => a.type !== 'adapter_degraded' || status !== undefined);
     },

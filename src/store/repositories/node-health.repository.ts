@@ -29,21 +29,30 @@ export function createNodeHealthRepository(db: Kysely<NodeHealthTables>): NodeHe
     return db.selectFrom('protocol_health').selectAll().where('protocol', '=', protocol).orderBy('time', 'desc').limit(1).executeTakeFirst();
   }
 
+  // One write at a time per protocol: two polls' writes racing would both see "changed" and store the same health twice.
+  const queues = new Map<string, Promise<unknown>>();
+
+  async function write(protocol: string, time: number, health: NodeHealth): Promise<boolean> {
+    const text = JSON.stringify(health);
+    if (!lastWritten.has(protocol)) {
+      const row = await latestRow(protocol);
+      if (row) lastWritten.set(protocol, row.health);
+    }
+    if (lastWritten.get(protocol) === text) return false;
+    await db
+      .insertInto('protocol_health')
+      .values({ protocol, time, health: text })
+      .onConflict((oc) => oc.columns(['protocol', 'time']).doUpdateSet({ health: text }))
+      .execute();
+    lastWritten.set(protocol, text);
+    return true;
+  }
+
   return {
-    async record(protocol, time, health) {
-      const text = JSON.stringify(health);
-      if (!lastWritten.has(protocol)) {
-        const row = await latestRow(protocol);
-        if (row) lastWritten.set(protocol, row.health);
-      }
-      if (lastWritten.get(protocol) === text) return false;
-      await db
-        .insertInto('protocol_health')
-        .values({ protocol, time, health: text })
-        .onConflict((oc) => oc.columns(['protocol', 'time']).doUpdateSet({ health: text }))
-        .execute();
-      lastWritten.set(protocol, text);
-      return true;
+    record(protocol, time, health) {
+      const next = (queues.get(protocol) ?? Promise.resolve()).catch(() => undefined).then(() => write(protocol, time, health));
+      queues.set(protocol, next);
+      return next;
     },
     async latest() {
       const rows = await db

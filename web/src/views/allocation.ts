@@ -10,6 +10,47 @@ function delta(current: number, optimal: number | undefined): HTMLElement | null
   return h('span', { class: d > 0 ? 'up' : 'down' }, ` → ${optimal.toFixed(1)}`);
 }
 
+const PALETTE = ['#2f7ed8', '#e4572e', '#17a589', '#f1a208', '#8e44ad', '#5d6d7e', '#c0392b', '#1abc9c'];
+
+/** One resource's split as a stacked bar: a segment per protocol, the rest left free. */
+function stackedBar(label: string, shares: { name: string; value: number; color: string }[], testid: string): HTMLElement {
+  const segments = shares
+    .filter((s) => s.value > 0.05)
+    .map((s) => {
+      const seg = h('span', { class: 'stack-seg', title: `${s.name}: ${s.value.toFixed(1)} %`, 'data-protocol': s.name, 'data-share': s.value.toFixed(1) });
+      seg.style.width = `${Math.min(100, s.value)}%`;
+      seg.style.background = s.color;
+      return seg;
+    });
+  return h('div', { class: 'stack-row', testid }, h('span', { class: 'stack-label muted' }, label), h('div', { class: 'stack' }, segments));
+}
+
+/** Per resource, the current split above the optimal one, so a move reads as a change of widths. */
+function stackedBars(view: AllocationView, names: string[]): HTMLElement {
+  const color = (name: string) => PALETTE[names.indexOf(name) % PALETTE.length]!;
+  const legend = h(
+    'div',
+    { class: 'stack-legend' },
+    names.map((name) => {
+      const dot = h('span', { class: 'stack-dot' });
+      dot.style.background = color(name);
+      return h('span', {}, dot, name);
+    }),
+  );
+  const groups = RESOURCES.map((r) =>
+    h(
+      'div',
+      { class: 'stack-group', testid: 'allocation-bars', 'data-resource': r },
+      h('div', { class: 'stack-title' }, r),
+      stackedBar('current', names.map((name) => ({ name, value: view.current[name]?.[r] ?? 0, color: color(name) })), 'allocation-bar-current'),
+      view.optimal
+        ? stackedBar('optimal', names.map((name) => ({ name, value: view.optimal?.[name]?.[r] ?? 0, color: color(name) })), 'allocation-bar-optimal')
+        : null,
+    ),
+  );
+  return h('div', { class: 'stacks' }, legend, groups);
+}
+
 export function createAllocation(): { root: HTMLElement; render(view: AllocationView | null): void } {
   const c = card('Allocation: current vs optimal (%)', 'allocation');
   fill(c.body, empty('No allocation computed yet.', 'allocation-empty'));
@@ -32,6 +73,7 @@ export function createAllocation(): { root: HTMLElement; render(view: Allocation
       );
       fill(
         c.body,
+        stackedBars(view, names),
         h(
           'div',
           { class: 'table-wrap' },

@@ -96,10 +96,14 @@ export function createEnergyView(api: Api): { root: HTMLElement; start(): () => 
       c.body,
       summary,
       h(
-        'table',
-        { class: 'table' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'protocol'), h('th', {}, 'power'), h('th', {}, 'gross/h'), h('th', {}, 'power cost/h'), h('th', {}, 'net/h'))),
-        h('tbody', {}, rows),
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'table' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'protocol'), h('th', {}, 'power'), h('th', {}, 'gross/h'), h('th', {}, 'power cost/h'), h('th', {}, 'net/h'))),
+          h('tbody', {}, rows),
+        ),
       ),
       h('p', { class: 'muted' }, e.basisNote),
       meters.length ? h('ul', { class: 'meters' }, meters) : h('p', { class: 'muted' }, 'No power meter configured: figures from declared watts.'),

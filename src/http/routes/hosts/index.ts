@@ -169,7 +169,7 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
         tags: ['fleet'],
         operationId: 'ingestAgentBatch',
         summary: "An agent's batch of snapshots; idempotent by batchId",
-        security: [{ bearerAuth: [] }],
+        security: [{ bearer: [] }],
         body: BatchSchema,
         response: {
           200: Type.Object({
