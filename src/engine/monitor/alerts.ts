@@ -60,6 +60,9 @@ const RANK = { info: 0, warning: 1, critical: 2 } as const;
 
 const SNAPSHOT_TYPES: AlertType[] = ['protocol_disconnected', 'earnings_drop', 'resource_pressure', 'adapter_degraded', 'node_health'];
 
+/** Alert types raised by one event each (not re-derived from every poll): a new message is written and published. */
+const DISCRETE_TYPES: ReadonlySet<AlertType> = new Set<AlertType>(['config_invalid', 'reallocation_failed']);
+
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { repo, clock } = deps;
   const log = deps.log.child({ module: 'alerts' });
@@ -120,6 +123,14 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     }
     // Same condition, same words: nothing to write (a poll every few seconds must not churn the table).
     if (existing.message === c.message) return null;
+    // A rejected config or a failed reallocation is an event, not a polled number: its new words are news.
+    if (DISCRETE_TYPES.has(c.type)) {
+      const patch = { message: c.message, details: c.details, updatedAt: now };
+      await repo.update(existing.id, patch);
+      const updated = { ...existing, ...patch };
+      map.set(c.key, updated);
+      return { type: 'alert', change: 'updated', alert: updated };
+    }
     if (now - (quietWrites.get(c.key) ?? existing.updatedAt) < QUIET_WRITE_MS) return null;
     quietWrites.set(c.key, now);
     const patch = { message: c.message, details: c.details };
