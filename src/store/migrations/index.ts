@@ -41,7 +41,13 @@ export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Pro
     migrationTableSchema,
     allowUnorderedMigrations: true,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's migrator first introspects every schema's tables; another instance dropping its schema at that moment
+  // (several stores in one database) fails the scan with 3F000 before anything ran. Nothing was applied: try again.
+  for (let attempt = 1; attempt <= 5 && error && (error as { code?: string }).code === '3F000' && !results?.length; attempt++) {
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new OrchaError('ORCHA_ERR_INTERNAL', `Migration ${failed} failed: ${String((error as Error).message ?? error)}`, undefined, {
