@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Handler, type RecordingServer, recordingServer } from '../../test/helpers/recording-server.js';
+import { type Handler, type RecordedRequest, type RecordingServer, recordingServer } from '../../test/helpers/recording-server.js';
 import { fixtureText } from '../../test/helpers/sim-fixtures.js';
 import { type ProtocolConfig, ProtocolConfigSchema } from '../config/schema.js';
 import { AdapterReadingSchema } from '../domain/sample.js';
@@ -175,7 +175,7 @@ describe('mysterium: optional extras never block earnings', () => {
     '/node/provider/activity-stats': activity,
     '/node/provider/quality': quality,
     // Shapes from mysteriumnetwork/node tequilapi/contract (session.go + paging.go; node.go ProviderSessionsCountResponse).
-    '/sessions': (q) => body(`{"items":[],"paging":{"total_items":${q.query.get('status') === 'New' ? 2 : 57},"total_pages":1,"current_page":1,"previous_page":null,"next_page":null}}`)(q),
+    '/sessions': (q: RecordedRequest) => body(`{"items":[],"paging":{"total_items":${q.query.get('status') === 'New' ? 2 : 57},"total_pages":1,"current_page":1,"previous_page":null,"next_page":null}}`)(q),
     '/node/provider/sessions-count': body('{"count":17}'),
     '/healthcheck': body(fixtureText('mysterium/healthcheck.json')),
   });
