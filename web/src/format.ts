@@ -34,6 +34,17 @@ export function bytes(value: number | null | undefined): string {
   return `${v.toFixed(v >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+const TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+
 /**
  * A time in this browser's time zone, with the zone named (`02/12/2026, 09:15:04 CET`). The API speaks UTC; the
  * page shows the reader's local time and says which zone that is.
@@ -41,7 +52,7 @@ export function bytes(value: number | null | undefined): string {
 export function time(value: unknown): string {
   const ms = toMs(value);
   if (!Number.isFinite(ms)) return '–';
-  return new Date(ms).toLocaleString(undefined, { hour12: false, timeZoneName: 'short' });
+  return new Date(ms).toLocaleString(undefined, TIME_FORMAT);
 }
 
 /** This browser's zone for the page header: `Europe/Berlin (UTC+1)`; `UTC` when the browser runs in UTC. */

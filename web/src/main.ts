@@ -154,6 +154,7 @@ function startPage(): void {
   navLinks.overview.toggleAttribute('aria-current', route.page === 'overview');
   navLinks.settings.toggleAttribute('aria-current', route.page === 'settings');
   onOverview = route.page === 'overview';
+  connPill.hidden = !onOverview; // only the overview holds a live connection
   if (route.page === 'overview') {
     startDashboard(role);
     return;

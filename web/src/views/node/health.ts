@@ -41,12 +41,12 @@ function facts(health: NodeHealth): [string, string, string][] {
   return out;
 }
 
-export function createHealthCard(): { root: HTMLElement; render(adapter: AdapterStatus | null): void } {
+export function createHealthCard(): { root: HTMLElement; render(adapter: AdapterStatus | null, now: number): void } {
   const c = card('Health', 'node-health');
   fill(c.body, empty('Loading…', 'node-health-empty'));
   return {
     root: c.root,
-    render(adapter) {
+    render(adapter, now) {
       if (!adapter) return fill(c.body, empty('This node is not in the running configuration.', 'node-health-empty'));
       const health = adapter.nodeHealth ?? null;
       const link = h(
@@ -59,7 +59,7 @@ export function createHealthCard(): { root: HTMLElement; render(adapter: Adapter
           h('span', { class: `pill ${adapter.connected ? 'ok' : 'bad'}` }, adapter.connected ? 'connected' : 'disconnected'),
           adapter.breaker !== 'closed' ? h('span', { class: 'pill warn' }, `breaker ${adapter.breaker}`) : null,
           adapter.latencyMs !== null ? ` ${Math.round(adapter.latencyMs)} ms` : '',
-          adapter.lastSuccessAt ? h('span', { class: 'muted' }, ` · last answer ${ago(adapter.lastSuccessAt)}`) : null,
+          adapter.lastSuccessAt ? h('span', { class: 'muted' }, ` · last answer ${ago(adapter.lastSuccessAt, now)}`) : null,
         ),
         adapter.lastError ? [h('dt', {}, 'Last error'), h('dd', { class: 'error', testid: 'node-last-error' }, adapter.lastError)] : null,
         health ? facts(health).flatMap(([label, value, testid]) => [h('dt', {}, label), h('dd', { testid }, value)]) : null,

@@ -72,7 +72,8 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
     const sample = metrics?.protocols.find((p) => p.protocol === protocol) ?? null;
     if (metrics) latestTime = Date.parse(metrics.time);
     title.querySelector('[data-testid="node-type"]')!.textContent = adapter ? adapter.type : '';
-    health.render(adapter);
+    // "ago" against the node's latest sample: the server's clock, not this browser's (they differ in a simulation).
+    health.render(adapter, latestTime);
     await renderMoney(sample, adapter?.nodeHealth?.heldTokens);
   }
 
@@ -103,7 +104,7 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
         h(
           'table',
           { testid: 'node-totals' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'Earned (UTC days)'), h('th', { class: 'num' }, 'USD'), h('th', { class: 'num' }, token || 'tokens'))),
+          h('thead', {}, h('tr', {}, h('th', {}, 'Earned (UTC days)'), h('th', { class: 'num' }, 'USD'), h('th', { class: 'num' }, `Reported (${token || 'tokens'})`))),
           h(
             'tbody',
             {},

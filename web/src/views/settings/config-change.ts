@@ -68,7 +68,7 @@ export function createConfigChangePanel(api: Api, prefix: string, onSaved: (save
         h(
           'p',
           { class: 'ok', testid: `${prefix}-saved` },
-          changedKeys.length ? `Saved and applied: ${changedKeys.join(', ')}.` : 'Saved: the running configuration already said this.',
+          changedKeys.length ? `Saved and applied (changed: ${changedKeys.join(', ')}).` : 'Saved: the running configuration already said this.',
         ),
       );
       onSaved({ config: res.config ?? next, changedKeys });
