@@ -30,7 +30,7 @@ import type { WsOptions } from './http/websocket.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
-import { createNotifier } from './notifications/notifier.js';
+import { type Notifier, createNotifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
@@ -75,6 +75,8 @@ export interface RunningOrcha {
   store: Store;
   configService: ConfigService;
   coordinator: Coordinator;
+  /** The notification service (its loop runs with the others; tests without loops call `tick()`). */
+  notifier: Notifier;
   /** Null when a test turned security off. */
   security: SecuritySetup | null;
   simulators: SimulatorsHandle | null;
@@ -188,9 +190,17 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       env,
       defaultDashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
       report: (range) => createReportService({ metrics: store.metrics, reallocations: store.reallocations, clock }).performance(range),
-      // Net of power once a meter is on: the digest shows both.
-      netUsd: async (range) =>
-        cfg().energy.enabled ? Object.fromEntries((await energy.report(range)).protocols.map((p) => [p.protocol, p.netUsd])) : null,
+      // Once energy accounting is on, the digest shows gross and net of power per protocol.
+      power: async (range) => {
+        if (!cfg().energy.enabled) return null;
+        const r = await energy.report(range);
+        return {
+          energyKwh: r.energyKwh,
+          powerCostUsd: r.powerCostUsd,
+          estimatedShare: r.estimatedShare,
+          protocols: Object.fromEntries(r.protocols.map((p) => [p.protocol, { powerCostUsd: p.powerCostUsd, netUsd: p.netUsd }])),
+        };
+      },
       health: {
         failing: async (channel, failures, threshold, error) => void (await alerts.channelFailing(channel, failures, threshold, error)),
         recovered: async (channel) => void (await alerts.channelRecovered(channel)),
@@ -320,6 +330,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       store,
       configService,
       coordinator,
+      notifier,
       security,
       simulators,
       async close() {

@@ -64,7 +64,11 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
         tags: ['monitor'],
         summary: 'Download the file an export operation produced',
         params: IdParams,
-        response: { 404: ErrorSchema, 409: ErrorSchema },
+        response: {
+          200: Type.String({ description: 'The exported file, JSON or CSV as the export asked', format: 'binary' }),
+          404: ErrorSchema,
+          409: ErrorSchema,
+        },
       },
     },
     async (request, reply) => {
