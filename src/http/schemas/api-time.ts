@@ -4,7 +4,9 @@ import { Kind, OptionalKind, type TSchema, Type } from '@sinclair/typebox';
  * Domain objects carry epoch milliseconds; the API speaks ISO 8601 UTC strings. These two functions make the
  * API schema and the API value from the domain ones, so the domain schemas stay the single source.
  */
-export const TIME_KEYS = new Set([
+
+/** Fields that hold a time: epoch ms in the domain, ISO 8601 UTC on the wire. */
+export const TIME_KEY_NAMES = [
   'time',
   'createdAt',
   'updatedAt',
@@ -21,7 +23,9 @@ export const TIME_KEYS = new Set([
   'sentAt',
   'from',
   'to',
-]);
+] as const;
+export type TimeKey = (typeof TIME_KEY_NAMES)[number];
+export const TIME_KEYS: ReadonlySet<string> = new Set<string>(TIME_KEY_NAMES);
 
 const isoString = () => Type.String({ format: 'date-time' });
 
