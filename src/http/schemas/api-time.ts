@@ -4,7 +4,9 @@ import { Kind, OptionalKind, type Static, type TSchema, type TUnsafe, Type } fro
  * Domain objects carry epoch milliseconds; the API speaks ISO 8601 UTC strings. These two functions make the
  * API schema and the API value from the domain ones, so the domain schemas stay the single source.
  */
-const TIME_KEY_LIST = [
+
+/** Fields that hold a time: epoch ms in the domain, ISO 8601 UTC on the wire. */
+export const TIME_KEY_NAMES = [
   'time',
   'createdAt',
   'updatedAt',
@@ -22,8 +24,8 @@ const TIME_KEY_LIST = [
   'from',
   'to',
 ] as const;
-export const TIME_KEYS: ReadonlySet<string> = new Set(TIME_KEY_LIST);
-type TimeKey = (typeof TIME_KEY_LIST)[number];
+export type TimeKey = (typeof TIME_KEY_NAMES)[number];
+export const TIME_KEYS: ReadonlySet<string> = new Set<string>(TIME_KEY_NAMES);
 
 /**
  * The type of `toApi(value)`: what the compiler checks a route's answer against. Time fields (by name) that hold a

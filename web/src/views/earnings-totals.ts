@@ -5,6 +5,7 @@
  */
 import { card, empty, fill, h } from '../dom';
 import { usd } from '../format';
+import { href } from '../router';
 
 export interface PeriodTotals {
   key: string;
@@ -46,7 +47,7 @@ export function createEarningsTotals(): { root: HTMLElement; render(periods: Per
         h(
           'tr',
           { testid: 'totals-row', 'data-protocol': name },
-          h('td', {}, name),
+          h('td', {}, h('a', { href: href.node(name), class: 'node-link' }, name)),
           ...periods.map((period) => {
             const row = period.protocols.find((x) => x.protocol === name);
             return h(
