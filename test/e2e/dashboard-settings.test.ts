@@ -74,9 +74,13 @@ describe('dashboard settings', { timeout: 120_000 }, () => {
     await page.getByTestId('config-saved').waitFor();
     expect(await page.getByTestId('config-saved').textContent()).toContain('intervals'); // the sections that changed
     expect(product.server.configService.current().intervals.poll).toBe(7);
-    expect(readFileSync(product.server.configPath, 'utf8')).toMatch(/poll: 7\b/);
+    // The file gets the edit, not the defaults the running config fills in around it.
+    const file = readFileSync(product.server.configPath, 'utf8');
+    expect(file).toMatch(/poll: 7\b/);
+    expect(file).not.toContain('api.telegram.org');
+    expect(product.server.configService.current().notifications.endpoints.telegram).toBe('https://api.telegram.org');
     const audit = await product.server.store.audit.list({ action: 'PUT /api/v1/config' });
-    expect(audit.some((e) => e.actor === ADMIN.username && e.result === 'success')).toBe(true);
+    expect(audit.find((e) => e.actor === ADMIN.username && e.result === 'success')?.details).toMatchObject({ changedKeys: ['intervals'] });
     // The editor now shows the saved config, and a second review says nothing changes.
     await expect.poll(async () => JSON.parse(await editor.inputValue()).intervals.poll).toBe(7);
     await page.getByTestId('config-review').click();
@@ -112,6 +116,8 @@ describe('dashboard settings', { timeout: 120_000 }, () => {
     await page.getByTestId('protocol-saved').waitFor();
     const added = product.server.configService.current().protocols.find((p) => p.name === 'storj-2');
     expect(added).toMatchObject({ type: 'storj', endpoint: 'http://127.0.0.1:9/', enabled: true, pinned: false });
+    // Defaults stay out of the file: the new entry holds what the form said.
+    expect(readFileSync(product.server.configPath, 'utf8')).toMatch(/name: storj-2\n\s+type: storj\n\s+endpoint: http:\/\/127\.0\.0\.1:9\/\n/);
     const row = page.locator('[data-testid="protocol-config-row"][data-protocol="storj-2"]');
     await row.waitFor();
 

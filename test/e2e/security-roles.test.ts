@@ -128,6 +128,7 @@ const ROWS: Row[] = [
   { method: 'DELETE', path: '/api/v1/policies/{name}', role: 'operator', url: async () => `/api/v1/policies/${await freshPolicy()}` },
   { method: 'POST', path: '/api/v1/policies/{name}/test', role: 'operator', url: async () => `/api/v1/policies/${await freshPolicy()}/test` },
   { method: 'GET', path: '/api/v1/config', role: 'admin' },
+  { method: 'GET', path: '/api/v1/config/document', role: 'admin' },
   { method: 'PUT', path: '/api/v1/config', role: 'admin', body: async () => (await asAdmin('GET', '/api/v1/config')).json() },
   { method: 'POST', path: '/api/v1/config/validate', role: 'admin', body: async () => (await asAdmin('GET', '/api/v1/config')).json() },
   { method: 'POST', path: '/api/v1/config/reload', role: 'admin' },

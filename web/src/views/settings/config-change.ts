@@ -13,7 +13,7 @@ export interface FieldError {
 }
 
 export interface SavedConfig {
-  config: unknown;
+  /** Top-level sections of the running configuration that changed (empty: it already said this). */
   changedKeys: string[];
 }
 
@@ -60,7 +60,7 @@ export function createConfigChangePanel(api: Api, prefix: string, onSaved: (save
   async function save(next: unknown, button: HTMLButtonElement, outcome: HTMLElement): Promise<void> {
     button.disabled = true;
     try {
-      const res = await api.put<{ applied?: boolean; changedKeys?: string[]; config?: unknown }>('config', next);
+      const res = await api.put<{ applied?: boolean; changedKeys?: string[] }>('config', next);
       const changedKeys = res.changedKeys ?? [];
       state('saved');
       fill(
@@ -71,7 +71,7 @@ export function createConfigChangePanel(api: Api, prefix: string, onSaved: (save
           changedKeys.length ? `Saved and applied (changed: ${changedKeys.join(', ')}).` : 'Saved: the running configuration already said this.',
         ),
       );
-      onSaved({ config: res.config ?? next, changedKeys });
+      onSaved({ changedKeys });
     } catch (err) {
       const errors = fieldErrors(err);
       state('rejected');

@@ -1,7 +1,7 @@
 /**
- * The configuration editor (admin): the running configuration as JSON (secrets redacted by the server; sent back
- * redacted they keep their value), validated on request, and saved through the config-change panel, which shows
- * what the edit changes before anything is written.
+ * The configuration editor (admin): the document orcha.yaml holds, as JSON (GET config/document: no defaults, no
+ * ORCHA_* overrides, secrets redacted by the server; sent back redacted they keep their value), validated on request,
+ * and saved through the config-change panel, which shows what the edit changes before anything is written.
  */
 import type { Api } from '../../api';
 import { card, empty, fill, h } from '../../dom';
@@ -99,7 +99,7 @@ export function createConfigEditor(api: Api, onSaved: (saved: SavedConfig) => vo
       if (c.body.contains(editor)) return;
       fill(
         c.body,
-        h('p', { class: 'muted' }, 'The running configuration (orcha.yaml as JSON, defaults filled in; secrets are not shown and stay as they are). Edit, review what changes, then save: it is validated, written and applied without a restart.'),
+        h('p', { class: 'muted' }, 'What orcha.yaml holds, as JSON. Defaults and ORCHA_* environment variables apply on top and are never written into the file; secrets are not shown and stay as they are. Edit, review what changes, then save: it is validated, written and applied without a restart.'),
         editor,
         h('div', { class: 'row' }, validateButton, reviewButton, resetButton),
         result,

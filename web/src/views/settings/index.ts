@@ -15,10 +15,8 @@ import { createUsersSettings } from './users';
 
 export function startSettings(host: HTMLElement, api: Api, role: string | null): () => void {
   const isAdmin = role === null || role === 'admin';
-  const onSaved = (saved: SavedConfig) => {
-    editor.render(saved.config);
-    protocols.render(saved.config);
-  };
+  // After a save, read the document back: the editor and the protocols list show what the file now holds.
+  const onSaved = (_saved: SavedConfig) => void loadConfig().catch((err) => console.warn(err));
   const editor = createConfigEditor(api, onSaved);
   const protocols = createProtocolsSettings(api, onSaved);
   const users = createUsersSettings(api, () => session.username);
@@ -36,7 +34,7 @@ export function startSettings(host: HTMLElement, api: Api, role: string | null):
   let stopped = false;
   async function loadConfig(): Promise<void> {
     try {
-      const config = await api.get('config');
+      const config = await api.get('config/document');
       if (stopped) return;
       editor.render(config);
       protocols.render(config);

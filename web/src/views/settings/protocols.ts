@@ -57,15 +57,21 @@ export function createProtocolsSettings(api: Api, onSaved: (saved: SavedConfig) 
         onsubmit: (event: Event) => {
           event.preventDefault();
           const fields: Obj = { name: name.value.trim(), type: type.value, endpoint: endpoint.value.trim(), enabled: enabled.checked, pinned: pinned.checked };
+          // A flag at its default is left out of the file unless the file already names it.
+          const withFlags = (obj: Obj, before: Obj) => {
+            if (obj.enabled === true && !('enabled' in before)) delete obj.enabled;
+            if (obj.pinned === false && !('pinned' in before)) delete obj.pinned;
+            return obj;
+          };
           const next = withProtocols((list) => {
             if (!existing) {
-              const added: Obj = { ...fields };
+              const added = withFlags({ ...fields }, {});
               if (token.value) added.credentials = { token: token.value };
               return [...list, added];
             }
             return list.map((p) => {
               if (p.name !== existing.name) return p;
-              const edited: Obj = { ...p, ...fields };
+              const edited = withFlags({ ...p, ...fields }, p);
               if (token.value) edited.credentials = { ...(isObj(p.credentials) ? p.credentials : {}), token: token.value };
               return edited;
             });
