@@ -9,6 +9,7 @@ import type { NodeHealth, SatelliteHealth } from '../../src/domain/health';
 import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation';
 import type { ProtocolType } from '../../src/domain/resources';
 import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample';
+import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts';
 import type { TimeKey } from '../../src/http/schemas/api-time';
 import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views';
 
@@ -22,7 +23,7 @@ export type Wire<T> = T extends (infer U)[]
     ? { [K in keyof T]: K extends TimeKey ? WireTime<T[K]> : Wire<T[K]> }
     : T;
 
-export type { NodeHealth, ProtocolType, SatelliteHealth };
+export type { ApiKey, CreatedApiKey, NodeHealth, ProtocolType, SatelliteHealth, User };
 export type AdapterStatus = Wire<DomainAdapterStatus>;
 export type SystemStatus = Wire<DomainSystemStatus>;
 export type Reallocation = Wire<DomainReallocation>;
