@@ -2,7 +2,7 @@
  * The server's own types, imported type-only: nothing of the server reaches the bundle, and a change of a response
  * shape on the server fails the dashboard's type check instead of its users. Domain shapes carry epoch-ms times;
  * the API sends the same shapes with ISO 8601 strings in the fields `TimeKey` names (src/http/schemas/api-time.ts),
- * which `Wire<T>` expresses. scripts/check-imports.mjs allows web/ type-only imports from src/domain and
+ * which `Wire<T>` (the server's `ApiValue<T>`) expresses. scripts/check-imports.mjs allows web/ type-only imports from src/domain and
  * src/http/schemas only.
  */
 import type { NodeHealth, SatelliteHealth } from '../../src/domain/health';
@@ -10,18 +10,11 @@ import type { Reallocation as DomainReallocation } from '../../src/domain/reallo
 import type { ProtocolType } from '../../src/domain/resources';
 import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample';
 import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts';
-import type { TimeKey } from '../../src/http/schemas/api-time';
+import type { ApiValue } from '../../src/http/schemas/api-time';
 import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views';
 
-/** A time field on the wire: each number of the union becomes an ISO string (null and undefined stay). */
-type WireTime<V> = V extends number ? string : V;
-
-/** A domain value as the API sends it: time fields (by name) as ISO strings. */
-export type Wire<T> = T extends (infer U)[]
-  ? Wire<U>[]
-  : T extends object
-    ? { [K in keyof T]: K extends TimeKey ? WireTime<T[K]> : Wire<T[K]> }
-    : T;
+/** A domain value as the API sends it: time fields (by name) as ISO strings; the type the routes answer with. */
+export type Wire<T> = ApiValue<T>;
 
 export type { ApiKey, CreatedApiKey, NodeHealth, ProtocolType, SatelliteHealth, User };
 export type AdapterStatus = Wire<DomainAdapterStatus>;
