@@ -130,4 +130,32 @@ describe('node page', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('node-title').textContent()).toBe('mysterium');
     await context.close();
   });
+
+  it('fits a 390 px phone and a 1920 px screen without sideways scrolling, on the node page and in settings', async () => {
+    for (const width of [390, 1920]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.goto(`${product.url}/#/node/storj`);
+      await page.getByTestId('login-username').fill(ADMIN.username);
+      await page.getByTestId('login-password').fill(ADMIN.password);
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('satellites-table').waitFor({ timeout: 10_000 });
+      await page.getByTestId('node-effect-row').first().waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid="node-history-chart"] canvas').first().waitFor({ timeout: 10_000 });
+      const overflow = () =>
+        page.evaluate(() => ({
+          page: document.documentElement.scrollWidth - window.innerWidth,
+          cards: Array.from(document.querySelectorAll<HTMLElement>('.card'))
+            .filter((c) => c.scrollWidth > c.clientWidth + 1)
+            .map((c) => c.dataset.testid),
+        }));
+      expect(await overflow(), `${width} px, node page`).toEqual({ page: 0, cards: [] });
+      await page.getByTestId('nav-settings').click();
+      await page.getByTestId('protocol-config-row').first().waitFor({ timeout: 10_000 });
+      await page.getByTestId('users-table').waitFor({ timeout: 10_000 });
+      await page.getByTestId('protocol-add').click();
+      expect(await overflow(), `${width} px, settings`).toEqual({ page: 0, cards: [] });
+      await page.screenshot({ path: join(ARTIFACTS, `dashboard-settings-${width}.png`), fullPage: true });
+      await page.close();
+    }
+  });
 });

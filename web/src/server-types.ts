@@ -9,13 +9,14 @@ import type { NodeHealth, SatelliteHealth } from '../../src/domain/health';
 import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation';
 import type { ProtocolType } from '../../src/domain/resources';
 import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample';
+import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts';
 import type { ApiValue } from '../../src/http/schemas/api-time';
 import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views';
 
 /** A domain value as the API sends it: time fields (by name) as ISO strings; the type the routes answer with. */
 export type Wire<T> = ApiValue<T>;
 
-export type { NodeHealth, ProtocolType, SatelliteHealth };
+export type { ApiKey, CreatedApiKey, NodeHealth, ProtocolType, SatelliteHealth, User };
 export type AdapterStatus = Wire<DomainAdapterStatus>;
 export type SystemStatus = Wire<DomainSystemStatus>;
 export type Reallocation = Wire<DomainReallocation>;

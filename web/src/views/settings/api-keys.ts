@@ -5,18 +5,8 @@
 import type { Api } from '../../api';
 import { card, empty, fill, h } from '../../dom';
 import { time } from '../../format';
+import type { ApiKey, CreatedApiKey } from '../../server-types';
 import { confirmButton, roleSelect, showOutcome } from './forms';
-
-interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  role: string;
-  createdBy: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 export function createApiKeysSettings(api: Api): { root: HTMLElement; load(): Promise<void> } {
   const outcome = h('div', { testid: 'apikeys-result', 'aria-live': 'polite' });
@@ -32,7 +22,7 @@ export function createApiKeysSettings(api: Api): { root: HTMLElement; load(): Pr
       onsubmit: async (event: Event) => {
         event.preventDefault();
         try {
-          const key = await api.post<ApiKey & { key: string }>('api-keys', { name: name.value.trim(), role: role.value });
+          const key = await api.post<CreatedApiKey>('api-keys', { name: name.value.trim(), role: role.value });
           name.value = '';
           fill(outcome);
           showKeyOnce(key);
@@ -49,7 +39,7 @@ export function createApiKeysSettings(api: Api): { root: HTMLElement; load(): Pr
   const c = card('API keys', 'apikeys-settings');
   fill(c.body, empty('Loading API keys…', 'apikeys-empty'));
 
-  function showKeyOnce(key: ApiKey & { key: string }): void {
+  function showKeyOnce(key: CreatedApiKey): void {
     const value = h('code', { class: 'secret', testid: 'apikey-created' }, key.key);
     const copy = h(
       'button',

@@ -2,15 +2,8 @@
 import type { Api } from '../../api';
 import { card, empty, fill, h } from '../../dom';
 import { time } from '../../format';
+import type { User } from '../../server-types';
 import { confirmButton, roleSelect, showOutcome } from './forms';
-
-interface User {
-  id: string;
-  username: string;
-  role: string;
-  disabled: boolean;
-  createdAt: string;
-}
 
 export function createUsersSettings(api: Api, me: () => string | null): { root: HTMLElement; load(): Promise<void> } {
   const outcome = h('div', { testid: 'users-result', 'aria-live': 'polite' });
