@@ -111,6 +111,6 @@ it('secrets from the environment and a file work, and appear in no log line and 
 
   for (const [name, value] of Object.entries(SECRETS)) {
     expect({ name, inLogs: logs.includes(value) }).toEqual({ name, inLogs: false });
-    answers.forEach((text, i) => expect({ name, answer: i, leaked: text.includes(value) }).toEqual({ name, answer: i, leaked: false }));
+    for (const [i, text] of answers.entries()) expect({ name, answer: i, leaked: text.includes(value) }).toEqual({ name, answer: i, leaked: false });
   }
 });
