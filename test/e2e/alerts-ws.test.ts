@@ -20,6 +20,7 @@ beforeAll(async () => {
     warmPolls: 2,
     config: {
       // Power at 20 USD/kWh: every simulated node costs more than it earns within the half-hour window.
+      coordinator: { breakerHalfOpenAfter: 0.2 },
       energy: { enabled: true, pricePerKwh: 20, estimate: { idleWatts: 40, maxWatts: 140 }, netNegative: { afterHours: 0.5 } },
     },
   });
@@ -77,4 +78,22 @@ it('a net-negative alert whose figures move at every poll is sent when it opens 
   const all = netNegative();
   expect(all.slice(opened.length).map((m) => `${m.data.protocol}:${m.data.status}`).sort()).toEqual(protocols.map((p) => `${p}:resolved`));
   expect(all).toHaveLength(2 * protocols.length);
+});
+
+it('a node that stays down is sent once when its alert opens and once when it resolves, though its poll count grows', async () => {
+  const storj = orcha.sims.sims.get('storj');
+  const disconnected = () => messages.filter((m) => m.type === 'alerts' && m.data.type === 'protocol_disconnected');
+  storj?.setFault('http500');
+  for (let i = 0; i < 30; i++) await orcha.poll(60_000);
+  await drained();
+  expect(disconnected().map((m) => `${m.data.protocol}:${m.data.status}`)).toEqual(['storj:open']);
+  const stored = await orcha.store.alerts.findActiveByKey('protocol_disconnected:storj');
+  expect(stored?.message).not.toBe(disconnected()[0]?.data.message); // "disconnected for N polls" moved on quietly
+
+  storj?.setFault(null);
+  // The breaker's half-open delay runs on real time (0.2 s here): let it pass, then the node answers again.
+  await new Promise((r) => setTimeout(r, 300));
+  for (let i = 0; i < 15; i++) await orcha.poll(60_000);
+  await drained();
+  expect(disconnected().map((m) => `${m.data.protocol}:${m.data.status}`)).toEqual(['storj:open', 'storj:resolved']);
 });

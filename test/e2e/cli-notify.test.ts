@@ -104,6 +104,27 @@ describe('orcha notify against a running server', { timeout: 120_000 }, () => {
     expect(human.stdout).not.toContain('tok-secret-1234');
   });
 
+  it('orcha alerts shows where each open alert was delivered', async () => {
+    const alert = await product.raiseAlert('cli notify: a warning that goes out');
+    const { notifier } = product.server.running;
+    notifier.onAlert({ change: 'raised', alert });
+    await notifier.flush();
+    await notifier.dispatch();
+    const human = await orcha(['alerts'], viewer);
+    expect(human.code, human.stderr).toBe(0);
+    // hook took it; down answered 503 and the message waits for its retry (first attempt made).
+    const row = human.stdout.split('\n').find((l) => l.includes(alert.id)) ?? '';
+    expect(row).toContain('hook:sent');
+    expect(row).toContain('down:pending(1)');
+    const json = JSON.parse((await orcha(['alerts', '--json'], viewer)).stdout) as { id: string; deliveries: { channel: string; status: string }[] }[];
+    expect(json.find((a) => a.id === alert.id)?.deliveries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ channel: 'hook', status: 'sent', kind: 'alert' }),
+        expect.objectContaining({ channel: 'down', status: 'pending', attempts: 1, lastError: 'HTTP 503: down' }),
+      ]),
+    );
+  });
+
   it('exit codes: an unknown channel is 1 and named, a viewer is refused with 4, no server is 3', async () => {
     const before = tests().length;
     const unknown = await orcha(['notify', 'test', '--channel', 'nope'], admin);
