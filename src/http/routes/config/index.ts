@@ -67,7 +67,8 @@ const configRoutes: RoutePlugin = (app, { services }) => {
     },
     async (request) => {
       const change = await inBody(() => svc.put(request.body), 'body');
-      request.audit.details = { changedKeys: change.changedKeys };
+      // The audit context exists only when security (and with it the audit log) is on.
+      if (request.audit) request.audit.details = { changedKeys: change.changedKeys };
       return { applied: true, changedKeys: change.changedKeys, config: svc.get() };
     },
   );
