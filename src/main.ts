@@ -30,7 +30,7 @@ import type { WsOptions } from './http/websocket.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { errorMessage } from './lib/errors.js';
 import type { Logger } from './lib/logger.js';
-import { createNotifier } from './notifications/notifier.js';
+import { type Notifier, createNotifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
@@ -75,6 +75,8 @@ export interface RunningOrcha {
   store: Store;
   configService: ConfigService;
   coordinator: Coordinator;
+  /** The notification service (its loop runs with the others; tests without loops call `tick()`). */
+  notifier: Notifier;
   /** Null when a test turned security off. */
   security: SecuritySetup | null;
   simulators: SimulatorsHandle | null;
@@ -132,6 +134,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const configService = createConfigService({ initial, path: configPath, log, env, debounceMs: options.configDebounceMs });
     closers.push(() => configService.close());
     const runtime = createProtocolRuntime({ baseDir, clock, env, log, effective }, initial);
+    // Every alert goes through the alert service's gate: rules, hysteresis, and only opens, severity changes and
+    // resolves published (the energy alerts included). Its config is read at each evaluation, after `cfg` exists.
+    const alerts = createAlertService({
+      repo: store.alerts,
+      clock,
+      log,
+      getConfig: () => cfg(),
+      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
+    });
     const energy = createEnergyService({
       getConfig: () => effective(configService.current()),
       store,
@@ -139,7 +150,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       baseDir,
       env,
-      publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
+      alerts: { sync: async (family, conditions) => void (await alerts.syncFamily(family, conditions)) },
     });
     closers.push(() => energy.close());
     const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
@@ -168,13 +179,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       health: Object.fromEntries(coordinator.status().map((s) => [s.name, adapterHealthy(s)])),
     });
 
-    const alerts = createAlertService({
-      repo: store.alerts,
-      clock,
-      log,
-      getConfig: cfg,
-      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
-    });
     let url = '';
     // Alert changes become outbox messages (grouped, quiet hours, reminders, digests); a channel that keeps failing
     // raises its own alert, which goes to the other channels.
@@ -188,9 +192,17 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       env,
       defaultDashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
       report: (range) => createReportService({ metrics: store.metrics, reallocations: store.reallocations, clock }).performance(range),
-      // Net of power once a meter is on: the digest shows both.
-      netUsd: async (range) =>
-        cfg().energy.enabled ? Object.fromEntries((await energy.report(range)).protocols.map((p) => [p.protocol, p.netUsd])) : null,
+      // Once energy accounting is on, the digest shows gross and net of power per protocol.
+      power: async (range) => {
+        if (!cfg().energy.enabled) return null;
+        const r = await energy.report(range);
+        return {
+          energyKwh: r.energyKwh,
+          powerCostUsd: r.powerCostUsd,
+          estimatedShare: r.estimatedShare,
+          protocols: Object.fromEntries(r.protocols.map((p) => [p.protocol, { powerCostUsd: p.powerCostUsd, netUsd: p.netUsd }])),
+        };
+      },
       health: {
         failing: async (channel, failures, threshold, error) => void (await alerts.channelFailing(channel, failures, threshold, error)),
         recovered: async (channel) => void (await alerts.channelRecovered(channel)),
@@ -320,6 +332,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       store,
       configService,
       coordinator,
+      notifier,
       security,
       simulators,
       async close() {

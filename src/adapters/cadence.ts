@@ -1,3 +1,4 @@
+import type { ProtocolConfig } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 
 /**
@@ -31,4 +32,16 @@ export function cadenced<T>(clock: Clock, intervalMs: number): Cadenced<T> {
 /** Seconds from config, or the source's default; both in milliseconds out. */
 export function intervalMs(configured: number | undefined, defaultSeconds: number): number {
   return (configured ?? defaultSeconds) * 1000;
+}
+
+/** The kinds of slower source an adapter reads (config `cadence.<source>`); health endpoints have none: every poll. */
+export type SourceKind = 'earnings' | 'details' | 'version';
+
+/**
+ * A source's interval in milliseconds: `cadence.<source>` from the protocol's config, then (for earnings) the older
+ * `earningsInterval`, then the adapter's default for that source.
+ */
+export function sourceIntervalMs(config: Pick<ProtocolConfig, 'cadence' | 'earningsInterval'>, source: SourceKind, defaultSeconds: number): number {
+  const configured = config.cadence?.[source] ?? (source === 'earnings' ? config.earningsInterval : undefined);
+  return intervalMs(configured, defaultSeconds);
 }

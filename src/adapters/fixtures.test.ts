@@ -60,6 +60,7 @@ describe('mysterium fixtures', () => {
     '/identities': json(fixtureText('mysterium/identities-list.json')),
     '/identities/0x000000000000000000000000000000000000000a': json(id),
     '/node/provider/activity-stats': json(activity),
+    '/healthcheck': json(fixtureText('mysterium/healthcheck.json')),
   });
 
   it('logs in, takes the first identity and reads earnings_total_tokens.wei exactly', async () => {
@@ -178,12 +179,15 @@ describe('mysterium session', () => {
       '/identities': { body: fixtureText('mysterium/identities-list.json') },
       '/identities/0x000000000000000000000000000000000000000a': { body: fixtureText('mysterium/identity-get.json') },
       '/node/provider/activity-stats': { body: '{"online_percent": null, "active_percent": null}' },
+      '/healthcheck': { body: fixtureText('mysterium/healthcheck.json') },
     });
     const adapter = createAdapter(cfg({ name: 'm', type: 'mysterium', endpoint: server.url }), { baseDir: '/', clock });
     await adapter.read(AbortSignal.timeout(2_000));
     await adapter.read(AbortSignal.timeout(2_000));
     expect(server.hits('/auth/authenticate')).toBe(1);
-    server.set('/identities', { status: 401, body: '{"error":{"code":"unauthorized"}}' });
+    // The identity is read again at its cadence (5 min); the node now refuses the token.
+    await clock.advance(300_000);
+    server.set('/identities/0x000000000000000000000000000000000000000a', { status: 401, body: '{"error":{"code":"unauthorized"}}' });
     await expect(adapter.read(AbortSignal.timeout(2_000))).rejects.toMatchObject({ code: 'ORCHA_ERR_ADAPTER_AUTH' });
     expect(server.hits('/auth/authenticate')).toBe(2);
   });

@@ -4,7 +4,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { HealthProblem, NodeHealth } from '../domain/health.js';
 import type { AdapterReading } from '../domain/sample.js';
 import { OrchaError } from '../lib/errors.js';
-import { cadenced } from './cadence.js';
+import { cadenced, sourceIntervalMs } from './cadence.js';
 import { GolemPaymentStatusSchema, createPaymentsLedger, driverProblems, isMainnetPlatform } from './golem-payments.js';
 import { createHttpClient, joinUrl } from './http.js';
 import type { Adapter, AdapterDeps } from './types.js';
@@ -69,7 +69,10 @@ export function createGolemAdapter(config: ProtocolConfig, deps: AdapterDeps): A
   const auth: Record<string, string> = appKey ? { authorization: `Bearer ${appKey}` } : {};
   const payments = createPaymentsLedger(http, config.endpoint);
   // Versions change with an upgrade, not between polls: asked hourly.
-  const versionRead = cadenced<typeof GolemVersionSchema.static | null>(deps.clock, 3_600_000);
+  const versionRead = cadenced<typeof GolemVersionSchema.static | null>(deps.clock, sourceIntervalMs(config, 'version', 3600));
+  // The payment list grows when an invoice is paid (minutes apart at best): read every 5 min; the drivers' problems
+  // (health) every poll. A history still being paged in is read every poll until it is caught up.
+  const paymentsRead = cadenced<number>(deps.clock, sourceIntervalMs(config, 'earnings', 300));
 
   return {
     name: config.name,
@@ -114,9 +117,10 @@ export function createGolemAdapter(config: ProtocolConfig, deps: AdapterDeps): A
         });
         return { connected: true, token: 'GLM', cumulativeTokens: counterGlm ?? 0, counterRule: 'restart', resources: {}, health, info };
       }
+      if (!payments.caughtUp()) paymentsRead.invalidate();
       const [status, totalGlm] = await Promise.all([
         http.json(joinUrl(config.endpoint, '/payment-api/v1/payments/status'), GolemPaymentStatusSchema, { signal, label: 'payment-status', headers: auth }),
-        payments.read(auth, signal),
+        paymentsRead.get(() => payments.read(auth, signal)),
       ]);
       problems.push(...driverProblems(status));
       info.paymentsCaughtUp = payments.caughtUp();

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Handler, type RecordingServer, recordingServer } from '../../test/helpers/recording-server.js';
+import { type Handler, type RecordedRequest, type RecordingServer, recordingServer } from '../../test/helpers/recording-server.js';
 import { fixtureText } from '../../test/helpers/sim-fixtures.js';
 import { type ProtocolConfig, ProtocolConfigSchema } from '../config/schema.js';
 import { AdapterReadingSchema } from '../domain/sample.js';
@@ -147,11 +147,19 @@ describe('golem: yagna 0.17-shaped bodies', () => {
       '/payment-api/v1/payments/status': body('[{"kind":"InsufficientGas","driver":"erc20","network":"polygon","neededGasEst":"0.01"}]'),
       '/payment-api/v1/payments': (q) => ({ body: JSON.stringify(served.filter((p) => !q.query.get('afterTimestamp') || p.timestamp > q.query.get('afterTimestamp')!)) }),
     });
-    const adapter = createAdapter(cfg({ name: 'g', type: 'golem', endpoint: server.url, credentials: { token: 'k' } }), { baseDir: '/', clock });
+    const local = new VirtualClock(Date.parse('2026-12-02T05:00:00Z'));
+    const adapter = createAdapter(cfg({ name: 'g', type: 'golem', endpoint: server.url, credentials: { token: 'k' } }), { baseDir: '/', clock: local });
     const first = await adapter.read(AbortSignal.timeout(3_000));
     expect(first.cumulativeTokens).toBeCloseTo(1.5, 12);
     expect(first.health!.problems).toEqual([{ code: 'InsufficientGas', message: 'payment driver erc20 on polygon: InsufficientGas', severity: 'critical' }]);
     served = [...page1, ...page2];
+    // The payment list at its cadence (5 min by default), the drivers' problems (health) at every poll.
+    const count = (p: string) => server!.requests.filter((q) => q.path === p).length;
+    await local.advance(60_000);
+    expect((await adapter.read(AbortSignal.timeout(3_000))).cumulativeTokens).toBeCloseTo(1.5, 12);
+    expect(count('/payment-api/v1/payments/status')).toBe(2);
+    expect(count('/payment-api/v1/payments')).toBe(1);
+    await local.advance(240_000);
     const second = await adapter.read(AbortSignal.timeout(3_000));
     expect(second.cumulativeTokens).toBeCloseTo(1.75, 12);
     const last = server.requests.filter((q) => q.path === '/payment-api/v1/payments').at(-1)!;
@@ -166,6 +174,9 @@ describe('mysterium: optional extras never block earnings', () => {
     '/identities/0x000000000000000000000000000000000000000a': body(fixtureText('mysterium/identity-get.json')),
     '/node/provider/activity-stats': activity,
     '/node/provider/quality': quality,
+    // Shapes from mysteriumnetwork/node tequilapi/contract (session.go + paging.go; node.go ProviderSessionsCountResponse).
+    '/sessions': (q: RecordedRequest) => body(`{"items":[],"paging":{"total_items":${q.query.get('status') === 'New' ? 2 : 57},"total_pages":1,"current_page":1,"previous_page":null,"next_page":null}}`)(q),
+    '/node/provider/sessions-count': body('{"count":17}'),
     '/healthcheck': body(fixtureText('mysterium/healthcheck.json')),
   });
   const err500 = body('{"error":{"code":"err_provider_activity_stats","message":"Could not get provider activity stats"},"status":500,"path":"/node/provider/activity-stats"}', 500);
@@ -176,6 +187,49 @@ describe('mysterium: optional extras never block earnings', () => {
     expect(r.counterRule).toBe('total');
     expect(r.uptime).toBeCloseTo(0.975, 12);
     expect(r.health).toMatchObject({ version: 'source.travis build #', onlineRatio: 0.975, activeRatio: 0.125, quality: 2.5, problems: [] });
+    // Sessions: the ones it serves now (its own history, provided and not ended) and the last 24 h's count.
+    expect(r.health).toMatchObject({ activeSessions: 2, sessions24h: 17 });
+    const asked = server!.requests.find((q) => q.path === '/sessions')!.query;
+    expect(Object.fromEntries(asked)).toMatchObject({ direction: 'Provided', status: 'New' });
+    expect(server!.requests.find((q) => q.path === '/node/provider/sessions-count')!.query.get('range')).toBe('1d');
+  });
+
+  it('each source at its own cadence: healthcheck and active sessions every poll, identity 5 min, remote extras 10 min', async () => {
+    server = await recordingServer(routes(body(fixtureText('mysterium/activity-stats.assembled.json')), body('{"quality":2.5}')));
+    const local = new VirtualClock(Date.parse('2026-12-02T05:00:00Z'));
+    const adapter = createAdapter(cfg({ name: 'm', type: 'mysterium', endpoint: server.url }), { baseDir: '/', clock: local });
+    const count = (p: string) => server!.requests.filter((q) => q.path === p).length;
+    const poll = async () => {
+      await adapter.read(AbortSignal.timeout(3_000));
+      await local.advance(60_000);
+    };
+    for (let i = 0; i < 6; i++) await poll(); // t = 0..5 min, one poll a minute
+    expect(count('/healthcheck')).toBe(6);
+    expect(count('/sessions')).toBe(6);
+    expect(count('/identities')).toBe(1); // the identity is looked up once
+    expect(count('/identities/0x000000000000000000000000000000000000000a')).toBe(2); // t = 0 and 5 min
+    expect(count('/node/provider/quality')).toBe(1);
+    for (let i = 0; i < 5; i++) await poll(); // t = 6..10 min
+    expect(count('/node/provider/quality')).toBe(2);
+    expect(count('/node/provider/activity-stats')).toBe(2);
+    expect(count('/node/provider/sessions-count')).toBe(2);
+    expect(count('/identities/0x000000000000000000000000000000000000000a')).toBe(3);
+  });
+
+  it('cadences come from the protocol config and are bounded', async () => {
+    server = await recordingServer(routes(body(fixtureText('mysterium/activity-stats.assembled.json')), body('{"quality":2.5}')));
+    const local = new VirtualClock(Date.parse('2026-12-02T05:00:00Z'));
+    const adapter = createAdapter(cfg({ name: 'm', type: 'mysterium', endpoint: server.url, cadence: { earnings: 60, details: 120 } }), { baseDir: '/', clock: local });
+    for (let i = 0; i < 4; i++) {
+      await adapter.read(AbortSignal.timeout(3_000));
+      await local.advance(60_000);
+    }
+    const count = (p: string) => server!.requests.filter((q) => q.path === p).length;
+    expect(count('/identities/0x000000000000000000000000000000000000000a')).toBe(4);
+    expect(count('/node/provider/quality')).toBe(2);
+    expect(Value.Check(ProtocolConfigSchema, { name: 'm', type: 'mysterium', endpoint: 'http://x', cadence: { details: 5 } })).toBe(false);
+    expect(Value.Check(ProtocolConfigSchema, { name: 'm', type: 'mysterium', endpoint: 'http://x', cadence: { earnings: 86_401 } })).toBe(false);
+    expect(Value.Check(ProtocolConfigSchema, { name: 'm', type: 'mysterium', endpoint: 'http://x', cadence: { payouts: 60 } })).toBe(false);
   });
 
   it('activity stats and quality answering 500 (quality service down): earnings still read, the failure in health', async () => {
@@ -183,6 +237,7 @@ describe('mysterium: optional extras never block earnings', () => {
     expect(r.cumulativeTokens).toBe(100 / 1e18);
     expect(r.uptime).toBeUndefined();
     expect(r.health!.problems.map((p) => p.code).sort()).toEqual(['activity-stats-unavailable', 'quality-unavailable']);
+    expect(r.health).toMatchObject({ activeSessions: 2, sessions24h: 17 });
     expect(r.health!.problems[0]!.message).toMatch(/HTTP 500/);
   });
 });

@@ -3,7 +3,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { HealthProblem, NodeHealth, SatelliteHealth } from '../domain/health.js';
 import type { AdapterReading } from '../domain/sample.js';
 import { errorMessage } from '../lib/errors.js';
-import { cadenced, intervalMs } from './cadence.js';
+import { cadenced, sourceIntervalMs } from './cadence.js';
 import { createHttpClient, joinUrl } from './http.js';
 import type { Adapter, AdapterDeps } from './types.js';
 
@@ -14,7 +14,8 @@ import type { Adapter, AdapterDeps } from './types.js';
  * Earnings are what the node's own UI shows as "Current Month Earnings": `payout + held` (USD cents). `payout` is net of
  * the held amount (75/50/25 % in a node's first 9 months), so it alone under-reports a young node up to 4x; held is
  * reported separately in health. The estimate is month to date and is corrected down and up within a month, so it
- * carries the `month` counter rule; it is read every `earningsInterval` (default 10 min), health every poll.
+ * carries the `month` counter rule; it is read every `cadence.earnings` (default 10 min), satellite scores every `cadence.details` (10 min), the
+ * node summary (`/api/sno/`, health) every poll.
  */
 
 const Num = Type.Number();
@@ -139,9 +140,11 @@ export function storjHealth(sno: StorjSno, scores: Map<string, typeof StorjSatel
 
 export function createStorjAdapter(config: ProtocolConfig, deps: AdapterDeps): Adapter {
   const http = createHttpClient({ fetch: deps.fetch, now: () => deps.clock.now() });
-  const slowMs = intervalMs(config.earningsInterval, 600);
-  const estimate = cadenced<StorjEstimatedPayout>(deps.clock, slowMs);
-  const scoreCache = cadenced<{ scores: Map<string, typeof StorjSatelliteSchema.static['audits']>; failed: string[] }>(deps.clock, slowMs);
+  const estimate = cadenced<StorjEstimatedPayout>(deps.clock, sourceIntervalMs(config, 'earnings', 600));
+  const scoreCache = cadenced<{ scores: Map<string, typeof StorjSatelliteSchema.static['audits']>; failed: string[] }>(
+    deps.clock,
+    sourceIntervalMs(config, 'details', 600),
+  );
 
   async function readScores(sno: StorjSno, signal: AbortSignal) {
     const ids = (sno.satellites ?? []).slice(0, MAX_SATELLITES).map((s) => s.id);

@@ -4,7 +4,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import type { NodeHealth } from '../domain/health.js';
 import type { AdapterReading } from '../domain/sample.js';
 import { errorMessage } from '../lib/errors.js';
-import { cadenced, intervalMs } from './cadence.js';
+import { cadenced, sourceIntervalMs } from './cadence.js';
 import { type HttpClient, createHttpClient, joinUrl } from './http.js';
 import { type StreamrEarnings, createIndexerSource, createPolygonRpcSource } from './streamr-earnings.js';
 import type { Adapter, AdapterDeps, EarningsSource } from './types.js';
@@ -14,7 +14,7 @@ import { fromBaseUnits } from './units.js';
  * Streamr node: health from `/info` (the info plugin, streamr-dev/network `packages/node/src/plugins/info/InfoPlugin.ts`,
  * answering `getDiagnosticInfo()`), read when the plugin's key is configured; earnings from the operator's on-chain
  * record through `earningsSource` (Polygon JSON-RPC or the network indexer, see streamr-earnings.ts), read every
- * `earningsInterval` (default 5 min). Without a source, earnings are null: unknown, not zero.
+ * `cadence.earnings` (default 5 min). Without a source, earnings are null: unknown, not zero.
  */
 
 export const StreamrInfoSchema = Type.Object({
@@ -61,7 +61,7 @@ export function createStreamrAdapter(config: ProtocolConfig, deps: AdapterDeps):
   const key = resolveSecret(config.credentials?.token, deps.baseDir, deps.env);
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
   const source = deps.earningsSource ?? earningsSourceOf(config, http);
-  const earnings = cadenced<StreamrEarnings>(deps.clock, intervalMs(config.earningsInterval, 300));
+  const earnings = cadenced<StreamrEarnings>(deps.clock, sourceIntervalMs(config, 'earnings', 300));
   return {
     name: config.name,
     type: 'streamr',

@@ -66,6 +66,9 @@ const ResourcePercents = (defaults: { cpu: number; memory: number; bandwidth: nu
     { default: {}, additionalProperties: false, description: d },
   );
 
+/** A source's cadence: at least every 10 s (a node's health is the fast path), at most once a day. */
+const CadenceSeconds = (description: string) => Type.Optional(Type.Number({ minimum: 10, ...DAY_AT_MOST, description }));
+
 export const ExecutorConfigSchema = Type.Object(
   {
     type: Type.Union([Type.Literal('dry-run'), Type.Literal('docker'), Type.Literal('storj-config'), Type.Literal('simulator')], {
@@ -104,6 +107,23 @@ export const ProtocolConfigSchema = Type.Object(
         description:
           'Seconds between reads of a slow earnings source (Storj payout estimate and satellite scores: 600; Streamr on-chain earnings: 300); health is read every poll.',
       }),
+    ),
+    cadence: Type.Optional(
+      Type.Object(
+        {
+          earnings: CadenceSeconds(
+            'The slow earnings source: Storj payout estimate 600, Golem payment list 300, Mysterium identity 300, Streamr on-chain 300 (overrides earningsInterval).',
+          ),
+          details: CadenceSeconds(
+            'Extras relayed from remote services: Storj satellite scores 600, Mysterium quality, activity stats and session counts 600.',
+          ),
+          version: CadenceSeconds('Version checks (Golem /version/get): 3600.'),
+        },
+        {
+          additionalProperties: false,
+          description: 'Seconds between reads of each slower source, cached in between; health endpoints are read every poll.',
+        },
+      ),
     ),
     credentials: Type.Optional(
       Type.Object(

@@ -44,6 +44,10 @@ export const NodeHealthSchema = Type.Object({
   /** Mysterium: share of time online / serving sessions, 0-1 (from activity stats). */
   onlineRatio: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
   activeRatio: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+  /** Mysterium: sessions the node serves now (null when its session list could not be read). */
+  activeSessions: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  /** Mysterium: sessions served in the last 24 h, from its remote stats service. */
+  sessions24h: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   /** Grass: the lowest IP score among the account's devices (0-100). */
   ipScore: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   /** Earnings held back by the network (Storj's held amount for young nodes), in the sample's token units. */

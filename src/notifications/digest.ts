@@ -5,26 +5,34 @@ import { type Formatting, type Message, formatTime } from './message.js';
 
 const usd = (x: number) => `${x.toFixed(x !== 0 && Math.abs(x) < 0.01 ? 4 : 2)} USD`;
 
+/** Power over the digest's period (the energy service's report), once energy accounting is on. */
+export interface DigestPower {
+  energyKwh: number;
+  powerCostUsd: number;
+  /** Share of the period whose power was estimated (no meter, or a silent one), 0..1. */
+  estimatedShare: number;
+  protocols: Record<string, { powerCostUsd: number; netUsd: number }>;
+}
+
 export function digestMessage(
   period: 'daily' | 'weekly',
   report: PerformanceReport,
   openAlerts: Alert[],
   f: Formatting,
-  /** USD net of power per protocol, once a power meter is known; null otherwise. */
-  netUsd: Record<string, number> | null = null,
+  /** Power cost and net per protocol once energy is known; null: gross only. */
+  power: DigestPower | null = null,
 ): Message {
   const span = period === 'daily' ? 'last 24 h' : 'last 7 days';
   const lines: string[] = [];
   lines.push(`Earnings (${span}): ${usd(report.totalUsd)} gross, ${usd(report.averageUsdPerHour)}/h on average, trend ${report.trend.direction}${report.trend.changePercent !== null ? ` (${report.trend.changePercent >= 0 ? '+' : ''}${report.trend.changePercent.toFixed(1)} %)` : ''}`);
-  if (netUsd) {
-    const total = Object.values(netUsd).reduce((a, b) => a + b, 0);
-    lines.push(`Net of power: ${usd(total)}`);
+  if (power) {
+    const estimated = power.estimatedShare > 0 ? `, estimated for ${Math.round(power.estimatedShare * 100)} % of the period` : '';
+    lines.push(`Power: ${power.energyKwh.toFixed(2)} kWh costing ${usd(power.powerCostUsd)}${estimated}; net of power ${usd(report.totalUsd - power.powerCostUsd)}`);
   }
   for (const p of report.protocols) {
-    const net = netUsd?.[p.protocol];
-    lines.push(
-      `- ${p.protocol}: ${usd(p.earnedUsd)} (${Number(p.earnedTokens.toFixed(4))} ${p.token})${net !== undefined ? `, net ${usd(net)}` : ''}, uptime ${(p.uptime * 100).toFixed(1)} %`,
-    );
+    const pw = power?.protocols[p.protocol];
+    const net = pw ? `, power ${usd(pw.powerCostUsd)}, net ${usd(pw.netUsd)}${pw.netUsd < 0 ? ' (costs more power than it earns)' : ''}` : '';
+    lines.push(`- ${p.protocol}: gross ${usd(p.earnedUsd)} (${Number(p.earnedTokens.toFixed(4))} ${p.token})${net}, uptime ${(p.uptime * 100).toFixed(1)} %`);
   }
   if (report.protocols.length === 0) lines.push('- no protocol data in this period');
   const counts = Object.entries(report.reallocations.counts)
@@ -57,7 +65,15 @@ export function digestMessage(
       from: new Date(report.from).toISOString(),
       to: new Date(report.to).toISOString(),
       totalUsd: report.totalUsd,
-      protocols: report.protocols.map((p) => ({ protocol: p.protocol, earnedUsd: p.earnedUsd, netUsd: netUsd?.[p.protocol] ?? null, uptime: p.uptime })),
+      powerCostUsd: power?.powerCostUsd ?? null,
+      protocols: report.protocols.map((p) => ({
+        protocol: p.protocol,
+        earnedUsd: p.earnedUsd,
+        powerCostUsd: power?.protocols[p.protocol]?.powerCostUsd ?? null,
+        netUsd: power?.protocols[p.protocol]?.netUsd ?? null,
+        uptime: p.uptime,
+      })),
+      reallocationEffects: report.reallocations.applied.map((r) => ({ id: r.id, measuredEffectUsdPerHour: r.measuredEffectUsdPerHour })),
       reallocations: report.reallocations.counts,
       openAlerts: openAlerts.length,
       link: `${f.dashboardUrl}/`,

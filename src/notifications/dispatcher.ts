@@ -42,17 +42,18 @@ export function createDispatcher(deps: DispatcherDeps) {
 
   /** Take a token; returns 0 when sent may proceed, else the ms until the next token. */
   function takeToken(channel: Channel, now: number): number {
-    const rate = channel.config.maxPerHour / HOUR;
-    const cap = Math.min(BURST, channel.config.maxPerHour);
+    const perHour = channel.config.maxPerHour;
+    const cap = Math.min(BURST, perHour);
     const b = buckets.get(channel.name) ?? { tokens: cap, at: now };
-    b.tokens = Math.min(cap, b.tokens + (now - b.at) * rate);
+    b.tokens = Math.min(cap, b.tokens + ((now - b.at) * perHour) / HOUR);
     b.at = now;
     buckets.set(channel.name, b);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    // A token due at exactly this instant counts (floating-point dust must not delay it by a whole interval).
+    if (b.tokens >= 1 - 1e-9) {
+      b.tokens = Math.max(0, b.tokens - 1);
       return 0;
     }
-    return Math.ceil((1 - b.tokens) / rate);
+    return Math.ceil(((1 - b.tokens) * HOUR) / perHour);
   }
 
   async function deliver(channel: Channel, m: Pick<Message, 'kind' | 'severity' | 'title' | 'body' | 'payload'>): Promise<string | null> {
@@ -92,7 +93,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     return alerts.some((a) => a && a.status === 'open');
   }
 
-  async function deliverOne(channel: Channel | undefined, m: OutboxMessage): Promise<boolean> {
+  /** `queued`: this message and the ones after it on the same channel (held together when the rate limit is hit). */
+  async function deliverOne(channel: Channel | undefined, m: OutboxMessage, queued: OutboxMessage[]): Promise<boolean> {
     const now = clock.now();
     if (!channel) {
       await outbox.update(m.id, { status: 'failed', lastError: 'channel is no longer configured', updatedAt: now });
@@ -104,7 +106,8 @@ export function createDispatcher(deps: DispatcherDeps) {
     }
     const wait = takeToken(channel, now);
     if (wait > 0) {
-      await outbox.update(m.id, { nextAttemptAt: now + wait, lastError: 'rate limited; waiting', updatedAt: now });
+      // The rest of this channel's queue waits with it, so it stays in order and out of the other channels' way.
+      for (const held of queued) await outbox.update(held.id, { nextAttemptAt: now + wait, lastError: 'rate limited; waiting', updatedAt: now });
       return false;
     }
     const error = await deliver(channel, { ...m, payload: m.payload ?? {} });
@@ -132,13 +135,15 @@ export function createDispatcher(deps: DispatcherDeps) {
     const due = await outbox.due(clock.now(), 200);
     const byChannel = new Map<string, OutboxMessage[]>();
     for (const m of due) byChannel.set(m.channel, [...(byChannel.get(m.channel) ?? []), m]);
+    // Within a channel, oldest first: messages held back by the rate limit go out in the order they were queued.
+    for (const list of byChannel.values()) list.sort((a, b) => a.createdAt - b.createdAt);
     const channels = new Map(deps.channels().map((c) => [c.name, c]));
     let sent = 0;
     await Promise.all(
       [...byChannel].map(async ([name, list]) => {
-        for (const m of list) {
+        for (const [i, m] of list.entries()) {
           try {
-            if (await deliverOne(channels.get(name), m)) sent++;
+            if (await deliverOne(channels.get(name), m, list.slice(i))) sent++;
             // a failing or rate-limited channel: the rest of its queue waits for the next round
             else break;
           } catch (err) {

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
-import type { Delivery, MessageKind } from '../domain/notification.js';
+import type { Delivery, DeliveryStatus, MessageKind } from '../domain/notification.js';
 import type { PerformanceReport } from '../engine/monitor/reports.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { AlertsRepository, NotificationOutboxRepository, TimeRange } from '../store/types.js';
 import { type Channel, resolveChannels, wants } from './channels.js';
-import { digestMessage } from './digest.js';
+import { type DigestPower, digestMessage } from './digest.js';
 import { type ChannelHealth, createDispatcher } from './dispatcher.js';
 import { type Formatting, type Message, alertMessage, testMessage } from './message.js';
 import { lastOccurrence, quietUntil } from './schedule.js';
@@ -31,8 +31,8 @@ export interface NotifierDeps {
   /** Dashboard link when `notifications.dashboardUrl` is not set (the server's address). */
   defaultDashboardUrl: () => string;
   report: (range: TimeRange) => Promise<PerformanceReport>;
-  /** Net USD per protocol over a range once power is metered (energy); absent = gross only. */
-  netUsd?: (range: TimeRange) => Promise<Record<string, number> | null>;
+  /** Power cost and net per protocol over a range once energy accounting is on; absent or null = gross only. */
+  power?: (range: TimeRange) => Promise<DigestPower | null>;
   health?: ChannelHealth;
   newId?: () => string;
 }
@@ -49,7 +49,7 @@ export interface ChannelView {
   error: string | null;
   consecutiveFailures: number;
   pending: number;
-  lastDelivery: { kind: MessageKind; status: string; title: string; at: number; sentAt: number | null; error: string | null } | null;
+  lastDelivery: { kind: MessageKind; status: DeliveryStatus; title: string; at: number; sentAt: number | null; error: string | null } | null;
 }
 
 export interface TestResult {
@@ -198,17 +198,31 @@ export function createNotifier(deps: NotifierDeps) {
   async function sendDigest(period: 'daily' | 'weekly', names: string[]): Promise<void> {
     const now = clock.now();
     const range = { from: now - (period === 'daily' ? 24 : 168) * HOUR, to: now };
-    const [report, open, net] = await Promise.all([
+    const [report, open, power] = await Promise.all([
       deps.report(range),
       deps.alerts.list({ status: ['open', 'acknowledged'], limit: 100 }),
-      deps.netUsd ? deps.netUsd(range).catch(() => null) : Promise.resolve(null),
+      // Power figures that fail to load leave a gross-only digest, not none.
+      deps.power
+        ? deps.power(range).catch((err) => {
+            log.warn({ err: errorMessage(err) }, 'digest without power figures');
+            return null;
+          })
+        : null,
     ]);
     open.sort((a, b) => RANK[b.severity] - RANK[a.severity] || a.createdAt - b.createdAt);
-    const message = digestMessage(period, report, open, formatting(), net);
+    const message = digestMessage(period, report, open, formatting(), power);
     for (const name of names) await enqueue(name, message, null);
   }
 
-  async function tick(): Promise<void> {
+  /** Ticks run one after another (the loop's, and the one an alert triggers when grouping is off). */
+  let ticking: Promise<void> = Promise.resolve();
+  function tick(): Promise<void> {
+    const run = ticking.catch(() => undefined).then(tickOnce);
+    ticking = run;
+    return run;
+  }
+
+  async function tickOnce(): Promise<void> {
     await flushGroups();
     const now = clock.now();
     if (now - lastHousekeeping >= 60_000) {

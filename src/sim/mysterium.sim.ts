@@ -109,6 +109,49 @@ export function startMysteriumSim(o: NodeSimOptions & { username?: string; passw
           guard(req, () => (qualityServiceDown() ? remote500('err_provider_quality', 'Could not get provider quality', req.path) : { json: { quality: o.fresh ? null : 2.4 } })),
       },
       {
+        // The node's own session history (local): `status=New` are the sessions it serves now.
+        method: 'GET',
+        path: '/sessions',
+        handle: (req) =>
+          guard(req, () => {
+            const serving = o.fresh || o.model.inOutage() ? 0 : 3;
+            const total = req.query.get('status') === 'New' ? serving : serving + 240;
+            const pageSize = Math.max(1, Number(req.query.get('page_size') ?? '50') || 50);
+            const pages = Math.ceil(total / pageSize);
+            const items = Array.from({ length: Math.min(pageSize, total) }, (_, i) => ({
+              id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+              direction: 'Provided',
+              consumer_id: '0x00000000000000000000000000000000000c0115',
+              hermes_id: HERMES,
+              provider_id: MYST_SIM_IDENTITY,
+              service_type: 'wireguard',
+              provider_country: 'NL',
+              created_at: new Date(o.clock.now() - 600_000).toISOString(),
+              duration: 600,
+              bytes_received: 1024,
+              bytes_sent: 4096,
+              tokens: 500000,
+              status: i < serving ? 'New' : 'Completed',
+            }));
+            return {
+              json: {
+                items,
+                paging: { total_items: total, total_pages: pages, current_page: 1, previous_page: null, next_page: pages > 1 ? 2 : null },
+              },
+            };
+          }),
+      },
+      {
+        method: 'GET',
+        path: '/node/provider/sessions-count',
+        handle: (req) =>
+          guard(req, () =>
+            qualityServiceDown()
+              ? remote500('err_provider_sessions_count', 'Could not get provider sessions count', req.path)
+              : { json: { count: o.fresh ? 0 : 42 } },
+          ),
+      },
+      {
         method: 'GET',
         path: '/node/provider/service-earnings',
         handle: (req) =>

@@ -32,6 +32,10 @@ export interface TestOrchaOptions {
   /** Turn security on (user `admin` with password `adminPassword`, default ADMIN_PASSWORD). */
   security?: boolean;
   adminPassword?: string;
+  /** Use this directory (config, database) and keep it on close: a second start on it is a restart. */
+  dir?: string;
+  /** Simulated time at start (default 2026-01-01T00:00Z). */
+  startAt?: number;
 }
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests-1';
@@ -54,8 +58,9 @@ export interface TestOrcha {
 }
 
 export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<TestOrcha> {
-  const dir = await mkdtemp(join(tmpdir(), 'orcha-e2e-'));
-  const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'orcha-e2e-')));
+  const keepDir = options.dir !== undefined;
+  const clock = new VirtualClock(options.startAt ?? Date.UTC(2026, 0, 1));
   const sims = await startSimulators({ seed: 7, clock, timeout: 2 });
   const configPath = join(dir, 'orcha.yaml');
   const raw = {
@@ -84,7 +89,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     });
   } catch (err) {
     await sims.close();
-    await rm(dir, { recursive: true, force: true });
+    if (!keepDir) await rm(dir, { recursive: true, force: true });
     throw err;
   }
   const { coordinator } = running;
@@ -111,7 +116,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     async close() {
       await running.close();
       await sims.close();
-      await rm(dir, { recursive: true, force: true });
+      if (!keepDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

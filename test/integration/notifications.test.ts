@@ -216,6 +216,40 @@ describeEachStore('notifications', (factory) => {
     }
   });
 
+  it('a burst to one channel is held to its rate limit and delivered later, in order; another channel is unaffected', async () => {
+    const [a, b] = config.notifications.channels;
+    config = { ...config, notifications: { ...config.notifications, channels: [{ ...a!, maxPerHour: 2 }, b!] } };
+    const { notifier } = build();
+    const ids = ['burst1', 'burst2', 'burst3', 'burst4'];
+    for (const id of ids) {
+      const alert = alertOf(id, { createdAt: clock.now() });
+      await store.alerts.insert(alert);
+      notifier.onAlert({ change: 'raised', alert });
+      await notifier.flush(); // one message per alert
+      await clock.advance(1000);
+    }
+    const firstOf = (m: Record<string, unknown>) => (m.alerts as { id: string }[])[0]?.id;
+    await notifier.dispatch();
+    await notifier.dispatch(); // a second round within the hour sends nothing more to a
+    expect(at('/a').map(firstOf)).toEqual(['burst1', 'burst2']); // a bucket of 2 at 2 per hour
+    expect(at('/b').map(firstOf)).toEqual(ids); // b (30 per hour, bursts of 5) is not held back by a
+    const waiting = (await store.notifications.list({ channel: 'a' })).filter((m) => m.status === 'pending');
+    expect(waiting).toHaveLength(2);
+    expect(waiting.every((m) => m.lastError === 'rate limited; waiting' && m.nextAttemptAt > clock.now())).toBe(true);
+
+    // One token every 30 minutes: the held messages go out later, oldest first, none dropped.
+    await clock.advance(29 * 60_000);
+    await notifier.dispatch();
+    expect(at('/a')).toHaveLength(2);
+    await clock.advance(60_000);
+    await notifier.dispatch();
+    expect(at('/a').map(firstOf)).toEqual(['burst1', 'burst2', 'burst3']);
+    await clock.advance(30 * 60_000);
+    await notifier.dispatch();
+    expect(at('/a').map(firstOf)).toEqual(ids);
+    expect((await store.notifications.list({ channel: 'a' })).map((m) => m.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+  });
+
   it('reminds while an alert stays open and unacknowledged, at the rule interval', async () => {
     config = { ...config, alerts: { ...config.alerts, rules: { ...config.alerts.rules, protocol_disconnected: { ...config.alerts.rules.protocol_disconnected, renotifyMinutes: 60 } } } };
     const { notifier } = build();
