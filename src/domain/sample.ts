@@ -78,7 +78,10 @@ export const ProtocolSampleSchema = Type.Object({
   memoryBytes: Nullable(Type.Number({ minimum: 0 })),
   bandwidthBytesPerSec: Nullable(Type.Number({ minimum: 0 })),
   blockIoBytesPerSec: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
-  /** True when cpu, memory, network and block I/O above were measured at this sample; false: they are null. */
+  /**
+   * True when the protocol's container was read at this sample (cpu and memory measured; network and block I/O from
+   * the second reading on); false: not measured, the fields above are null.
+   */
   resourcesMeasured: Type.Optional(Type.Boolean()),
   /** Disk the node stores (as the node reports it, Storj's `diskSpace.used`); 0 when it does not. */
   storageBytes: Type.Number({ minimum: 0 }),

@@ -61,7 +61,7 @@ export function readSample(base: Base, reading: AdapterReading, tracked: LedgerE
     memoryBytes: r.memoryBytes ?? null,
     bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? null,
     blockIoBytesPerSec: r.blockIoBytesPerSec ?? null,
-    resourcesMeasured: r.cpuPercent !== undefined && r.memoryBytes !== undefined && r.bandwidthBytesPerSec !== undefined,
+    resourcesMeasured: r.cpuPercent !== undefined,
     storageBytes: r.storageBytes ?? 0,
     latencyMs,
     ...(reading.health ? { health: reading.health } : {}),

@@ -36,6 +36,10 @@ export interface TestOrchaOptions {
   dir?: string;
   /** Simulated time at start (default 2026-01-01T00:00Z). */
   startAt?: number;
+  /** Change the simulators' protocols before they are written to the config (e.g. give one a container). */
+  protocols?: (protocols: Record<string, unknown>[]) => Record<string, unknown>[];
+  /** Extra environment for orcha (e.g. DOCKER_HOST of a fake Docker Engine). */
+  env?: Record<string, string>;
 }
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests-1';
@@ -66,7 +70,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
   const raw = {
     dataDir: dir,
     server: { host: '127.0.0.1', port: 0 },
-    protocols: sims.protocols,
+    protocols: options.protocols ? options.protocols(sims.protocols as unknown as Record<string, unknown>[]) : sims.protocols,
     intervals: { poll: 5, push: 1 },
     storage: { sqlitePath: join(dir, 'orcha.db') },
     optimizer: { minObservations: 3 },
@@ -78,7 +82,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     running = await startOrcha({
       loaded: loadConfig(configPath, {}),
       log: silentLogger(),
-      env: { ORCHA_ADMIN_PASSWORD: options.adminPassword ?? ADMIN_PASSWORD },
+      env: { ORCHA_ADMIN_PASSWORD: options.adminPassword ?? ADMIN_PASSWORD, ...options.env },
       clock,
       host: createStaticHostReader(),
       loops: false,

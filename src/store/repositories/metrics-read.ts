@@ -195,7 +195,7 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
           memoryBytes: decodeOrNull(r.memory_bytes, 'bytes'),
           bandwidthBytesPerSec: decodeOrNull(r.bandwidth_bps, 'bytes'),
           blockIoBytesPerSec: decodeOrNull(r.block_io_bps, 'bytes'),
-          resourcesMeasured: r.cpu_percent != null && r.memory_bytes != null && r.bandwidth_bps != null,
+          resourcesMeasured: r.cpu_percent != null,
           storageBytes: Number(r.storage_bytes),
           allocation: {
             cpu: decode(r.cpu, 'percent'),
