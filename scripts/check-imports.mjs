@@ -82,8 +82,38 @@ export function violations(src = SRC) {
   return out;
 }
 
+const WEB_SRC = join(ROOT, 'web', 'src');
+/** Server folders the dashboard may name types from: the domain and the API's shapes. */
+export const WEB_TYPES_FROM = ['domain', 'http/schemas'];
+const WEB_IMPORT = /(?:^|\n)\s*(?:import|export)\s+(type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+/**
+ * The dashboard (web/src) uses the server's response types instead of guessing them, through type-only imports of
+ * src/domain and src/http/schemas; nothing of the server may reach the bundle (a value import), nor may the page
+ * lean on any other server folder.
+ */
+export function webViolations(web = WEB_SRC, src = SRC) {
+  const out = [];
+  for (const file of files(web)) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(WEB_IMPORT)) {
+      const spec = m[2] ?? m[3];
+      if (!spec?.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(src + sep)) continue;
+      const rel = relative(src, target).split(sep).join('/').replace(/\.[jt]s$/, '');
+      const where = `${relative(dirname(dirname(web)), file)}: web -> src/${rel}`;
+      if (!m[1]) out.push(`${where} must be a type-only import (\`import type\`): server code never goes into the bundle`);
+      else if (!WEB_TYPES_FROM.some((allowed) => rel === allowed || rel.startsWith(`${allowed}/`))) {
+        out.push(`${where} is not allowed; the dashboard may name types from ${WEB_TYPES_FROM.map((f) => `src/${f}`).join(' and ')} only`);
+      }
+    }
+  }
+  return out;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const found = violations();
+  const found = [...violations(), ...webViolations()];
   for (const line of found) console.error(line);
   if (found.length > 0) {
     console.error(`${found.length} import(s) cross a layer boundary`);

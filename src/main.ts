@@ -134,6 +134,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const configService = createConfigService({ initial, path: configPath, log, env, debounceMs: options.configDebounceMs });
     closers.push(() => configService.close());
     const runtime = createProtocolRuntime({ baseDir, clock, env, log, effective }, initial);
+    // Every alert goes through the alert service's gate: rules, hysteresis, and only opens, severity changes and
+    // resolves published (the energy alerts included). Its config is read at each evaluation, after `cfg` exists.
+    const alerts = createAlertService({
+      repo: store.alerts,
+      clock,
+      log,
+      getConfig: () => cfg(),
+      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
+    });
     const energy = createEnergyService({
       getConfig: () => effective(configService.current()),
       store,
@@ -141,7 +150,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       log,
       baseDir,
       env,
-      publishAlert: (change, alert) => events.emit('alerts', { change, alert }),
+      alerts: { sync: async (family, conditions) => void (await alerts.syncFamily(family, conditions)) },
     });
     closers.push(() => energy.close());
     const cfg = (): Config => withEnergyPolicy(effective(configService.current()), energy);
@@ -170,13 +179,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       health: Object.fromEntries(coordinator.status().map((s) => [s.name, adapterHealthy(s)])),
     });
 
-    const alerts = createAlertService({
-      repo: store.alerts,
-      clock,
-      log,
-      getConfig: cfg,
-      onEvent: (e) => events.emit('alerts', { change: e.change, alert: e.alert }),
-    });
     let url = '';
     // Alert changes become outbox messages (grouped, quiet hours, reminders, digests); a channel that keeps failing
     // raises its own alert, which goes to the other channels.

@@ -1,4 +1,5 @@
-import type { NodeHealth } from './health.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { NodeHealthSchema } from './health.js';
 
 /**
  * An adapter's status as every layer sees it (API, health, alerts, the optimizer's health map): one shape, one rule
@@ -7,23 +8,30 @@ import type { NodeHealth } from './health.js';
 export const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
 export type BreakerState = (typeof BREAKER_STATES)[number];
 
-export interface AdapterStatus {
-  protocol: string;
-  type: string;
-  connected: boolean;
-  breaker: BreakerState;
-  lastError: string | null;
-  /** The ORCHA_ERR_* code of the last failure, kept with lastError. */
-  lastErrorCode?: string | null;
-  /** Real milliseconds the last poll took. */
-  latencyMs: number | null;
-  lastSuccessAt: number | null;
-  consecutiveFailures: number;
-  /** What the node last said about its health (versions, QUIC, satellites, driver problems...); null until read. */
-  nodeHealth?: NodeHealth | null;
-  /** epoch ms of the poll that read `nodeHealth`. */
-  nodeHealthAt?: number | null;
-}
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const AdapterStatusSchema = Type.Object(
+  {
+    protocol: Type.String(),
+    type: Type.String(),
+    connected: Type.Boolean(),
+    breaker: Type.Union(BREAKER_STATES.map((s) => Type.Literal(s))),
+    lastError: NullableString,
+    /** The ORCHA_ERR_* code of the last failure, kept with lastError. */
+    lastErrorCode: Type.Optional(NullableString),
+    /** Real milliseconds the last poll took. */
+    latencyMs: NullableNumber,
+    lastSuccessAt: NullableNumber,
+    consecutiveFailures: Type.Integer({ minimum: 0 }),
+    /** What the node last said about its health (versions, QUIC, satellites, driver problems...); null until read. */
+    nodeHealth: Type.Optional(Type.Union([NodeHealthSchema, Type.Null()])),
+    /** epoch ms of the poll that read `nodeHealth`. */
+    nodeHealthAt: Type.Optional(NullableNumber),
+  },
+  { additionalProperties: true },
+);
+export type AdapterStatus = Static<typeof AdapterStatusSchema>;
 
 /** Healthy enough to plan with: its last poll answered and its breaker is closed. */
 export function adapterHealthy(s: Pick<AdapterStatus, 'connected' | 'breaker'>): boolean {

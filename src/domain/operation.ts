@@ -14,7 +14,7 @@ export const OperationSchema = Type.Object({
   priority: PrioritySchema,
   status: Type.Union(OPERATION_STATUSES.map((s) => Type.Literal(s))),
   params: Type.Record(Type.String(), Type.Unknown()),
-  result: Type.Union([Type.Unknown(), Type.Null()]),
+  result: Type.Unknown({ description: 'What the operation produced; null until it completes' }),
   error: Type.Union([Type.String(), Type.Null()]),
   createdBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.Number(),

@@ -14,7 +14,7 @@ import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { type Attribution, attributePower, estimateHostWatts } from './attribution.js';
-import { createEnergyAlerts, type EnergyAlertCondition } from './energy-alerts.js';
+import { createEnergyAlerts, type EnergyAlertCondition, type EnergyAlerts } from './energy-alerts.js';
 import { createEnergyReports, type EnergyReports } from './energy-reports.js';
 import { configuredMeters, createHttpMeter, createMqttMeter, type Meter, type MeterState } from './meters.js';
 import type { EnergyConfig } from './schema.js';
@@ -28,6 +28,7 @@ const BASIS_NOTES: Record<Attribution['basis'], string> = {
   allocation: 'no measured per-protocol use yet: power above idle split by allocation share',
 };
 const HOUR_MS = 3_600_000;
+type Rules = Config['alerts']['rules'];
 /** Longest gap between two snapshots that is integrated (a longer one means orcha was not watching). */
 const MAX_GAP_MS = 5 * 60_000;
 
@@ -38,6 +39,9 @@ export interface EnergyServiceDeps {
   log: Logger;
   baseDir: string;
   env?: NodeJS.ProcessEnv;
+  /** Where the energy alerts go: the daemon passes its alert service's family sync (one gate for every alert). */
+  alerts?: EnergyAlerts;
+  /** Without `alerts`: publish the changes of an energy-only gate (tests). */
   publishAlert?: (change: 'raised' | 'updated' | 'resolved', alert: Alert) => void;
   fetch?: typeof fetch;
 }
@@ -66,7 +70,14 @@ interface Accumulator {
 export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
   const { clock, store } = deps;
   const log = deps.log.child({ module: 'energy' });
-  const alerts = createEnergyAlerts({ repo: store.alerts, clock, publish: deps.publishAlert ?? (() => undefined) });
+  const alerts =
+    deps.alerts ??
+    createEnergyAlerts({
+      repo: store.alerts,
+      clock,
+      publish: deps.publishAlert ?? (() => undefined),
+      rule: (type) => (deps.getConfig().alerts.rules as Partial<Record<string, Rules[keyof Rules]>>)[type],
+    });
   let meters: Meter[] = [];
   let metersKey = '';
   let tariff: { key: string; tariff: Tariff } | null = null;

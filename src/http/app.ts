@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
 import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
+import { finishOpenApiDocument, transformRouteSchema } from './openapi.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
 import { type MetricsCredentials, registerPrometheus } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
@@ -130,8 +131,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
         title: 'DePIN Orcha API',
         version: options.version ?? '0.1.0',
         description: 'Watch, record and optimize resource allocation across DePIN nodes. Times are ISO 8601 UTC.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
-      servers: [],
+      servers: [{ url: '/', description: 'this orcha server' }],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'JWT access token or API key' },
@@ -139,6 +141,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       },
       security: [{ bearer: [] }],
     },
+    transform: transformRouteSchema,
+    transformObject: (documentObject) =>
+      finishOpenApiDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
   });
   await app.register(async (docs) => {
     // The reference is public, like the login page.

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
-import type { Delivery, MessageKind } from '../domain/notification.js';
+import type { Delivery, DeliveryStatus, MessageKind } from '../domain/notification.js';
 import type { PerformanceReport } from '../engine/monitor/reports.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage } from '../lib/errors.js';
@@ -49,7 +49,7 @@ export interface ChannelView {
   error: string | null;
   consecutiveFailures: number;
   pending: number;
-  lastDelivery: { kind: MessageKind; status: string; title: string; at: number; sentAt: number | null; error: string | null } | null;
+  lastDelivery: { kind: MessageKind; status: DeliveryStatus; title: string; at: number; sentAt: number | null; error: string | null } | null;
 }
 
 export interface TestResult {

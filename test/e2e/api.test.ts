@@ -1,11 +1,5 @@
-import OpenAPISchemaValidatorModule from 'openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestOrcha, startTestOrcha } from '../helpers/orcha.js';
-
-// CommonJS default export seen from ESM: the class sits on `.default`.
-type ValidatorClass = new (args: { version: number }) => { validate(doc: unknown): { errors: unknown[] } };
-const OpenAPISchemaValidator = ((OpenAPISchemaValidatorModule as unknown as { default?: ValidatorClass }).default ??
-  OpenAPISchemaValidatorModule) as unknown as ValidatorClass;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type J = any;
@@ -131,11 +125,11 @@ describe('REST API against the simulators', () => {
     expectError(await api('DELETE', '/api/v1/metrics'), 404, 'ORCHA_ERR_NOT_FOUND');
   });
 
-  it('the OpenAPI document validates and lists every route', async () => {
+  // Its validity is checked by a real OpenAPI linter in openapi-lint.test.ts.
+  it('the OpenAPI document lists every route', async () => {
     const res = await api('GET', '/docs/json');
     expect(res.status).toBe(200);
-    const validator = new OpenAPISchemaValidator({ version: 3 });
-    expect(validator.validate(res.json).errors).toEqual([]);
+    expect(res.json.openapi).toBe('3.0.3');
     const documented = new Set<string>();
     for (const [path, ops] of Object.entries(res.json.paths as Record<string, object>)) {
       for (const method of Object.keys(ops)) documented.add(`${method.toUpperCase()} ${path}`);

@@ -26,10 +26,13 @@ export interface ProductHarness {
   close(): Promise<void>;
 }
 
-/** `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none). */
-export async function startProduct(options: { tickMs?: number; warmPolls?: number } = {}): Promise<ProductHarness> {
+/**
+ * `warmPolls`: snapshots taken before start (default 6); `tickMs`: real ms per simulated poll (0 = none); `config`:
+ * extra orcha.yaml keys (notification channels...).
+ */
+export async function startProduct(options: { tickMs?: number; warmPolls?: number; config?: Record<string, unknown> } = {}): Promise<ProductHarness> {
   const server = await startTestOrcha({
-    config: { intervals: { poll: 5, push: 1 } },
+    config: { intervals: { poll: 5, push: 1 }, ...options.config },
     warmPolls: options.warmPolls,
     security: true,
     adminPassword: ADMIN.password,

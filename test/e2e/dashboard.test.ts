@@ -148,8 +148,9 @@ describe('dashboard in a browser', () => {
   it('validates an edit of the running config and names the wrong field', async () => {
     const page = await browser.newPage();
     await logIn(page, product.url);
+    await page.getByTestId('nav-settings').click();
     const editor = page.getByTestId('config-editor');
-    await editor.waitFor();
+    await expect.poll(async () => (await editor.inputValue()).length, { timeout: 10_000 }).toBeGreaterThan(10);
     const config = JSON.parse(await editor.inputValue());
     config.intervals.poll = -5;
     await editor.fill(JSON.stringify(config, null, 2));

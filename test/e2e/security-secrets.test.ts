@@ -113,6 +113,7 @@ describe('secrets stay secret', () => {
       ['status', '/api/v1/status'],
       ['alerts', '/api/v1/alerts'],
       ['config', '/api/v1/config'],
+      ['config document', '/api/v1/config/document'],
       ['openapi', '/docs/json'],
     ] as const) {
       expect((await call(what, 'GET', path, accessToken)).status).toBeLessThan(500);
@@ -126,6 +127,10 @@ describe('secrets stay secret', () => {
     expect(validated.status).toBeLessThan(500);
     const put = await call('config put', 'PUT', '/api/v1/config', accessToken, running.config ?? running);
     expect(put.status).toBeLessThan(500);
+    // The file's document (what the dashboard edits) round-trips the same way, secrets kept as they were.
+    const document = await call('config document again', 'GET', '/api/v1/config/document', accessToken);
+    expect(document.text).toContain('[redacted]');
+    expect((await call('config document put', 'PUT', '/api/v1/config', accessToken, document.json())).status).toBe(200);
     const key = await call('api key', 'POST', '/api/v1/api-keys', accessToken, { name: 'ci', role: 'viewer' });
     expect(key.status).toBe(201);
     const apiKey = key.json().key as string;

@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script without type declarations
-import { violations } from '../../scripts/check-imports.mjs';
+import { violations, webViolations } from '../../scripts/check-imports.mjs';
 
 const check = violations as (src?: string) => string[];
+const checkWeb = webViolations as (web?: string, src?: string) => string[];
 const dirs: string[] = [];
 
 /** A src/ tree with one file importing another. */
@@ -63,5 +64,42 @@ describe('import boundaries', () => {
     ['main.ts', 'http/app.ts'],
   ])('allow %s importing %s', (from, to) => {
     expect(check(tree(from, to))).toEqual([]);
+  });
+
+  describe('the dashboard (web/src) and the server\'s types', () => {
+    /** web/src/views/x.ts with one import line of a file under src/. */
+    function webTree(line: string): { web: string; src: string } {
+      const root = mkdtempSync(join(tmpdir(), 'orcha-web-imports-'));
+      dirs.push(root);
+      mkdirSync(join(root, 'web', 'src', 'views'), { recursive: true });
+      writeFileSync(join(root, 'web', 'src', 'views', 'x.ts'), `${line}\nexport const y = 1;\n`);
+      return { web: join(root, 'web', 'src'), src: join(root, 'src') };
+    }
+
+    it('hold in this repository', () => {
+      expect(checkWeb()).toEqual([]);
+    });
+
+    it.each([
+      "import type { NodeHealth } from '../../../src/domain/health';",
+      "import type { History } from '../../../src/http/schemas/views';",
+      "export type { Plan } from '../../../src/domain/plan.js';",
+    ])('allow %s', (line) => {
+      const { web, src } = webTree(line);
+      expect(checkWeb(web, src)).toEqual([]);
+    });
+
+    it.each([
+      ["import { RESOURCES } from '../../../src/domain/resources';", 'must be a type-only import'],
+      ["import { type Plan } from '../../../src/domain/plan';", 'must be a type-only import'],
+      ["import type { Store } from '../../../src/store/types';", 'src/store/types is not allowed'],
+      ["const m = import('../../../src/domain/plan');", 'must be a type-only import'],
+    ])('refuse %s', (line, reason) => {
+      const { web, src } = webTree(line);
+      const found = checkWeb(web, src);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain('web/src/views/x.ts: web -> src/');
+      expect(found[0]).toContain(reason);
+    });
   });
 });

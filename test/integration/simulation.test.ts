@@ -5,7 +5,8 @@
  *   auto   : the lp optimizer in `auto` mode (the default config otherwise),
  *   greedy : the seeds' method through the same engine and gates,
  *   equal  : the static equal split, never reallocated,
- *   oracle : the lp engine path with the true curves (an upper reference, printed only).
+ *   oracle : the lp engine path with the true curves (an upper reference, printed only; SIM_ONLY=...,oracle runs it,
+ *            bench/decision-quality.ts measures it on several markets).
  * What counts is what the market paid: each simulator's cumulative USD over the week.
  */
 import { tmpdir } from 'node:os';
@@ -102,7 +103,7 @@ async function runWeek(kind: RunKind): Promise<RunResult> {
 describe('a seeded week against the node simulators', () => {
   it('auto mode earns more than the static equal split and at least as much as the seeds\' greedy method', async () => {
     const results: RunResult[] = [];
-    const kinds = (process.env.SIM_ONLY?.split(',') ?? ['equal', 'greedy', 'auto', 'oracle']) as RunKind[];
+    const kinds = (process.env.SIM_ONLY?.split(',') ?? ['equal', 'greedy', 'auto']) as RunKind[];
     for (const kind of kinds) {
       const t0 = performance.now();
       results.push(await runWeek(kind));
@@ -114,7 +115,7 @@ describe('a seeded week against the node simulators', () => {
       results.map((r) => ({
         run: r.kind,
         'USD earned': Number(r.usd.toFixed(4)),
-        'vs equal %': Number(((100 * (r.usd - by.equal.usd)) / by.equal.usd).toFixed(2)),
+        'vs equal %': by.equal ? Number(((100 * (r.usd - by.equal.usd)) / by.equal.usd).toFixed(2)) : null,
         applied: r.applied,
         explorations: r.explorations,
       })),
@@ -122,5 +123,6 @@ describe('a seeded week against the node simulators', () => {
     if (process.env.SIM_TRACE) for (const r of results) console.log(r.kind, JSON.stringify(r.final));
     expect(by.auto.usd).toBeGreaterThan(by.equal.usd);
     expect(by.auto.usd).toBeGreaterThanOrEqual(by.greedy.usd);
-  }, 300_000);
+    // Three simulated weeks over HTTP: about 2 minutes on a quiet 2-core machine, much more when it is busy.
+  }, 900_000);
 });

@@ -57,6 +57,9 @@ export interface ApiEvents {
 export interface Api {
   get<T = unknown>(path: string, query?: Record<string, string | number | undefined>): Promise<T>;
   post<T = unknown>(path: string, body?: unknown): Promise<T>;
+  put<T = unknown>(path: string, body: unknown): Promise<T>;
+  patch<T = unknown>(path: string, body: unknown): Promise<T>;
+  del<T = unknown>(path: string): Promise<T>;
   login(username: string, password: string): Promise<void>;
   logout(): Promise<void>;
   /** Exchange the refresh token for new tokens; false when that is impossible. */
@@ -131,6 +134,15 @@ export function createApi(events: ApiEvents): Api {
     },
     post(path, body) {
       return request('POST', path, body ?? {});
+    },
+    put(path, body) {
+      return request('PUT', path, body);
+    },
+    patch(path, body) {
+      return request('PATCH', path, body);
+    },
+    del(path) {
+      return request('DELETE', path);
     },
     async login(username, password) {
       const res = await send('POST', 'auth/login', { username, password }, false);

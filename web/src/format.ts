@@ -34,10 +34,36 @@ export function bytes(value: number | null | undefined): string {
   return `${v.toFixed(v >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
+const TIME_FORMAT: Intl.DateTimeFormatOptions = {
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+};
+
+/**
+ * A time in this browser's time zone, with the zone named (`02/12/2026, 09:15:04 CET`). The API speaks UTC; the
+ * page shows the reader's local time and says which zone that is.
+ */
 export function time(value: unknown): string {
   const ms = toMs(value);
   if (!Number.isFinite(ms)) return '–';
-  return new Date(ms).toLocaleString(undefined, { hour12: false });
+  return new Date(ms).toLocaleString(undefined, TIME_FORMAT);
+}
+
+/** This browser's zone for the page header: `Europe/Berlin (UTC+1)`; `UTC` when the browser runs in UTC. */
+export function zoneLabel(at: number = Date.now()): string {
+  const name = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time';
+  const offsetMin = -new Date(at).getTimezoneOffset();
+  if (offsetMin === 0 && /^(UTC|Etc\/UTC|Etc\/GMT|GMT)$/.test(name)) return 'Times in UTC';
+  const sign = offsetMin < 0 ? '-' : '+';
+  const hh = Math.floor(Math.abs(offsetMin) / 60);
+  const mm = Math.abs(offsetMin) % 60;
+  return `Times in ${name} (UTC${sign}${hh}${mm ? `:${String(mm).padStart(2, '0')}` : ''})`;
 }
 
 export function ago(value: unknown, now = Date.now()): string {

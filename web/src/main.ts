@@ -22,9 +22,8 @@ import {
 import './styles.css';
 import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
-import { type FieldError, createConfig } from './views/config';
 import { createEarningsChart } from './views/earnings-chart';
-import { type PeriodTotals, createEarningsTotals, totalPeriods } from './views/earnings-totals';
+import { createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
@@ -32,6 +31,12 @@ import { createNotificationsView } from './views/notifications';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
 import { createResources } from './views/resources';
+import { startNodePage } from './views/node';
+import { startSettings } from './views/settings';
+import { currentRoute, href } from './router';
+import { zoneLabel } from './format';
+import { fetchReport } from './reports';
+import type { SystemStatus } from './server-types';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
@@ -60,6 +65,9 @@ const api = createApi({
 const connPill = h('span', { class: 'pill', testid: 'conn-status', 'data-state': 'connecting' }, 'connecting');
 const userLabel = h('span', { class: 'muted', testid: 'current-user' });
 const logoutButton = h('button', { type: 'button', class: 'small', testid: 'logout', hidden: true, onclick: () => void logout() }, 'Log out');
+const navLinks = { overview: h('a', { href: href.overview, testid: 'nav-overview' }, 'Overview'), settings: h('a', { href: href.settings, testid: 'nav-settings' }, 'Settings') };
+const nav = h('nav', { class: 'nav', hidden: true, 'aria-label': 'Pages' }, navLinks.overview, navLinks.settings);
+const zone = h('span', { class: 'muted small-text', testid: 'time-zone', title: 'Times on this page are in your browser\'s time zone; the API speaks UTC.' }, zoneLabel());
 const banner = h('div', { class: 'banner', testid: 'banner', role: 'status', hidden: true });
 const demoBanner = h(
   'div',
@@ -69,7 +77,7 @@ const demoBanner = h(
 const main = h('main', { class: 'grid' });
 fill(
   app,
-  h('header', { class: 'top' }, h('h1', {}, 'orcha'), h('div', { class: 'top-right' }, connPill, userLabel, logoutButton)),
+  h('header', { class: 'top' }, h('div', { class: 'top-left' }, h('h1', {}, 'orcha'), nav), h('div', { class: 'top-right' }, zone, connPill, userLabel, logoutButton)),
   demoBanner,
   banner,
   main,
@@ -82,7 +90,7 @@ function renderBanner(): void {
   if (!reachable) {
     state = 'unreachable';
     text = 'Server unreachable. Retrying; the figures below may be stale.';
-  } else if (stopDashboard && !latest) {
+  } else if (stopDashboard && onOverview && !latest) {
     state = 'no-data';
     text = 'No data yet: waiting for the first samples from the nodes.';
   } else if (down.length) {
@@ -106,10 +114,11 @@ function showLogin(notice?: string): void {
   stopDashboard = null;
   latest = null;
   logoutButton.hidden = true;
+  nav.hidden = true;
   userLabel.textContent = '';
   const form = createLogin(async (username, password) => {
     await api.login(username, password);
-    startDashboard();
+    startPage();
   });
   fill(main, notice ? h('p', { class: 'notice', testid: 'login-notice' }, notice) : null, form);
   main.className = 'center';
@@ -133,13 +142,39 @@ function roleFromToken(): string | null {
   }
 }
 
-// ---- dashboard ---------------------------------------------------------------------------------------------
-function startDashboard(): void {
-  stopDashboard?.();
+// ---- pages -------------------------------------------------------------------------------------------------
+let onOverview = false;
+
+/** Show the page the URL names (overview, settings, a node); the previous page stops its timers and socket. */
+function startPage(): void {
+  const route = currentRoute();
   const role = roleFromToken();
-  const canOperate = role !== 'viewer';
   userLabel.textContent = [session.username, role && `(${role})`].filter(Boolean).join(' ');
   logoutButton.hidden = false;
+  nav.hidden = false;
+  navLinks.overview.toggleAttribute('aria-current', route.page === 'overview');
+  navLinks.settings.toggleAttribute('aria-current', route.page === 'settings');
+  onOverview = route.page === 'overview';
+  connPill.hidden = !onOverview; // only the overview holds a live connection
+  if (route.page === 'overview') {
+    startDashboard(role);
+    return;
+  }
+  stopDashboard?.();
+  demoBanner.hidden = true;
+  stopDashboard = route.page === 'settings' ? startSettings(main, api, role) : startNodePage(main, api, route.protocol);
+  window.scrollTo(0, 0);
+  renderBanner();
+}
+
+window.addEventListener('hashchange', () => {
+  if (session.access) startPage();
+});
+
+// ---- overview ----------------------------------------------------------------------------------------------
+function startDashboard(role: string | null): void {
+  stopDashboard?.();
+  const canOperate = role !== 'viewer';
 
   const chart = createEarningsChart();
   const totals = createEarningsTotals();
@@ -159,11 +194,10 @@ function startDashboard(): void {
     void loadAlerts();
   });
   const reallocations = createReallocations(runDryRun, () => canOperate);
-  const config = createConfig(validateConfig);
   main.className = 'grid';
   const energy = createEnergyView(api);
   const notifications = createNotificationsView(api);
-  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root, config.root);
+  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
   const stopEnergy = energy.start();
   const stopNotifications = notifications.start();
 
@@ -197,23 +231,15 @@ function startDashboard(): void {
     chart.add(toHistory(history));
     resourceChart.add(toResourceHistory(history));
   }
-  /** One report; periods the server answers as an operation (over 7 days) are awaited through its long-poll. */
-  async function report(from: number, to: number): Promise<Omit<PeriodTotals, 'key' | 'label'>> {
-    type Report = Omit<PeriodTotals, 'key' | 'label'> & { operationId?: string };
-    const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    const first = await api.get<Report>('reports', q);
-    if (!first.operationId) return first;
-    const op = await api.get<{ status?: string; result?: Report; error?: string }>(`operations/${encodeURIComponent(first.operationId)}/result`, { timeout: 30 });
-    if (op.status !== 'completed' || !op.result) throw new Error(op.error ?? `report ${op.status ?? 'unfinished'}`);
-    return op.result;
-  }
   async function loadTotals(): Promise<void> {
     const periods = totalPeriods(latest?.time ?? Date.now());
-    const answers = await Promise.all(periods.map((p) => report(p.from, p.to)));
-    totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })));
+    const [answers, status] = await Promise.all([Promise.all(periods.map((p) => fetchReport(api, p.from, p.to))), api.get<SystemStatus>('status').catch(() => null)]);
+    // What each node says the network holds back (Storj's held amount), in the node's own unit.
+    const held = new Map(status?.coordinator.adapters.flatMap((a) => (a.nodeHealth?.heldTokens === undefined ? [] : [[a.protocol, a.nodeHealth.heldTokens] as const])));
+    totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })), held);
   }
   async function loadStatus(): Promise<void> {
-    demoBanner.hidden = (await api.get<{ simulated?: boolean }>('status')).simulated !== true;
+    demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
     const list = compact(listOf(await api.get('alerts', { limit: 100 }), 'alerts').map(toAlert));
@@ -228,14 +254,6 @@ function startDashboard(): void {
   }
   async function loadOpportunities(): Promise<void> {
     opportunities.render(compact(listOf(await api.get('opportunities'), 'opportunities').map(toOpportunity)));
-  }
-  async function loadConfig(): Promise<void> {
-    try {
-      config.render(await api.get('config'));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 403) config.render(null);
-      else throw err;
-    }
   }
   const loadLists = () =>
     Promise.allSettled([loadAlerts(), loadReallocations(), loadAllocation(), loadOpportunities()]).then((results) => {
@@ -253,16 +271,6 @@ function startDashboard(): void {
     if (op.status === 'failed') throw new Error(op.error ?? 'operation failed');
     const outcome = toReallocation(op.result);
     return outcome ? `Dry-run ${op.status ?? 'done'}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}` : `Dry-run ${op.status ?? 'done'}`;
-  }
-
-  async function validateConfig(candidate: unknown): Promise<FieldError[]> {
-    try {
-      const res = await api.post<{ valid?: boolean; errors?: FieldError[] }>('config/validate', candidate);
-      return res.valid === false || res.errors?.length ? (res.errors ?? [{ path: '', message: 'invalid' }]) : [];
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 400 && Array.isArray(err.details)) return err.details as FieldError[];
-      throw err;
-    }
   }
 
   // Ask the server at once whether it is there (the answer, or its absence, updates the banner).
@@ -295,8 +303,6 @@ function startDashboard(): void {
         } else void loadAlerts().catch(ignore);
       } else if (topic === 'reallocations') {
         void Promise.allSettled([loadReallocations(), loadAllocation(), loadOpportunities()]);
-      } else if (topic === 'config') {
-        void loadConfig().catch(ignore);
       }
     },
   });
@@ -328,9 +334,9 @@ function startDashboard(): void {
   void (async () => {
     await loadMetrics().catch(ignore);
     if (!stopped) await loadHistory().catch(ignore);
-    if (!stopped) await Promise.allSettled([loadLists(), loadConfig().catch(ignore), loadStatus().catch(ignore), loadTotals().catch(ignore)]);
+    if (!stopped) await Promise.allSettled([loadLists(), loadStatus().catch(ignore), loadTotals().catch(ignore)]);
   })();
 }
 
-if (session.access) startDashboard();
+if (session.access) startPage();
 else showLogin();

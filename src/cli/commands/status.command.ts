@@ -1,31 +1,13 @@
 import type { Command } from 'commander';
+import type { Snapshot as DomainSnapshot } from '../../domain/sample.js';
+import type { ApiValue } from '../../http/schemas/api-time.js';
+import type { SystemStatus as DomainSystemStatus } from '../../http/schemas/views.js';
 import { action, printJson, printLine, printTable } from '../output.js';
 import { type ClientCommandOptions, clientFrom, fixed, showTime, withClientOptions } from './common.js';
 
-interface AdapterStatus {
-  protocol: string;
-  type: string;
-  connected: boolean;
-  breaker: string;
-  lastError: string | null;
-  latencyMs: number | null;
-  lastSuccessAt: string | null;
-}
-interface SystemStatus {
-  version: string;
-  uptimeSeconds: number;
-  mode: string;
-  strategy: string;
-  coordinator: { running: boolean; lastPollAt: string | null; polls: number; adapters: AdapterStatus[] };
-  queue: { pending: number; processing: number; capacity: number };
-  websocketClients: number;
-  lastPlanAt: string | null;
-}
-interface Snapshot {
-  time: string;
-  totalUsdPerHour: number;
-  protocols: { protocol: string; usdPerHour: number; connected: boolean }[];
-}
+// The server's own shapes as they arrive (times as ISO strings): a change on the server fails this type check.
+type SystemStatus = ApiValue<DomainSystemStatus>;
+type Snapshot = ApiValue<DomainSnapshot>;
 
 export function registerStatusCommand(program: Command): void {
   withClientOptions(program.command('status').description('Show the daemon, each node and the current earnings')).action(

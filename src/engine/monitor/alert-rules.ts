@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import type { AdapterStatus as FullAdapterStatus } from '../../domain/adapter-status.js';
 import type { AlertType, Severity } from '../../domain/alert.js';
 import type { Plan } from '../../domain/plan.js';
 import { RESOURCES, type Resource } from '../../domain/resources.js';
@@ -19,13 +20,9 @@ export interface Condition {
   firing: boolean;
 }
 
-/** Breaker state per adapter, as the coordinator reports it. */
-export interface AdapterStatus {
-  protocol: string;
-  breaker: 'closed' | 'open' | 'half-open';
-  consecutiveFailures?: number;
-  lastError?: string | null;
-}
+/** What the rules read of an adapter's status (the one shape in domain/adapter-status.ts). */
+export type AdapterStatus = Pick<FullAdapterStatus, 'protocol' | 'breaker'> &
+  Partial<Pick<FullAdapterStatus, 'consecutiveFailures' | 'lastError'>>;
 
 export interface CoordinatorStatus {
   adapters: AdapterStatus[];

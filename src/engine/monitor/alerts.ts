@@ -17,6 +17,8 @@ import {
   opportunityConditions,
   pressureConditions,
 } from './alert-rules.js';
+import type { AlertCondition } from './alert-family.js';
+import { createAlertGate } from './alert-gate.js';
 import { nodeHealthConditions } from './node-health-rules.js';
 
 export type { AdapterStatus, CoordinatorStatus } from './alert-rules.js';
@@ -51,37 +53,29 @@ export interface AlertService {
   /** A notification channel failed `failures` times in a row (its alert goes to the other channels). */
   channelFailing(channel: string, failures: number, threshold: number, error: string): Promise<AlertEvent[]>;
   channelRecovered(channel: string): Promise<AlertEvent[]>;
+  /**
+   * A feature's alert family (energy, fleet): raise or update each listed condition, resolve the family's active
+   * alerts not listed, with the same gating as every other alert (its rule's durations; only opens, severity changes
+   * and resolves are published).
+   */
+  syncFamily(family: AlertType, conditions: AlertCondition[]): Promise<AlertEvent[]>;
   /** Throws ORCHA_ERR_NOT_FOUND for an unknown id, ORCHA_ERR_CONFLICT for a resolved alert. */
   acknowledge(id: string, by: string): Promise<Alert>;
 }
 
 /** Types whose conditions are re-derived from every snapshot (and resolved as soon as they stop holding). */
-const RANK = { info: 0, warning: 1, critical: 2 } as const;
-
 const SNAPSHOT_TYPES: AlertType[] = ['protocol_disconnected', 'earnings_drop', 'resource_pressure', 'adapter_degraded', 'node_health'];
-
-/** Alert types raised by one event each (not re-derived from every poll): a new message is written and published. */
-const DISCRETE_TYPES: ReadonlySet<AlertType> = new Set<AlertType>(['config_invalid', 'reallocation_failed']);
 
 export function createAlertService(deps: AlertServiceDeps): AlertService {
   const { repo, clock } = deps;
   const log = deps.log.child({ module: 'alerts' });
-  const newId = deps.newId ?? randomUUID;
   const trackers = createTrackers();
-  /** Active (open or acknowledged) alerts by key; loaded once, then kept in step with our own writes. */
-  let active: Map<string, Alert> | null = null;
-  /** Since when a not-yet-open condition has been firing without a break (the rule's for-duration). */
-  const firingSince = new Map<string, { type: AlertType; at: number }>();
-  /** Since when an open alert's condition has been gone (the rule's clear duration). */
-  const clearSince = new Map<string, number>();
-  /** Since when an open alert has been at a lower severity than it shows (de-escalation waits like a clear). */
-  const lowerSince = new Map<string, number>();
-  /** Last time a value-only change (same severity, new numbers) was written: at most every few minutes, silently. */
-  const quietWrites = new Map<string, number>();
-  const QUIET_WRITE_MS = 5 * 60_000;
-
-  const ruleOf = (type: AlertType) => (deps.getConfig().alerts.rules as Partial<Record<AlertType, AlertRule>>)[type];
-  const minutes = (m: number | undefined) => (m ?? 0) * 60_000;
+  const gate = createAlertGate({
+    repo,
+    clock,
+    newId: deps.newId ?? randomUUID,
+    rule: (type) => (deps.getConfig().alerts.rules as Partial<Record<AlertType, AlertRule>>)[type],
+  });
 
   const emit = (e: AlertEvent) => {
     try {
@@ -91,132 +85,13 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     }
   };
 
-  async function activeAlerts(): Promise<Map<string, Alert>> {
-    if (active) return active;
-    const list = await repo.list({ status: ['open', 'acknowledged'], limit: 10_000 });
-    active = new Map(list.map((a) => [a.dedupKey, a]));
-    return active;
-  }
-
-  /** An open alert whose condition still holds: severity changes are events; new numbers alone are not. */
-  async function refresh(existing: Alert, c: Condition): Promise<AlertEvent | null> {
-    const map = await activeAlerts();
-    const now = clock.now();
-    let severity = existing.severity;
-    if (c.severity !== existing.severity) {
-      const up = RANK[c.severity] > RANK[existing.severity];
-      if (up) severity = c.severity;
-      else {
-        const since = lowerSince.get(c.key) ?? now;
-        lowerSince.set(c.key, since);
-        if (now - since >= minutes(ruleOf(c.type)?.clearMinutes)) severity = c.severity;
-      }
+  /** Through the gate; each change is logged when an alert opens and published. */
+  async function sync(conditions: Condition[], types: AlertType[], scope?: (a: Alert) => boolean): Promise<AlertEvent[]> {
+    const events: AlertEvent[] = (await gate.sync(conditions, types, scope)).map((e) => ({ type: 'alert', ...e }));
+    for (const e of events) {
+      if (e.change === 'raised') log.info({ alert: e.alert.type, key: e.alert.dedupKey, severity: e.alert.severity }, e.alert.message);
+      emit(e);
     }
-    if (severity === c.severity) lowerSince.delete(c.key);
-    if (severity !== existing.severity) {
-      const patch = { severity, message: c.message, details: { ...c.details, previousSeverity: existing.severity }, updatedAt: now };
-      await repo.update(existing.id, patch);
-      const updated = { ...existing, ...patch };
-      map.set(c.key, updated);
-      quietWrites.set(c.key, now);
-      return { type: 'alert', change: 'updated', alert: updated };
-    }
-    // Same condition, same words: nothing to write (a poll every few seconds must not churn the table).
-    if (existing.message === c.message) return null;
-    // A rejected config or a failed reallocation is an event, not a polled number: its new words are news.
-    if (DISCRETE_TYPES.has(c.type)) {
-      const patch = { message: c.message, details: c.details, updatedAt: now };
-      await repo.update(existing.id, patch);
-      const updated = { ...existing, ...patch };
-      map.set(c.key, updated);
-      return { type: 'alert', change: 'updated', alert: updated };
-    }
-    if (now - (quietWrites.get(c.key) ?? existing.updatedAt) < QUIET_WRITE_MS) return null;
-    quietWrites.set(c.key, now);
-    const patch = { message: c.message, details: c.details };
-    await repo.update(existing.id, patch);
-    map.set(c.key, { ...existing, ...patch });
-    return null;
-  }
-
-  async function raise(c: Condition): Promise<AlertEvent | null> {
-    const map = await activeAlerts();
-    const existing = map.get(c.key) ?? (await repo.findActiveByKey(c.key));
-    const now = clock.now();
-    if (existing) {
-      map.set(c.key, existing);
-      clearSince.delete(c.key);
-      firingSince.delete(c.key);
-      return refresh(existing, c);
-    }
-    if (!c.firing) {
-      firingSince.delete(c.key);
-      return null;
-    }
-    const since = firingSince.get(c.key)?.at ?? now;
-    firingSince.set(c.key, { type: c.type, at: since });
-    if (now - since < minutes(ruleOf(c.type)?.forMinutes)) return null;
-    firingSince.delete(c.key);
-    const alert: Alert = {
-      id: newId(),
-      type: c.type,
-      severity: c.severity,
-      status: 'open',
-      dedupKey: c.key,
-      protocol: c.protocol,
-      message: c.message,
-      details: c.details,
-      createdAt: now,
-      updatedAt: now,
-      acknowledgedAt: null,
-      acknowledgedBy: null,
-      resolvedAt: null,
-    };
-    await repo.insert(alert);
-    map.set(c.key, alert);
-    log.info({ alert: alert.type, key: c.key, severity: c.severity }, c.message);
-    return { type: 'alert', change: 'raised', alert };
-  }
-
-  async function resolve(key: string): Promise<AlertEvent | null> {
-    const map = await activeAlerts();
-    const existing = map.get(key);
-    if (!existing) return null;
-    const now = clock.now();
-    await repo.update(existing.id, { status: 'resolved', resolvedAt: now, updatedAt: now });
-    map.delete(key);
-    clearSince.delete(key);
-    lowerSince.delete(key);
-    quietWrites.delete(key);
-    return { type: 'alert', change: 'resolved', alert: { ...existing, status: 'resolved', resolvedAt: now, updatedAt: now } };
-  }
-
-  /**
-   * Raise every condition that has fired for its rule's for-duration; resolve the active alerts of `types`
-   * (matching `scope`) whose condition has been gone — under the hysteresis threshold — for the clear duration.
-   */
-  async function sync(conditions: Condition[], types: AlertType[], scope: (a: Alert) => boolean = () => true): Promise<AlertEvent[]> {
-    const events: AlertEvent[] = [];
-    const holding = new Set(conditions.map((c) => c.key));
-    const firing = new Set(conditions.filter((c) => c.firing).map((c) => c.key));
-    for (const c of conditions) {
-      const e = await raise(c);
-      if (e) events.push(e);
-    }
-    // A break in the condition restarts its for-duration.
-    for (const [key, f] of firingSince) if (types.includes(f.type) && !firing.has(key)) firingSince.delete(key);
-    const map = await activeAlerts();
-    const now = clock.now();
-    for (const a of [...map.values()]) {
-      if (types.includes(a.type) && scope(a) && !holding.has(a.dedupKey)) {
-        const since = clearSince.get(a.dedupKey) ?? now;
-        clearSince.set(a.dedupKey, since);
-        if (now - since < minutes(ruleOf(a.type)?.clearMinutes)) continue;
-        const e = await resolve(a.dedupKey);
-        if (e) events.push(e);
-      }
-    }
-    for (const e of events) emit(e);
     return events;
   }
 
@@ -300,6 +175,12 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
     async channelRecovered(channel) {
       return sync([], ['notification_failed'], (a) => a.dedupKey === `notification_failed:${channel}`);
     },
+    syncFamily(family, conditions) {
+      return sync(
+        conditions.map((c) => ({ ...c, firing: true })),
+        [family],
+      );
+    },
     async acknowledge(id, by) {
       const alert = await repo.get(id);
       if (!alert) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `alert ${id} not found`);
@@ -309,8 +190,7 @@ export function createAlertService(deps: AlertServiceDeps): AlertService {
       const patch = { status: 'acknowledged' as const, acknowledgedAt: now, acknowledgedBy: by, updatedAt: now };
       await repo.update(id, patch);
       const updated = { ...alert, ...patch };
-      const map = await activeAlerts();
-      map.set(updated.dedupKey, updated);
+      (await gate.active()).set(updated.dedupKey, updated);
       emit({ type: 'alert', change: 'acknowledged', alert: updated });
       return updated;
     },

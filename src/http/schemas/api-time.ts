@@ -1,10 +1,12 @@
-import { Kind, OptionalKind, type TSchema, Type } from '@sinclair/typebox';
+import { Kind, OptionalKind, type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
 /**
  * Domain objects carry epoch milliseconds; the API speaks ISO 8601 UTC strings. These two functions make the
  * API schema and the API value from the domain ones, so the domain schemas stay the single source.
  */
-export const TIME_KEYS = new Set([
+
+/** Fields that hold a time: epoch ms in the domain, ISO 8601 UTC on the wire. */
+export const TIME_KEY_NAMES = [
   'time',
   'createdAt',
   'updatedAt',
@@ -21,7 +23,20 @@ export const TIME_KEYS = new Set([
   'sentAt',
   'from',
   'to',
-]);
+] as const;
+export type TimeKey = (typeof TIME_KEY_NAMES)[number];
+export const TIME_KEYS: ReadonlySet<string> = new Set<string>(TIME_KEY_NAMES);
+
+/**
+ * The type of `toApi(value)`: what the compiler checks a route's answer against. Time fields (by name) that hold a
+ * number become ISO strings; everything else keeps its type, recursively.
+ */
+export type ApiValue<T> = T extends readonly (infer U)[]
+  ? ApiValue<U>[]
+  : T extends object
+    ? { [K in keyof T]: K extends TimeKey ? ApiTime<T[K]> : ApiValue<T[K]> }
+    : T;
+type ApiTime<V> = V extends number ? string : ApiValue<V>;
 
 const isoString = () => Type.String({ format: 'date-time' });
 
@@ -38,7 +53,7 @@ function convertTimeProperty(s: TSchema): TSchema | null {
 }
 
 /** The domain schema with every time field (by name, when it is a number) turned into an ISO date-time string. */
-export function apiSchema<T extends TSchema>(schema: T): TSchema {
+export function apiSchema<T extends TSchema>(schema: T): TUnsafe<ApiValue<Static<T>>> {
   const walk = (s: TSchema): TSchema => {
     switch (s[Kind]) {
       case 'Object': {
@@ -66,7 +81,7 @@ export function apiSchema<T extends TSchema>(schema: T): TSchema {
         return s;
     }
   };
-  return walk(schema);
+  return walk(schema) as TUnsafe<ApiValue<Static<T>>>;
 }
 
 function iso(ms: number): string {
@@ -74,12 +89,16 @@ function iso(ms: number): string {
 }
 
 /** A copy of a domain value with epoch-ms time fields (by name) written as ISO 8601 strings. */
-export function toApi<T>(value: T): unknown {
-  if (Array.isArray(value)) return value.map(toApi);
+export function toApi<T>(value: T): ApiValue<T> {
+  return toApiValue(value) as ApiValue<T>;
+}
+
+function toApiValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toApiValue);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = TIME_KEYS.has(k) && typeof v === 'number' && Number.isFinite(v) ? iso(v) : toApi(v);
+      out[k] = TIME_KEYS.has(k) && typeof v === 'number' && Number.isFinite(v) ? iso(v) : toApiValue(v);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { AdapterStatusSchema } from '../../domain/adapter-status.js';
 import { AlertSchema } from '../../domain/alert.js';
-import { NodeHealthSchema } from '../../domain/health.js';
 import { PRIORITIES } from '../../domain/operation.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
 import { ReallocationSchema } from '../../domain/reallocation.js';
@@ -15,25 +15,7 @@ import { EnergyReportSchema } from '../../energy/views.js';
 const Nullable = <T extends ReturnType<typeof Type.Number>>(s: T) => Type.Union([s, Type.Null()]);
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 
-export const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
-export const AdapterStatusSchema = Type.Object(
-  {
-    protocol: Type.String(),
-    type: Type.String(),
-    connected: Type.Boolean(),
-    breaker: Type.Union(BREAKER_STATES.map((s) => Type.Literal(s))),
-    lastError: NullableString,
-    /** The ORCHA_ERR_* code of the last failure (kept with lastError). */
-    lastErrorCode: Type.Optional(NullableString),
-    latencyMs: Nullable(Type.Number()),
-    lastSuccessAt: Nullable(Type.Number()),
-    consecutiveFailures: Type.Integer({ minimum: 0 }),
-    nodeHealth: Type.Optional(Type.Union([NodeHealthSchema, Type.Null()])),
-    nodeHealthAt: Type.Optional(Nullable(Type.Number())),
-  },
-  { additionalProperties: true },
-);
-export type AdapterStatus = Static<typeof AdapterStatusSchema>;
+export { type AdapterStatus, AdapterStatusSchema, BREAKER_STATES } from '../../domain/adapter-status.js';
 
 export const CoordinatorStatusSchema = Type.Object(
   {

@@ -41,7 +41,7 @@ export function createNotificationsView(api: Api): { root: HTMLElement; start():
             result,
             res.results.length === 0
               ? h('p', { class: 'muted' }, 'No channel configured.')
-              : h('ul', {}, res.results.map((r) => h('li', { testid: 'notify-test-result', class: r.ok ? 'ok' : 'error' }, `${r.channel}: ${r.ok ? 'sent' : `failed: ${r.error}`}`))),
+              : h('ul', {}, res.results.map((r) => h('li', { testid: 'notify-test-result', 'data-channel': r.channel, class: r.ok ? 'ok' : 'error' }, `${r.channel}: ${r.ok ? 'sent' : `failed: ${r.error}`}`))),
           );
           void load();
         } catch (err) {
@@ -80,7 +80,12 @@ export function createNotificationsView(api: Api): { root: HTMLElement; start():
         channels.map((ch) =>
           h(
             'tr',
-            { testid: 'notify-channel', 'data-state': ch.usable ? (ch.consecutiveFailures > 0 ? 'failing' : 'ok') : 'unusable' },
+            {
+              testid: 'notify-channel',
+              'data-channel': ch.name,
+              'data-state': ch.usable ? (ch.consecutiveFailures > 0 ? 'failing' : 'ok') : 'unusable',
+              'data-last': ch.lastDelivery ? `${ch.lastDelivery.kind} ${ch.lastDelivery.status}` : 'never',
+            },
             h('td', {}, ch.name),
             h('td', {}, ch.target),
             h('td', {}, ch.minSeverity),

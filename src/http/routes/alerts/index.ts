@@ -1,6 +1,6 @@
-import { type TObject, Type } from '@sinclair/typebox';
-import { DeliverySchema } from '../../../domain/notification.js';
-import { ALERT_STATUSES, ALERT_TYPES } from '../../../domain/alert.js';
+import { Type } from '@sinclair/typebox';
+import { ALERT_STATUSES, ALERT_TYPES, AlertSchema } from '../../../domain/alert.js';
+import { type Delivery, DeliverySchema } from '../../../domain/notification.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { ApiAlert, ErrorSchema, Pagination } from '../../schemas/common.js';
@@ -21,10 +21,9 @@ const AcknowledgeBody = Type.Object(
 );
 
 /** An alert with the latest message about it on each notification channel. */
-const AlertWithDeliveries = Type.Object({
-  ...(ApiAlert as TObject).properties,
-  deliveries: Type.Optional(Type.Array(apiSchema(Type.Omit(DeliverySchema, ['alertId'])))),
-});
+const AlertWithDeliveries = apiSchema(
+  Type.Composite([AlertSchema, Type.Object({ deliveries: Type.Optional(Type.Array(Type.Omit(DeliverySchema, ['alertId']))) })]),
+);
 
 const alertsRoutes: RoutePlugin = (app, { services }) => {
   app.get(
@@ -41,11 +40,11 @@ const alertsRoutes: RoutePlugin = (app, { services }) => {
     async (request) => {
       const q = request.query;
       const alerts = await services.monitor.alerts({ ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 });
-      if (!services.notifications || alerts.length === 0) return { alerts: toApi(alerts) } as never;
+      if (!services.notifications || alerts.length === 0) return { alerts: toApi(alerts) };
       const deliveries = await services.notifications.deliveries(alerts.map((a) => a.id));
-      const byAlert = new Map<string, unknown[]>();
+      const byAlert = new Map<string, Omit<Delivery, 'alertId'>[]>();
       for (const { alertId, ...d } of deliveries) byAlert.set(alertId, [...(byAlert.get(alertId) ?? []), d]);
-      return { alerts: toApi(alerts.map((a) => ({ ...a, deliveries: byAlert.get(a.id) ?? [] }))) } as never;
+      return { alerts: toApi(alerts.map((a) => ({ ...a, deliveries: byAlert.get(a.id) ?? [] }))) };
     },
   );
 
@@ -62,7 +61,7 @@ const alertsRoutes: RoutePlugin = (app, { services }) => {
     },
     async (request) => {
       const changed = await services.monitor.acknowledge(request.body.ids, actorOf(request));
-      return { acknowledged: toApi(changed) } as never;
+      return { acknowledged: toApi(changed) };
     },
   );
 };

@@ -14,7 +14,7 @@ const allocationRoutes: RoutePlugin = (app, { services }) => {
         response: { 200: apiSchema(AllocationViewSchema) },
       },
     },
-    async (_request, reply) => sendCachedJson(reply, services.cache, 'allocation', async () => toApi(await services.engine.allocation())) as never,
+    async (_request, reply) => sendCachedJson(reply, services.cache, 'allocation', async () => toApi(await services.engine.allocation())),
   );
 };
 

@@ -2,20 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuthService, PublicApiKey } from '../../../auth/auth-service.js';
-import { IdParamsSchema, IsoTime, iso, RoleSchema } from '../auth/schemas.js';
-
-const ApiKeySchema = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  prefix: Type.String({ description: 'Visible start of the key, e.g. orcha_ab12cd34.' }),
-  role: RoleSchema,
-  createdBy: Type.Union([Type.String(), Type.Null()]),
-  createdAt: IsoTime,
-  lastUsedAt: Type.Union([IsoTime, Type.Null()]),
-  revokedAt: Type.Union([IsoTime, Type.Null()]),
-});
-
-const CreatedApiKeySchema = Type.Composite([ApiKeySchema, Type.Object({ key: Type.String({ description: 'The whole key. Shown once.' }) })]);
+import { ApiKeySchema, CreatedApiKeySchema } from '../../schemas/accounts.js';
+import { IdParamsSchema, iso, RoleSchema } from '../auth/schemas.js';
 
 const show = (k: PublicApiKey) => ({
   id: k.id,

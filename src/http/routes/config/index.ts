@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ConfigSchema } from '../../../config/schema.js';
+import { redactConfig } from '../../../services/config-redact.js';
 import { type FieldError, OrchaError, isOrchaError } from '../../../lib/errors.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { ErrorSchema } from '../../schemas/common.js';
@@ -37,6 +38,21 @@ const configRoutes: RoutePlugin = (app, { services }) => {
     async () => svc.get(),
   );
 
+  app.get(
+    '/config/document',
+    {
+      config: role('admin'),
+      schema: {
+        tags: ['config'],
+        summary: 'The configuration document as the file holds it (no defaults, no ORCHA_* overrides), secrets replaced by "[redacted]"',
+        description:
+          'What an editor should change and PUT back: defaults and environment overrides still apply on top of it, and a PUT of this document never writes them into the file. Empty when there is no configuration file.',
+        response: { 200: RawConfig },
+      },
+    },
+    async () => redactConfig(svc.raw() as never),
+  );
+
   app.put(
     '/config',
     {
@@ -51,6 +67,8 @@ const configRoutes: RoutePlugin = (app, { services }) => {
     },
     async (request) => {
       const change = await inBody(() => svc.put(request.body), 'body');
+      // The audit context exists only when security (and with it the audit log) is on.
+      if (request.audit) request.audit.details = { changedKeys: change.changedKeys };
       return { applied: true, changedKeys: change.changedKeys, config: svc.get() };
     },
   );

@@ -46,7 +46,7 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
       }
       const view = energy.current();
       if (!view) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been accounted yet');
-      return toApi(view) as never;
+      return toApi(view);
     },
   );
 
@@ -73,7 +73,7 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
           { path: 'query.step', message: `must be at least ${Math.ceil(minStep / 1000)} seconds for this range` },
         ]);
       }
-      return toApi(await energy.history({ ...range, stepMs, protocol: q.protocol })) as never;
+      return toApi(await energy.history({ ...range, stepMs, protocol: q.protocol }));
     },
   );
 
@@ -94,7 +94,7 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
       if (range.to - range.from > MAX_REPORT_MS) {
         throw new OrchaError('ORCHA_ERR_VALIDATION', 'Period too long', [{ path: 'query.from', message: 'the period may span at most 366 days' }]);
       }
-      return toApi(await energy.report(range)) as never;
+      return toApi(await energy.report(range));
     },
   );
 };

@@ -19,7 +19,7 @@ const healthRoutes: RoutePlugin = (app, { services }) => {
       const report = await services.health();
       const databaseDown = report.checks.some((c) => c.kind === 'database' && c.status === 'down');
       reply.status(databaseDown ? 503 : 200);
-      return toApi(report) as never;
+      return toApi(report);
     },
   );
 };

@@ -52,7 +52,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       const snapshot = await services.metrics.latest();
       if (!snapshot) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been taken yet');
       const energy = config().energy.enabled ? services.energy?.current() : null;
-      return toApi(energy ? { ...snapshot, energy } : snapshot) as never;
+      return toApi(energy ? { ...snapshot, energy } : snapshot);
     },
   );
 
@@ -97,7 +97,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
           points: pointsOut,
           protocols,
         });
-      }) as never;
+      });
     },
   );
 };

@@ -59,11 +59,12 @@ const notificationsRoutes: RoutePlugin = (app, { services }) => {
     async () => {
       const channels = await notifications().channels();
       return {
-        channels: channels.map((c) => ({
-          ...c,
-          lastDelivery: c.lastDelivery ? toApi({ ...c.lastDelivery, updatedAt: c.lastDelivery.at, at: undefined }) : null,
-        })),
-      } as never;
+        channels: channels.map(({ lastDelivery, ...c }) => {
+          if (!lastDelivery) return { ...c, lastDelivery: null };
+          const { at, ...delivery } = lastDelivery;
+          return { ...c, lastDelivery: toApi({ ...delivery, updatedAt: at }) };
+        }),
+      };
     },
   );
 

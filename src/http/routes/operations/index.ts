@@ -16,7 +16,7 @@ const operationsRoutes: RoutePlugin = (app, { services }) => {
     async (request) => {
       const op = await services.operations.get(request.params.id);
       if (!op) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No operation with id ${request.params.id}`);
-      return toApi(op) as never;
+      return toApi(op);
     },
   );
 
@@ -38,7 +38,7 @@ const operationsRoutes: RoutePlugin = (app, { services }) => {
     async (request) => {
       const op = await services.operations.wait(request.params.id, (request.query.timeout ?? 30) * 1000);
       if (!op) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No operation with id ${request.params.id}`);
-      return toApi(op) as never;
+      return toApi(op);
     },
   );
 };

@@ -16,7 +16,7 @@ const opportunitiesRoutes: RoutePlugin = (app, { services }) => {
       },
     },
     async (_request, reply) =>
-      sendCachedJson(reply, services.cache, 'opportunities', async () => ({ opportunities: toApi(await services.engine.opportunities()) })) as never,
+      sendCachedJson(reply, services.cache, 'opportunities', async () => ({ opportunities: toApi(await services.engine.opportunities()) })),
   );
 };
 

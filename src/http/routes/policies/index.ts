@@ -79,7 +79,7 @@ const policiesRoutes: RoutePlugin = (app, { services }) => {
         response: { 200: Type.Object({ policy: Type.String(), plan: ApiPlan }), 404: ErrorSchema, 422: ErrorSchema },
       },
     },
-    async (request) => ({ policy: request.params.name, plan: toApi(await policies.test(request.params.name)) }) as never,
+    async (request) => ({ policy: request.params.name, plan: toApi(await policies.test(request.params.name)) }),
   );
 };
 

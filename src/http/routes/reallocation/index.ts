@@ -67,7 +67,7 @@ const reallocationRoutes: RoutePlugin = (app, { services }) => {
         offset: q.offset ?? 0,
         since: q.since ? parseTime(q.since, 'since') : undefined,
       });
-      return { reallocations: toApi(reallocations) } as never;
+      return { reallocations: toApi(reallocations) };
     },
   );
 };

@@ -35,9 +35,9 @@ const reportsRoutes: RoutePlugin = (app, { services }) => {
       if (request.query.async || range.to - range.from > DIRECT_REPORT_MAX_MS) {
         const op = await services.operations.submit({ kind: 'report', params: range, priority: 'low', createdBy: actorOf(request) });
         reply.status(202).header('Location', `/api/v1/operations/${op.id}`);
-        return { operationId: op.id, status: op.status } as never;
+        return { operationId: op.id, status: op.status };
       }
-      return toApi(await services.reports.generate(range)) as never;
+      return toApi(await services.reports.generate(range));
     },
   );
 };

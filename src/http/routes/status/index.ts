@@ -13,7 +13,7 @@ const statusRoutes: RoutePlugin = (app, { services, websocketClients }) => {
         response: { 200: apiSchema(SystemStatusSchema) },
       },
     },
-    async () => toApi({ ...(await services.status()), websocketClients: websocketClients() }) as never,
+    async () => toApi({ ...(await services.status()), websocketClients: websocketClients() }),
   );
 };
 

@@ -2,15 +2,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { AuthService, PublicUser } from '../../../auth/auth-service.js';
-import { IdParamsSchema, IsoTime, iso, NewPasswordSchema, RoleSchema, UsernameSchema } from '../auth/schemas.js';
-
-const UserSchema = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  role: RoleSchema,
-  disabled: Type.Boolean(),
-  createdAt: IsoTime,
-});
+import { UserSchema } from '../../schemas/accounts.js';
+import { IdParamsSchema, iso, NewPasswordSchema, RoleSchema, UsernameSchema } from '../auth/schemas.js';
 
 const show = (u: PublicUser) => ({ ...u, createdAt: iso(u.createdAt) });
 

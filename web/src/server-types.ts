@@ -1,0 +1,24 @@
+/**
+ * The server's own types, imported type-only: nothing of the server reaches the bundle, and a change of a response
+ * shape on the server fails the dashboard's type check instead of its users. Domain shapes carry epoch-ms times;
+ * the API sends the same shapes with ISO 8601 strings in the fields `TimeKey` names (src/http/schemas/api-time.ts),
+ * which `Wire<T>` (the server's `ApiValue<T>`) expresses. scripts/check-imports.mjs allows web/ type-only imports from src/domain and
+ * src/http/schemas only.
+ */
+import type { NodeHealth, SatelliteHealth } from '../../src/domain/health';
+import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation';
+import type { ProtocolType } from '../../src/domain/resources';
+import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample';
+import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts';
+import type { ApiValue } from '../../src/http/schemas/api-time';
+import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views';
+
+/** A domain value as the API sends it: time fields (by name) as ISO strings; the type the routes answer with. */
+export type Wire<T> = ApiValue<T>;
+
+export type { ApiKey, CreatedApiKey, NodeHealth, ProtocolType, SatelliteHealth, User };
+export type AdapterStatus = Wire<DomainAdapterStatus>;
+export type SystemStatus = Wire<DomainSystemStatus>;
+export type Reallocation = Wire<DomainReallocation>;
+export type ProtocolSample = Wire<DomainProtocolSample>;
+export type History = Wire<DomainHistory>;

@@ -1,0 +1,164 @@
+/**
+ * The page of one node (#/node/<protocol>): its link and health, what it earned and holds, payouts, its earnings
+ * history over a chosen range, and the reallocations that touched it. Reads status, metrics, metrics/history,
+ * reports and reallocation/history; refreshes every 15 s.
+ */
+import { ApiError, type Api } from '../../api';
+import { card, empty, fill, h } from '../../dom';
+import { usd } from '../../format';
+import { fetchReport } from '../../reports';
+import { href } from '../../router';
+import type { History, ProtocolSample, Reallocation, SystemStatus } from '../../server-types';
+import { totalPeriods } from '../earnings-totals';
+import { createLineChart } from '../line-chart';
+import { type TimeRange, createRangePicker } from '../range-picker';
+import { type NodePoint, createEffectsCard, nodeEffects } from './effects';
+import { createHealthCard } from './health';
+
+const REFRESH_MS = 15_000;
+
+function tokens(value: number | null | undefined, token: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${value.toFixed(Math.abs(value) >= 100 ? 2 : 4)} ${token}`;
+}
+
+function points(history: History, protocol: string): NodePoint[] {
+  // `connected` is the share of connected samples in a bucket: none connected is a gap, not $0.
+  return history.protocols.filter((p) => p.protocol === protocol).map((p) => ({ time: Date.parse(p.time), usdPerHour: p.connected > 0 ? p.usdPerHour : null }));
+}
+
+export function startNodePage(host: HTMLElement, api: Api, protocol: string): () => void {
+  let stopped = false;
+  let latestTime = Date.now();
+  const title = h(
+    'div',
+    { class: 'page-title' },
+    h('a', { href: href.overview, testid: 'node-back' }, '← Overview'),
+    h('h2', { testid: 'node-title', 'data-protocol': protocol }, protocol),
+    h('span', { class: 'muted', testid: 'node-type' }),
+  );
+  const health = createHealthCard();
+  const money = card('Earnings, held amount and payouts', 'node-earnings');
+  fill(money.body, empty('Loading…', 'node-earnings-empty'));
+  const chart = createLineChart({
+    title: 'Earnings history (USD/h)',
+    testids: { card: 'node-history-card', chart: 'node-history-chart', points: 'node-history-points', empty: 'node-history-empty' },
+    emptyText: 'No samples in this range.',
+    yLabel: 'USD/h',
+    series: [{ key: 'usd', label: protocol }],
+    axisValue: (v) => v.toFixed(3),
+    legendValue: (v) => `$${v.toFixed(4)}`,
+  });
+  const picker = createRangePicker((range) => {
+    chart.clear();
+    void loadHistory(range).catch(warn);
+  }, '24h');
+  chart.actions.prepend(picker.root);
+  const effects = createEffectsCard();
+  host.className = 'grid node-page';
+  fill(host, title, health.root, money.root, chart.root, effects.root);
+
+  function warn(err: unknown): void {
+    if (!(err instanceof ApiError) || err.status !== 0) console.warn(err);
+  }
+
+  async function loadState(): Promise<void> {
+    const [status, metrics] = await Promise.all([
+      api.get<SystemStatus>('status'),
+      api.get<{ time: string; protocols: ProtocolSample[] }>('metrics').catch(() => null),
+    ]);
+    if (stopped) return;
+    const adapter = status.coordinator.adapters.find((a) => a.protocol === protocol) ?? null;
+    const sample = metrics?.protocols.find((p) => p.protocol === protocol) ?? null;
+    if (metrics) latestTime = Date.parse(metrics.time);
+    title.querySelector('[data-testid="node-type"]')!.textContent = adapter ? adapter.type : '';
+    // "ago" against the node's latest sample: the server's clock, not this browser's (they differ in a simulation).
+    health.render(adapter, latestTime);
+    await renderMoney(sample, adapter?.nodeHealth?.heldTokens);
+  }
+
+  async function renderMoney(sample: ProtocolSample | null, heldTokens: number | undefined): Promise<void> {
+    const periods = totalPeriods(latestTime).filter((p) => p.key !== 'mtd');
+    const reports = await Promise.all(periods.map((p) => fetchReport(api, p.from, p.to)));
+    if (stopped) return;
+    const rows = periods.map((p, i) => ({ ...p, row: reports[i]!.protocols.find((x) => x.protocol === protocol) }));
+    const token = sample?.token ?? rows.find((r) => r.row)?.row?.token ?? '';
+    const payouts = rows.find((r) => r.key === '30d')?.row?.payoutEvents ?? 0;
+    fill(
+      money.body,
+      h(
+        'dl',
+        { class: 'facts' },
+        h('dt', {}, 'Now'),
+        h('dd', { testid: 'node-rate' }, sample ? (sample.connected ? `${usd(sample.usdPerHour)}/h` : 'not earning (disconnected)') : '–'),
+        h('dt', {}, 'Reported counter'),
+        h('dd', { testid: 'node-counter' }, tokens(sample?.cumulativeTokens, token)),
+        h('dt', {}, 'Held back by the network'),
+        h('dd', { testid: 'node-held', 'data-held': heldTokens === undefined ? '' : String(heldTokens) }, heldTokens === undefined ? 'not reported' : tokens(heldTokens, token)),
+        h('dt', {}, 'Payouts (30 days)'),
+        h('dd', { testid: 'node-payouts', 'data-count': String(payouts) }, payouts === 0 ? 'none seen' : `${payouts} (counter drops)`),
+      ),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { testid: 'node-totals' },
+          h('thead', {}, h('tr', {}, h('th', {}, 'Earned (UTC days)'), h('th', { class: 'num' }, 'USD'), h('th', { class: 'num' }, `Reported (${token || 'tokens'})`))),
+          h(
+            'tbody',
+            {},
+            rows.map((r) =>
+              h(
+                'tr',
+                { testid: 'node-total', 'data-period': r.key, 'data-usd': r.row ? String(r.row.usd) : '' },
+                h('td', {}, r.label),
+                h('td', { class: 'num' }, r.row ? usd(r.row.usd, 2) : '–'),
+                h('td', { class: 'num' }, r.row ? tokens(r.row.tokens, r.row.token) : '–'),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  async function loadHistory(range: TimeRange = picker.current()): Promise<void> {
+    const to = latestTime;
+    const history = await api.get<History>('metrics/history', {
+      protocol,
+      from: new Date(to - range.ms).toISOString(),
+      to: new Date(to).toISOString(),
+      step: range.step,
+    });
+    if (stopped || range !== picker.current()) return;
+    chart.add(points(history, protocol).map((p) => ({ time: p.time, series: 'usd', value: p.usdPerHour })));
+  }
+
+  async function loadEffects(): Promise<void> {
+    const { reallocations } = await api.get<{ reallocations: Reallocation[] }>('reallocation/history', { limit: 200 });
+    const touching = nodeEffects(reallocations, protocol, []);
+    if (touching.length === 0) return effects.render([]);
+    // One history read covering every touching reallocation, an hour either side, at most ~2000 points.
+    const from = Math.min(...touching.map((e) => Date.parse(e.reallocation.createdAt))) - 3_600_000;
+    const to = Math.max(latestTime, from + 1);
+    const stepS = Math.max(1, Math.ceil((to - from) / 2_000 / 1000));
+    const history = await api.get<History>('metrics/history', { protocol, from: new Date(from).toISOString(), to: new Date(to).toISOString(), step: String(stepS) });
+    if (!stopped) effects.render(nodeEffects(reallocations, protocol, points(history, protocol)));
+  }
+
+  const refresh = () =>
+    Promise.allSettled([loadState(), loadEffects()]).then((rs) => {
+      for (const r of rs) if (r.status === 'rejected') warn(r.reason);
+    });
+  const timer = setInterval(() => void refresh(), REFRESH_MS);
+  void (async () => {
+    await loadState().catch(warn);
+    if (stopped) return;
+    await Promise.allSettled([loadHistory().catch(warn), loadEffects().catch(warn)]);
+  })();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
