@@ -16,7 +16,7 @@ import { createStaticHostReader } from '../../src/engine/host-resources.js';
 import type { App } from '../../src/http/route-types.js';
 import type { WsOptions } from '../../src/http/websocket.js';
 import { VirtualClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import { type Logger, silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 import { type SimulatorsHandle, startSimulators } from '../../src/sim/index.js';
 import type { ConfigService } from '../../src/services/config-service.js';
@@ -38,8 +38,10 @@ export interface TestOrchaOptions {
   startAt?: number;
   /** Change the simulators' protocols before they are written to the config (e.g. give one a container). */
   protocols?: (protocols: Record<string, unknown>[]) => Record<string, unknown>[];
-  /** Extra environment for orcha (e.g. DOCKER_HOST of a fake Docker Engine). */
+  /** Extra environment for orcha: {env: NAME} secrets, DOCKER_HOST of a fake Docker Engine. */
   env?: Record<string, string>;
+  /** Where the product logs (default: nowhere). */
+  log?: Logger;
 }
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests-1';
@@ -81,7 +83,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     await writeFile(configPath, stringify(raw));
     running = await startOrcha({
       loaded: loadConfig(configPath, {}),
-      log: silentLogger(),
+      log: options.log ?? silentLogger(),
       env: { ORCHA_ADMIN_PASSWORD: options.adminPassword ?? ADMIN_PASSWORD, ...options.env },
       clock,
       host: createStaticHostReader(),
