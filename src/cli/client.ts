@@ -4,6 +4,7 @@
  * ServerUnreachableError, and operations awaited through the long-poll endpoint.
  */
 import type { Operation } from '../domain/operation.js';
+import { createDeadline } from '../lib/deadline.js';
 import type { LoginCache } from './login-cache.js';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
@@ -108,7 +109,9 @@ export function createClient(options: ClientOptions): OrchaClient {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(timeoutMs + (opts.waitMs ?? 0)),
+        // The body is read by the caller, after this returns: the deadline stays armed for it and is left to fire on
+        // a finished exchange (harmless), unref'd so that it never keeps the command alive.
+        signal: createDeadline(timeoutMs + (opts.waitMs ?? 0), { unref: true }).signal,
       });
     } catch (err) {
       throw new ServerUnreachableError(server, err);

@@ -3,6 +3,7 @@
  * are read when due. Each keeps its last reading and its last error; `state()` says whether it can be believed.
  */
 import type { Clock } from '../lib/clock.js';
+import { createDeadline } from '../lib/deadline.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { type MeterReading, parseMeterPayload } from './payloads.js';
@@ -118,7 +119,8 @@ export function createHttpMeter(config: MeterConfig, deps: { fetch?: typeof fetc
   const controller = new AbortController();
 
   async function read(now: () => number): Promise<void> {
-    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(config.timeout * 1000)]);
+    const deadline = createDeadline(config.timeout * 1000, { parent: controller.signal });
+    const { signal } = deadline;
     try {
       const res = await doFetch(url, { signal, redirect: 'error', headers: { accept: 'application/json' } });
       if (!res.ok) {
@@ -130,6 +132,8 @@ export function createHttpMeter(config: MeterConfig, deps: { fetch?: typeof fetc
       if (controller.signal.aborted) return;
       const message = signal.aborted ? `no answer within ${config.timeout} s` : errorMessage(err);
       state.failed(`${config.name}: ${message}`, now());
+    } finally {
+      deadline.clear();
     }
   }
 

@@ -10,6 +10,7 @@ import {
   retry,
 } from 'cockatiel';
 import { isTransient } from '../adapters/http.js';
+import { createDeadline } from '../lib/deadline.js';
 import { OrchaError, isOrchaError } from '../lib/errors.js';
 
 /**
@@ -63,25 +64,17 @@ export function createProtocolResilience(settings: ResilienceSettings): Protocol
     retry: retryPolicy,
     state: () => toBreakerState(breaker.state),
     run(fn, timeoutMs, parent) {
-      // The deadline is a timer this call holds and clears itself. `AbortSignal.timeout` (alone or inside
-      // `AbortSignal.any`) is only weakly held on Node 20, so a garbage collection can drop it and the deadline never
-      // fires (nodejs/node#57736); a plain setTimeout is kept alive by the event loop until it fires or is cleared.
-      const deadline = new AbortController();
+      // The deadline is a timer this call holds and clears itself (lib/deadline.ts: `AbortSignal.timeout` can be
+      // collected with its timer on Node 20, and the deadline then never fires).
       const timeout = () => new OrchaError('ORCHA_ERR_TIMEOUT', `no answer within ${timeoutMs} ms`);
-      const timer = setTimeout(() => deadline.abort(timeout()), timeoutMs);
-      const onParentAbort = () => deadline.abort(parent?.reason);
-      if (parent?.aborted) onParentAbort();
-      else parent?.addEventListener('abort', onParentAbort, { once: true });
+      const deadline = createDeadline(timeoutMs, { parent, reason: timeout });
       const attempt = ({ signal }: { signal: AbortSignal }) => {
         // A retry whose backoff ended after the deadline must not reach the node.
         if (signal.aborted) throw timeout();
         return fn(signal);
       };
       const work = breaker.execute(({ signal }) => retryPolicy.execute(attempt, signal), deadline.signal);
-      return settleBy(work, deadline.signal, timeoutMs).finally(() => {
-        clearTimeout(timer);
-        parent?.removeEventListener('abort', onParentAbort);
-      });
+      return settleBy(work, deadline.signal, timeoutMs).finally(() => deadline.clear());
     },
   };
 }

@@ -4,7 +4,7 @@ import { createStaticPriceSource } from '../adapters/prices.js';
 import type { Adapter } from '../adapters/types.js';
 import { type ProtocolConfig, ProtocolConfigSchema } from '../config/schema.js';
 import type { AdapterReading, Snapshot } from '../domain/sample.js';
-import { VirtualClock } from '../lib/clock.js';
+import { type Clock, VirtualClock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import { silentLogger } from '../lib/logger.js';
 import { type CoordinatorSettings, createCoordinator } from './coordinator.js';
@@ -125,5 +125,28 @@ describe('coordinator', () => {
     expect(a.calls).toBe(3);
     await clock.advance(20_000);
     expect(a.calls).toBe(3);
+  });
+
+  it('stamps each loop snapshot with its planned slot and keeps every protocol on the grid when the host wakes it late', async () => {
+    const virtual = new VirtualClock();
+    const start = virtual.now();
+    // A busy host: every wake-up comes late, by up to 0.4 of an interval, and once by 2.2 intervals (a long stall).
+    const lateness = [0, 1_900, 300, 2_000, 0, 11_000, 1_000, 1_500, 0, 2_000, 1_200];
+    let sleeps = 0;
+    const late: Clock = { now: () => virtual.now(), sleep: (ms, signal) => virtual.sleep(ms + (lateness[sleeps++ % lateness.length] ?? 0), signal) };
+    const a = counterAdapter('a');
+    const { coordinator, stored } = build([a], [cfg('a')], late as VirtualClock);
+    coordinator.start();
+    for (let i = 0; i < 200 && stored.length === 0; i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 30; i++) await virtual.advance(2_500);
+    await coordinator.stop();
+    const offsets = stored.map((s) => s.time - start);
+    // On the 5 s grid whatever the lateness; the stall left out the slots it covered (25 s and 30 s), nothing else.
+    expect(offsets.every((t) => t % 5_000 === 0), offsets.join(',')).toBe(true);
+    const gaps = offsets.slice(1).map((t, i) => t - offsets[i]!);
+    expect(gaps.filter((g) => g !== 5_000), offsets.join(',')).toEqual([15_000]);
+    // Every stored snapshot holds a fresh reading: a late wake-up never made the protocol wait for the next slot.
+    expect(stored.slice(1).every((s) => s.protocols[0]!.earnedTokens === 1), offsets.join(',')).toBe(true);
+    expect(a.calls).toBe(stored.length);
   });
 });

@@ -1,102 +1,34 @@
 import { setMaxListeners } from 'node:events';
 import { Value } from '@sinclair/typebox/value';
 import { type EarningsLedger, type LedgerState, createEarningsLedger } from '../adapters/earnings-ledger.js';
-import type { PriceSource } from '../adapters/prices.js';
 import type { Adapter } from '../adapters/types.js';
 import type { ProtocolConfig } from '../config/schema.js';
-import type { Allocation } from '../domain/resources.js';
 import { type AdapterReading, AdapterReadingSchema, type HostResources, type ProtocolSample, type Snapshot } from '../domain/sample.js';
-import type { NodeHealth } from '../domain/health.js';
-import type { Clock } from '../lib/clock.js';
 import { OrchaError, errorMessage, isOrchaError } from '../lib/errors.js';
-import type { Logger } from '../lib/logger.js';
-import type { LedgerRepository, MetricsRepository, NodeHealthRepository } from '../store/types.js';
-import { type BreakerState, type ProtocolResilience, createProtocolResilience, isBrokenCircuit } from './coordinator-resilience.js';
-import type { HostReader } from './host-resources.js';
+import { type ProtocolResilience, createProtocolResilience, isBrokenCircuit } from './coordinator-resilience.js';
 import { EMPTY_HOST, carriedSample, failedSample, implausibility, readSample, sampleBase, tokenOf } from './coordinator-sample.js';
+import type { Coordinator, CoordinatorEvents, CoordinatorOptions, CoordinatorSettings, ProtocolStatus } from './coordinator-types.js';
 import { createLoop } from './loop.js';
+
+export type * from './coordinator-types.js';
 
 /**
  * The coordinator owns the one poll loop of the process. Each protocol has its own schedule (its next due time, from
  * its own interval) and at most one poll in flight, under a deadline, retries and a circuit breaker
- * (coordinator-resilience.ts). The loop ticks at a fixed rate (the shortest interval): each tick starts the polls that
- * are due without waiting for any of them, so a slow or hanging node never delays another's poll, nor the next tick.
- * Each tick then makes a Snapshot (one sample per protocol, the host's totals) from the polls it started, waiting for
- * them at most one interval: a poll still running after that is carried from its last sample and lands in a later
- * snapshot. Snapshots are kept in a bounded ring, persisted and told to listeners, in tick order.
+ * (coordinator-resilience.ts). The loop ticks at a fixed rate (the shortest interval) on a fixed grid of planned
+ * times: each tick stands for its planned time (its slot), stamps its samples with it, and schedules every protocol
+ * it polls from that slot, never from when the process woke up. A wake-up made late by a busy host (a collection, a
+ * database write, another process on the core) therefore shifts neither the stored times nor any protocol's next
+ * poll; only a stall longer than a whole interval skips slots, and that gap is then real. Each tick starts the polls
+ * that are due without waiting for any of them, so a slow or hanging node never delays another's poll, nor the next
+ * tick. Each tick then makes a Snapshot (one sample per protocol, the host's totals) from the polls it started,
+ * waiting for them at most one interval: a poll still running after that is carried from its last sample and lands in
+ * a later snapshot. Snapshots are kept in a bounded ring, persisted and told to listeners, in tick order.
  *
  * Time: the injected clock stamps samples and schedules polls (a VirtualClock runs a month in seconds); the per-call
  * deadline, retry backoff, breaker half-open delay and the snapshot's wait are real time, because the network calls
  * they guard are.
  */
-
-export interface CoordinatorSettings {
-  historySize: number;
-  retries: number;
-  breakerFailures: number;
-  /** Seconds. */
-  breakerHalfOpenAfter: number;
-  /** Seconds (config `intervals`). */
-  intervals: { poll: number; cloudPoll: number };
-}
-
-export interface ProtocolStatus {
-  name: string;
-  type: string;
-  connected: boolean;
-  /** epoch ms of the last successful poll */
-  lastSuccess: number | null;
-  /** Why the last poll failed (kept after recovery until the next failure; null if it never failed). */
-  lastError: string | null;
-  lastErrorCode: string | null;
-  lastErrorAt: number | null;
-  breaker: BreakerState;
-  /** Real milliseconds the last poll took. */
-  latencyMs: number | null;
-  consecutiveFailures: number;
-  /** epoch ms of the next due poll */
-  nextPoll: number;
-  /** The node's own health at its last successful poll (kept through failures; `nodeHealthAt` says how old). */
-  nodeHealth: NodeHealth | null;
-  nodeHealthAt: number | null;
-}
-
-export interface CoordinatorOptions {
-  protocols: ProtocolConfig[];
-  adapters: Map<string, Adapter>;
-  metrics: Pick<MetricsRepository, 'insertSnapshot'>;
-  host: HostReader;
-  prices: PriceSource;
-  clock: Clock;
-  log: Logger;
-  settings: CoordinatorSettings;
-  /** The allocation in force, recorded with each sample. */
-  allocation: () => Allocation;
-  /** Stops the loop when aborted. */
-  signal?: AbortSignal;
-  /** Where each protocol's earnings ledger is kept, so a restart continues from the last stored counter. */
-  ledgers?: LedgerRepository;
-  /** Where node health is kept (one row per change). */
-  health?: Pick<NodeHealthRepository, 'record'>;
-}
-
-type Events = { snapshot: Snapshot; status: ProtocolStatus[] };
-
-export interface Coordinator {
-  /** Poll the protocols that are due (all of them with `force`), build, keep, persist and emit a snapshot. */
-  pollOnce(options?: { signal?: AbortSignal; force?: boolean }): Promise<Snapshot>;
-  start(): void;
-  stop(): Promise<void>;
-  latest(): Snapshot | null;
-  /** Oldest first; at most `historySize`. */
-  history(limit?: number): Snapshot[];
-  status(): ProtocolStatus[];
-  on<E extends keyof Events>(event: E, fn: (value: Events[E]) => void): () => void;
-  /** Config reload: protocols kept by name keep their breaker, status and earnings baseline. */
-  reconfigure(next: { protocols: ProtocolConfig[]; adapters: Map<string, Adapter>; settings?: CoordinatorSettings }): void;
-  /** Loop interval: the shortest of intervals.poll and any protocol's own pollInterval. */
-  intervalMs(): number;
-}
 
 interface ProtocolState {
   config: ProtocolConfig;
@@ -117,7 +49,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   let settings = options.settings;
   const states = new Map<string, ProtocolState>();
   const ring: Snapshot[] = [];
-  const listeners: { [E in keyof Events]: Set<(v: Events[E]) => void> } = { snapshot: new Set(), status: new Set() };
+  const listeners: { [E in keyof CoordinatorEvents]: Set<(v: CoordinatorEvents[E]) => void> } = { snapshot: new Set(), status: new Set() };
   let lastHost: HostResources = EMPTY_HOST;
   let assembling: Promise<Snapshot> | null = null;
   // Aborts the polls in flight when the coordinator stops.
@@ -145,7 +77,7 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     options.ledgers.save(state.config.name, current).catch((err: unknown) => log.warn({ err: errorMessage(err), protocol: state.config.name }, 'earnings ledger not saved'));
   }
 
-  function emit<E extends keyof Events>(event: E, value: Events[E]): void {
+  function emit<E extends keyof CoordinatorEvents>(event: E, value: CoordinatorEvents[E]): void {
     for (const fn of listeners[event]) {
       try {
         fn(value);
@@ -287,9 +219,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   }
 
   /**
-   * Start a poll unless one is in flight (then that one stands for it). Its next poll is due one interval on; a poll
-   * that answered but took longer than that (a slow, busy host) is followed at once by the one it held up, rather than
-   * at the next tick, so its node misses no interval. A failed one waits for the next tick.
+   * Start a poll for the slot `time` unless one is in flight (then that one stands for it); the next one is due one
+   * interval after that slot. A poll that answered after its next slot had passed (a slow node, a busy host) is
+   * followed at once by the one it held up, stamped with that slot, so its node misses no interval. A failed one
+   * waits for the next tick.
    */
   function startPoll(state: ProtocolState, time: number): Promise<void> {
     if (state.polling) return state.polling;
@@ -297,9 +230,12 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     const polling = poll(state, time, stopper.signal).finally(() => {
       if (state.polling !== polling) return;
       state.polling = null;
+      const due = state.status.nextPoll;
       const now = clock.now();
-      if (loop.running && !stopper.signal.aborted && states.get(state.config.name) === state && !state.last?.error && now >= state.status.nextPoll) {
-        void startPoll(state, now);
+      if (loop.running && !stopper.signal.aborted && states.get(state.config.name) === state && !state.last?.error && now >= due) {
+        // The latest of its slots that has passed (more than one if the poll outlasted several intervals).
+        const every = intervalOf(state);
+        void startPoll(state, due + Math.floor((now - due) / every) * every);
       }
     });
     state.polling = polling;
@@ -352,11 +288,17 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     return snapshot;
   }
 
-  /** Start the due polls (all with `force`), then build the snapshot of `time` once they settle (at most one interval). */
-  function tick(force: boolean, waitAll: boolean): Promise<Snapshot> {
-    const time = clock.now();
+  /**
+   * Start the due polls (all with `force`), then build the snapshot of `time` once they settle (at most one interval).
+   * `slot` is the loop's planned time for this tick; a manual poll has none and stands for the moment it was asked.
+   */
+  function tick(force: boolean, waitAll: boolean, slot?: number): Promise<Snapshot> {
+    // Stamps never go back: a manual poll made between a slot and its late wake-up is not followed by an older time.
+    const time = slot === undefined ? clock.now() : Math.max(slot, lastStamp);
+    lastStamp = Math.max(lastStamp, time);
     const polls: Promise<void>[] = [];
-    // A timer may wake a millisecond before the tick it was set for: a protocol due within a tenth of an interval is due.
+    // Slots are compared with slots, so this only lets a protocol whose interval is not a multiple of the tick's be
+    // polled at the slot nearest its due time rather than one tick later.
     const slack = Math.min(1000, intervalMs() / 10);
     for (const state of states.values()) {
       const due = force || !state.last || time >= state.status.nextPoll - slack;
@@ -381,8 +323,10 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
   const intervalMs = () =>
     Math.min(settings.intervals.poll * 1000, ...[...states.values()].map((s) => (s.config.pollInterval ?? Number.POSITIVE_INFINITY) * 1000));
 
-  // Fixed rate: the next tick is one interval after this one started, however long its polls take.
+  // Fixed rate on a fixed grid: the next slot is one interval after this one's, however late this tick woke and however
+  // long its polls take.
   let nextTickAt = clock.now();
+  let lastStamp = Number.NEGATIVE_INFINITY;
   const loop = createLoop({
     name: 'poll',
     clock,
@@ -390,11 +334,13 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     intervalMs: () => Math.max(1, nextTickAt - clock.now()),
     signal: options.signal,
     tick: () => {
-      // Anchored to the schedule, not to when this tick woke: a late wake-up does not push every later tick back.
       const now = clock.now();
       const every = intervalMs();
-      nextTickAt = nextTickAt <= now && now - nextTickAt < every ? nextTickAt + every : now + every;
-      void tick(false, false).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'snapshot failed'));
+      // The slot this tick was set for; after a stall of whole intervals, the last slot that passed (the ones in
+      // between were missed, and the stored gap says so).
+      const slot = now - nextTickAt >= every ? nextTickAt + Math.floor((now - nextTickAt) / every) * every : nextTickAt;
+      nextTickAt = slot + every;
+      void tick(false, false, slot).catch((err: unknown) => log.error({ err: errorMessage(err) }, 'snapshot failed'));
     },
   });
 

@@ -3,6 +3,7 @@ import type { ProtocolConfig } from '../config/schema.js';
 import { type ResourceShares, ResourceSharesSchema } from '../domain/resources.js';
 import type { HostResources } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
+import { withDeadline } from '../lib/deadline.js';
 import { OrchaError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { type Executor, SIM_CONTROL_PREFIX } from './types.js';
@@ -24,26 +25,32 @@ export function createSimulatorExecutor(protocol: ProtocolConfig, deps: Simulato
   const doFetch = deps.fetch ?? fetch;
   const url = `${protocol.endpoint.replace(/\/+$/, '')}${SIM_CONTROL_PREFIX}/allocation`;
 
-  async function call(method: 'GET' | 'PUT', body?: ResourceShares): Promise<Response> {
-    try {
-      return await doFetch(url, {
-        method,
-        headers: body ? { 'content-type': 'application/json' } : {},
-        body: body ? JSON.stringify(body) : undefined,
-        signal: AbortSignal.timeout(deps.timeoutMs ?? 5_000),
-      });
-    } catch (err) {
-      throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `simulator ${protocol.name}: ${errorMessage(err)}`, undefined, { cause: err });
-    }
+  /** One control call, its answer read by `take`, all under one deadline (an explicit timer, see lib/deadline.ts). */
+  function call<T>(method: 'GET' | 'PUT', body: ResourceShares | undefined, take: (res: Response) => Promise<T>): Promise<T> {
+    return withDeadline(deps.timeoutMs ?? 5_000, async (signal) => {
+      let res: Response;
+      try {
+        res = await doFetch(url, {
+          method,
+          headers: body ? { 'content-type': 'application/json' } : {},
+          body: body ? JSON.stringify(body) : undefined,
+          signal,
+        });
+      } catch (err) {
+        throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `simulator ${protocol.name}: ${errorMessage(err)}`, undefined, { cause: err });
+      }
+      return take(res);
+    });
   }
 
-  async function read(): Promise<ResourceShares> {
-    const res = await call('GET');
-    const body: unknown = await res.json().catch(() => undefined);
-    if (!res.ok || !Value.Check(ResourceSharesSchema, body)) {
-      throw new OrchaError('ORCHA_ERR_EXECUTOR', `simulator ${protocol.name}: allocation read failed (HTTP ${res.status})`);
-    }
-    return body;
+  function read(): Promise<ResourceShares> {
+    return call('GET', undefined, async (res) => {
+      const body: unknown = await res.json().catch(() => undefined);
+      if (!res.ok || !Value.Check(ResourceSharesSchema, body)) {
+        throw new OrchaError('ORCHA_ERR_EXECUTOR', `simulator ${protocol.name}: allocation read failed (HTTP ${res.status})`);
+      }
+      return body;
+    });
   }
 
   return {
@@ -55,9 +62,11 @@ export function createSimulatorExecutor(protocol: ProtocolConfig, deps: Simulato
     },
     read: (_host: HostResources) => read(),
     async apply(shares: ResourceShares, _host: HostResources) {
-      const res = await call('PUT', shares);
-      await res.body?.cancel();
-      if (res.status !== 204) throw new OrchaError('ORCHA_ERR_EXECUTOR', `simulator ${protocol.name}: apply refused (HTTP ${res.status})`);
+      const status = await call('PUT', shares, async (res) => {
+        await res.body?.cancel();
+        return res.status;
+      });
+      if (status !== 204) throw new OrchaError('ORCHA_ERR_EXECUTOR', `simulator ${protocol.name}: apply refused (HTTP ${status})`);
     },
   };
 }

@@ -126,7 +126,9 @@ export function parseChannelUrl(url: string, endpoints: NotificationsConfig['end
         username: p.user,
         password: p.password,
       };
-      return { scheme, target, secrets: compact([p.password]) };
+      // A webhook's key often rides in its query or a long path segment: keep those out of errors and logs too.
+      const keys = [...p.query.values()].filter((v) => v.length >= 8).concat(p.path.filter((seg) => seg.length >= 16));
+      return { scheme, target, secrets: compact([p.password, ...keys]) };
     }
     case 'ntfy':
     case 'ntfys': {

@@ -95,6 +95,13 @@ describe('dashboard as a daily tool', { timeout: 180_000 }, () => {
       expect(await cell.textContent(), p.protocol).toMatch(new RegExp(`^\\$\\d+\\.\\d{2}\\d*\\.\\d+ ${p.token}$`));
     }
 
+    // Held amounts as the nodes report them (the young simulated Storj node's), in the node's unit.
+    const storj = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'storj')!;
+    const held = page.locator('[data-testid="totals-row"][data-protocol="storj"] [data-testid="total-held"]');
+    expect(storj.nodeHealth?.heldTokens).toBeGreaterThan(0);
+    await expect.poll(() => held.getAttribute('data-held')).toBe(String(storj.nodeHealth!.heldTokens));
+    expect(await held.textContent()).toContain(latest.protocols.find((p) => p.protocol === 'storj')!.token);
+
     // Allocation as stacked bars: per resource, current and optimal, each protocol's segment as wide as its share.
     await page.getByTestId('allocation-row').first().waitFor({ timeout: 20_000 });
     expect(await page.getByTestId('allocation-bars').count()).toBe(4);

@@ -16,7 +16,7 @@ import { createStaticHostReader } from '../../src/engine/host-resources.js';
 import type { App } from '../../src/http/route-types.js';
 import type { WsOptions } from '../../src/http/websocket.js';
 import { VirtualClock } from '../../src/lib/clock.js';
-import { silentLogger } from '../../src/lib/logger.js';
+import { type Logger, silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 import { type SimulatorsHandle, startSimulators } from '../../src/sim/index.js';
 import type { ConfigService } from '../../src/services/config-service.js';
@@ -36,6 +36,10 @@ export interface TestOrchaOptions {
   dir?: string;
   /** Simulated time at start (default 2026-01-01T00:00Z). */
   startAt?: number;
+  /** Extra environment for {env: NAME} secrets. */
+  env?: Record<string, string>;
+  /** Where the product logs (default: nowhere). */
+  log?: Logger;
 }
 
 export const ADMIN_PASSWORD = 'admin-pass-for-tests-1';
@@ -77,8 +81,8 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
     await writeFile(configPath, stringify(raw));
     running = await startOrcha({
       loaded: loadConfig(configPath, {}),
-      log: silentLogger(),
-      env: { ORCHA_ADMIN_PASSWORD: options.adminPassword ?? ADMIN_PASSWORD },
+      log: options.log ?? silentLogger(),
+      env: { ORCHA_ADMIN_PASSWORD: options.adminPassword ?? ADMIN_PASSWORD, ...options.env },
       clock,
       host: createStaticHostReader(),
       loops: false,

@@ -102,10 +102,8 @@ describe('the daemon against every misbehaving node at once', () => {
       const times = all.filter((t) => t >= started + 10_000);
       const gaps = times.slice(1).map((t, i) => t - times[i]!);
       expect(times.length, name).toBeGreaterThanOrEqual(20);
-      // As in gc-deadline.test.ts: on a CI host with load averages of 20+ on 2 cores, one gap in 20 may reach 2.5 x.
-      const late = gaps.filter((g) => g > 1.5 * POLL_S * 1000);
-      expect(late.length, `${name}: ${gaps.join(',')}`).toBeLessThanOrEqual(Math.floor(gaps.length / 20));
-      expect(Math.max(...gaps), `${name}: ${gaps.join(',')}`).toBeLessThanOrEqual(2.5 * POLL_S * 1000);
+      // Times are the loop's planned slots: a late wake-up on a busy host shows no gap, a skipped poll does.
+      expect(Math.max(...gaps), `${name}: ${gaps.join(',')}`).toBeLessThanOrEqual(1.5 * POLL_S * 1000);
     }
 
     // Every bad node shows its reason: status (message and code), health (detail), /metrics (code label).

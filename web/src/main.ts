@@ -36,6 +36,7 @@ import { startSettings } from './views/settings';
 import { currentRoute, href } from './router';
 import { zoneLabel } from './format';
 import { fetchReport } from './reports';
+import type { SystemStatus } from './server-types';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
@@ -232,11 +233,13 @@ function startDashboard(role: string | null): void {
   }
   async function loadTotals(): Promise<void> {
     const periods = totalPeriods(latest?.time ?? Date.now());
-    const answers = await Promise.all(periods.map((p) => fetchReport(api, p.from, p.to)));
-    totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })));
+    const [answers, status] = await Promise.all([Promise.all(periods.map((p) => fetchReport(api, p.from, p.to))), api.get<SystemStatus>('status').catch(() => null)]);
+    // What each node says the network holds back (Storj's held amount), in the node's own unit.
+    const held = new Map(status?.coordinator.adapters.flatMap((a) => (a.nodeHealth?.heldTokens === undefined ? [] : [[a.protocol, a.nodeHealth.heldTokens] as const])));
+    totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })), held);
   }
   async function loadStatus(): Promise<void> {
-    demoBanner.hidden = (await api.get<{ simulated?: boolean }>('status')).simulated !== true;
+    demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
     const list = compact(listOf(await api.get('alerts', { limit: 100 }), 'alerts').map(toAlert));

@@ -1,6 +1,6 @@
 /** Alerts with acknowledge: open ones first; acknowledging updates the row at once and then from the server. */
 import { card, empty, fill, h } from '../dom';
-import { ago } from '../format';
+import { ago, time } from '../format';
 import type { Alert } from '../model';
 
 export interface AlertsView {
@@ -59,7 +59,7 @@ export function createAlerts(acknowledge: (ids: string[]) => Promise<void>): Ale
         const row = h(
           'li',
           { testid: 'alert-row', 'data-alert-id': a.id, 'data-status': a.status, class: `alert ${a.severity}` },
-          h('div', { class: 'alert-head' }, h('span', { class: `sev ${a.severity}` }, a.severity), status, h('span', { class: 'muted' }, ago(a.createdAt))),
+          h('div', { class: 'alert-head' }, h('span', { class: `sev ${a.severity}` }, a.severity), status, h('span', { class: 'muted', title: time(a.createdAt) }, ago(a.createdAt))),
           h('div', {}, a.protocol ? h('strong', {}, `${a.protocol}: `) : null, a.message || a.type),
           ack,
         );

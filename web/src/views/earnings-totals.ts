@@ -34,15 +34,17 @@ function tokens(value: number, token: string): string {
   return `${value.toFixed(digits)} ${token}`;
 }
 
-export function createEarningsTotals(): { root: HTMLElement; render(periods: PeriodTotals[] | null): void } {
+/** `held`: per protocol, what the node says the network holds back, in its own unit (absent: not reported). */
+export function createEarningsTotals(): { root: HTMLElement; render(periods: PeriodTotals[] | null, held?: ReadonlyMap<string, number>): void } {
   const c = card('Earnings totals (UTC days)', 'earnings-totals');
   fill(c.body, empty('Loading totals…', 'totals-empty'));
   return {
     root: c.root,
-    render(periods) {
+    render(periods, held = new Map()) {
       if (!periods || periods.length === 0) return fill(c.body, empty('No earnings recorded yet.', 'totals-empty'));
       const names = [...new Set(periods.flatMap((p) => p.protocols.map((x) => x.protocol)))].sort();
       const last30 = periods.find((p) => p.key === '30d');
+      const tokenOf = (name: string) => periods.flatMap((p) => p.protocols).find((x) => x.protocol === name)?.token ?? '';
       const rows = names.map((name) =>
         h(
           'tr',
@@ -58,6 +60,7 @@ export function createEarningsTotals(): { root: HTMLElement; render(periods: Per
             );
           }),
           h('td', { class: 'num', testid: 'total-payouts' }, String(last30?.protocols.find((x) => x.protocol === name)?.payoutEvents ?? 0)),
+          h('td', { class: 'num', testid: 'total-held', 'data-held': held.get(name) ?? '' }, held.has(name) ? tokens(held.get(name)!, tokenOf(name)) : '–'),
         ),
       );
       const totalRow = h(
@@ -65,6 +68,7 @@ export function createEarningsTotals(): { root: HTMLElement; render(periods: Per
         { class: 'total-row', testid: 'totals-sum' },
         h('th', {}, 'All'),
         ...periods.map((period) => h('th', { class: 'num', testid: `total-${period.key}-sum` }, usd(period.totalUsd, 2))),
+        h('th', {}, ''),
         h('th', {}, ''),
       );
       fill(
@@ -75,7 +79,7 @@ export function createEarningsTotals(): { root: HTMLElement; render(periods: Per
           h(
             'table',
             {},
-            h('thead', {}, h('tr', {}, h('th', {}, 'protocol'), ...periods.map((p) => h('th', { class: 'num' }, p.label)), h('th', { class: 'num', title: 'Payouts (counter drops) in the last 30 days' }, 'payouts 30 d'))),
+            h('thead', {}, h('tr', {}, h('th', {}, 'protocol'), ...periods.map((p) => h('th', { class: 'num' }, p.label)), h('th', { class: 'num', title: 'Payouts (counter drops) in the last 30 days' }, 'payouts 30 d'), h('th', { class: 'num', title: 'Held back by the network (Storj held amount), as the node reports it' }, 'held'))),
             h('tbody', {}, ...rows, totalRow),
           ),
         ),

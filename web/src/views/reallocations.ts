@@ -1,6 +1,6 @@
 /** Reallocation history (outcome, projected and measured effect) and the "dry-run reallocation" button. */
 import { card, empty, fill, h } from '../dom';
-import { ago, usd } from '../format';
+import { ago, time, usd } from '../format';
 import type { Reallocation } from '../model';
 
 export interface ReallocationsView {
@@ -67,7 +67,7 @@ export function createReallocations(dryRun: () => Promise<string>, canReallocate
                 h(
                   'tr',
                   { testid: 'reallocation-row', 'data-id': r.id, 'data-status': r.status, 'data-dry-run': String(r.dryRun) },
-                  h('td', {}, ago(r.createdAt)),
+                  h('td', { title: time(r.createdAt) }, ago(r.createdAt)),
                   h(
                     'td',
                     {},
