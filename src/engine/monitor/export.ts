@@ -23,12 +23,14 @@ export const EXPORT_COLUMNS = [
   'allocStorage',
 ] as const;
 
-function csvField(v: string | number): string {
+/** null (not measured) is an empty CSV cell and a JSON null, never 0. */
+function csvField(v: string | number | null): string {
+  if (v === null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function row(p: ProtocolPoint): Record<(typeof EXPORT_COLUMNS)[number], string | number> {
+function row(p: ProtocolPoint): Record<(typeof EXPORT_COLUMNS)[number], string | number | null> {
   return {
     time: new Date(p.time).toISOString(),
     protocol: p.protocol,
