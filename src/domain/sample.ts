@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { NodeHealthSchema } from './health.js';
 
 /**
@@ -18,6 +18,8 @@ export const CounterRuleSchema = Type.Union([
 ]);
 export type CounterRule = Static<typeof CounterRuleSchema>;
 
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 /** What an adapter reads from one node at one poll (before earnings are derived). */
 export const AdapterReadingSchema = Type.Object({
   connected: Type.Boolean(),
@@ -30,10 +32,13 @@ export const AdapterReadingSchema = Type.Object({
   cumulativeTokens: Type.Union([Type.Number(), Type.Null()]),
   /** Uptime as a fraction in [0, 1], when the node reports one. */
   uptime: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  /** What the node uses, where it is measured (a field absent = not measured, never 0). */
   resources: Type.Object({
     cpuPercent: Type.Optional(Type.Number({ minimum: 0 })),
     memoryBytes: Type.Optional(Type.Number({ minimum: 0 })),
     bandwidthBytesPerSec: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Block device reads plus writes, bytes per second. */
+    blockIoBytesPerSec: Type.Optional(Type.Number({ minimum: 0 })),
     storageBytes: Type.Optional(Type.Number({ minimum: 0 })),
   }),
   /** How the counter resets (default `balance`: a drop is treated as a payout once it does not recover). */
@@ -65,9 +70,20 @@ export const ProtocolSampleSchema = Type.Object({
   /** True when the counter dropped at this sample (payout or reset). */
   payoutEvent: Type.Boolean(),
   uptime: Type.Number({ minimum: 0, maximum: 1 }),
-  cpuPercent: Type.Number({ minimum: 0 }),
-  memoryBytes: Type.Number({ minimum: 0 }),
-  bandwidthBytesPerSec: Type.Number({ minimum: 0 }),
+  /**
+   * The protocol's own use of the host, measured from its container (Docker stats: percent of one core, bytes, bytes/s
+   * in + out, block reads + writes per second). null = not measured (no container, or its stats unreadable), never 0.
+   */
+  cpuPercent: Nullable(Type.Number({ minimum: 0 })),
+  memoryBytes: Nullable(Type.Number({ minimum: 0 })),
+  bandwidthBytesPerSec: Nullable(Type.Number({ minimum: 0 })),
+  blockIoBytesPerSec: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+  /**
+   * True when the protocol's container was read at this sample (cpu and memory measured; network and block I/O from
+   * the second reading on); false: not measured, the fields above are null.
+   */
+  resourcesMeasured: Type.Optional(Type.Boolean()),
+  /** Disk the node stores (as the node reports it, Storj's `diskSpace.used`); 0 when it does not. */
   storageBytes: Type.Number({ minimum: 0 }),
   allocation: Type.Object({
     cpu: Type.Number(),

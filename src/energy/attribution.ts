@@ -70,7 +70,7 @@ export function attributePower(input: AttributionInput): Attribution {
   const samples = snapshot.protocols;
   const measuredRows: Row[] = samples.map((s) =>
     s.connected
-      ? { protocol: s.protocol, cpu: s.cpuPercent, network: s.bandwidthBytesPerSec, disk: s.storageBytes }
+      ? { protocol: s.protocol, cpu: s.cpuPercent ?? 0, network: s.bandwidthBytesPerSec ?? 0, disk: s.storageBytes }
       : { protocol: s.protocol, cpu: 0, network: 0, disk: 0 },
   );
   const allocationRows: Row[] = samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage }));

@@ -33,9 +33,12 @@ export function sampleBase(config: ProtocolConfig, time: number, allocation: All
     type: config.type,
     time,
     uptime: 0,
-    cpuPercent: 0,
-    memoryBytes: 0,
-    bandwidthBytesPerSec: 0,
+    // Not measured until a reading says otherwise: null, never a made-up 0.
+    cpuPercent: null,
+    memoryBytes: null,
+    bandwidthBytesPerSec: null,
+    blockIoBytesPerSec: null,
+    resourcesMeasured: false,
     storageBytes: 0,
     allocation: { ...zeroShares(), ...(allocation[config.name] ?? {}) },
     latencyMs: 0,
@@ -54,9 +57,11 @@ export function readSample(base: Base, reading: AdapterReading, tracked: LedgerE
     usdPerHour: tracked.usdPerHour,
     payoutEvent: tracked.payoutEvent,
     uptime: reading.uptime ?? (reading.connected ? 1 : 0),
-    cpuPercent: r.cpuPercent ?? 0,
-    memoryBytes: r.memoryBytes ?? 0,
-    bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? 0,
+    cpuPercent: r.cpuPercent ?? null,
+    memoryBytes: r.memoryBytes ?? null,
+    bandwidthBytesPerSec: r.bandwidthBytesPerSec ?? null,
+    blockIoBytesPerSec: r.blockIoBytesPerSec ?? null,
+    resourcesMeasured: r.cpuPercent !== undefined,
     storageBytes: r.storageBytes ?? 0,
     latencyMs,
     ...(reading.health ? { health: reading.health } : {}),
@@ -107,7 +112,7 @@ export function implausibility(reading: AdapterReading): string | null {
   }
   const r = reading.resources;
   if ((r.cpuPercent ?? 0) > PLAUSIBLE.maxCpuPercent) return `resources.cpuPercent: implausibly large (${r.cpuPercent})`;
-  for (const key of ['memoryBytes', 'bandwidthBytesPerSec', 'storageBytes'] as const) {
+  for (const key of ['memoryBytes', 'bandwidthBytesPerSec', 'blockIoBytesPerSec', 'storageBytes'] as const) {
     if ((r[key] ?? 0) > PLAUSIBLE.maxBytes) return `resources.${key}: implausibly large (${r[key]})`;
   }
   return null;

@@ -14,6 +14,7 @@ export type { Executor } from './types.js';
 export { createDockerExecutor } from './docker.executor.js';
 export { createDryRunExecutor } from './dry-run.executor.js';
 export { createStorjConfigExecutor } from './storj-config.executor.js';
+export { type ContainerMeter, createContainerMeter } from './docker-stats.js';
 
 export interface ExecutorDeps {
   log: Logger;
@@ -29,7 +30,14 @@ export interface ExecutorDeps {
  * machine, so it is required only when a protocol actually needs a Docker client.
  */
 function defaultDocker(): Docker {
+  return dockerClient(process.env);
+}
+
+/** A Docker client for `DOCKER_HOST` of this environment (a `unix://` socket), else dockerode's own default. */
+export function dockerClient(env: NodeJS.ProcessEnv): Docker {
   const DockerClient = createRequire(import.meta.url)('dockerode') as typeof Docker;
+  const host = env.DOCKER_HOST;
+  if (host?.startsWith('unix://')) return new DockerClient({ socketPath: host.slice('unix://'.length) });
   return new DockerClient();
 }
 

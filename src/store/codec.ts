@@ -22,6 +22,15 @@ export function decode(value: number | string | null | undefined, scale: Scale):
   return value == null ? 0 : Number(value) / SCALE[scale];
 }
 
+/** A nullable measurement: NULL stays NULL (not measured), never 0. */
+export function encodeOrNull(value: number | null | undefined, scale: Scale): number | null {
+  return value == null ? null : encode(value, scale);
+}
+
+export function decodeOrNull(value: number | string | null | undefined, scale: Scale): number | null {
+  return value == null ? null : Number(value) / SCALE[scale];
+}
+
 export const HOUR_MS = 3_600_000;
 
 export function floorHour(t: number): number {

@@ -40,10 +40,12 @@ export interface ProtocolMetricsTable {
   payout_event: number;
   /** fraction × 1e6 */
   uptime: number;
-  /** percent × 1e4 */
-  cpu_percent: number;
-  memory_bytes: number;
-  bandwidth_bps: number;
+  /** percent × 1e4; NULL = not measured (migration 007), as are memory, network and block I/O */
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  bandwidth_bps: number | null;
+  /** block reads + writes, bytes/s */
+  block_io_bps: number | null;
   storage_bytes: number;
   /** allocations.id: allocations change rarely, so each distinct one is stored once */
   allocation_id: number;
@@ -78,9 +80,11 @@ export interface MetricsHourlyTable {
   payout_events: number;
   connected: number;
   uptime: number;
-  cpu_percent: number;
-  memory_bytes: number;
-  bandwidth_bps: number;
+  /** averages of the measured samples; NULL when none was measured */
+  cpu_percent: number | null;
+  memory_bytes: number | null;
+  bandwidth_bps: number | null;
+  block_io_bps: number | null;
   storage_bytes: number;
   alloc_cpu: number;
   alloc_memory: number;

@@ -43,9 +43,10 @@ export interface ProtocolPoint {
   /** fraction of samples connected in the bucket, 0..1 */
   connected: number;
   uptime: number;
-  cpuPercent: number;
-  memoryBytes: number;
-  bandwidthBytesPerSec: number;
+  /** null: not measured in the bucket (no container stats) */
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  bandwidthBytesPerSec: number | null;
   storageBytes: number;
   allocCpu: number;
   allocMemory: number;

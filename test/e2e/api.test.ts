@@ -111,6 +111,11 @@ describe('REST API against the simulators', () => {
     expect(health.storj.satellites.length).toBeGreaterThan(0);
     expect(health.golem).toMatchObject({ problems: [] });
     expect(health.grass.ipScore).toEqual(expect.any(Number));
+    // Mysterium: its sessions (served now, and in the last 24 h) and quality, as the node states them.
+    expect(health.mysterium).toMatchObject({ activeSessions: expect.any(Number), sessions24h: expect.any(Number), quality: expect.any(Number) });
+    // ...and stored as node health, so a restart or a history view still has them.
+    const stored = async () => (await server.store.nodeHealth.latest()).find((r) => r.protocol === 'mysterium')?.health;
+    await expect.poll(stored).toMatchObject({ activeSessions: health.mysterium.activeSessions, sessions24h: health.mysterium.sessions24h });
     const storj = res.json.coordinator.adapters.find((a: J) => a.protocol === 'storj');
     expect(Date.parse(storj.nodeHealthAt)).toBeGreaterThan(0);
     const metrics = await api('GET', '/api/v1/metrics');

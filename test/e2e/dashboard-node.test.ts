@@ -125,9 +125,29 @@ describe('node page', { timeout: 120_000 }, () => {
     // The other node touched by it lists it too; a node it did not touch does not.
     await page.goto(`${product.url}/#/node/golem`);
     await page.locator(`[data-testid="node-effect-row"][data-reallocation-id="${reallocation.id}"]`).waitFor({ timeout: 10_000 });
+    // Golem's health is its problem list (payment drivers, version...): the page lists what the node stated.
+    const golem = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'golem')!;
+    const codes = golem.nodeHealth!.problems.map((p) => p.code);
+    if (codes.length === 0) await page.getByTestId('node-no-problems').waitFor();
+    else await expect.poll(() => page.getByTestId('node-problem').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')))).toEqual(codes);
     await page.goto(`${product.url}/#/node/mysterium`);
     await expect.poll(() => page.getByTestId('node-effects-empty').textContent(), { timeout: 10_000 }).toContain('No reallocation');
     expect(await page.getByTestId('node-title').textContent()).toBe('mysterium');
+
+    // A node that stops answering: its page says so and why, from the adapter's last error.
+    const myst = product.server.sims.sims.get('mysterium')!;
+    myst.setFault('http500');
+    try {
+      await product.server.poll(60_000);
+      await product.server.poll(60_000);
+      const down = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'mysterium')!;
+      expect(down.connected).toBe(false);
+      await page.reload();
+      await expect.poll(() => page.getByTestId('node-connection').getAttribute('data-connected'), { timeout: 10_000 }).toBe('false');
+      expect(await page.getByTestId('node-last-error').textContent()).toBe(down.lastError);
+    } finally {
+      myst.setFault(null);
+    }
     await context.close();
   });
 

@@ -88,6 +88,32 @@ describe('dashboard settings', { timeout: 120_000 }, () => {
     await page.close();
   });
 
+  it('does not save over a change made elsewhere since the edit began, and says what changed', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await openSettings(page, product.url);
+    const editor = page.getByTestId('config-editor');
+    await expect.poll(async () => (await editor.inputValue()).length, { timeout: 10_000 }).toBeGreaterThan(10);
+    const config = JSON.parse(await editor.inputValue());
+    const poll = product.server.configService.current().intervals.poll;
+    config.intervals.poll = poll + 1;
+    await editor.fill(JSON.stringify(config, null, 2));
+    await page.getByTestId('config-review').click();
+    await page.getByTestId('config-diff-line').first().waitFor();
+
+    // Meanwhile someone edits orcha.yaml (the same path a file edit or another admin's save takes).
+    const push = product.server.configService.current().intervals.push;
+    await product.server.configService.update((raw) => ({ ...raw, intervals: { ...(raw.intervals as object), push: push + 1 } }));
+    await page.getByTestId('config-save').click();
+    await expect.poll(() => page.getByTestId('config-change').getAttribute('data-state')).toBe('stale');
+    expect(await page.getByTestId('config-elsewhere-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-path')))).toEqual(['intervals.push']);
+    expect(product.server.configService.current().intervals).toMatchObject({ poll, push: push + 1 });
+
+    // Reloading drops the edit and shows the file as it now is.
+    await page.getByTestId('config-reload').click();
+    await expect.poll(async () => JSON.parse(await editor.inputValue()).intervals).toMatchObject({ poll, push: push + 1 });
+    await page.close();
+  });
+
   it('adds, edits and removes a protocol as config changes, showing the server\'s refusal of a bad one', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await openSettings(page, product.url);

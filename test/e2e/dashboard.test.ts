@@ -80,6 +80,10 @@ describe('dashboard in a browser', () => {
     // uPlot drew into a canvas, and every simulated protocol has a row.
     expect(await page.locator('[data-testid="earnings-chart"] canvas').count()).toBeGreaterThan(0);
     expect(await page.getByTestId('protocol-row').count()).toBe(product.server.sims.protocols.length);
+    // No simulated protocol runs in a container: its CPU, memory, network and disk I/O say "not measured", never 0.
+    const notMeasured = page.locator('[data-testid="protocol-row"] [data-testid="not-measured"]');
+    expect(await notMeasured.count()).toBe(product.server.sims.protocols.length);
+    expect(await notMeasured.first().textContent()).toBe('not measured');
     await page.getByTestId('allocation-row').first().waitFor();
     await shot(page, 'overview');
     await page.close();

@@ -84,5 +84,6 @@ it('a node that stays down reaches the webhook once, with a readable message and
   expect(body.title).toBe('[CRITICAL] Node disconnected: storj');
   expect(body.message).toMatch(/Node: storj/);
   expect(body.message).toMatch(/Value: \d+ failed polls; threshold: 2 polls/);
+  expect(body.message).toMatch(/^Since: 2026-01-01 \d\d:\d\d UTC$/m);
   expect(body.message).toContain('Dashboard: http://orcha.example:8080/#alerts');
 });

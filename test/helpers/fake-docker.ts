@@ -17,11 +17,14 @@ export interface FakeContainer {
   running: boolean;
   restarts: number;
   startedAt: string;
+  /** Bodies `GET /containers/{id}/stats` answers, one per call, the last one repeated (none: a 500 as Docker's). */
+  stats: unknown[];
 }
 
 export interface FakeDockerCall {
   method: string;
   path: string;
+  query: string;
   body: unknown;
   status: number;
 }
@@ -157,7 +160,7 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
       }
     }
     function record(status: number, payload?: unknown) {
-      calls.push({ method, path, body, status });
+      calls.push({ method, path, query: url.search, body, status });
       send(res, status, payload);
     }
 
@@ -178,11 +181,15 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
     if (method === 'GET' && path === '/version') return record(200, { Version: '27.3.1', ApiVersion: API_VERSION, Os: 'linux' });
     if (method === 'GET' && path === '/info') return record(200, { NCPU: cpuCount, MemTotal: 16 * 2 ** 30 });
 
-    const m = /^\/containers\/([^/]+)\/(json|update|restart)$/.exec(path);
+    const m = /^\/containers\/([^/]+)\/(json|update|restart|stats)$/.exec(path);
     if (!m) return record(404, { message: 'page not found' });
     const c = find(decodeURIComponent(m[1]));
     if (!c) return record(404, { message: `No such container: ${decodeURIComponent(m[1])}` });
     if (m[2] === 'json' && method === 'GET') return record(200, inspect(c));
+    if (m[2] === 'stats' && method === 'GET') {
+      const next = c.stats.length > 1 ? c.stats.shift() : c.stats[0];
+      return next === undefined ? record(500, { message: 'fake docker: no stats set for this container' }) : record(200, next);
+    }
     if (m[2] === 'update' && method === 'POST') {
       if (body === null || typeof body !== 'object' || Array.isArray(body)) return record(400, { message: 'invalid update body' });
       const update = body as Record<string, unknown>;
@@ -225,6 +232,7 @@ export async function startFakeDocker(options: { cpuCount?: number; socketDir?: 
         running: true,
         restarts: 0,
         startedAt: '2026-01-01T00:00:00Z',
+        stats: [],
       };
       containers.set(name, c);
       return c;

@@ -36,7 +36,9 @@ export interface TestOrchaOptions {
   dir?: string;
   /** Simulated time at start (default 2026-01-01T00:00Z). */
   startAt?: number;
-  /** Extra environment for {env: NAME} secrets. */
+  /** Change the simulators' protocols before they are written to the config (e.g. give one a container). */
+  protocols?: (protocols: Record<string, unknown>[]) => Record<string, unknown>[];
+  /** Extra environment for orcha: {env: NAME} secrets, DOCKER_HOST of a fake Docker Engine. */
   env?: Record<string, string>;
   /** Where the product logs (default: nowhere). */
   log?: Logger;
@@ -70,7 +72,7 @@ export async function startTestOrcha(options: TestOrchaOptions = {}): Promise<Te
   const raw = {
     dataDir: dir,
     server: { host: '127.0.0.1', port: 0 },
-    protocols: sims.protocols,
+    protocols: options.protocols ? options.protocols(sims.protocols as unknown as Record<string, unknown>[]) : sims.protocols,
     intervals: { poll: 5, push: 1 },
     storage: { sqlitePath: join(dir, 'orcha.db') },
     optimizer: { minObservations: 3 },

@@ -201,6 +201,8 @@ export function protocolSample(protocol: string, time: number, overrides: Partia
     cpuPercent: 12.25,
     memoryBytes: 512_000_000,
     bandwidthBytesPerSec: 250_000,
+    blockIoBytesPerSec: 1_250_000,
+    resourcesMeasured: true,
     storageBytes: 500_000_000_000,
     allocation: { cpu: 25, memory: 20, bandwidth: 30, storage: 40 },
     latencyMs: 4.5,

@@ -71,7 +71,11 @@ function toDays(hourly: ProtocolPoint[]): ProtocolPoint[] {
       continue;
     }
     const total = d.samples + p.samples;
-    for (const f of averaged) d[f] = (d[f] * d.samples + p[f] * p.samples) / total;
+    for (const f of averaged) {
+      const a = d[f];
+      const b = p[f];
+      (d as unknown as Record<string, number | null>)[f] = a === null || b === null ? (a ?? b) : (a * d.samples + b * p.samples) / total;
+    }
     d.earnedUsd += p.earnedUsd;
     d.earnedTokens += p.earnedTokens;
     d.samples = total;

@@ -54,6 +54,12 @@ describeEachStore('metrics store', (factory) => {
         payoutEvent: true,
         uptime: 0.5,
         allocation: { cpu: 33.3333, memory: 12.5, bandwidth: 0, storage: 100 },
+        // No container: its use is not measured, stored and read back as null (never 0).
+        cpuPercent: null,
+        memoryBytes: null,
+        bandwidthBytesPerSec: null,
+        blockIoBytesPerSec: null,
+        resourcesMeasured: false,
       }),
     ]);
     await store().metrics.insertSnapshot(older);
@@ -199,7 +205,7 @@ describeEachStore('migrations', (factory) => {
   it('apply once, then report nothing to do', async () => {
     const store = await factory.create({ migrate: false });
     try {
-      expect(await store.migrate()).toEqual(['001-initial', '002-daily-rollups', '003-node-health', '004-notification-outbox', '005-energy', '006-fleet']);
+      expect(await store.migrate()).toEqual(['001-initial', '002-daily-rollups', '003-node-health', '004-notification-outbox', '005-energy', '006-fleet', '007-measured-resources']);
       expect(await store.migrate()).toEqual([]);
       await store.ping();
       expect(await store.metrics.count()).toEqual({ snapshots: 0, protocolRows: 0, rollups: 0 });

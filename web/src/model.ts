@@ -19,6 +19,10 @@ export interface ProtocolPoint {
   cpuPercent: number | null;
   memoryBytes: number | null;
   bandwidthBytesPerSec: number | null;
+  /** Block reads + writes, bytes/s. */
+  blockIoBytesPerSec: number | null;
+  /** CPU, memory, network and block I/O were read from the protocol's container; otherwise they are not measured. */
+  resourcesMeasured: boolean;
   storageBytes: number | null;
   allocation: Shares | null;
 }
@@ -149,6 +153,8 @@ function protocolPoint(raw: unknown): ProtocolPoint | null {
     cpuPercent: num(raw.cpuPercent),
     memoryBytes: num(raw.memoryBytes),
     bandwidthBytesPerSec: num(raw.bandwidthBytesPerSec),
+    blockIoBytesPerSec: num(raw.blockIoBytesPerSec),
+    resourcesMeasured: raw.resourcesMeasured === true,
     storageBytes: num(raw.storageBytes),
     allocation: shares(raw.allocation),
   };

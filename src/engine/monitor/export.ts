@@ -42,6 +42,7 @@ export type ExportRow = ProtocolPoint & Partial<NetFields>;
 
 type Cell = string | number | boolean | null;
 
+/** null (not measured, or no energy accounted) is an empty CSV cell and a JSON null, never 0. */
 function csvField(v: Cell): string {
   if (v === null) return '';
   const s = String(v);

@@ -148,9 +148,10 @@ export const ProtocolPointSchema = Type.Object({
   earnedTokens: Type.Number(),
   connected: Type.Number(),
   uptime: Type.Number(),
-  cpuPercent: Type.Number(),
-  memoryBytes: Type.Number(),
-  bandwidthBytesPerSec: Type.Number(),
+  /** null: not measured in the bucket (the protocol has no container to read stats from) */
+  cpuPercent: Nullable(Type.Number()),
+  memoryBytes: Nullable(Type.Number()),
+  bandwidthBytesPerSec: Nullable(Type.Number()),
   storageBytes: Type.Number(),
   allocCpu: Type.Number(),
   allocMemory: Type.Number(),

@@ -9,6 +9,7 @@ import { nodeHealthMigration } from './003-node-health.js';
 import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
 import { fleetMigration } from './006-fleet.js';
+import { measuredResourcesMigration } from './007-measured-resources.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '004-notification-outbox': notificationOutboxMigration(dialect),
         '005-energy': energyMigration(dialect),
         '006-fleet': fleetMigration(dialect),
+        '007-measured-resources': measuredResourcesMigration(dialect),
       };
     },
   };

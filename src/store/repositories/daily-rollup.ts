@@ -10,6 +10,9 @@ import { bucketOf } from './buckets.js';
 
 /** Sample-weighted average of hourly averages: equal to the average of the raw rows beneath them. */
 const weighted = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
+/** The same over the hours that measured it (NULL: not measured); NULL when none did. */
+const weightedMeasured = (column: string) =>
+  sql<number | null>`sum(${sql.ref(column)} * samples) / nullif(sum(case when ${sql.ref(column)} is null then 0 else samples end), 0)`;
 
 /**
  * Replaces the daily rows of UTC days [fromDay, toDay) (both day-aligned) with fresh aggregates of their hours.
@@ -45,8 +48,8 @@ export async function recomputeDays(trx: Kysely<Database>, ids: number[], fromDa
     .insertInto('metrics_daily')
     .columns([
       'protocol_id', 'day', 'samples', 'earned_usd', 'earned_tokens', 'payout_events', 'usd_per_hour', 'connected', 'uptime',
-      'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'storage_bytes', 'alloc_cpu', 'alloc_memory', 'alloc_bandwidth',
-      'alloc_storage', 'latency_ms',
+      'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'block_io_bps', 'storage_bytes', 'alloc_cpu', 'alloc_memory',
+      'alloc_bandwidth', 'alloc_storage', 'latency_ms',
     ])
     .expression(
       trx
@@ -61,9 +64,10 @@ export async function recomputeDays(trx: Kysely<Database>, ids: number[], fromDa
           weighted('usd_per_hour').as('usd_per_hour'),
           weighted('connected').as('connected'),
           weighted('uptime').as('uptime'),
-          weighted('cpu_percent').as('cpu_percent'),
-          weighted('memory_bytes').as('memory_bytes'),
-          weighted('bandwidth_bps').as('bandwidth_bps'),
+          weightedMeasured('cpu_percent').as('cpu_percent'),
+          weightedMeasured('memory_bytes').as('memory_bytes'),
+          weightedMeasured('bandwidth_bps').as('bandwidth_bps'),
+          weightedMeasured('block_io_bps').as('block_io_bps'),
           weighted('storage_bytes').as('storage_bytes'),
           weighted('alloc_cpu').as('alloc_cpu'),
           weighted('alloc_memory').as('alloc_memory'),

@@ -1,6 +1,6 @@
 /** Hourly rollups, retention deletes, streaming export and counts. */
 import { type Kysely, sql } from 'kysely';
-import { ceilDay, ceilHour, decode, floorDay, floorHour, HOUR_MS, SCALE } from '../codec.js';
+import { ceilDay, ceilHour, decode, decodeOrNull, floorDay, floorHour, HOUR_MS, SCALE } from '../codec.js';
 import type { Database } from '../schema.js';
 import type { HistoryQuery, ProtocolPoint, TimeRange } from '../types.js';
 import { recomputeDays } from './daily-rollup.js';
@@ -72,6 +72,7 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
           avg('cpu_percent', SCALE.percent).as('cpu_percent'),
           avg('memory_bytes', 1).as('memory_bytes'),
           avg('bandwidth_bps', 1).as('bandwidth_bps'),
+          avg('block_io_bps', 1).as('block_io_bps'),
           avg('storage_bytes', 1).as('storage_bytes'),
           avg('a.cpu', SCALE.percent).as('alloc_cpu'),
           avg('a.memory', SCALE.percent).as('alloc_memory'),
@@ -87,8 +88,8 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         .insertInto('metrics_hourly')
         .columns([
           'protocol_id', 'hour', 'samples', 'usd_per_hour', 'earned_usd', 'earned_tokens', 'payout_events', 'connected',
-          'uptime', 'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'storage_bytes', 'alloc_cpu', 'alloc_memory',
-          'alloc_bandwidth', 'alloc_storage', 'latency_ms',
+          'uptime', 'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'block_io_bps', 'storage_bytes', 'alloc_cpu',
+          'alloc_memory', 'alloc_bandwidth', 'alloc_storage', 'latency_ms',
         ])
         .expression(protocolSelect)
         .executeTakeFirst();
@@ -167,9 +168,9 @@ export function createMetricsMaintenance(db: Kysely<Database>, protocolIds: Prot
         earnedTokens: decode(r.earned_tokens, 'tokens'),
         connected: Number(r.connected),
         uptime: decode(r.uptime, 'uptime'),
-        cpuPercent: decode(r.cpu_percent, 'percent'),
-        memoryBytes: Number(r.memory_bytes),
-        bandwidthBytesPerSec: Number(r.bandwidth_bps),
+        cpuPercent: decodeOrNull(r.cpu_percent, 'percent'),
+        memoryBytes: decodeOrNull(r.memory_bytes, 'bytes'),
+        bandwidthBytesPerSec: decodeOrNull(r.bandwidth_bps, 'bytes'),
         storageBytes: Number(r.storage_bytes),
         allocCpu: decode(r.cpu, 'percent'),
         allocMemory: decode(r.memory, 'percent'),

@@ -1,5 +1,5 @@
 /** Turning aggregated rows into points, and merging buckets that were read partly from rollups, partly raw. */
-import { decode } from '../codec.js';
+import { decode, decodeOrNull } from '../codec.js';
 import type { ProtocolPoint, SnapshotPoint } from '../types.js';
 
 type Num = number | string | null | undefined;
@@ -19,9 +19,9 @@ export function rawProtocolPoint(r: unknown[], protocol: string): ProtocolPoint 
     earnedTokens: decode(r[5] as Num, 'tokens'),
     connected: n(6),
     uptime: decode(r[7] as Num, 'uptime'),
-    cpuPercent: decode(r[8] as Num, 'percent'),
-    memoryBytes: n(9),
-    bandwidthBytesPerSec: n(10),
+    cpuPercent: decodeOrNull(r[8] as Num, 'percent'),
+    memoryBytes: decodeOrNull(r[9] as Num, 'bytes'),
+    bandwidthBytesPerSec: decodeOrNull(r[10] as Num, 'bytes'),
     storageBytes: n(11),
     allocCpu: decode(r[12] as Num, 'percent'),
     allocMemory: decode(r[13] as Num, 'percent'),
@@ -32,15 +32,21 @@ export function rawProtocolPoint(r: unknown[], protocol: string): ProtocolPoint 
 }
 
 const AVERAGED_PROTOCOL_FIELDS = [
-  'usdPerHour', 'connected', 'uptime', 'cpuPercent', 'memoryBytes', 'bandwidthBytesPerSec', 'storageBytes',
-  'allocCpu', 'allocMemory', 'allocBandwidth', 'allocStorage',
+  'usdPerHour', 'connected', 'uptime', 'storageBytes', 'allocCpu', 'allocMemory', 'allocBandwidth', 'allocStorage',
 ] as const;
+/** Measured only where a container was: null (not measured) on one side leaves the other side's average. */
+const MEASURED_PROTOCOL_FIELDS = ['cpuPercent', 'memoryBytes', 'bandwidthBytesPerSec'] as const;
 
 /** Folds `p` into `into` (same bucket and protocol): sample-weighted averages, summed earnings and counts. */
 function foldProtocolPoint(into: ProtocolPoint, p: ProtocolPoint): void {
   const total = into.samples + p.samples;
   for (const f of AVERAGED_PROTOCOL_FIELDS) {
     into[f] = total > 0 ? (into[f] * into.samples + p[f] * p.samples) / total : 0;
+  }
+  for (const f of MEASURED_PROTOCOL_FIELDS) {
+    const a = into[f];
+    const b = p[f];
+    into[f] = a === null ? b : b === null ? a : total > 0 ? (a * into.samples + b * p.samples) / total : null;
   }
   into.earnedUsd += p.earnedUsd;
   into.earnedTokens += p.earnedTokens;

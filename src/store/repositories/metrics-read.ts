@@ -1,7 +1,7 @@
 /** Read side of the metrics repository: latest, downsampled history, totals and averages. */
 import { type Kysely, sql } from 'kysely';
 import type { ProtocolSample, Snapshot } from '../../domain/sample.js';
-import { decode, HOUR_MS } from '../codec.js';
+import { decode, decodeOrNull, HOUR_MS } from '../codec.js';
 import type { Database } from '../schema.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint } from '../types.js';
 import { bucketOf } from './buckets.js';
@@ -191,9 +191,11 @@ export function createMetricsReader(db: Kysely<Database>, protocolIds: ProtocolI
           usdPerHour: decode(r.usd_per_hour, 'usd'),
           payoutEvent: Number(r.payout_event) === 1,
           uptime: decode(r.uptime, 'uptime'),
-          cpuPercent: decode(r.cpu_percent, 'percent'),
-          memoryBytes: Number(r.memory_bytes),
-          bandwidthBytesPerSec: Number(r.bandwidth_bps),
+          cpuPercent: decodeOrNull(r.cpu_percent, 'percent'),
+          memoryBytes: decodeOrNull(r.memory_bytes, 'bytes'),
+          bandwidthBytesPerSec: decodeOrNull(r.bandwidth_bps, 'bytes'),
+          blockIoBytesPerSec: decodeOrNull(r.block_io_bps, 'bytes'),
+          resourcesMeasured: r.cpu_percent != null,
           storageBytes: Number(r.storage_bytes),
           allocation: {
             cpu: decode(r.cpu, 'percent'),

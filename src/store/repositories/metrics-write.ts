@@ -3,7 +3,7 @@ import type { Insertable, Kysely } from 'kysely';
 import type { Snapshot } from '../../domain/sample.js';
 import { percent } from '../../domain/sample.js';
 import { OrchaError } from '../../lib/errors.js';
-import { encode, flag } from '../codec.js';
+import { encode, encodeOrNull, flag } from '../codec.js';
 import type { Database, MetricsTable, ProtocolMetricsTable } from '../schema.js';
 import type { AllocationIds } from './allocation-ids.js';
 import type { ProtocolIds } from './protocol-ids.js';
@@ -44,9 +44,10 @@ export function protocolRows(s: Snapshot, ids: Map<string, number>, allocationId
     usd_per_hour: encode(p.usdPerHour, 'usd'),
     payout_event: flag(p.payoutEvent),
     uptime: encode(p.uptime, 'uptime'),
-    cpu_percent: encode(p.cpuPercent, 'percent'),
-    memory_bytes: Math.round(p.memoryBytes),
-    bandwidth_bps: Math.round(p.bandwidthBytesPerSec),
+    cpu_percent: encodeOrNull(p.cpuPercent, 'percent'),
+    memory_bytes: encodeOrNull(p.memoryBytes, 'bytes'),
+    bandwidth_bps: encodeOrNull(p.bandwidthBytesPerSec, 'bytes'),
+    block_io_bps: encodeOrNull(p.blockIoBytesPerSec, 'bytes'),
     storage_bytes: Math.round(p.storageBytes),
     allocation_id: allocationIds.idOf(p.allocation)!,
     latency_us: encode(p.latencyMs, 'latencyMs'),

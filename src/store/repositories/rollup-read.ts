@@ -42,8 +42,16 @@ const PROTOCOL_AVERAGES = [
 
 const HOST_AVERAGES = ['total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'] as const;
 
+/** Per-protocol columns that are NULL where not measured: averaged over the rows that measured them. */
+const MEASURED = new Set(['cpu_percent', 'memory_bytes', 'bandwidth_bps']);
+
 /** Sample-weighted averages of stored averages equal the average of the underlying raw rows. */
-const weighted = (column: string) => sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
+const weighted = (column: string) =>
+  MEASURED.has(column)
+    ? sql<number>`sum(${sql.ref(column)} * samples) / nullif(sum(case when ${sql.ref(column)} is null then 0 else samples end), 0)`
+    : sql<number>`sum(${sql.ref(column)} * samples) / sum(samples)`;
+
+const nullableNumber = (v: unknown): number | null => (v == null ? null : Number(v));
 
 /** Rollups hold domain units already; row layout is the select order below. */
 function protocolPoint(r: unknown[], protocol: string): ProtocolPoint {
@@ -55,9 +63,9 @@ function protocolPoint(r: unknown[], protocol: string): ProtocolPoint {
     earnedTokens: Number(r[4]),
     connected: Number(r[6]),
     uptime: Number(r[7]),
-    cpuPercent: Number(r[8]),
-    memoryBytes: Number(r[9]),
-    bandwidthBytesPerSec: Number(r[10]),
+    cpuPercent: nullableNumber(r[8]),
+    memoryBytes: nullableNumber(r[9]),
+    bandwidthBytesPerSec: nullableNumber(r[10]),
     storageBytes: Number(r[11]),
     allocCpu: Number(r[12]),
     allocMemory: Number(r[13]),

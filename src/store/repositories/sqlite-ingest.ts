@@ -18,7 +18,7 @@ const METRICS_COLUMNS = [
 
 const PROTOCOL_COLUMNS = [
   'protocol_id', 'time', 'time_offset', 'connected', 'error', 'cumulative_tokens', 'earned_tokens', 'earned_usd',
-  'usd_per_hour', 'payout_event', 'uptime', 'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'storage_bytes',
+  'usd_per_hour', 'payout_event', 'uptime', 'cpu_percent', 'memory_bytes', 'bandwidth_bps', 'block_io_bps', 'storage_bytes',
   'allocation_id', 'latency_us',
 ] as const satisfies readonly (keyof ProtocolMetricsTable)[];
 
@@ -45,8 +45,8 @@ export function createSqliteBulkInsert(db: Kysely<Database>, sqlite: BetterSqlit
       for (const r of p) {
         protocols.run(
           r.protocol_id, r.time, r.time_offset, r.connected, r.error ?? null, r.cumulative_tokens ?? null, r.earned_tokens,
-          r.earned_usd, r.usd_per_hour, r.payout_event, r.uptime, r.cpu_percent, r.memory_bytes, r.bandwidth_bps,
-          r.storage_bytes, r.allocation_id, r.latency_us,
+          r.earned_usd, r.usd_per_hour, r.payout_event, r.uptime, r.cpu_percent ?? null, r.memory_bytes ?? null, r.bandwidth_bps ?? null,
+          r.block_io_bps ?? null, r.storage_bytes, r.allocation_id, r.latency_us,
         );
       }
     });

@@ -1,7 +1,7 @@
 /** Resource use: host totals as bars, and each protocol's state, earnings and use in a table. */
 import { card, empty, fill, h } from '../dom';
 import { bytes, pct, usd } from '../format';
-import { type Host, type Snapshot, hostPercents } from '../model';
+import { type Host, type ProtocolPoint, type Snapshot, hostPercents } from '../model';
 import { href } from '../router';
 
 function bar(label: string, percent: number | null, detail: string, testid: string): HTMLElement {
@@ -29,6 +29,24 @@ function hostBars(host: Host): HTMLElement {
   );
 }
 
+const NOT_MEASURED = 'Not measured: give this protocol its container (executor.container) to read its use from Docker';
+
+/** A protocol's own use: numbers only where measured (its container's stats), never a made-up 0. */
+function use(p: ProtocolPoint): HTMLElement[] {
+  const values = [p.cpuPercent, p.memoryBytes, p.bandwidthBytesPerSec, p.blockIoBytesPerSec];
+  if (!p.resourcesMeasured && values.every((v) => v === null)) {
+    return [h('td', { class: 'muted', colspan: 4, testid: 'not-measured', title: NOT_MEASURED }, 'not measured')];
+  }
+  const cell = (value: number | null, show: (v: number) => string) =>
+    value === null ? h('td', { class: 'num muted', testid: 'not-measured', title: NOT_MEASURED }, '–') : h('td', { class: 'num' }, show(value));
+  return [
+    cell(p.cpuPercent, pct),
+    cell(p.memoryBytes, bytes),
+    cell(p.bandwidthBytesPerSec, (v) => `${bytes(v)}/s`),
+    cell(p.blockIoBytesPerSec, (v) => `${bytes(v)}/s`),
+  ];
+}
+
 export function createResources(): { root: HTMLElement; render(snapshot: Snapshot | null): void } {
   const c = card('Nodes and resource use', 'resources');
   fill(c.body, empty('No data yet.', 'resources-empty'));
@@ -51,9 +69,7 @@ export function createResources(): { root: HTMLElement; render(snapshot: Snapsho
             ),
           ),
           h('td', { class: 'num' }, usd(p.usdPerHour)),
-          h('td', { class: 'num' }, pct(p.cpuPercent)),
-          h('td', { class: 'num' }, bytes(p.memoryBytes)),
-          h('td', { class: 'num' }, `${bytes(p.bandwidthBytesPerSec)}/s`),
+          ...use(p),
           h('td', { class: 'num' }, bytes(p.storageBytes)),
         ),
       );
@@ -66,7 +82,7 @@ export function createResources(): { root: HTMLElement; render(snapshot: Snapsho
           h(
             'table',
             { testid: 'protocols-table' },
-            h('thead', {}, h('tr', {}, ...['Protocol', 'State', 'USD/h', 'CPU', 'Memory', 'Bandwidth', 'Storage'].map((t) => h('th', {}, t)))),
+            h('thead', {}, h('tr', {}, ...['Protocol', 'State', 'USD/h', 'CPU', 'Memory', 'Bandwidth', 'Disk I/O', 'Storage'].map((t) => h('th', {}, t)))),
             h('tbody', {}, rows),
           ),
         ),

@@ -37,6 +37,8 @@ function facts(health: NodeHealth): [string, string, string][] {
   if (health.quality !== undefined && health.quality !== null) out.push(['Quality', health.quality.toFixed(2), 'node-quality']);
   if (health.onlineRatio !== undefined && health.onlineRatio !== null) out.push(['Online', `${(health.onlineRatio * 100).toFixed(1)} %`, 'node-online']);
   if (health.activeRatio !== undefined && health.activeRatio !== null) out.push(['Serving', `${(health.activeRatio * 100).toFixed(1)} %`, 'node-active']);
+  if (health.activeSessions !== undefined && health.activeSessions !== null) out.push(['Active sessions', String(health.activeSessions), 'node-active-sessions']);
+  if (health.sessions24h !== undefined && health.sessions24h !== null) out.push(['Sessions (24 h)', String(health.sessions24h), 'node-sessions-24h']);
   if (health.ipScore !== undefined && health.ipScore !== null) out.push(['IP score', String(health.ipScore), 'node-ip-score']);
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { ApiError, type Api } from '../../api';
 import { fill, h } from '../../dom';
-import { configDiff, shortValue } from './config-diff';
+import { type DiffLine, configDiff, shortValue } from './config-diff';
 
 export interface FieldError {
   path: string;
@@ -36,8 +36,26 @@ export function errorList(errors: FieldError[], testid: string): HTMLElement {
   return h('ul', { class: 'errors' }, errors.map((e) => h('li', { testid }, h('code', {}, e.path || '(root)'), ` ${e.message}`)));
 }
 
-/** `prefix` names the panel's test ids (`config-save`, `protocol-save`...). */
-export function createConfigChangePanel(api: Api, prefix: string, onSaved: (saved: SavedConfig) => void): ConfigChangePanel {
+function diffList(lines: DiffLine[], testid: string): HTMLElement {
+  return h(
+    'ul',
+    { class: 'diff', testid },
+    lines.map((line) =>
+      h(
+        'li',
+        { class: `diff-${line.kind}`, testid: `${testid}-line`, 'data-kind': line.kind, 'data-path': line.path },
+        h('code', {}, line.path),
+        line.kind === 'added' ? ` added: ${shortValue(line.after)}` : line.kind === 'removed' ? ` removed (was ${shortValue(line.before)})` : ` ${shortValue(line.before)} → ${shortValue(line.after)}`,
+      ),
+    ),
+  );
+}
+
+/**
+ * `prefix` names the panel's test ids (`config-save`, `protocol-save`...). `onReload` asks the page to read the
+ * document again, dropping the edit (offered when the file changed since the edit began).
+ */
+export function createConfigChangePanel(api: Api, prefix: string, onSaved: (saved: SavedConfig) => void, onReload: () => void): ConfigChangePanel {
   const root = h('div', { class: 'change-panel', testid: `${prefix}-change`, 'aria-live': 'polite' });
   root.hidden = true;
 
@@ -57,9 +75,26 @@ export function createConfigChangePanel(api: Api, prefix: string, onSaved: (save
     fill(root, h('p', { class: 'error' }, heading), errorList(errors, `${prefix}-error`));
   }
 
-  async function save(next: unknown, button: HTMLButtonElement, outcome: HTMLElement): Promise<void> {
+  async function save(current: unknown, next: unknown, button: HTMLButtonElement, outcome: HTMLElement): Promise<void> {
     button.disabled = true;
     try {
+      // The diff was shown against the document as it was read; if the file changed since (an editor, another
+      // admin), saving would silently undo that change, so stop and say what changed instead.
+      const elsewhere = configDiff(current, await api.get('config/document'));
+      if (elsewhere.length > 0) {
+        state('stale');
+        fill(
+          outcome,
+          h('p', { class: 'error', testid: `${prefix}-stale` }, 'Nothing was saved: the configuration changed since you started this edit (a file edit or another admin):'),
+          diffList(elsewhere, `${prefix}-elsewhere`),
+          h('button', { type: 'button', class: 'secondary', testid: `${prefix}-reload`, onclick: () => {
+              clear();
+              onReload();
+            },
+          }, 'Load the current configuration (drops this edit)'),
+        );
+        return;
+      }
       const res = await api.put<{ applied?: boolean; changedKeys?: string[] }>('config', next);
       const changedKeys = res.changedKeys ?? [];
       state('saved');
@@ -95,23 +130,12 @@ export function createConfigChangePanel(api: Api, prefix: string, onSaved: (save
     }
     state('review');
     const outcome = h('div', {});
-    const saveButton: HTMLButtonElement = h('button', { type: 'button', testid: `${prefix}-save`, onclick: () => void save(next, saveButton, outcome) }, 'Save and apply');
+    const saveButton: HTMLButtonElement = h('button', { type: 'button', testid: `${prefix}-save`, onclick: () => void save(current, next, saveButton, outcome) }, 'Save and apply');
     const cancel = h('button', { type: 'button', class: 'secondary', testid: `${prefix}-cancel`, onclick: clear }, 'Cancel');
     fill(
       root,
       h('p', {}, summary ?? `This edit changes ${lines.length} ${lines.length === 1 ? 'value' : 'values'}:`),
-      h(
-        'ul',
-        { class: 'diff', testid: `${prefix}-diff` },
-        lines.map((line) =>
-          h(
-            'li',
-            { class: `diff-${line.kind}`, testid: `${prefix}-diff-line`, 'data-kind': line.kind, 'data-path': line.path },
-            h('code', {}, line.path),
-            line.kind === 'added' ? ` added: ${shortValue(line.after)}` : line.kind === 'removed' ? ` removed (was ${shortValue(line.before)})` : ` ${shortValue(line.before)} → ${shortValue(line.after)}`,
-          ),
-        ),
-      ),
+      diffList(lines, `${prefix}-diff`),
       h('div', { class: 'row' }, saveButton, cancel),
       outcome,
     );

@@ -21,10 +21,19 @@ export function createConfigEditor(api: Api, onSaved: (saved: SavedConfig) => vo
   editor.addEventListener('input', () => {
     dirty = true;
   });
-  const panel = createConfigChangePanel(api, 'config', (saved) => {
-    dirty = false;
-    onSaved(saved);
-  });
+  const panel = createConfigChangePanel(
+    api,
+    'config',
+    (saved) => {
+      dirty = false;
+      onSaved(saved);
+    },
+    () => {
+      dirty = false;
+      fill(result);
+      onSaved({ changedKeys: [] });
+    },
+  );
 
   function parsed(): { ok: true; value: unknown } | { ok: false } {
     try {

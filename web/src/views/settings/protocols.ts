@@ -22,10 +22,18 @@ function protocolsOf(config: unknown): Obj[] {
 
 export function createProtocolsSettings(api: Api, onSaved: (saved: SavedConfig) => void): { root: HTMLElement; render(config: unknown): void } {
   let running: unknown = null;
-  const panel = createConfigChangePanel(api, 'protocol', (saved) => {
-    fill(formHost);
-    onSaved(saved);
-  });
+  const panel = createConfigChangePanel(
+    api,
+    'protocol',
+    (saved) => {
+      fill(formHost);
+      onSaved(saved);
+    },
+    () => {
+      fill(formHost);
+      onSaved({ changedKeys: [] });
+    },
+  );
   const formHost = h('div', { testid: 'protocol-form-host' });
   const list = h('div', {});
   const addButton = h('button', { type: 'button', class: 'small', testid: 'protocol-add', onclick: () => openForm(null) }, 'Add a protocol');
