@@ -10,6 +10,8 @@ import { MYST_SIM_IDENTITY } from './mysterium.sim.js';
  * Contract: each simulator route answers in the shape of the real body recorded for it (fixtures/): every field path
  * of the real body is present in the simulator's answer (arrays compared by their items). A simulator drifting from the
  * real node (a field renamed, an object where the node serves an array) fails here, not in production.
+ * replay.test.ts goes further: the real body and the simulator's answer each pass the adapter's own schema, and every
+ * adapter reads its simulator to sane values.
  */
 
 function paths(value: unknown, prefix = ''): string[] {

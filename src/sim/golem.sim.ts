@@ -60,15 +60,24 @@ export function startGolemSim(o: NodeSimOptions & { appKey?: string }): Promise<
     const testnet = BigInt(Math.floor((o.clock.now() / 3_600_000) % 1000)) * 1_000_000_000n;
     return [
       `# metrics snapshot (ts=${Math.floor(o.clock.now() / 1000)}) (prometheus exposition format)`,
+      '# TYPE activity_provider_created counter',
+      `activity_provider_created ${paid + 1}`,
       '# TYPE market_agreements_provider_approved counter',
       `market_agreements_provider_approved ${paid + 1}`,
-      '# TYPE payment_invoices_provider_paid counter',
-      `payment_invoices_provider_paid ${paid}`,
       `# TYPE ${counter} counter`,
       `${counter}{platform="erc20-holesky-tglm"} ${testnet}`,
       `${counter}{platform="erc20-hoodi-tglm"} 0`,
       `${counter}{platform="erc20-mainnet-glm"} 0`,
       `${counter}{platform="erc20-polygon-glm"} ${received}`,
+      // A provider pays nothing out, but yagna pre-registers the series all the same.
+      '# TYPE payment_amount_sent counter',
+      ...['erc20-holesky-tglm', 'erc20-hoodi-tglm', 'erc20-mainnet-glm', 'erc20-polygon-glm'].map((p) => `payment_amount_sent{platform="${p}"} 0`),
+      '# TYPE payment_invoices_provider_paid counter',
+      `payment_invoices_provider_paid ${paid}`,
+      '# TYPE payment_invoices_provider_sent_time summary',
+      `payment_invoices_provider_sent_time_count ${paid}`,
+      `payment_invoices_provider_sent_time_sum ${paid * 30_000_000}`,
+      ...['0', '0.5', '0.99'].map((q) => `payment_invoices_provider_sent_time{quantile="${q}"} ${paid > 0 ? 30_000_000 : 0}`),
       '',
     ].join('\n');
   };
