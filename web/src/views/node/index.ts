@@ -16,6 +16,9 @@ import { type NodePoint, createEffectsCard, nodeEffects } from './effects';
 import { createHealthCard } from './health';
 
 const REFRESH_MS = 15_000;
+const TOTALS_REFRESH_MS = 5 * 60_000;
+
+type ReportRow = Awaited<ReturnType<typeof fetchReport>>['protocols'][number];
 
 function tokens(value: number | null | undefined, token: string): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
@@ -30,6 +33,7 @@ function points(history: History, protocol: string): NodePoint[] {
 export function startNodePage(host: HTMLElement, api: Api, protocol: string): () => void {
   let stopped = false;
   let latestTime = Date.now();
+  let totals: { readAt: number; rows: (ReturnType<typeof totalPeriods>[number] & { row: ReportRow | undefined })[] } | null = null;
   const title = h(
     'div',
     { class: 'page-title' },
@@ -78,10 +82,14 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
   }
 
   async function renderMoney(sample: ProtocolSample | null, heldTokens: number | undefined): Promise<void> {
-    const periods = totalPeriods(latestTime).filter((p) => p.key !== 'mtd');
-    const reports = await Promise.all(periods.map((p) => fetchReport(api, p.from, p.to)));
+    // Reports over more than 7 days run as operations on the server: read them at most every few minutes.
+    if (!totals || Date.now() - totals.readAt > TOTALS_REFRESH_MS) {
+      const periods = totalPeriods(latestTime).filter((p) => p.key !== 'mtd');
+      const reports = await Promise.all(periods.map((p) => fetchReport(api, p.from, p.to)));
+      totals = { readAt: Date.now(), rows: periods.map((p, i) => ({ ...p, row: reports[i]!.protocols.find((x) => x.protocol === protocol) })) };
+    }
     if (stopped) return;
-    const rows = periods.map((p, i) => ({ ...p, row: reports[i]!.protocols.find((x) => x.protocol === protocol) }));
+    const rows = totals.rows;
     const token = sample?.token ?? rows.find((r) => r.row)?.row?.token ?? '';
     const payouts = rows.find((r) => r.key === '30d')?.row?.payoutEvents ?? 0;
     fill(
