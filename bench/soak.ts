@@ -20,6 +20,14 @@ import { REPO_ROOT, median, round, startRun } from './lib/results.js';
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, every: { type: 'string', default: '15' } } });
 const MINUTES = Number(values.minutes);
 const EVERY_S = Number(values.every);
+if (!Number.isFinite(MINUTES) || MINUTES < 2 || MINUTES > 24 * 60) {
+  console.error(`--minutes: expected a number of minutes from 2 to 1440 (30 for the issue-12 bar), got ${values.minutes}`);
+  process.exit(2);
+}
+if (!Number.isFinite(EVERY_S) || EVERY_S < 1 || EVERY_S * 4 > MINUTES * 60) {
+  console.error(`--every: expected seconds from 1 to a quarter of the run, got ${values.every}`);
+  process.exit(2);
+}
 const WINDOW_MIN = Math.min(20, MINUTES);
 const PASSWORD = 'bench-admin-password-0123';
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');

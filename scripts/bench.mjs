@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: every benchmark in sequence (each in its own process, so one's memory and sockets never skew the
  * next), then BENCHMARKS.md is rendered from bench/results/*.json. Builds the server first when dist/ is missing or
- * older than src/ (footprint starts the built CLI). Pass names to run a subset: `npm run bench -- api storage`.
+ * older than src/ (footprint starts the built CLI). Pass names to run a subset: `npm run bench -- api storage`, and
+ * options after the names for those benchmarks: `npm run bench -- soak --minutes 30`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -13,7 +14,11 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const ALL = ['decision-quality', 'api', 'websocket', 'storage', 'footprint'];
 // The soak runs 30 minutes or more: only when asked by name (`npm run bench -- soak`).
 const KNOWN = [...ALL, 'soak'];
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Names first, then options, which go to every benchmark named: `npm run bench -- soak --minutes 30`.
+const args = process.argv.slice(2);
+const firstOption = args.findIndex((a) => a.startsWith('-'));
+const wanted = firstOption === -1 ? args : args.slice(0, firstOption);
+const options = firstOption === -1 ? [] : args.slice(firstOption);
 const names = wanted.length > 0 ? wanted : ALL;
 for (const n of names) {
   if (!KNOWN.includes(n)) {
@@ -47,7 +52,7 @@ if (names.includes('footprint') && (!existsSync(cli) || statSync(cli).mtimeMs < 
 }
 const failed = [];
 for (const name of names) {
-  if (!run(name, process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`)])) failed.push(name);
+  if (!run(name, process.execPath, ['--import', 'tsx', join('bench', `${name}.ts`), ...options])) failed.push(name);
 }
 run('report', process.execPath, ['--import', 'tsx', join('bench', 'report.ts')]);
 console.log(`\nall benchmarks: ${((Date.now() - began) / 1000).toFixed(0)} s${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);

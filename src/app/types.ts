@@ -6,6 +6,7 @@
 import type { EventBus } from './events.js';
 import type { Principal } from '../auth/roles.js';
 import type { EnergyService } from '../energy/energy-service.js';
+import type { ExportFormat } from '../engine/monitor/export.js';
 import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Delivery } from '../domain/notification.js';
@@ -70,8 +71,11 @@ export interface ReportsService {
 }
 
 export interface ExportsService {
-  /** Protocol rows in time order, page by page. */
-  rows(query: HistoryQuery): AsyncIterable<ProtocolPoint[]>;
+  /**
+   * The protocol rows of `query` in time order as JSON or CSV text, page by page; with net columns (power, its cost,
+   * net rate) when energy was accounted over the range.
+   */
+  chunks(query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
   /** Directory where export operations write their files. */
   dir: string;
 }
@@ -102,5 +106,5 @@ export interface AppServices {
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
   /** Power, power cost and net earnings (absent: the server was built without energy accounting). */
-  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest'>;
+  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest' | 'netHistory'>;
 }

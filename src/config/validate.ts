@@ -1,9 +1,11 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { overCapacity, shareTotals } from '../domain/capacity.js';
+import { RESOURCES, type ResourceShares } from '../domain/resources.js';
 import type { FieldError } from '../lib/errors.js';
 import './formats.js';
-import { type Config, ConfigSchema } from './schema.js';
 import { energyConfigErrors } from '../energy/validate.js';
+import { type Config, ConfigSchema } from './schema.js';
 
 /** `/protocols/1/endpoint` -> `protocols[1].endpoint` */
 export function pointerToPath(pointer: string): string {
@@ -59,10 +61,11 @@ export function semanticErrors(config: Config): FieldError[] {
     if (p.executor.configPath && (p.executor.configPath.includes('..') || p.executor.configPath.startsWith('/')))
       errors.push({ path: `protocols[${i}].executor.configPath`, message: 'must stay inside the config directory' });
   });
-  for (const r of ['cpu', 'memory', 'bandwidth', 'storage'] as const) {
-    const mins = config.protocols.filter((p) => p.enabled).reduce((s, p) => s + p.limits[r].min, 0);
-    if (mins + config.host.reserve[r] > 100)
-      errors.push({ path: `host.reserve.${r}`, message: `reserve plus protocol minimums is ${mins + config.host.reserve[r]} %, above 100 %` });
+  const minShares = (limits: Config['protocols'][number]['limits']): ResourceShares =>
+    Object.fromEntries(RESOURCES.map((r) => [r, limits[r].min])) as ResourceShares;
+  const minimums = shareTotals(config.protocols.filter((p) => p.enabled).map((p) => minShares(p.limits)));
+  for (const { resource, total } of overCapacity(minimums, config.host.reserve)) {
+    errors.push({ path: `host.reserve.${resource}`, message: `reserve plus protocol minimums is ${total} %, above 100 %` });
   }
   config.policies.forEach((pol, i) => {
     pol.rules.forEach((rule, j) => {

@@ -12,12 +12,14 @@ import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Store } from '../store/types.js';
+import type { ProtocolPoint, Store } from '../store/types.js';
+import type { NetFields } from '../engine/monitor/export.js';
 import { type Attribution, attributePower, estimateHostWatts } from './attribution.js';
 import { createEnergyAlerts, type EnergyAlertCondition, type EnergyAlerts } from './energy-alerts.js';
 import { createEnergyReports, type EnergyReports } from './energy-reports.js';
 import { configuredMeters, createHttpMeter, createMqttMeter, type Meter, type MeterState } from './meters.js';
 import type { EnergyConfig } from './schema.js';
+import { netHistory } from './net-rows.js';
 import { createTariff, type Tariff } from './tariff.js';
 import type { EnergyView } from './views.js';
 
@@ -57,6 +59,8 @@ export interface EnergyService extends EnergyReports {
   netNegative(): string[];
   /** The policy pausing net-negative protocols now, when allowed (auto mode, `netNegative.pause`, expensive hour). */
   pausePolicy(config: Config): Policy | null;
+  /** Protocol history points with power, power cost and net rate from the stored energy points (net-rows.ts). */
+  netHistory(points: ProtocolPoint[], query: { from: number; to: number; stepMs?: number; protocol?: string }): Promise<(ProtocolPoint & NetFields)[]>;
   close(): Promise<void>;
 }
 
@@ -332,6 +336,7 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
       return run;
     },
     current: () => view,
+    netHistory: (points, query) => netHistory(points, store.energy, query, deps.getConfig().energy.recordInterval * 1000),
     powerCostPerCpuPoint: () => ({ ...costPerPoint }),
     netNegative: () => [...negative],
     pausePolicy(config) {

@@ -23,15 +23,36 @@ export const EXPORT_COLUMNS = [
   'allocStorage',
 ] as const;
 
-/** null (not measured) is an empty CSV cell and a JSON null, never 0. */
-function csvField(v: string | number | null): string {
+/**
+ * Columns added after those when the range has energy accounting: the power drawn and its cost attributed to the
+ * protocol over the stored energy window holding the row, the net rate (usdPerHour minus that cost), and whether the
+ * power was estimated. Empty (CSV) or null (JSON) for a row no stored window covers yet.
+ */
+export const NET_COLUMNS = ['powerWatts', 'powerCostUsdPerHour', 'netUsdPerHour', 'powerEstimated'] as const;
+
+export interface NetFields {
+  powerWatts: number | null;
+  powerCostUsdPerHour: number | null;
+  netUsdPerHour: number | null;
+  powerEstimated: boolean | null;
+}
+
+/** A protocol row, with its net fields when the export has them. */
+export type ExportRow = ProtocolPoint & Partial<NetFields>;
+
+type Cell = string | number | boolean | null;
+
+/** null (not measured, or no energy accounted) is an empty CSV cell and a JSON null, never 0. */
+function csvField(v: Cell): string {
   if (v === null) return '';
   const s = String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-function row(p: ProtocolPoint): Record<(typeof EXPORT_COLUMNS)[number], string | number | null> {
-  return {
+type Column = (typeof EXPORT_COLUMNS)[number] | (typeof NET_COLUMNS)[number];
+
+function row(p: ExportRow, net: boolean): Partial<Record<Column, Cell>> {
+  const base = {
     time: new Date(p.time).toISOString(),
     protocol: p.protocol,
     usdPerHour: p.usdPerHour,
@@ -48,18 +69,34 @@ function row(p: ProtocolPoint): Record<(typeof EXPORT_COLUMNS)[number], string |
     allocBandwidth: p.allocBandwidth,
     allocStorage: p.allocStorage,
   };
+  if (!net) return base;
+  return {
+    ...base,
+    powerWatts: p.powerWatts ?? null,
+    powerCostUsdPerHour: p.powerCostUsdPerHour ?? null,
+    netUsdPerHour: p.netUsdPerHour ?? null,
+    powerEstimated: p.powerEstimated ?? null,
+  };
 }
 
 /**
  * Rows as text chunks, one page at a time: memory stays flat whatever the range. JSON is one array (one object
- * per line inside it); CSV has a header line. Used for HTTP replies, export files and the CLI alike.
+ * per line inside it); CSV has a header line. Used for HTTP replies, export files and the CLI alike. With `net`,
+ * every row carries the NET_COLUMNS too.
  */
-export async function* exportChunks(pages: AsyncIterable<ProtocolPoint[]>, format: ExportFormat): AsyncGenerator<string> {
+export async function* exportChunks(pages: AsyncIterable<ExportRow[]>, format: ExportFormat, options: { net?: boolean } = {}): AsyncGenerator<string> {
+  const net = options.net ?? false;
+  const columns: readonly Column[] = net ? [...EXPORT_COLUMNS, ...NET_COLUMNS] : EXPORT_COLUMNS;
   if (format === 'csv') {
-    yield `${EXPORT_COLUMNS.join(',')}\n`;
+    yield `${columns.join(',')}\n`;
     for await (const page of pages) {
       if (page.length === 0) continue;
-      yield page.map((p) => `${EXPORT_COLUMNS.map((c) => csvField(row(p)[c])).join(',')}\n`).join('');
+      yield page
+        .map((p) => {
+          const r = row(p, net);
+          return `${columns.map((c) => csvField(r[c] ?? null)).join(',')}\n`;
+        })
+        .join('');
     }
     return;
   }
@@ -67,7 +104,7 @@ export async function* exportChunks(pages: AsyncIterable<ProtocolPoint[]>, forma
   let first = true;
   for await (const page of pages) {
     if (page.length === 0) continue;
-    const body = page.map((p) => JSON.stringify(row(p))).join(',\n');
+    const body = page.map((p) => JSON.stringify(row(p, net))).join(',\n');
     yield `${first ? '\n' : ',\n'}${body}`;
     first = false;
   }

@@ -87,5 +87,6 @@ describe('learning over a simulated week', () => {
     expect(lp).toBeGreaterThan(equal);
     expect(lp).toBeGreaterThan(greedy);
     expect(oracle).toBeGreaterThanOrEqual(lp);
-  });
+    // Four simulated weeks with an LP per decision: ~15 s on a quiet machine, past 30 s on a busy one.
+  }, 180_000);
 });

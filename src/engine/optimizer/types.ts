@@ -1,18 +1,19 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Config, Policy } from '../../config/schema.js';
 import { PolicySchema } from '../../config/schema.js';
+import { protocolCapacity } from '../../domain/capacity.js';
 import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
 import {
+  type Allocation,
   AllocationSchema,
   RESOURCES,
-  type Allocation,
   type Resource,
   type ResourceShares,
   ResourceSharesSchema,
 } from '../../domain/resources.js';
-import { OrchaError, type FieldError } from '../../lib/errors.js';
+import { type FieldError, OrchaError } from '../../lib/errors.js';
 
 const MinMaxSchema = Type.Object({ min: Type.Number({ minimum: 0, maximum: 100 }), max: Type.Number({ minimum: 0, maximum: 100 }) });
 
@@ -97,9 +98,7 @@ export function validateOptimizerInput(input: OptimizerInput): void {
 }
 
 export function capacityOf(input: Pick<OptimizerInput, 'reserve'>): ResourceShares {
-  const cap = { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
-  for (const r of RESOURCES) cap[r] = Math.max(0, 100 - input.reserve[r]);
-  return cap;
+  return protocolCapacity(input.reserve);
 }
 
 export function currentShares(input: Pick<OptimizerInput, 'current'>, protocol: string): ResourceShares {

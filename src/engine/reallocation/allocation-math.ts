@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
-import { type Allocation, RESOURCES, type Resource, type ResourceShares, zeroShares } from '../../domain/resources.js';
+import { overCapacity, protocolCapacity, shareTotals } from '../../domain/capacity.js';
 import type { ReallocationStep } from '../../domain/reallocation.js';
+import { type Allocation, RESOURCES, type Resource, type ResourceShares, zeroShares } from '../../domain/resources.js';
 
 /** Shares closer than this (percent points) are the same share: float noise is not a reallocation. */
 export const SHARE_EPSILON = 0.01;
@@ -16,15 +17,12 @@ export function cloneAllocation(a: Allocation): Allocation {
 }
 
 export function totals(a: Allocation): ResourceShares {
-  const t = zeroShares();
-  for (const s of Object.values(a)) for (const r of RESOURCES) t[r] += s[r];
-  return t;
+  return shareTotals(a);
 }
 
-/** Resources whose shares plus the host reserve exceed 100 %, with the amount. */
+/** Resources whose shares plus the host reserve exceed 100 % (beyond float noise), with the amount. */
 export function overAllocated(a: Allocation, reserve: ResourceShares): { resource: Resource; total: number }[] {
-  const t = totals(a);
-  return RESOURCES.filter((r) => t[r] + reserve[r] > 100 + SHARE_EPSILON).map((r) => ({ resource: r, total: t[r] + reserve[r] }));
+  return overCapacity(shareTotals(a), reserve, SHARE_EPSILON);
 }
 
 /**
@@ -38,10 +36,10 @@ export function initialAllocationFromConfig(config: Config): Allocation {
   const given = (p: (typeof enabled)[number]) => !!p.initialAllocation && RESOURCES.some((r) => (p.initialAllocation?.[r] ?? 0) > 0);
   const explicit = enabled.filter(given);
   const rest = enabled.filter((p) => !given(p));
-  const left = zeroShares();
+  const left = protocolCapacity(config.host.reserve);
   for (const r of RESOURCES) {
     const used = explicit.reduce((sum, p) => sum + (p.initialAllocation?.[r] ?? 0), 0);
-    left[r] = Math.max(0, 100 - config.host.reserve[r] - used);
+    left[r] = Math.max(0, left[r] - used);
   }
   for (const p of explicit) out[p.name] = { ...zeroShares(), ...p.initialAllocation };
   for (const p of rest) {

@@ -158,6 +158,11 @@ export const ProtocolPointSchema = Type.Object({
   allocBandwidth: Type.Number(),
   allocStorage: Type.Number(),
   samples: Type.Number(),
+  // With `net=true`: power attributed to the protocol, its cost and the net rate (null where no energy was accounted).
+  powerWatts: Type.Optional(Nullable(Type.Number())),
+  powerCostUsdPerHour: Type.Optional(Nullable(Type.Number())),
+  netUsdPerHour: Type.Optional(Nullable(Type.Number())),
+  powerEstimated: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
 });
 
 export const HistorySchema = Type.Object({

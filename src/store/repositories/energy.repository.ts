@@ -70,6 +70,20 @@ export interface EnergyHistory {
   meters: { time: number; meter: string; watts: number; energyKwh: number | null }[];
 }
 
+/** One stored per-protocol energy point with the window it closes: (time - intervalMs, time]. */
+export interface EnergyWindow {
+  protocol: string;
+  time: number;
+  intervalMs: number;
+  /** Instantaneous figures at `time`. */
+  watts: number;
+  costUsdPerHour: number;
+  /** Amounts over the window. */
+  energyKwh: number;
+  costUsd: number;
+  estimated: boolean;
+}
+
 export interface EnergyTotal {
   protocol: string;
   energyKwh: number;
@@ -89,6 +103,11 @@ export interface EnergyRepository {
   totals(range: { from: number; to: number }): Promise<EnergyTotal[]>;
   /** Host totals over [from, to]. */
   hostTotals(range: { from: number; to: number }): Promise<{ energyKwh: number; costUsd: number; estimatedPoints: number; points: number }>;
+  /**
+   * The per-protocol windows that hold any moment of [from, to], oldest first: those closing within it, and the ones
+   * closing next after it (the window `to` lies in).
+   */
+  windows(range: { from: number; to: number; protocol?: string }): Promise<EnergyWindow[]>;
   /** Delete points before `time`; returns rows removed. */
   prune(before: number): Promise<number>;
 }
@@ -213,6 +232,29 @@ export function createEnergyRepository(database: Kysely<unknown>): EnergyReposit
         })),
         meters: meters.map((r) => ({ time: n(r.t), meter: r.meter, watts: n(r.watts), energyKwh: r.energy_kwh === null ? null : n(r.energy_kwh) })),
       };
+    },
+
+    async windows({ from, to, protocol }) {
+      const next = await db.selectFrom('energy_points').select(sql<number | null>`min(time)`.as('t')).where('time', '>', to).executeTakeFirst();
+      const until = next?.t == null ? to : n(next.t);
+      let q = db
+        .selectFrom('energy_protocol_points as p')
+        .innerJoin('energy_points as h', 'h.time', 'p.time')
+        .select(['p.protocol', 'p.time', 'h.interval_ms', 'p.watts', 'p.cost_usd_per_hour', 'p.energy_kwh', 'p.cost_usd', 'p.estimated'])
+        .where('p.time', '>=', from)
+        .where('p.time', '<=', until);
+      if (protocol) q = q.where('p.protocol', '=', protocol);
+      const rows = await q.orderBy('p.time').orderBy('p.protocol').execute();
+      return rows.map((r) => ({
+        protocol: r.protocol,
+        time: n(r.time),
+        intervalMs: n(r.interval_ms),
+        watts: n(r.watts),
+        costUsdPerHour: n(r.cost_usd_per_hour),
+        energyKwh: n(r.energy_kwh),
+        costUsd: n(r.cost_usd),
+        estimated: n(r.estimated) > 0,
+      }));
     },
 
     async totals({ from, to }) {

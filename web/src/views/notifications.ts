@@ -90,7 +90,7 @@ export function createNotificationsView(api: Api): { root: HTMLElement; start():
             h('td', {}, ch.target),
             h('td', {}, ch.minSeverity),
             h('td', {}, String(ch.pending)),
-            h('td', {}, ch.usable ? deliveryText(ch.lastDelivery) : `unusable: ${ch.error ?? ''}`),
+            h('td', { class: 'wrap' }, ch.usable ? deliveryText(ch.lastDelivery) : `unusable: ${ch.error ?? ''}`),
           ),
         ),
       ),
@@ -106,7 +106,7 @@ export function createNotificationsView(api: Api): { root: HTMLElement; start():
               h('li', {}, `[${a.severity}] ${a.message}: `, (a.deliveries ?? []).map((d) => `${d.channel} ${d.status}${d.attempts > 1 ? ` after ${d.attempts} tries` : ''}`).join(', ')),
             ),
           );
-    fill(c.body, table, h('h3', {}, 'Open alerts, by channel'), perAlert, result);
+    fill(c.body, h('div', { class: 'table-wrap' }, table), h('h3', {}, 'Open alerts, by channel'), perAlert, result);
   }
 
   return {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { ExportFileResult } from '../../../app/exports.js';
 import { OrchaError } from '../../../lib/errors.js';
-import { EXPORT_FORMATS, exportChunks, exportContentType } from '../../../engine/monitor/export.js';
+import { EXPORT_FORMATS, exportContentType } from '../../../engine/monitor/export.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { ErrorSchema, IdParams, OperationAccepted } from '../../schemas/common.js';
@@ -57,7 +57,7 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
       reply
         .type(exportContentType(format))
         .header('Content-Disposition', `attachment; filename="orcha-export.${format}"`);
-      return reply.send(Readable.from(exportChunks(services.exports.rows(query), format)));
+      return reply.send(Readable.from(services.exports.chunks(query, format)));
     },
   );
 

@@ -28,9 +28,12 @@ const HistoryQuerySchema = Type.Object(
     to: Type.Optional(IsoQuery),
     protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
     step: Type.Optional(StepQuery),
+    net: Type.Optional(Type.Boolean({ description: 'Add power, power cost and net (USD/h) to every protocol point.' })),
   },
   { additionalProperties: false },
 );
+
+const NO_NET = { powerWatts: null, powerCostUsdPerHour: null, netUsdPerHour: null, powerEstimated: null };
 
 /** The snapshot, plus the energy figures (net earnings) when energy accounting is on. */
 const MetricsAnswer = Type.Intersect([ApiSnapshot, Type.Object({ energy: Type.Optional(apiSchema(EnergyViewSchema)) })]);
@@ -63,7 +66,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       schema: {
         tags: ['metrics'],
         summary: 'History by range, downsampled server-side to `step`',
-        description: `Defaults to the last 24 hours. Without \`step\`, raw points when they fit in ${MAX_HISTORY_POINTS} per series, else the smallest step that fits (the answer's \`stepSeconds\` says which). An explicit step that would return more than ${MAX_HISTORY_POINTS} points is refused, naming the minimum.`,
+        description: `Defaults to the last 24 hours. With \`net=true\`, each protocol point also has powerWatts, powerCostUsdPerHour, netUsdPerHour (usdPerHour minus that cost) and powerEstimated, from the stored energy points (null where none covers it). Without \`step\`, raw points when they fit in ${MAX_HISTORY_POINTS} per series, else the smallest step that fits (the answer's \`stepSeconds\` says which). An explicit step that would return more than ${MAX_HISTORY_POINTS} points is refused, naming the minimum.`,
         querystring: HistoryQuerySchema,
         response: { 200: apiSchema(HistorySchema), 400: ErrorSchema },
       },
@@ -87,9 +90,11 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
         stepMs = stepToFit(spanMs, config().intervals.poll * 1000);
       }
       const query = { ...range, stepMs, protocol: q.protocol };
-      const key = `history:${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}`;
+      const key = `history:${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}${q.net ? ':net' : ''}`;
       return sendCachedJson(reply, services.cache, key, async () => {
-        const [pointsOut, protocols] = await Promise.all([services.metrics.history(query), services.metrics.protocolHistory(query)]);
+        const [pointsOut, gross] = await Promise.all([services.metrics.history(query), services.metrics.protocolHistory(query)]);
+        const energy = services.energy;
+        const protocols = !q.net ? gross : energy ? await energy.netHistory(gross, query) : gross.map((p) => ({ ...p, ...NO_NET }));
         return toApi({
           ...range,
           stepSeconds: stepMs ? stepMs / 1000 : null,
