@@ -3,15 +3,15 @@
  * shape on the server fails the dashboard's type check instead of its users. Domain shapes carry epoch-ms times;
  * the API sends the same shapes with ISO 8601 strings in the fields `TimeKey` names (src/http/schemas/api-time.ts),
  * which `Wire<T>` (the server's `ApiValue<T>`) expresses. scripts/check-imports.mjs allows web/ type-only imports from src/domain and
- * src/http/schemas only.
+ * src/http/schemas only. Paths carry `.js` (as in src/) so the server's type check can follow them from tests too.
  */
-import type { NodeHealth, SatelliteHealth } from '../../src/domain/health';
-import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation';
-import type { ProtocolType } from '../../src/domain/resources';
-import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample';
-import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts';
-import type { ApiValue } from '../../src/http/schemas/api-time';
-import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views';
+import type { NodeHealth, SatelliteHealth } from '../../src/domain/health.js';
+import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
+import type { ProtocolType } from '../../src/domain/resources.js';
+import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample.js';
+import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts.js';
+import type { ApiValue } from '../../src/http/schemas/api-time.js';
+import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views.js';
 
 /** A domain value as the API sends it: time fields (by name) as ISO strings; the type the routes answer with. */
 export type Wire<T> = ApiValue<T>;
