@@ -12,7 +12,7 @@ export interface LoopsDeps {
   clock: Clock;
   log: Logger;
   config: () => Config;
-  store: Pick<Store, 'metrics'>;
+  store: Pick<Store, 'metrics' | 'nodeHealth'>;
   coordinator: Coordinator;
   engine: ReallocationEngine;
   alerts: AlertService;
@@ -32,7 +32,7 @@ export interface Loops {
  */
 export function createLoops(deps: LoopsDeps): Loops {
   const { coordinator, engine } = deps;
-  const retention = createRetentionJob({ metrics: deps.store.metrics, clock: deps.clock, log: deps.log, getConfig: deps.config });
+  const retention = createRetentionJob({ metrics: deps.store.metrics, health: deps.store.nodeHealth, clock: deps.clock, log: deps.log, getConfig: deps.config });
   const scheduler: Scheduler = createScheduler({
     clock: deps.clock,
     log: deps.log,

@@ -252,6 +252,8 @@ export interface NodeHealthRepository {
   latest(): Promise<HealthRecord[]>;
   /** Changes of one protocol's health in [from, to), oldest first. */
   history(protocol: string, from: number, to: number): Promise<HealthRecord[]>;
+  /** Retention: rows older than `before`, except each protocol's last one (its health now); the number deleted. */
+  deleteBefore(before: number): Promise<number>;
 }
 
 /** Each protocol's earnings ledger state, kept so a restart continues from the last stored counter. */

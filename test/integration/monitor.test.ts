@@ -294,4 +294,17 @@ describeEachStore('reports, export and retention', (factory) => {
     const later = await job.run();
     expect(later.rollupsDeleted).toBeGreaterThan(0);
   });
+
+  it('retention deletes node health changes older than rollupDays, but never a protocol\'s last one (its health now)', async () => {
+    const config = buildConfig({ storage: { retention: { rawDays: 1, rollupDays: 1 } } }, {});
+    const job = createRetentionJob({ metrics: store.metrics, health: store.nodeHealth, clock, log, getConfig: () => config });
+    const h = (sessions: number) => ({ activeSessions: sessions, problems: [] });
+    // myst changed often (old and recent); storj's only change is old, and it is still its health now.
+    for (const [i, t] of [start, start + HOUR, start + 40 * HOUR].entries()) await store.nodeHealth.record('myst', t, h(i + 1));
+    await store.nodeHealth.record('storj', start, { version: '1.71.2', problems: [] });
+    const result = await job.run();
+    expect(result.healthDeleted).toBe(2);
+    expect((await store.nodeHealth.history('myst', 0, clock.now())).map((r) => r.health.activeSessions)).toEqual([3]);
+    expect((await store.nodeHealth.latest()).map((r) => r.protocol).sort()).toEqual(['myst', 'storj']);
+  });
 });

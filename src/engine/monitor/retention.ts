@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { MetricsRepository } from '../../store/types.js';
+import type { MetricsRepository, NodeHealthRepository } from '../../store/types.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -10,10 +10,13 @@ export interface RetentionResult {
   rollupRows: number;
   rawDeleted: number;
   rollupsDeleted: number;
+  healthDeleted: number;
 }
 
 export interface RetentionDeps {
   metrics: MetricsRepository;
+  /** Node health changes (one row per change; a busy Mysterium node's session count changes often): kept as long as rollups. */
+  health?: Pick<NodeHealthRepository, 'deleteBefore'>;
   clock: Clock;
   log: Logger;
   getConfig: () => Config;
@@ -40,8 +43,9 @@ export function createRetentionJob(deps: RetentionDeps) {
     // Raw rows go only up to a whole hour that is rolled up, so no sample leaves before its hour's summary exists.
     const rawDeleted = await deps.metrics.deleteRawBefore(Math.min(Math.floor(rawCutoff / HOUR) * HOUR, hourEnd));
     const rollupsDeleted = await deps.metrics.deleteRollupsBefore(now - rollupDays * DAY);
-    if (rawDeleted > 0 || rollupsDeleted > 0) log.info({ rollupRows, rawDeleted, rollupsDeleted }, 'retention applied');
-    return { rollupRows, rawDeleted, rollupsDeleted };
+    const healthDeleted = deps.health ? await deps.health.deleteBefore(now - rollupDays * DAY) : 0;
+    if (rawDeleted > 0 || rollupsDeleted > 0 || healthDeleted > 0) log.info({ rollupRows, rawDeleted, rollupsDeleted, healthDeleted }, 'retention applied');
+    return { rollupRows, rawDeleted, rollupsDeleted, healthDeleted };
   }
 
   return { run };

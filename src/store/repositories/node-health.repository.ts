@@ -69,6 +69,16 @@ export function createNodeHealthRepository(db: Kysely<NodeHealthTables>): NodeHe
       }
       return out;
     },
+    async deleteBefore(before) {
+      const r = await db
+        .deleteFrom('protocol_health')
+        .where('time', '<', before)
+        .where(({ eb, selectFrom }) =>
+          eb('time', '<', selectFrom('protocol_health as i').select((e) => e.fn.max('i.time').as('t')).whereRef('i.protocol', '=', 'protocol_health.protocol')),
+        )
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
     async history(protocol, from, to) {
       const rows = await db
         .selectFrom('protocol_health')
