@@ -65,13 +65,16 @@ describe('per-protocol resource use', () => {
     expect(stored.cpuPercent).toBeCloseTo(1, 4);
   });
 
-  it('protocols without a container say "not measured": null and the flag, never 0, in metrics, the dashboard document and history', async () => {
+  it('protocols without a container say "not measured": null and the flag, never 0, in metrics, status, the dashboard document and history', async () => {
     const metrics = await api('/api/v1/metrics');
     const others = metrics.protocols.filter((p: J) => p.type !== 'storj');
     expect(others.length).toBe(5);
     for (const p of others) {
       expect(p, p.protocol).toMatchObject({ resourcesMeasured: false, cpuPercent: null, memoryBytes: null, bandwidthBytesPerSec: null, blockIoBytesPerSec: null });
     }
+    const status = await api('/api/v1/status');
+    const flags = Object.fromEntries(status.coordinator.adapters.map((a: J) => [a.type, a.resourcesMeasured]));
+    expect(flags).toEqual({ storj: true, golem: false, mysterium: false, streamr: false, grass: false, 'http-json': false });
     const dashboard = await api('/api/v1/dashboard');
     const golem = dashboard.snapshot.protocols.find((p: J) => p.type === 'golem');
     expect(golem).toMatchObject({ resourcesMeasured: false, cpuPercent: null, memoryBytes: null });
