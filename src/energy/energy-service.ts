@@ -337,7 +337,8 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
     },
     current: () => view,
     netHistory: (points, query) => netHistory(points, store.energy, query, deps.getConfig().energy.recordInterval * 1000),
-    powerCostPerCpuPoint: () => ({ ...costPerPoint }),
+    // Energy accounting switched off: the optimizer plans on gross again at once, not from the last costs seen.
+    powerCostPerCpuPoint: () => (deps.getConfig().energy.enabled ? { ...costPerPoint } : {}),
     netNegative: () => [...negative],
     pausePolicy(config) {
       const energy = config.energy;
