@@ -221,6 +221,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getState: engineState,
       metrics: store.metrics,
       buildInput: netOptimizerInput(energy),
+      state: store.engineState,
       onEvent: (event) => {
         if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
         // The do-no-harm guard stopped auto mode: one open alert saying why.

@@ -10,6 +10,7 @@ import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
 import { fleetMigration } from './006-fleet.js';
 import { measuredResourcesMigration } from './007-measured-resources.js';
+import { engineStateMigration } from './008-engine-state.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -22,6 +23,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-energy': energyMigration(dialect),
         '006-fleet': fleetMigration(dialect),
         '007-measured-resources': measuredResourcesMigration(dialect),
+        '008-engine-state': engineStateMigration(dialect),
       };
     },
   };
