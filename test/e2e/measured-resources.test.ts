@@ -60,6 +60,11 @@ describe('per-protocol resource use', () => {
     // The node's own figure (disk it stores) is kept beside the container's.
     expect(storj.storageBytes).toBeGreaterThan(0);
     expect(docker.calls.filter((c) => c.path === '/containers/storagenode/stats').length).toBeGreaterThanOrEqual(3);
+    // Prometheus: a series per measure of the measured protocol, none for the others (never a 0 they did not report).
+    const scrape = await (await fetch(`${server.url}/metrics`)).text();
+    expect(scrape).toContain(`orcha_protocol_resource_use{protocol="${storj.protocol}",measure="memory_bytes"} 7626752`);
+    expect(scrape).toMatch(new RegExp(`orcha_protocol_resource_use\\{protocol="${storj.protocol}",measure="block_io_bytes_per_second"\\} 5000`));
+    expect(scrape.split('\n').filter((l) => l.startsWith('orcha_protocol_resource_use{'))).toHaveLength(4);
     const stored = (await server.store.metrics.latest())!.protocols.find((p) => p.type === 'storj')!;
     expect(stored).toMatchObject({ resourcesMeasured: true, memoryBytes: 7626752 });
     expect(stored.cpuPercent).toBeCloseTo(1, 4);
