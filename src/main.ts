@@ -282,7 +282,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
     metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
-    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events });
+    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events, config: () => cfg().fleet });
     const app = await buildApp({
       services,
       config: cfg,

@@ -167,6 +167,7 @@ export const AlertRulesSchema = Type.Object(
     // Fleet alerts keep their own timing (a host is silent after the fleet's silentAfter); a silent host is repeated.
     host_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 360 }),
     agent_version_skew: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 }),
+    agent_spool_growing: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
   },
   {
     default: {},
