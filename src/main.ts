@@ -223,6 +223,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       getState: engineState,
       metrics: store.metrics,
       buildInput: netOptimizerInput(energy),
+      state: store.engineState,
       onEvent: (event) => {
         if (event.type === 'reallocation') events.emit('reallocations', event.reallocation);
         // The do-no-harm guard stopped auto mode: one open alert saying why.
@@ -283,7 +284,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const metricsCredentials = () => resolveMetricsCredentials(cfg().metrics.auth, baseDir, env);
     metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
-    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events });
+    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events, config: () => cfg().fleet });
     const app = await buildApp({
       services,
       config: cfg,

@@ -39,7 +39,11 @@ export function coordinatorView(
   });
   return {
     latest: () => coordinator.latest(),
-    status: () => ({ running: running(), lastPollAt, polls, adapters: coordinator.status().map(adapterStatusOf) }),
+    status: () => {
+      const measured = new Map(coordinator.latest()?.protocols.map((p) => [p.protocol, p.resourcesMeasured === true]) ?? []);
+      const adapters = coordinator.status().map((s) => ({ ...adapterStatusOf(s), resourcesMeasured: measured.get(s.name) ?? false }));
+      return { running: running(), lastPollAt, polls, adapters };
+    },
     close: off,
   };
 }

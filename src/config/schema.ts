@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { HOST_NAME_PATTERN } from '../domain/host.js';
 import { ProfileOverrideSchema } from '../domain/profile.js';
 import { ProtocolTypeSchema } from '../domain/resources.js';
 import { AlertRulesSchema, NotificationsConfigSchema } from '../notifications/config.js';
@@ -333,6 +334,37 @@ export const ConfigSchema = Type.Object(
         rules: AlertRulesSchema,
       },
       'Alert thresholds.',
+    ),
+    fleet: obj(
+      {
+        localName: Type.Optional(
+          Type.String({
+            pattern: HOST_NAME_PATTERN,
+            maxLength: 63,
+            description: "This machine's name in the fleet (`?host=NAME` answers from its own tables); default: its hostname.",
+          }),
+        ),
+        silentAfter: Type.Number({
+          minimum: 30,
+          maximum: 604_800,
+          default: 300,
+          description: 'Seconds without a batch from a host\'s agent before the host is silent (host_silent alert).',
+        }),
+        checkEvery: Type.Number({ minimum: 5, maximum: 3600, default: 60, description: 'Seconds between checks of the fleet alerts.' }),
+        spoolAlertSnapshots: Type.Integer({
+          minimum: 1,
+          maximum: 2_000_000,
+          default: 720,
+          description: "Snapshots waiting in an agent's spool, still growing, that raise agent_spool_growing (720: an hour of 5 s polls).",
+        }),
+        spoolGrowingFor: Type.Number({
+          minimum: 0,
+          maximum: 86_400,
+          default: 300,
+          description: 'Seconds the spool must keep growing past spoolAlertSnapshots before the alert opens.',
+        }),
+      },
+      'The fleet, on the control plane: when a host is silent and when an agent\'s spool is growing.',
     ),
     rateLimit: obj(
       {

@@ -28,6 +28,8 @@ export const AdapterStatusSchema = Type.Object(
     nodeHealth: Type.Optional(Type.Union([NodeHealthSchema, Type.Null()])),
     /** epoch ms of the poll that read `nodeHealth`. */
     nodeHealthAt: Type.Optional(NullableNumber),
+    /** Its own CPU, memory, network and disk I/O are measured (from its container's stats) in the latest snapshot; false: not measured. */
+    resourcesMeasured: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: true },
 );

@@ -17,6 +17,8 @@ export const ALERT_TYPES = [
   'node_health',
   'host_silent',
   'agent_version_skew',
+  /** An agent's spool keeps growing past a threshold: it produces faster than the control plane takes. */
+  'agent_spool_growing',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

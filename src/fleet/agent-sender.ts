@@ -54,7 +54,13 @@ export function createAgentSender(options: SenderOptions): AgentSender {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
-        body: JSON.stringify({ batchId: batch.batchId, agentVersion: options.agentVersion, snapshots: batch.snapshots }),
+        body: JSON.stringify({
+          batchId: batch.batchId,
+          agentVersion: options.agentVersion,
+          snapshots: batch.snapshots,
+          // What still waits, this batch included: the control plane alerts when it keeps growing.
+          spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() },
+        }),
         signal: controller.signal,
       });
       const text = await res.text();

@@ -1,20 +1,20 @@
 /**
  * The control plane's fleet side, built once by the composition root: the fleet service (hosts, ingest) and the
- * loop that raises and resolves the fleet's alerts (silent hosts, agent version skew).
+ * loop that raises and resolves the fleet's alerts (silent hosts, agent version skew, growing spools). Thresholds
+ * and cadence are the `fleet` config keys, read at every check (hot reload applies at the next one).
  */
 import type { EventBus } from '../app/events.js';
+import type { Config } from '../config/schema.js';
 import { createAlertFamilies } from '../engine/monitor/alert-family.js';
 import { createLoop, type Loop } from '../engine/loop.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
-import { fleetConditions } from './fleet-alerts.js';
+import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
 import { createFleetService, type FleetService } from './fleet.service.js';
 
-/** A host whose agent sent nothing for this long is silent (and alerted on). */
-export const HOST_SILENT_AFTER_MS = 5 * 60_000;
-const CHECK_EVERY_MS = 60_000;
+export type FleetConfig = Config['fleet'];
 
 export interface FleetControlPlane {
   service: FleetService;
@@ -26,9 +26,15 @@ export function createFleetControlPlane(deps: {
   clock: Clock;
   log: Logger;
   events: Pick<EventBus, 'emit'>;
+  /** The running `fleet` config. */
+  config: () => FleetConfig;
 }): FleetControlPlane {
-  const service = createFleetService({ repo: deps.store.fleet, clock: deps.clock, settings: () => ({ silentAfterMs: HOST_SILENT_AFTER_MS }) });
-  const families = createAlertFamilies<'host_silent' | 'agent_version_skew'>({
+  const service = createFleetService({
+    repo: deps.store.fleet,
+    clock: deps.clock,
+    settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000 }),
+  });
+  const families = createAlertFamilies<FleetAlertType>({
     repo: deps.store.alerts,
     clock: deps.clock,
     publish: (change, alert) => deps.events.emit('alerts', { change, alert }),
@@ -37,12 +43,16 @@ export function createFleetControlPlane(deps: {
     name: 'fleet-alerts',
     clock: deps.clock,
     log: deps.log,
-    intervalMs: () => CHECK_EVERY_MS,
+    intervalMs: () => deps.config().checkEvery * 1000,
     immediate: false,
     tick: async () => {
-      const conditions = fleetConditions(await service.listHosts(), deps.clock.now(), AGENT_VERSION);
-      await families.sync('host_silent', conditions.filter((c) => c.type === 'host_silent'));
-      await families.sync('agent_version_skew', conditions.filter((c) => c.type === 'agent_version_skew'));
+      const c = deps.config();
+      const conditions = fleetConditions(await service.listHosts(), deps.clock.now(), {
+        controlPlaneVersion: AGENT_VERSION,
+        spoolAlertSnapshots: c.spoolAlertSnapshots,
+        spoolGrowingForMs: c.spoolGrowingFor * 1000,
+      });
+      for (const type of FLEET_ALERT_TYPES) await families.sync(type, conditions.filter((x) => x.type === type));
     },
   });
   return { service, alertsLoop };

@@ -3,14 +3,15 @@
  * latest state for `GET /api/v1/hosts` and `?host=NAME`. Plain service: HTTP routes and CLI commands call it alike.
  */
 import { randomUUID } from 'node:crypto';
+import { HOST_NAME_PATTERN } from '../domain/host.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
-import type { FleetRepository, HostRecord } from '../store/repositories/fleet.repository.js';
+import type { FleetRepository, HostRecord, HostSpool } from '../store/repositories/fleet.repository.js';
 import type { SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
 
-export const HOST_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
+export { HOST_NAME_PATTERN };
 const HOST_NAME = new RegExp(HOST_NAME_PATTERN);
 
 export type HostHealth = 'ok' | 'silent' | 'never-seen' | 'revoked';
@@ -21,6 +22,8 @@ export interface HostView {
   lastSeenAt: number | null;
   health: HostHealth;
   agentVersion: string | null;
+  /** The agent's last report on its spool, null when it never sent one. */
+  spool: HostSpool | null;
   /** Sum of the latest snapshot's protocols, null before the first batch. */
   usdPerHour: number | null;
   protocols: number;
@@ -32,6 +35,8 @@ export interface IngestBatch {
   batchId: string;
   agentVersion: string;
   snapshots: Snapshot[];
+  /** The agent's spool when it sent the batch (agents before 0.2.0 do not say). */
+  spool?: { pending: number; oldestAt: number | null };
 }
 
 export interface FleetSettings {
@@ -76,6 +81,7 @@ export function createFleetService(deps: {
       lastSeenAt: h.lastSeenAt,
       health,
       agentVersion: h.agentVersion,
+      spool: h.spool,
       usdPerHour: latest ? latest.protocols.reduce((sum, p) => sum + p.usdPerHour, 0) : null,
       protocols: latest?.protocols.length ?? 0,
       connected: latest?.protocols.filter((p) => p.connected).length ?? 0,
@@ -108,6 +114,7 @@ export function createFleetService(deps: {
         revokedAt: null,
         lastSeenAt: null,
         agentVersion: null,
+        spool: null,
       };
       await repo.createHost(record);
       return { host: await view(record), key: key.key };
@@ -132,7 +139,8 @@ export function createFleetService(deps: {
     },
     async ingest(h, batch) {
       const result = await repo.ingestBatch(h.id, batch.batchId, batch.snapshots, clock.now());
-      await repo.touchHost(h.id, clock.now(), batch.agentVersion);
+      const now = clock.now();
+      await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
       return { result, snapshots: batch.snapshots.length };
     },
     host,
@@ -143,4 +151,18 @@ export function createFleetService(deps: {
       return { points: await repo.history(h.id, range) };
     },
   };
+}
+
+/**
+ * The spool as the control plane keeps it: `growingSince` starts at the first report above the previous one, holds
+ * while the count does not shrink, and ends when it shrinks (the agent is catching up) or the spool is empty.
+ */
+export function spoolReport(previous: HostSpool | null, reported: { pending: number; oldestAt: number | null }, now: number): HostSpool {
+  const pending = reported.pending;
+  let growingSince: number | null = null;
+  if (pending > 0 && previous) {
+    if (pending > previous.pending) growingSince = previous.growingSince ?? now;
+    else if (pending === previous.pending) growingSince = previous.growingSince;
+  }
+  return { pending, oldestAt: pending > 0 ? reported.oldestAt : null, growingSince, reportedAt: now };
 }

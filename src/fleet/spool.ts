@@ -31,6 +31,8 @@ export interface Spool {
   /** Set a batch the control plane refused as invalid aside (kept in the file for inspection, never resent). */
   reject(batchId: string): void;
   counts(): SpoolCounts;
+  /** Time of the oldest snapshot waiting, null when the spool is empty. */
+  oldestTime(): number | null;
   close(): void;
 }
 
@@ -56,6 +58,7 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
   const remove = db.prepare('delete from spool where batch_id = ?');
   const count = db.prepare('select count(*) as n from spool');
   const counter = db.prepare('select value from counters where name = ?');
+  const first = db.prepare('select body from spool order by seq limit 1');
   const dropOldest = db.prepare('delete from spool where seq in (select seq from spool where batch_id is null order by seq limit ?)');
 
   const append = db.transaction((s: Snapshot) => {
@@ -102,6 +105,10 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
         pending: (count.get() as { n: number }).n,
         rejected: (counter.get('rejected') as { value: number }).value,
       };
+    },
+    oldestTime() {
+      const row = first.get() as { body: string } | undefined;
+      return row ? (JSON.parse(row.body) as Snapshot).time : null;
     },
     close: () => db.close(),
   };

@@ -171,6 +171,25 @@ export function registerPrometheus(app: App, deps: PrometheusDeps): Registry {
     },
   });
   new Gauge({
+    name: 'orcha_protocol_resource_use',
+    help:
+      'Each protocol\'s own use, measured from its container\'s Docker stats: cpu_percent (of one core), memory_bytes, network_bytes_per_second, block_io_bytes_per_second. A protocol or measure not measured has no series (never 0).',
+    labelNames: ['protocol', 'measure'] as const,
+    registers: [register],
+    collect() {
+      this.reset();
+      for (const p of services.coordinator.latest()?.protocols ?? []) {
+        const measures: [string, number | null | undefined][] = [
+          ['cpu_percent', p.cpuPercent],
+          ['memory_bytes', p.memoryBytes],
+          ['network_bytes_per_second', p.bandwidthBytesPerSec],
+          ['block_io_bytes_per_second', p.blockIoBytesPerSec],
+        ];
+        for (const [measure, value] of measures) if (value !== null && value !== undefined) this.set({ protocol: p.protocol, measure }, value);
+      }
+    },
+  });
+  new Gauge({
     name: 'orcha_alerts_open',
     help: 'Alerts open (not acknowledged, not resolved).',
     registers: [register],

@@ -164,6 +164,10 @@ export const AlertRulesSchema = Type.Object(
     net_negative: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
     do_no_harm: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 1440 }),
     node_health: Rule({ forMinutes: 0, clearMinutes: 5, hysteresis: 0, renotifyMinutes: 1440 }),
+    // Fleet alerts keep their own timing (a host is silent after the fleet's silentAfter); a silent host is repeated.
+    host_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 360 }),
+    agent_version_skew: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 }),
+    agent_spool_growing: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
   },
   {
     default: {},

@@ -28,6 +28,8 @@ const TITLES: Partial<Record<AlertType, string>> = {
   net_negative: 'Power costs more than the node earns',
   do_no_harm: 'Automatic reallocation held back',
   node_health: 'Node reports a problem',
+  host_silent: 'Host silent',
+  agent_version_skew: 'Agent and control plane versions differ',
 };
 const titleOf = (t: AlertType) => TITLES[t] ?? t.replace(/_/g, ' ');
 

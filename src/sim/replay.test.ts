@@ -135,6 +135,14 @@ describe('each adapter reading its simulator', () => {
       // A source the adapter reads and the simulator lacks shows up as a problem (404): none may.
       const failed = (r.health?.problems ?? []).filter((p) => /unavailable|not found|404/i.test(`${p.code} ${p.message}`));
       expect(failed, config.name).toEqual([]);
+      // The optional sources were read too (a silent miss would leave these out).
+      const h = r.health ?? { problems: [] };
+      if (config.type === 'storj') expect(h.satellites?.every((x) => x.auditScore !== null), 'storj satellite scores').toBe(true);
+      if (config.type === 'golem') expect(h.version, 'golem /version/get').toEqual(expect.any(String));
+      if (config.type === 'mysterium') {
+        expect(h, 'mysterium extras').toMatchObject({ version: expect.any(String), quality: expect.any(Number), activeSessions: expect.any(Number), sessions24h: expect.any(Number) });
+      }
+      if (config.type === 'grass') expect(h.ipScore, 'grass ip score').toEqual(expect.any(Number));
     }
   });
 });

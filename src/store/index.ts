@@ -8,6 +8,7 @@ import { openPostgres, openSqlite } from './database.js';
 import { runMigrations } from './migrations/index.js';
 import { createAlertsRepository } from './repositories/alerts.repository.js';
 import { createAuditRepository } from './repositories/audit.repository.js';
+import { createEngineStateRepository } from './repositories/engine-state.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
@@ -62,6 +63,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
     fleet: createFleetRepository(db as never),
+    engineState: createEngineStateRepository(db),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

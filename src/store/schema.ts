@@ -243,6 +243,12 @@ export interface NotificationOutboxAlertsTable {
   alert_id: string;
 }
 
+export interface EngineStateTable {
+  key: string;
+  value_json: string;
+  updated_at: number;
+}
+
 export interface Database {
   metrics: MetricsTable;
   protocol_metrics: ProtocolMetricsTable;
@@ -262,4 +268,5 @@ export interface Database {
   audit_log: AuditLogTable;
   notification_outbox: NotificationOutboxTable;
   notification_outbox_alerts: NotificationOutboxAlertsTable;
+  engine_state: EngineStateTable;
 }

@@ -10,6 +10,8 @@ import type { LedgerState } from '../domain/earnings.js';
 import type { NodeHealth } from '../domain/health.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyRepository } from './repositories/energy.repository.js';
+import type { EngineStateRepository } from './repositories/engine-state.repository.js';
+export type { EngineStateRepository };
 import type { FleetRepository } from './repositories/fleet.repository.js';
 
 export interface TimeRange {
@@ -273,6 +275,7 @@ export interface Repositories {
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;
+  engineState: EngineStateRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;

@@ -168,7 +168,7 @@ describe('dashboard settings', { timeout: 120_000 }, () => {
     await page.close();
   });
 
-  it('adds a user, changes their role, refuses a short password by field, and deletes the user', async () => {
+  it('adds a user, changes their role, disables them, refuses a short password by field, and deletes the user', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await openSettings(page, product.url);
     await page.getByTestId('users-table').waitFor({ timeout: 10_000 });
@@ -191,6 +191,12 @@ describe('dashboard settings', { timeout: 120_000 }, () => {
     await row.getByTestId('user-role').selectOption('viewer');
     await expect.poll(() => row.getAttribute('data-role')).toBe('viewer');
     expect((await product.auth.getUser(id)).role).toBe('viewer');
+
+    // Disabling keeps the user but shuts their door.
+    await row.getByTestId('user-toggle').click();
+    await expect.poll(() => row.getAttribute('data-disabled')).toBe('true');
+    expect((await product.auth.getUser(id)).disabled).toBe(true);
+    await expect(product.auth.login('carol', 'carol-password-long-enough')).rejects.toThrow();
 
     // Delete asks once more before it acts.
     await row.getByTestId('user-delete').click();

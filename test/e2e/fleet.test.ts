@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import { openSpool } from '../../src/fleet/spool.js';
 import type { Store } from '../../src/store/types.js';
 import { createPostgresTestStore } from '../helpers/stores.js';
@@ -158,8 +159,8 @@ describe('fleet: agents and a control plane as processes', () => {
     expect(res.status).toBe(200);
     const { hosts } = (await res.json()) as { hosts: { name: string; health: string; agentVersion: string; protocols: number }[] };
     expect(hosts.map((h) => [h.name, h.health, h.agentVersion, h.protocols])).toEqual([
-      ['alpha', 'ok', '0.1.0', 6],
-      ['beta', 'ok', '0.1.0', 6],
+      ['alpha', 'ok', AGENT_VERSION, 6],
+      ['beta', 'ok', AGENT_VERSION, 6],
     ]);
     // A host's latest snapshot as its agent sent it; a user token does not open the agents' route with it.
     const latest = await fetch(`${url}/api/v1/hosts/beta/metrics`, { headers: { authorization: `Bearer ${accessToken}` } });

@@ -60,18 +60,26 @@ describe('per-protocol resource use', () => {
     // The node's own figure (disk it stores) is kept beside the container's.
     expect(storj.storageBytes).toBeGreaterThan(0);
     expect(docker.calls.filter((c) => c.path === '/containers/storagenode/stats').length).toBeGreaterThanOrEqual(3);
+    // Prometheus: a series per measure of the measured protocol, none for the others (never a 0 they did not report).
+    const scrape = await (await fetch(`${server.url}/metrics`)).text();
+    expect(scrape).toContain(`orcha_protocol_resource_use{protocol="${storj.protocol}",measure="memory_bytes"} 7626752`);
+    expect(scrape).toMatch(new RegExp(`orcha_protocol_resource_use\\{protocol="${storj.protocol}",measure="block_io_bytes_per_second"\\} 5000`));
+    expect(scrape.split('\n').filter((l) => l.startsWith('orcha_protocol_resource_use{'))).toHaveLength(4);
     const stored = (await server.store.metrics.latest())!.protocols.find((p) => p.type === 'storj')!;
     expect(stored).toMatchObject({ resourcesMeasured: true, memoryBytes: 7626752 });
     expect(stored.cpuPercent).toBeCloseTo(1, 4);
   });
 
-  it('protocols without a container say "not measured": null and the flag, never 0, in metrics, the dashboard document and history', async () => {
+  it('protocols without a container say "not measured": null and the flag, never 0, in metrics, status, the dashboard document and history', async () => {
     const metrics = await api('/api/v1/metrics');
     const others = metrics.protocols.filter((p: J) => p.type !== 'storj');
     expect(others.length).toBe(5);
     for (const p of others) {
       expect(p, p.protocol).toMatchObject({ resourcesMeasured: false, cpuPercent: null, memoryBytes: null, bandwidthBytesPerSec: null, blockIoBytesPerSec: null });
     }
+    const status = await api('/api/v1/status');
+    const flags = Object.fromEntries(status.coordinator.adapters.map((a: J) => [a.type, a.resourcesMeasured]));
+    expect(flags).toEqual({ storj: true, golem: false, mysterium: false, streamr: false, grass: false, 'http-json': false });
     const dashboard = await api('/api/v1/dashboard');
     const golem = dashboard.snapshot.protocols.find((p: J) => p.type === 'golem');
     expect(golem).toMatchObject({ resourcesMeasured: false, cpuPercent: null, memoryBytes: null });

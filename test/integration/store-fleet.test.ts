@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
+import { createFleetControlPlane } from '../../src/fleet/control-plane.js';
 import { createFleetService } from '../../src/fleet/fleet.service.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { describeEachStore, protocolSample, snapshot, useStore } from '../helpers/stores.js';
 
@@ -77,11 +80,11 @@ describeEachStore('fleet: alerts on silent hosts and agent version skew', (facto
   const store = useStore(factory);
 
   it('raises host_silent after the silence threshold, resolves it on the next batch, and flags a version skew', async () => {
-    const { createFleetControlPlane, HOST_SILENT_AFTER_MS } = await import('../../src/fleet/control-plane.js');
-    const { silentLogger } = await import('../../src/lib/logger.js');
     const clock = new VirtualClock(T0);
     const published: string[] = [];
+    const fleetConfig = { silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300 };
     const cp = createFleetControlPlane({
+      config: () => fleetConfig,
       store: store(),
       clock,
       log: silentLogger(),
@@ -92,16 +95,69 @@ describeEachStore('fleet: alerts on silent hosts and agent version skew', (facto
     await cp.service.ingest(host, { batchId: 'batch-a-0001', agentVersion: '0.0.9', snapshots: snaps(T0, 2) });
     await cp.alertsLoop.tick();
     const open = async () => (await store().alerts.list({ status: 'open' })).map((a) => [a.type, a.severity, a.message]);
-    expect(await open()).toEqual([['agent_version_skew', 'warning', expect.stringContaining('agent 0.0.9 reports to control plane 0.1.0')]]);
+    expect(await open()).toEqual([['agent_version_skew', 'warning', expect.stringContaining(`agent 0.0.9 reports to control plane ${AGENT_VERSION}`)]]);
 
-    await clock.advance(HOST_SILENT_AFTER_MS + 60_000);
+    await clock.advance(fleetConfig.silentAfter * 1000 + 60_000);
     await cp.alertsLoop.tick();
     expect((await open()).map((a) => a[0]).sort()).toEqual(['agent_version_skew', 'host_silent']);
     expect((await open()).find((a) => a[0] === 'host_silent')?.[2]).toMatch(/host edge-1: no report from its agent for 6 min/);
 
-    await cp.service.ingest(host, { batchId: 'batch-a-0002', agentVersion: '0.1.0', snapshots: snaps(clock.now(), 1) });
+    await cp.service.ingest(host, { batchId: 'batch-a-0002', agentVersion: AGENT_VERSION, snapshots: snaps(clock.now(), 1) });
     await cp.alertsLoop.tick();
     expect(await open()).toEqual([]);
     expect(published).toEqual(['raised:agent_version_skew', 'raised:host_silent', 'resolved:host_silent', 'resolved:agent_version_skew']);
+  });
+});
+
+describeEachStore('fleet: alert on a growing agent spool', (factory) => {
+  const store = useStore(factory);
+
+  it('raises agent_spool_growing while the spool keeps growing past the threshold, and resolves it as it drains', async () => {
+    const clock = new VirtualClock(T0);
+    const fleetConfig = { silentAfter: 600, checkEvery: 60, spoolAlertSnapshots: 100, spoolGrowingFor: 120 };
+    const published: string[] = [];
+    const cp = createFleetControlPlane({
+      config: () => fleetConfig,
+      store: store(),
+      clock,
+      log: silentLogger(),
+      events: { emit: (_topic, e) => void published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`) },
+    });
+    const { key } = await cp.service.addHost('edge-2', null);
+    const { key: oldKey } = await cp.service.addHost('old-agent', null);
+    let n = 0;
+    const send = async (k: string, spool?: { pending: number; oldestAt: number | null }) => {
+      const host = (await cp.service.authenticateAgent(k))!;
+      await cp.service.ingest(host, { batchId: `batch-spool-${++n}`, agentVersion: AGENT_VERSION, snapshots: snaps(clock.now(), 1), spool });
+    };
+    const open = async () => (await store().alerts.list({ status: 'open' })).map((a) => a.message);
+
+    // An agent that does not report its spool (before 0.2.0) is served as before and never alerted on.
+    await send(oldKey);
+    // Above the threshold but not growing for long enough yet: no alert.
+    await send(key, { pending: 150, oldestAt: T0 - 600_000 });
+    await clock.advance(60_000);
+    await send(key, { pending: 200, oldestAt: T0 - 600_000 });
+    await send(oldKey);
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([]);
+
+    // Still growing two minutes after it first grew: the alert opens, naming the host, the count and the threshold.
+    await clock.advance(120_000);
+    await send(key, { pending: 260, oldestAt: T0 - 600_000 });
+    await send(oldKey);
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([expect.stringMatching(/^host edge-2: 260 snapshots wait in its agent's spool \(threshold 100\), the oldest from 13 min ago, growing for 2 min$/)]);
+    const [alert] = await store().alerts.list({ status: 'open' });
+    expect(alert).toMatchObject({ type: 'agent_spool_growing', severity: 'warning', dedupKey: 'agent_spool_growing:edge-2' });
+    expect((await cp.service.listHosts()).find((h) => h.name === 'edge-2')?.spool).toMatchObject({ pending: 260, growingSince: T0 + 60_000 });
+
+    // The agent catches up: the count shrinks, the alert resolves (while the spool still holds more than the threshold).
+    await clock.advance(30_000);
+    await send(key, { pending: 180, oldestAt: T0 });
+    await send(oldKey);
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([]);
+    expect(published).toEqual(['raised:agent_spool_growing', 'resolved:agent_spool_growing']);
   });
 });

@@ -10,7 +10,6 @@ import {
   type Alert,
   type Snapshot,
   compact,
-  listOf,
   toAlert,
   toAllocationView,
   toHistory,
@@ -36,7 +35,7 @@ import { startSettings } from './views/settings';
 import { currentRoute, href } from './router';
 import { zoneLabel } from './format';
 import { fetchReport } from './reports';
-import type { SystemStatus } from './server-types';
+import type { Alert as ApiAlert, AllocationView as ApiAllocationView, Opportunity as ApiOpportunity, Reallocation as ApiReallocation, SystemStatus } from './server-types';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
@@ -242,18 +241,18 @@ function startDashboard(role: string | null): void {
     demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
-    const list = compact(listOf(await api.get('alerts', { limit: 100 }), 'alerts').map(toAlert));
+    const list = compact((await api.get<{ alerts: ApiAlert[] }>('alerts', { limit: 100 })).alerts.map(toAlert));
     alertsById = new Map(list.map((a) => [a.id, a]));
     alerts.render(list);
   }
   async function loadReallocations(): Promise<void> {
-    reallocations.render(compact(listOf(await api.get('reallocation/history'), 'reallocations', 'history').map(toReallocation)));
+    reallocations.render(compact((await api.get<{ reallocations: ApiReallocation[] }>('reallocation/history')).reallocations.map(toReallocation)));
   }
   async function loadAllocation(): Promise<void> {
-    allocation.render(toAllocationView(await api.get('allocation')));
+    allocation.render(toAllocationView(await api.get<ApiAllocationView>('allocation')));
   }
   async function loadOpportunities(): Promise<void> {
-    opportunities.render(compact(listOf(await api.get('opportunities'), 'opportunities').map(toOpportunity)));
+    opportunities.render(compact((await api.get<{ opportunities: ApiOpportunity[] }>('opportunities')).opportunities.map(toOpportunity)));
   }
   const loadLists = () =>
     Promise.allSettled([loadAlerts(), loadReallocations(), loadAllocation(), loadOpportunities()]).then((results) => {

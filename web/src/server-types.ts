@@ -5,18 +5,27 @@
  * which `Wire<T>` (the server's `ApiValue<T>`) expresses. scripts/check-imports.mjs allows web/ type-only imports from src/domain and
  * src/http/schemas only. Paths carry `.js` (as in src/) so the server's type check can follow them from tests too.
  */
+import type { Alert as DomainAlert } from '../../src/domain/alert.js';
 import type { NodeHealth, SatelliteHealth } from '../../src/domain/health.js';
+import type { Opportunity } from '../../src/domain/plan.js';
 import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
 import type { ProtocolType } from '../../src/domain/resources.js';
 import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample.js';
 import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts.js';
 import type { ApiValue } from '../../src/http/schemas/api-time.js';
-import type { AdapterStatus as DomainAdapterStatus, History as DomainHistory, SystemStatus as DomainSystemStatus } from '../../src/http/schemas/views.js';
+import type {
+  AdapterStatus as DomainAdapterStatus,
+  AllocationView as DomainAllocationView,
+  History as DomainHistory,
+  SystemStatus as DomainSystemStatus,
+} from '../../src/http/schemas/views.js';
 
 /** A domain value as the API sends it: time fields (by name) as ISO strings; the type the routes answer with. */
 export type Wire<T> = ApiValue<T>;
 
-export type { ApiKey, CreatedApiKey, NodeHealth, ProtocolType, SatelliteHealth, User };
+export type { ApiKey, CreatedApiKey, NodeHealth, Opportunity, ProtocolType, SatelliteHealth, User };
+export type Alert = Wire<DomainAlert>;
+export type AllocationView = Wire<DomainAllocationView>;
 export type AdapterStatus = Wire<DomainAdapterStatus>;
 export type SystemStatus = Wire<DomainSystemStatus>;
 export type Reallocation = Wire<DomainReallocation>;

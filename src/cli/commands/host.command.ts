@@ -7,8 +7,6 @@ interface LocalOptions {
   json?: boolean;
 }
 
-const HOST_SILENT_AFTER_MS = 5 * 60_000;
-
 /** `orcha host add|list|revoke`: the fleet's hosts, on the database directly (like `apikey`). */
 export function registerHostCommands(program: Command): void {
   const host = program.command('host').description('Manage the hosts whose agents report to this control plane (works on the database directly)');
@@ -19,7 +17,7 @@ export function registerHostCommands(program: Command): void {
       import('../../lib/clock.js'),
     ]);
     const local = await openLocal(opts.config);
-    const fleet = createFleetService({ repo: local.store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: HOST_SILENT_AFTER_MS }) });
+    const fleet = createFleetService({ repo: local.store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: local.config.fleet.silentAfter * 1000 }) });
     return { local, fleet };
   };
   host

@@ -7,12 +7,15 @@ import { join, resolve } from 'node:path';
 import { type AuthService, createAuthService } from '../../auth/auth-service.js';
 import { loadOrCreateJwtSecret } from '../../auth/jwt-secret.js';
 import { loadConfig, resolveSecret } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
 import { systemClock } from '../../lib/clock.js';
 import { createStore } from '../../store/index.js';
 import type { Store } from '../../store/types.js';
 
 export interface LocalContext {
   store: Store;
+  /** The config file as loaded (defaults filled in). */
+  config: Config;
   auth: AuthService;
   /** Audit a change made from the command line (actor `cli:<os user>`). */
   audit(action: string, target: string, details?: Record<string, unknown>): Promise<void>;
@@ -38,6 +41,7 @@ export async function openLocal(configFile: string | undefined): Promise<LocalCo
     const actor = `cli:${userInfo().username}`;
     return {
       store,
+      config,
       auth,
       audit: (action, target, details) =>
         store.audit.insert({

@@ -8,7 +8,7 @@ import type { Executor } from '../../executors/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { errorMessage, OrchaError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import type { MetricsRepository, ReallocationsRepository } from '../../store/types.js';
+import type { EngineStateRepository, MetricsRepository, ReallocationsRepository } from '../../store/types.js';
 import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps, touchedProtocols } from './allocation-math.js';
 import { checkGates, type Skip } from './gates.js';
 import { buildOptimizerInput } from './optimizer-input.js';
@@ -19,6 +19,8 @@ import type { OptimizerInput } from '../optimizer/types.js';
 import { createRecovery } from './recovery.js';
 import { createStepRunner } from './step-runner.js';
 import type { BuildInput, DecideRequest, Decision, EngineState, PlanningStrategy, ReallocationEvent } from './types.js';
+
+const REVIEW_KEY = 'move-review';
 
 export interface ReallocationEngineDeps {
   repo: ReallocationsRepository;
@@ -37,6 +39,8 @@ export interface ReallocationEngineDeps {
   recovery?: 'rollback' | 'finish';
   /** Hours the do-no-harm guard stops auto mode for when it trips (default 24). */
   guardPauseHours?: number;
+  /** Where the moves under review and the guard's state survive a restart (the store's engine_state). */
+  state?: EngineStateRepository;
   /** Hours of samples compared before and after a reallocation to measure its effect (default 1 h). */
   measureWindowMs?: number;
   newId?: () => string;
@@ -115,10 +119,22 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     },
   });
 
+  /** The moves under review and the guard, written after each change so that a restart continues them. */
+  async function saveReview(): Promise<void> {
+    if (!deps.state) return;
+    try {
+      await deps.state.put(REVIEW_KEY, review.state(), clock.now());
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'could not store the move review');
+    }
+  }
+
   /** A new process starts from what the last applied reallocation left, not from the config's initial shares. */
   async function restore(): Promise<void> {
     if (restored) return;
     restored = true;
+    const saved = await deps.state?.get(REVIEW_KEY);
+    if (saved && !review.restore(saved)) log.warn('the stored move review is not readable; judging starts afresh');
     const [last] = await repo.list({ status: 'applied', limit: 1 });
     if (!last) return;
     for (const [name, shares] of Object.entries(last.after)) if (current[name]) current[name] = { ...shares };
@@ -348,7 +364,10 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       return finishWithout(r, req, `advisory:${roundedKey(target)}`, plan, null);
     }
     const applied = await apply(r, host as HostResources, plan);
-    if (applied.status === 'applied') review.record(plan, r.id, r.before, r.after, profilesOf(lastInput), clock.now());
+    if (applied.status === 'applied') {
+      review.record(plan, r.id, r.before, r.after, profilesOf(lastInput), clock.now());
+      await saveReview();
+    }
     return applied;
   }
 
@@ -367,6 +386,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         : 'judged: no readable earnings before and after (outage or disconnection): kept';
       await repo.update(m.id, { reason, ...(measured ? { measuredBeforeUsdPerHour: measured.before, measuredAfterUsdPerHour: measured.after } : {}) });
     }
+    if (action.judged.length > 0 || action.trip) await saveReview();
     const fix = action.rollback ?? action.trip;
     const host = hostOf(state);
     if (!fix || !host) return null;

@@ -122,3 +122,37 @@ describe('the do-no-harm guard', () => {
     expect(r.paused(now)).toBeNull();
   });
 });
+
+describe('the review across a restart', () => {
+  it('a new process restored from the stored document judges the pending move and keeps the guard paused', () => {
+    let now = T;
+    const first = review(['a'], () => now);
+    const stored = JSON.parse(JSON.stringify(first.state()));
+    const current: Allocation = { a: after };
+    const second = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
+    expect(second.restore(stored)).toBe(true);
+    now = T + 8 * HOUR;
+    const action = second.review(inputOf([protocol('a', series(1, 0.5, 8))], now), now);
+    expect(action.rollback?.shares).toEqual({ a: before });
+    expect(second.moves()[0]).toMatchObject({ id: 'move-a', verdict: 'harmful' });
+
+    // A tripped guard: the pause and its reason come back with the document.
+    const names = ['a', 'b', 'c', 'd'];
+    now = T;
+    const tripping = review(names, () => now);
+    now = T + 24 * HOUR;
+    expect(tripping.review(inputOf(names.map((n) => protocol(n, series(1, 0.9, 24, 0.2))), now), now).trip).toBeDefined();
+    const third = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
+    expect(third.paused(now + HOUR)).toBeNull();
+    expect(third.restore(JSON.parse(JSON.stringify(tripping.state())))).toBe(true);
+    expect(third.paused(now + HOUR)).toMatch(/do-no-harm guard.*stops acting for 24 h/);
+    expect(third.paused(now + 25 * HOUR)).toBeNull();
+  });
+
+  it('refuses a document that is not a review, changing nothing', () => {
+    const r = review(['a'], () => T);
+    expect(r.restore({ version: 1, moves: [{ id: 3 }] })).toBe(false);
+    expect(r.restore(null)).toBe(false);
+    expect(r.moves()).toHaveLength(1);
+  });
+});

@@ -1,6 +1,8 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
-import { type Allocation, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
+import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
 import type { Observation, OptimizerInput } from '../optimizer/types.js';
 
 /**
@@ -18,19 +20,34 @@ import type { Observation, OptimizerInput } from '../optimizer/types.js';
  * `pauseHours`, returns to the stable allocation, and says why.
  */
 
-export interface ReviewedMove {
-  id: string;
-  at: number;
-  protocols: string[];
-  before: Allocation;
-  after: Allocation;
-  projected: number;
-  probe: boolean;
+const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+
+export const ReviewedMoveSchema = Type.Object({
+  id: Type.String(),
+  at: Type.Number(),
+  protocols: Type.Array(Type.String()),
+  before: AllocationSchema,
+  after: AllocationSchema,
+  projected: Type.Number(),
+  probe: Type.Boolean(),
   /** When the effect can be read (null: a rule move, not judged on earnings). */
-  readAt: number | null;
-  verdict: 'pending' | 'kept' | 'harmful' | 'unreadable';
-  measured: { before: number; after: number; se: number } | null;
-}
+  readAt: Nullable(Type.Number()),
+  verdict: Type.Union([Type.Literal('pending'), Type.Literal('kept'), Type.Literal('harmful'), Type.Literal('unreadable')]),
+  measured: Nullable(Type.Object({ before: Type.Number(), after: Type.Number(), se: Type.Number() })),
+});
+export type ReviewedMove = Static<typeof ReviewedMoveSchema>;
+
+/** What the review remembers across a restart (engine_state, key `move-review`). */
+export const MoveReviewStateSchema = Type.Object({
+  version: Type.Literal(1),
+  moves: Type.Array(ReviewedMoveSchema, { maxItems: 500 }),
+  stable: AllocationSchema,
+  stableSince: Type.Number(),
+  /** epoch ms until which auto mode is paused by the guard; null when it never was. */
+  pausedUntil: Nullable(Type.Number()),
+  pauseReason: Nullable(Type.String()),
+});
+export type MoveReviewState = Static<typeof MoveReviewStateSchema>;
 
 export interface ReviewAction {
   /** Put these protocols back to these shares, and why. */
@@ -139,6 +156,27 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
 
   return {
     record,
+    /** The review as a JSON document, to be written after each change. */
+    state(): MoveReviewState {
+      return {
+        version: 1,
+        moves: structuredClone(moves),
+        stable: structuredClone(stable),
+        stableSince,
+        pausedUntil: Number.isFinite(pausedUntil) ? pausedUntil : null,
+        pauseReason,
+      };
+    },
+    /** Continue from a stored document (after a restart); false, changing nothing, when it is not a valid one. */
+    restore(doc: unknown): boolean {
+      if (!Value.Check(MoveReviewStateSchema, doc)) return false;
+      moves.splice(0, moves.length, ...structuredClone(doc.moves));
+      stable = structuredClone(doc.stable);
+      stableSince = doc.stableSince;
+      pausedUntil = doc.pausedUntil ?? -Infinity;
+      pauseReason = doc.pauseReason;
+      return true;
+    },
     paused: (now: number) => (now < pausedUntil ? pauseReason : null),
     moves: () => moves,
     stable: () => structuredClone(stable),

@@ -10,6 +10,8 @@ import { notificationOutboxMigration } from './004-notification-outbox.js';
 import { energyMigration } from './005-energy.js';
 import { fleetMigration } from './006-fleet.js';
 import { measuredResourcesMigration } from './007-measured-resources.js';
+import { engineStateMigration } from './008-engine-state.js';
+import { agentSpoolMigration } from './009-agent-spool.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -22,6 +24,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-energy': energyMigration(dialect),
         '006-fleet': fleetMigration(dialect),
         '007-measured-resources': measuredResourcesMigration(dialect),
+        '008-engine-state': engineStateMigration(dialect),
+        '009-agent-spool': agentSpoolMigration(dialect),
       };
     },
   };

@@ -17,6 +17,17 @@ export interface HostRecord {
   revokedAt: number | null;
   lastSeenAt: number | null;
   agentVersion: string | null;
+  /** The agent's last word on its spool (null: an agent that does not report it, or none yet). */
+  spool: HostSpool | null;
+}
+
+export interface HostSpool {
+  pending: number;
+  /** Time of the oldest snapshot waiting, null when the spool is empty. */
+  oldestAt: number | null;
+  /** Since when the count has grown from report to report without shrinking; null when it shrank or is empty. */
+  growingSince: number | null;
+  reportedAt: number;
 }
 
 export interface HostTotals {
@@ -31,7 +42,7 @@ export interface FleetRepository {
   listHosts(): Promise<HostRecord[]>;
   revokeHost(id: string, at: number): Promise<boolean>;
   /** Record that the host's agent was heard from. */
-  touchHost(id: string, at: number, agentVersion: string): Promise<void>;
+  touchHost(id: string, at: number, agentVersion: string, spool?: HostSpool): Promise<void>;
   /** Store a batch of snapshots once: `duplicate` when the batch id was stored before (nothing is written then). */
   ingestBatch(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number): Promise<'stored' | 'duplicate'>;
   latest(hostId: string): Promise<Snapshot | null>;
@@ -49,6 +60,10 @@ interface HostsTable {
   revoked_at: number | null;
   last_seen_at: number | null;
   agent_version: string | null;
+  spool_pending: number | null;
+  spool_oldest_at: number | null;
+  spool_growing_since: number | null;
+  spool_reported_at: number | null;
 }
 interface FleetDatabase {
   hosts: HostsTable;
@@ -88,6 +103,15 @@ function toHost(r: HostsTable): HostRecord {
     revokedAt: num(r.revoked_at),
     lastSeenAt: num(r.last_seen_at),
     agentVersion: r.agent_version,
+    spool:
+      r.spool_pending == null || r.spool_reported_at == null
+        ? null
+        : {
+            pending: Number(r.spool_pending),
+            oldestAt: num(r.spool_oldest_at),
+            growingSince: num(r.spool_growing_since),
+            reportedAt: Number(r.spool_reported_at),
+          },
   };
 }
 
@@ -156,8 +180,15 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
       const r = await db.updateTable('hosts').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
-    async touchHost(id, at, agentVersion) {
-      await db.updateTable('hosts').set({ last_seen_at: at, agent_version: agentVersion }).where('id', '=', id).execute();
+    async touchHost(id, at, agentVersion, spool) {
+      const spoolColumns = spool
+        ? { spool_pending: spool.pending, spool_oldest_at: spool.oldestAt, spool_growing_since: spool.growingSince, spool_reported_at: spool.reportedAt }
+        : {};
+      await db
+        .updateTable('hosts')
+        .set({ last_seen_at: at, agent_version: agentVersion, ...spoolColumns })
+        .where('id', '=', id)
+        .execute();
     },
     async ingestBatch(hostId, batchId, snapshots, receivedAt) {
       return db.transaction().execute(async (tx) => {

@@ -46,6 +46,15 @@ const BatchSchema = Type.Object(
     batchId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'Chosen by the agent; a batch sent again is stored once.' }),
     agentVersion: Type.String({ minLength: 1, maxLength: 64 }),
     snapshots: Type.Array(SnapshotSchema, { minItems: 1, maxItems: MAX_BATCH_SNAPSHOTS }),
+    spool: Type.Optional(
+      Type.Object(
+        {
+          pending: Type.Integer({ minimum: 0, maximum: 1e9, description: 'Snapshots waiting in the spool, this batch included.' }),
+          oldestAt: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Time (epoch ms) of the oldest waiting snapshot.' }),
+        },
+        { additionalProperties: false, description: "The agent's spool when it sent the batch (agents since 0.2.0); agent_spool_growing reads it." },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

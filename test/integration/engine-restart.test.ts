@@ -1,0 +1,138 @@
+/**
+ * A restart does not make auto mode forget what it is doing: the moves it still has to judge and a tripped
+ * do-no-harm guard live in the database (engine_state), so a new process continues them instead of starting afresh
+ * (and, for a tripped guard, acting again at once).
+ */
+
+import { Value } from '@sinclair/typebox/value';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Plan } from '../../src/domain/plan.js';
+import type { Allocation, ResourceShares } from '../../src/domain/resources.js';
+import type { HostResources, Snapshot } from '../../src/domain/sample.js';
+import { createReallocationEngine, type PlanningStrategy } from '../../src/engine/reallocation/index.js';
+import { type MoveReviewState, MoveReviewStateSchema } from '../../src/engine/reallocation/move-review.js';
+import { createDryRunExecutor } from '../../src/executors/dry-run.executor.js';
+import { VirtualClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { Store } from '../../src/store/types.js';
+import { describeEachStore, reopenStore } from '../helpers/stores.js';
+
+const log = silentLogger();
+const HOUR = 3_600_000;
+const GiB = 2 ** 30;
+const NAMES = ['a', 'b', 'c', 'd'] as const;
+const host: HostResources = {
+  cpuCount: 4,
+  cpuPercent: 20,
+  memoryTotalBytes: 16 * GiB,
+  memoryUsedBytes: 4 * GiB,
+  bandwidthCapacityBytesPerSec: 12_500_000,
+  bandwidthBytesPerSec: 0,
+  storageTotalBytes: 4e12,
+  storageUsedBytes: 1e12,
+};
+const sh = (cpu: number, memory: number): ResourceShares => ({ cpu, memory, bandwidth: 0, storage: 0 });
+const BEFORE: Allocation = { a: sh(30, 30), b: sh(30, 30), c: sh(10, 10), d: sh(10, 10) };
+const EVEN: Allocation = { a: sh(20, 20), b: sh(20, 20), c: sh(20, 20), d: sh(20, 20) };
+const config: Config = buildConfig(
+  {
+    protocols: NAMES.map((name) => ({ name, type: 'golem', endpoint: `http://127.0.0.1:9/${name}`, initialAllocation: BEFORE[name] })),
+    reallocation: { mode: 'auto', maxPerHour: 4, minHoldMinutes: 60 },
+  },
+  {},
+);
+
+/** Proposes EVEN with a confident gain: the engine's memory, not the optimizer, is under test. */
+const toEven: PlanningStrategy = {
+  name: 'fixed',
+  async plan(input: { current: Allocation; time: number }): Promise<Plan> {
+    return {
+      strategy: 'fixed',
+      createdAt: input.time,
+      current: input.current,
+      target: EVEN,
+      currentUsdPerHour: 1,
+      projectedUsdPerHour: 1.5,
+      improvementUsdPerHour: 0.5,
+      improvementPercent: 50,
+      confidence: 0.9,
+      switchingCostUsd: 0,
+      roi: null,
+      exploration: false,
+      opportunities: [],
+      explanations: {},
+    };
+  },
+};
+
+describeEachStore('the reallocation engine across a restart', (factory) => {
+  let store: Store;
+  let clock: VirtualClock;
+  beforeEach(async () => {
+    store = await factory.create();
+    clock = new VirtualClock(Date.UTC(2026, 2, 1, 12));
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const engineOn = (s: Store) =>
+    createReallocationEngine({
+      repo: s.reallocations,
+      executors: new Map(NAMES.map((n) => [n, createDryRunExecutor({ protocol: n, clock, initial: BEFORE[n] })])),
+      strategy: toEven,
+      clock,
+      log,
+      getConfig: () => config,
+      getState: () => ({ snapshot: { time: clock.now(), totalUsdPerHour: 1, host, protocols: [] } satisfies Snapshot, health: { a: true, b: true, c: true, d: true } }),
+      state: s.engineState,
+    });
+
+  it('an applied move is stored as under review, with when it can be judged, and a new process reads it back', async () => {
+    const applied = await engineOn(store).decide({ trigger: 'loop' });
+    expect(applied.status).toBe('applied');
+    const doc = (await store.engineState.get('move-review')) as MoveReviewState;
+    expect(Value.Check(MoveReviewStateSchema, doc)).toBe(true);
+    expect(doc.moves).toHaveLength(1);
+    expect(doc.moves[0]).toMatchObject({ id: applied.reallocation.id, verdict: 'pending', projected: 0.5, protocols: ['a', 'b', 'c', 'd'] });
+    expect(doc.moves[0]?.readAt).toBeGreaterThan(clock.now());
+    expect(doc.stable).toEqual(BEFORE);
+
+    // The process stops; the database stays. A new one continues the same review.
+    const reopened = await reopenStore(store);
+    try {
+      expect(await reopened.engineState.get('move-review')).toEqual(doc);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('a guard that tripped before the restart keeps auto mode paused after it, saying why, until its time is up', async () => {
+    const now = clock.now();
+    const tripped: MoveReviewState = {
+      version: 1,
+      moves: [],
+      stable: BEFORE,
+      stableSince: now - HOUR,
+      pausedUntil: now + 24 * HOUR,
+      pauseReason: 'do-no-harm guard: over the last day auto mode earned 0.0400 USD less than holding the last stable allocation',
+    };
+    await store.engineState.put('move-review', tripped, now - HOUR);
+    const engine = engineOn(store);
+    const paused = await engine.decide({ trigger: 'loop' });
+    expect(paused.status).toBe('skipped');
+    expect(paused.code).toBe('guard_paused');
+    expect(paused.reason).toContain('do-no-harm guard: over the last day auto mode earned 0.0400 USD less');
+    expect(engine.current()).toEqual(BEFORE);
+
+    await clock.advance(25 * HOUR);
+    expect((await engine.decide({ trigger: 'loop' })).status).toBe('applied');
+  });
+
+  it('a stored review that is not readable is ignored: the engine starts afresh instead of failing', async () => {
+    await store.engineState.put('move-review', { version: 99, moves: 'nonsense' }, clock.now());
+    expect((await engineOn(store).decide({ trigger: 'loop' })).status).toBe('applied');
+  });
+});
