@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, REPO_ROOT, RESULTS_DIR } from './lib/results.js';
 
-const ORDER = ['decision-quality', 'api', 'websocket', 'storage', 'footprint', 'soak'];
+const ORDER = ['decision-quality', 'net-optimizer', 'api', 'websocket', 'storage', 'footprint', 'soak'];
 
 const SPEC_BARS: [string, string][] = [
   ['decision quality', 'on every market (the simulators\' own and the harsh one, or any market module) and every seed: at least the static equal split and the seeds\' greedy method; mean at least 95 % of the oracle; stored data deleted 0 (issue 15)'],
@@ -14,6 +14,7 @@ const SPEC_BARS: [string, string][] = [
   ['WebSocket', 'a metrics update reaches 5,000 subscribed clients in under 50 ms'],
   ['storage', '100,000 samples/s batched ingest on SQLite; a 1-year history query, downsampled, under 20 ms; under 1 MB per 10,000 protocol samples'],
   ['footprint', 'under 80 MB RSS idle with 5 protocols; start-up under 1 s'],
+  ['net optimizer (issue 17)', 'on a market where power is paid for, optimizing net earns at least as much net as optimizing gross'],
   ['soak (issue 12)', '30 minutes at default intervals beside misbehaving nodes: RSS and heap grow under 5 % over the last 20 minutes'],
 ];
 

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const ALL = ['decision-quality', 'api', 'websocket', 'storage', 'footprint'];
-// The soak runs 30 minutes or more: only when asked by name (`npm run bench -- soak`).
-const KNOWN = [...ALL, 'soak'];
+// The soak runs 30 minutes or more, the net optimizer some 10 minutes: only when asked by name
+// (`npm run bench -- soak`, `npm run bench -- net-optimizer`).
+const KNOWN = [...ALL, 'soak', 'net-optimizer'];
 // Names first, then options, which go to every benchmark named: `npm run bench -- soak --minutes 30`.
 const args = process.argv.slice(2);
 const firstOption = args.findIndex((a) => a.startsWith('-'));

@@ -35,7 +35,7 @@ import type { SimulatorsHandle } from './sim/index.js';
 import { createCache } from './services/cache.js';
 import { type ConfigService, createConfigService } from './services/config-service.js';
 import { createOperationsService } from './services/operations.js';
-import { createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
+import { DEMO_HOST_WATTS, createEnergyService, netOptimizerInput, withDemoMeter, withEnergyPolicy } from './energy/index.js';
 import { createRedisLink, wantsRedis } from './services/redis-link.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -116,7 +116,9 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       : null;
     if (simulators) closers.push(() => simulators.close());
     // Demo mode: a simulated smart plug whose draw follows the simulated load (energy accounting out of the box).
-    const simPlug = simulators ? await (await import('./sim/power-meter.sim.js')).startPowerMeterSim({ market: simulators.market, clock }) : null;
+    const simPlug = simulators
+      ? await (await import('./sim/power-meter.sim.js')).startPowerMeterSim({ market: simulators.market, clock, ...DEMO_HOST_WATTS })
+      : null;
     if (simPlug) closers.push(() => simPlug.close());
     /** With simulators running and no node in the file, the simulators are the protocols (also after reloads). */
     const effective = (c: Config): Config =>

@@ -14,6 +14,8 @@ import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domai
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import { createHighsSolver, createStrategy, type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
 import { buildOptimizerInput, createReallocationEngine, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
+import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
+import { estimateHostWatts } from '../../src/energy/attribution.js';
 import type { Executor } from '../../src/executors/types.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -51,6 +53,12 @@ export interface RunOptions {
   /** Samples between two decisions of the engine (orcha decides every intervals.decide; coarser here for speed). */
   decideEverySamples: number;
   solver: LpSolver;
+  /**
+   * Power costs (bench/net-optimizer.ts): the host draws idle + (max - idle) x its CPU load, the load following the
+   * CPU the protocols are given, priced flat; `net` lets the optimizer see rates net of that cost, as orcha does with
+   * energy accounting on. The run then also reports the energy and its cost.
+   */
+  power?: { idleWatts: number; maxWatts: number; pricePerKwh: number; net: boolean };
 }
 
 export interface RunResult {
@@ -70,6 +78,9 @@ export interface RunResult {
   projectedUsdPerHour: number;
   trueEffectUsdPerHour: number;
   judgedMoves: number;
+  /** With `power`: what the host drew over the month and what it cost, USD. */
+  energyKwh?: number;
+  powerCostUsd?: number;
 }
 
 const HOST: HostResources = {
@@ -94,8 +105,11 @@ function initialAllocation(market: MarketModule, config: Config): Allocation {
   return out;
 }
 
-function benchConfig(market: MarketModule, strategy: StrategyName): Config {
+function benchConfig(market: MarketModule, strategy: StrategyName, power?: RunOptions['power']): Config {
   const base = buildConfig({}, {});
+  const energy = power
+    ? { energy: { enabled: true, recordInterval: 60, pricePerKwh: power.pricePerKwh, estimate: { idleWatts: power.idleWatts, maxWatts: power.maxWatts } } }
+    : {};
   const equal = initialAllocation(market, base);
   return buildConfig(
     {
@@ -108,6 +122,7 @@ function benchConfig(market: MarketModule, strategy: StrategyName): Config {
       })),
       reallocation: { mode: 'auto' },
       optimizer: { strategy: strategy === 'greedy' ? 'greedy' : strategy === 'equal' ? 'equal' : 'lp' },
+      ...energy,
     },
     {},
   );
@@ -165,7 +180,8 @@ async function tempStore(): Promise<{ store: Store; close: () => Promise<void> }
 
 export async function runMonth(options: RunOptions): Promise<RunResult> {
   const clock = new VirtualClock(START);
-  const config = benchConfig(options.market, options.strategy);
+  const { power } = options;
+  const config = benchConfig(options.market, options.strategy, power);
   const initial = initialAllocation(options.market, config);
   const market: Market = options.market.create({ seed: options.seed, clock, days: options.days, initialAllocation: initial });
   const models = [...market.models.values()];
@@ -176,6 +192,10 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
   const historyMs = config.optimizer.historyHours * HOUR;
   const health = () => Object.fromEntries(models.map((m) => [m.protocol, !m.inOutage(clock.now())]));
 
+  // With power costs: orcha's own energy accounting (the declared-watts estimate) follows every snapshot.
+  const energy: EnergyService | null = power
+    ? createEnergyService({ getConfig: () => config, store, clock, log: silentLogger(), baseDir: '.' })
+    : null;
   let engine: ReallocationEngine | null = null;
   if (options.strategy === 'lp' || options.strategy === 'greedy') {
     engine = createReallocationEngine({
@@ -189,6 +209,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
       // The coordinator's in-memory history (what buildOptimizerInput reads without a metrics repository): the
       // same samples the store holds, without a SQL round trip per protocol per decision.
       history: () => history,
+      ...(energy && power?.net ? { buildInput: netOptimizerInput(energy) } : {}),
     });
   }
   const oracle =
@@ -229,8 +250,16 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
         lastUsd.set(m.protocol, usd);
         return sampleOf(m, now, (earned * HOUR) / stepMs, earned, !m.inOutage(now));
       });
-      latest = { time: now, totalUsdPerHour: samples.reduce((s, p) => s + p.usdPerHour, 0), host: HOST, protocols: samples };
+      // With power costs the host's CPU load is what the protocols use, so the draw follows the allocation.
+      const host = power ? { ...HOST, cpuPercent: Math.min(100, samples.reduce((s, p) => s + (p.cpuPercent ?? 0), 0)) } : HOST;
+      latest = { time: now, totalUsdPerHour: samples.reduce((s, p) => s + p.usdPerHour, 0), host, protocols: samples };
       await store.metrics.insertSnapshot(latest);
+      if (energy && power) {
+        await energy.observe(latest);
+        const kwh = (estimateHostWatts(latest, config.energy) / 1000) * (stepMs / HOUR);
+        result.energyKwh = (result.energyKwh ?? 0) + kwh;
+        result.powerCostUsd = (result.powerCostUsd ?? 0) + kwh * power.pricePerKwh;
+      }
       history.push(latest);
       if (history[0].time < now - historyMs) history = history.filter((h) => h.time >= now - historyMs);
 
@@ -278,6 +307,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
     result.final = Object.fromEntries(models.map((m) => [m.protocol, roundShares(m.allocation())]));
     return result;
   } finally {
+    await energy?.close();
     await close();
   }
 }

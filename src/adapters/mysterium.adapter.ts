@@ -43,7 +43,7 @@ export const MystQualitySchema = Type.Object({ quality: Type.Union([Type.Number(
 /**
  * `GET /sessions?direction=Provided&status=New`: the node's own session history, filtered to sessions it serves that
  * have not ended (mysteriumnetwork/node `tequilapi/endpoints/sessions.go`, `contract/session.go` SessionQuery, paging
- * in `contract/paging.go`; statuses `New`/`Completed`, directions `Provided`/`Consumed` in `consumer/session`). Local.
+ * in `contract/paging.go`; statuses `New`/`Completed`, directions `Provided`/`Consumed` in `consumer/session/history.go`). Local.
  */
 export const MystSessionListSchema = Type.Object({ paging: Type.Object({ total_items: Type.Integer({ minimum: 0 }) }) });
 

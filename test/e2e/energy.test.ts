@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
-import type { EnergyView } from '../../src/energy/index.js';
+import { DEMO_HOST_WATTS, type EnergyView } from '../../src/energy/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 
@@ -54,9 +54,9 @@ describe('energy accounting with the simulators', () => {
     expect(v.meters[0]).toMatchObject({ name: 'sim-plug', type: 'http', format: 'shelly', status: 'ok' });
     expect(typeof v.meters[0]!.lastReadingAt).toBe('string');
     expect(v.estimated).toBe(false);
-    // The plug draws between its idle and full-load watts, and all of it is charged (idle split equally).
-    expect(v.hostWatts).toBeGreaterThan(35);
-    expect(v.hostWatts).toBeLessThan(140);
+    // The plug draws between the simulated host's idle and full-load watts, and all of it is charged (idle split equally).
+    expect(v.hostWatts).toBeGreaterThan(DEMO_HOST_WATTS.idleWatts);
+    expect(v.hostWatts).toBeLessThan(DEMO_HOST_WATTS.maxWatts);
     expect(v.protocols.reduce((s, p) => s + p.watts, 0)).toBeCloseTo(v.hostWatts, 6);
     for (const p of v.protocols) {
       expect(p.powerCostUsdPerHour).toBeCloseTo((p.watts / 1000) * v.usdPerKwh, 9);

@@ -46,7 +46,8 @@ for (const factory of storeFactories()) {
           await db.destroy();
         }
 
-        expect(await store.migrate()).toEqual(['007-measured-resources']);
+        // 007 and whatever came after it.
+        expect((await store.migrate())[0]).toBe('007-measured-resources');
         const latest = (await store.metrics.latest())!;
         expect(latest.protocols).toHaveLength(1);
         expect(latest.protocols[0]).toMatchObject({
