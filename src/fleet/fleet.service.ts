@@ -8,7 +8,7 @@ import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import type { FleetRepository, HostRecord, HostSpool } from '../store/repositories/fleet.repository.js';
-import type { SnapshotPoint, TimeRange } from '../store/types.js';
+import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
 
 export { HOST_NAME_PATTERN };
@@ -55,6 +55,8 @@ export interface FleetService {
   host(name: string): Promise<HostRecord>;
   latest(name: string): Promise<Snapshot | null>;
   history(host: HostRecord, range: TimeRange & { stepMs: number }): Promise<{ points: SnapshotPoint[] }>;
+  /** A host's history in the local history's shape: host points and protocol points (`stepMs` omitted: raw). */
+  fullHistory(host: HostRecord, query: HistoryQuery): Promise<{ points: SnapshotPoint[]; protocols: ProtocolPoint[] }>;
 }
 
 export function createFleetService(deps: {
@@ -149,6 +151,10 @@ export function createFleetService(deps: {
     },
     async history(h, range) {
       return { points: await repo.history(h.id, range) };
+    },
+    async fullHistory(h, query) {
+      const [points, protocols] = await Promise.all([repo.history(h.id, query), repo.protocolHistory(h.id, query)]);
+      return { points, protocols };
     },
   };
 }

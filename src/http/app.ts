@@ -156,7 +156,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   if (options.security) await app.register(securityPlugin, options.security);
 
   let hub: WsHub | null = null;
-  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0 };
+  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet };
   registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: options.metricsCredentials });
   hub = await registerWebSocket(app, { services, config, options: options.websocket });
   app.decorate('wsHub', hub);

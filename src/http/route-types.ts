@@ -4,6 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefau
 import type { Principal, RouteRole } from '../auth/roles.js';
 import type { Config } from '../config/schema.js';
 import type { AppServices } from '../app/types.js';
+import type { FleetService } from '../fleet/fleet.service.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -13,6 +14,8 @@ export interface RouteDeps {
   config: () => Config;
   /** Connected WebSocket clients (for `status`). */
   websocketClients: () => number;
+  /** The fleet's hosts (`?host=NAME` on read endpoints); absent when the server runs without the fleet. */
+  fleet?: FleetService;
 }
 
 export type RoutePlugin = (app: App, deps: RouteDeps) => Promise<void> | void;

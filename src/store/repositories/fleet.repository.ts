@@ -5,7 +5,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { HostResources, ProtocolSample, Snapshot } from '../../domain/sample.js';
 import { percent } from '../../domain/sample.js';
-import type { SnapshotPoint, TimeRange } from '../types.js';
+import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
+import { mergeProtocolPoints } from './metrics-points.js';
 
 export interface HostRecord {
   id: string;
@@ -47,6 +48,8 @@ export interface FleetRepository {
   ingestBatch(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number): Promise<'stored' | 'duplicate'>;
   latest(hostId: string): Promise<Snapshot | null>;
   history(hostId: string, query: TimeRange & { stepMs?: number }): Promise<SnapshotPoint[]>;
+  /** The host's protocol points, in the shape of the local history (bucket averages, summed earnings). */
+  protocolHistory(hostId: string, query: HistoryQuery): Promise<ProtocolPoint[]>;
   totals(hostId: string): Promise<HostTotals>;
 }
 
@@ -139,6 +142,27 @@ function sampleRow(hostId: string, time: number, p: ProtocolSample) {
     usd_per_hour: p.usdPerHour,
     earned_usd: p.earnedUsd,
     earned_tokens: p.earnedTokens,
+  };
+}
+
+function protocolPoint(time: number, p: ProtocolSample): ProtocolPoint {
+  return {
+    time,
+    protocol: p.protocol,
+    usdPerHour: p.usdPerHour,
+    earnedUsd: p.earnedUsd,
+    earnedTokens: p.earnedTokens,
+    connected: p.connected ? 1 : 0,
+    uptime: p.uptime,
+    cpuPercent: p.cpuPercent,
+    memoryBytes: p.memoryBytes,
+    bandwidthBytesPerSec: p.bandwidthBytesPerSec,
+    storageBytes: p.storageBytes,
+    allocCpu: p.allocation.cpu,
+    allocMemory: p.allocation.memory,
+    allocBandwidth: p.allocation.bandwidth,
+    allocStorage: p.allocation.storage,
+    samples: 1,
   };
 }
 
@@ -288,6 +312,24 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
         bandwidthPercent: Number(r.bw),
         storagePercent: Number(r.sto),
       }));
+    },
+    async protocolHistory(hostId, q) {
+      const step = q.stepMs && q.stepMs > 0 ? Math.floor(q.stepMs) : 0;
+      let query = db
+        .selectFrom('host_protocol_samples')
+        .select(['time', 'sample_json'])
+        .where('host_id', '=', hostId)
+        .where('time', '>=', q.from)
+        .where('time', '<=', q.to);
+      if (q.protocol !== undefined) query = query.where('protocol', '=', q.protocol);
+      const rows = await query.orderBy('time').orderBy('protocol').execute();
+      // One point per sample, its time the bucket's start; the merge folds a bucket's samples into one point.
+      return mergeProtocolPoints(
+        rows.map((r) => {
+          const time = Number(r.time);
+          return protocolPoint(step ? Math.floor(time / step) * step : time, JSON.parse(r.sample_json) as ProtocolSample);
+        }),
+      );
     },
     async totals(hostId) {
       const s = await db

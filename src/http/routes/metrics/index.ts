@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { EnergyViewSchema } from '../../../energy/views.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { sendCachedJson } from '../../cached-json.js';
+import { HostQuery, remoteHost } from '../../host-query.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
@@ -29,6 +30,7 @@ const HistoryQuerySchema = Type.Object(
     protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
     step: Type.Optional(StepQuery),
     net: Type.Optional(Type.Boolean({ description: 'Add power, power cost and net (USD/h) to every protocol point.' })),
+    host: HostQuery,
   },
   { additionalProperties: false },
 );
@@ -38,7 +40,9 @@ const NO_NET = { powerWatts: null, powerCostUsdPerHour: null, netUsdPerHour: nul
 /** The snapshot, plus the energy figures (net earnings) when energy accounting is on. */
 const MetricsAnswer = Type.Intersect([ApiSnapshot, Type.Object({ energy: Type.Optional(apiSchema(EnergyViewSchema)) })]);
 
-const metricsRoutes: RoutePlugin = (app, { services, config }) => {
+const MetricsQuerySchema = Type.Object({ host: HostQuery }, { additionalProperties: false });
+
+const metricsRoutes: RoutePlugin = (app, { services, config, fleet }) => {
   app.get(
     '/metrics',
     {
@@ -47,11 +51,18 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
         tags: ['metrics'],
         summary: 'The latest snapshot: every protocol\'s sample and the host totals',
         description:
-          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts.',
-        response: { 200: MetricsAnswer, 503: ErrorSchema },
+          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts. With `host`, the latest snapshot that host\'s agent sent (no `energy`); an unknown host is a 404 naming it.',
+        querystring: MetricsQuerySchema,
+        response: { 200: MetricsAnswer, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
-    async () => {
+    async (request) => {
+      const remote = await remoteHost(request.query.host, config(), fleet);
+      if (remote) {
+        const latest = await fleet!.latest(remote.name);
+        if (!latest) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `Host "${remote.name}" has sent no snapshot yet`);
+        return toApi(latest);
+      }
       const snapshot = await services.metrics.latest();
       if (!snapshot) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been taken yet');
       const energy = config().energy.enabled ? services.energy?.current() : null;
@@ -66,13 +77,14 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
       schema: {
         tags: ['metrics'],
         summary: 'History by range, downsampled server-side to `step`',
-        description: `Defaults to the last 24 hours. With \`net=true\`, each protocol point also has powerWatts, powerCostUsdPerHour, netUsdPerHour (usdPerHour minus that cost) and powerEstimated, from the stored energy points (null where none covers it). Without \`step\`, raw points when they fit in ${MAX_HISTORY_POINTS} per series, else the smallest step that fits (the answer's \`stepSeconds\` says which). An explicit step that would return more than ${MAX_HISTORY_POINTS} points is refused, naming the minimum.`,
+        description: `Defaults to the last 24 hours. With \`net=true\`, each protocol point also has powerWatts, powerCostUsdPerHour, netUsdPerHour (usdPerHour minus that cost) and powerEstimated, from the stored energy points (null where none covers it). Without \`step\`, raw points when they fit in ${MAX_HISTORY_POINTS} per series, else the smallest step that fits (the answer's \`stepSeconds\` says which). An explicit step that would return more than ${MAX_HISTORY_POINTS} points is refused, naming the minimum. With \`host\`, the history that host's agent sent, in the same shape (no energy figures: \`net=true\` gives nulls); an unknown host is a 404 naming it.`,
         querystring: HistoryQuerySchema,
-        response: { 200: apiSchema(HistorySchema), 400: ErrorSchema },
+        response: { 200: apiSchema(HistorySchema), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (request, reply) => {
       const q = request.query;
+      const remote = await remoteHost(q.host, config(), fleet);
       const range = parseRange(q, Date.now(), 24 * 3_600_000);
       const spanMs = range.to - range.from;
       let stepMs: number | undefined;
@@ -90,8 +102,13 @@ const metricsRoutes: RoutePlugin = (app, { services, config }) => {
         stepMs = stepToFit(spanMs, config().intervals.poll * 1000);
       }
       const query = { ...range, stepMs, protocol: q.protocol };
-      const key = `history:${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}${q.net ? ':net' : ''}`;
+      const key = `history:${remote ? `${remote.name}:` : ''}${range.from}:${range.to}:${stepMs ?? 'raw'}:${q.protocol ?? '*'}${q.net ? ':net' : ''}`;
       return sendCachedJson(reply, services.cache, key, async () => {
+        if (remote) {
+          const { points, protocols } = await fleet!.fullHistory(remote, query);
+          const answer = { ...range, stepSeconds: stepMs ? stepMs / 1000 : null, protocol: q.protocol ?? null, points };
+          return toApi({ ...answer, protocols: q.net ? protocols.map((p) => ({ ...p, ...NO_NET })) : protocols });
+        }
         const [pointsOut, gross] = await Promise.all([services.metrics.history(query), services.metrics.protocolHistory(query)]);
         const energy = services.energy;
         const protocols = !q.net ? gross : energy ? await energy.netHistory(gross, query) : gross.map((p) => ({ ...p, ...NO_NET }));
