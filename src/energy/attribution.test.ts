@@ -24,6 +24,33 @@ describe('attribution of power to protocols', () => {
     expect(r.overheadWatts).toBeCloseTo(20, 9);
   });
 
+  it('does not charge a measured protocol for an unmeasured one: a kind is measured only when every node measured it', () => {
+    const alloc = { cpu: 40, memory: 10, bandwidth: 0, storage: 0 };
+    const s = snapshot(0, [
+      // `a` runs in a container (Docker stats measured 30 % CPU); `b` has none, so its use is unknown (null).
+      protocolSample('a', 0, { cpuPercent: 30, bandwidthBytesPerSec: 0, storageBytes: 0, allocation: alloc }),
+      protocolSample('b', 0, { cpuPercent: null, bandwidthBytesPerSec: null, storageBytes: 0, allocation: alloc }),
+    ]);
+    const config = energy({ estimate: { idleWatts: 20 }, attribution: { idle: 'host', weights: { cpu: 1, network: 0, disk: 0 } } });
+    const r = attributePower({ snapshot: s, hostWatts: 100, dedicatedWatts: {}, config });
+    expect(r.basis).toBe('allocation');
+    expect(r.protocols.map((p) => [p.protocol, p.activeWatts])).toEqual([
+      ['a', 40],
+      ['b', 40],
+    ]);
+    // Once `b` is measured too, measured use decides.
+    const both = snapshot(0, [
+      protocolSample('a', 0, { cpuPercent: 30, bandwidthBytesPerSec: 0, storageBytes: 0, allocation: alloc }),
+      protocolSample('b', 0, { cpuPercent: 10, bandwidthBytesPerSec: 0, storageBytes: 0, allocation: alloc }),
+    ]);
+    const m = attributePower({ snapshot: both, hostWatts: 100, dedicatedWatts: {}, config });
+    expect(m.basis).toBe('measured');
+    expect(m.protocols.map((p) => [p.protocol, p.activeWatts])).toEqual([
+      ['a', 60],
+      ['b', 20],
+    ]);
+  });
+
   it('charges a protocol its dedicated meter and never more than the host draws when idle is over-declared', () => {
     const s = snapshot(0, [protocolSample('a', 0), protocolSample('b', 0)]);
     const r = attributePower({ snapshot: s, hostWatts: 15, dedicatedWatts: { b: 8 }, config: energy({ estimate: { idleWatts: 30 } }) });

@@ -75,7 +75,14 @@ export function attributePower(input: AttributionInput): Attribution {
   );
   const allocationRows: Row[] = samples.map((s) => ({ protocol: s.protocol, cpu: s.allocation.cpu, network: s.allocation.bandwidth, disk: s.allocation.storage }));
   const used = KINDS.filter((k) => weights[k] > 0);
-  const measuredKinds = used.filter((k) => partsOf(measuredRows, k));
+  // A kind counts as measured only when every connected protocol measured it: a protocol without a container
+  // (null) would otherwise be charged nothing while the measured ones pay for its load.
+  const unmeasured: Record<Kind, (s: (typeof samples)[number]) => boolean> = {
+    cpu: (s) => s.cpuPercent === null || s.cpuPercent === undefined,
+    network: (s) => s.bandwidthBytesPerSec === null || s.bandwidthBytesPerSec === undefined,
+    disk: () => false,
+  };
+  const measuredKinds = used.filter((k) => partsOf(measuredRows, k) && !samples.some((s) => s.connected && unmeasured[k](s)));
   // Per kind, measured parts where there are some, allocation parts otherwise.
   const rows: Row[] = samples.map((s, i) => {
     const row: Row = { protocol: s.protocol, cpu: 0, network: 0, disk: 0 };

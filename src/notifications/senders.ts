@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Severity } from '../domain/alert.js';
+import { createDeadline } from '../lib/deadline.js';
 import type { ChannelTarget } from './channel-url.js';
 import type { Message } from './message.js';
 
@@ -32,7 +33,10 @@ async function post(
 ): Promise<Response> {
   const headers: Record<string, string> = { 'user-agent': 'orcha-notifier', ...init.headers };
   if (init.json) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method: 'POST', headers, body: init.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+  // An explicit timer (lib/deadline.ts; AbortSignal.timeout can be collected on Node 20), left to fire unref'd so it
+  // also bounds the caller's read of the answer's body.
+  const { signal } = createDeadline(timeoutMs, { unref: true });
+  const res = await fetch(url, { method: 'POST', headers, body: init.body, signal, redirect: 'error' });
   if (!res.ok) {
     const text = (await res.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ');
     throw new Error(`HTTP ${res.status}${text ? `: ${text}` : ''}`);
