@@ -14,13 +14,15 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const ALL = ['decision-quality', 'api', 'websocket', 'storage', 'footprint'];
 // The soak runs 30 minutes or more, the net optimizer some 10 minutes: only when asked by name
 // (`npm run bench -- soak`, `npm run bench -- net-optimizer`).
-const KNOWN = [...ALL, 'soak', 'net-optimizer'];
+const KNOWN = [...ALL, 'soak', 'net-optimizer', 'fleet-ingest'];
+// Short names: `npm run bench -- fleet` runs bench/fleet-ingest.ts (minutes, and a PostgreSQL: only when asked).
+const ALIASES = { fleet: 'fleet-ingest' };
 // Names first, then options, which go to every benchmark named: `npm run bench -- soak --minutes 30`.
 const args = process.argv.slice(2);
 const firstOption = args.findIndex((a) => a.startsWith('-'));
 const wanted = firstOption === -1 ? args : args.slice(0, firstOption);
 const options = firstOption === -1 ? [] : args.slice(firstOption);
-const names = wanted.length > 0 ? wanted : ALL;
+const names = wanted.length > 0 ? wanted.map((n) => ALIASES[n] ?? n) : ALL;
 for (const n of names) {
   if (!KNOWN.includes(n)) {
     console.error(`unknown benchmark ${n}; one of ${KNOWN.join(', ')}`);

@@ -44,7 +44,7 @@ export async function startOrchaInstance(options: OrchaInstanceOptions = {}): Pr
     dataDir,
     server: { host: '127.0.0.1', port: 0 },
     protocols: sims.protocols,
-    rateLimit: { enabled: true, perIp: 100_000_000, perUser: 100_000_000 },
+    rateLimit: { enabled: true, perIp: 1_000_000, perUser: 1_000_000 },
     log: { level: 'error' },
     ...options.config,
   };

@@ -45,7 +45,7 @@ beforeAll(async () => {
   expect(created.json).toMatchObject({ name: 'edge' });
   const local = (await server.services.metrics.latest())!;
   const snapshots = [0, 1, 2].map((i) => remoteSnapshot(local, NOW - 60_000 + i * 20_000, i + 1));
-  const sent = await api('POST', '/api/v1/agent/batches', { batchId: 'edge-batch-1', agentVersion: AGENT_VERSION, snapshots }, {
+  const sent = await api('POST', '/api/v1/agent/batches', { batchId: 'edge-batch-1', agentVersion: AGENT_VERSION, snapshots, spool: { pending: 3, oldestAt: snapshots[0]!.time } }, {
     authorization: `Bearer ${created.json.key}`,
   });
   expect(sent.json).toEqual({ result: 'stored', batchId: 'edge-batch-1', snapshots: 3 });
@@ -156,6 +156,11 @@ describe('the fleet overview', { timeout: 120_000 }, () => {
     expect(res.json.totals).toMatchObject({ hosts: 4, ok: 2, silent: 0, neverSeen: 1, revoked: 1, openAlerts: localAlerts + 1 });
     // The revoked host's earnings are not counted.
     expect(res.json.totals.usdPerHour).toBeCloseTo(res.json.hosts[0].usdPerHour + edge.usdPerHour, 9);
+
+    // GET /hosts shows what each agent last said about its spool (an agent before 0.2.0 says nothing).
+    const hosts = (await api('GET', '/api/v1/hosts')).json.hosts;
+    expect(hosts.find((h: J) => h.name === 'edge').spool).toMatchObject({ pending: 3, oldestAt: new Date(NOW - 60_000).toISOString(), growingSince: null });
+    expect(hosts.find((h: J) => h.name === 'gone').spool).toBeNull();
   });
 
   it('orcha fleet: a table of the hosts with the totals, and --json that is the API answer', async () => {

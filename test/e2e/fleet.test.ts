@@ -157,7 +157,11 @@ describe('fleet: agents and a control plane as processes', () => {
     const { accessToken } = (await login.json()) as { accessToken: string };
     const res = await fetch(`${url}/api/v1/hosts`, { headers: { authorization: `Bearer ${accessToken}` } });
     expect(res.status).toBe(200);
-    const { hosts } = (await res.json()) as { hosts: { name: string; health: string; agentVersion: string; protocols: number }[] };
+    const { hosts } = (await res.json()) as {
+      hosts: { name: string; health: string; agentVersion: string; protocols: number; spool: { pending: number } | null }[];
+    };
+    // Each agent reports its spool with every batch (the control plane alerts when it keeps growing).
+    for (const h of hosts) expect(h.spool?.pending, h.name).toEqual(expect.any(Number));
     expect(hosts.map((h) => [h.name, h.health, h.agentVersion, h.protocols])).toEqual([
       ['alpha', 'ok', AGENT_VERSION, 6],
       ['beta', 'ok', AGENT_VERSION, 6],

@@ -28,6 +28,18 @@ const HostSchema = Type.Object({
     description: 'silent: no batch within fleet.silentAfter; never-seen: no agent has reported yet.',
   }),
   agentVersion: Type.Union([Type.String(), Type.Null()]),
+  spool: Type.Union(
+    [
+      Type.Object({
+        pending: Type.Integer({ description: 'Snapshots waiting in the agent spool at its last batch.' }),
+        oldestAt: Type.Union([IsoTime, Type.Null()]),
+        growingSince: Type.Union([IsoTime, Type.Null()], { description: 'Since when the count has kept growing; null when it shrank.' }),
+        reportedAt: IsoTime,
+      }),
+      Type.Null(),
+    ],
+    { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' },
+  ),
   usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
   protocols: Type.Integer(),
   connected: Type.Integer(),
@@ -39,6 +51,15 @@ const show = (h: HostView) => ({
   createdAt: iso(h.createdAt),
   lastSeenAt: h.lastSeenAt === null ? null : iso(h.lastSeenAt),
   revokedAt: h.revokedAt === null ? null : iso(h.revokedAt),
+  spool:
+    h.spool === null
+      ? null
+      : {
+          pending: h.spool.pending,
+          oldestAt: h.spool.oldestAt === null ? null : iso(h.spool.oldestAt),
+          growingSince: h.spool.growingSince === null ? null : iso(h.spool.growingSince),
+          reportedAt: iso(h.spool.reportedAt),
+        },
 });
 
 const BatchSchema = Type.Object(
