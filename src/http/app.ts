@@ -20,6 +20,7 @@ import cacheRoutes from './routes/cache/index.js';
 import configRoutes from './routes/config/index.js';
 import dashboardRoutes from './routes/dashboard/index.js';
 import energyRoutes from './routes/energy/index.js';
+import fleetRoutes from './routes/fleet/index.js';
 import exportRoutes from './routes/export/index.js';
 import healthRoutes from './routes/health/index.js';
 import { hostsRoutes } from './routes/hosts/index.js';
@@ -82,6 +83,7 @@ const ROUTES: RoutePlugin[] = [
   cacheRoutes,
   notificationsRoutes,
   energyRoutes,
+  fleetRoutes,
 ];
 
 /** Builds the whole HTTP app (REST, WebSocket, Prometheus, OpenAPI) without listening. */

@@ -146,6 +146,7 @@ const ROWS: Row[] = [
   { method: 'DELETE', path: '/api/v1/hosts/{name}', role: 'admin', url: async () => `/api/v1/hosts/${await freshHost()}` },
   { method: 'GET', path: '/api/v1/hosts/{name}/metrics', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics` },
   { method: 'GET', path: '/api/v1/hosts/{name}/metrics/history', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics/history` },
+  { method: 'GET', path: '/api/v1/fleet', role: 'viewer' },
 ];
 /** Routes that no user role opens: the agents' ingest route takes an agent key only (tested on its own below). */
 const AGENT_ONLY = ['POST /api/v1/agent/batches'];

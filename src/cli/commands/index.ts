@@ -7,6 +7,7 @@ import { registerAlertsCommand } from './alerts.command.js';
 import { registerAllocationCommand } from './allocation.command.js';
 import { registerApiKeyCommands } from './apikey.command.js';
 import { registerExportCommand } from './export.command.js';
+import { registerFleetCommand } from './fleet.command.js';
 import { registerHostCommands } from './host.command.js';
 import { registerNotifyCommand } from './notify.command.js';
 import { registerReallocateCommand } from './reallocate.command.js';
@@ -24,5 +25,6 @@ export function registerClientCommands(program: Command): void {
   registerUserCommands(program);
   registerApiKeyCommands(program);
   registerHostCommands(program);
+  registerFleetCommand(program);
   registerNotifyCommand(program);
 }
