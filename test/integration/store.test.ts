@@ -205,7 +205,7 @@ describeEachStore('migrations', (factory) => {
   it('apply once, then report nothing to do', async () => {
     const store = await factory.create({ migrate: false });
     try {
-      expect(await store.migrate()).toEqual(['001-initial', '002-daily-rollups', '003-node-health', '004-notification-outbox', '005-energy', '006-fleet', '007-measured-resources', '008-engine-state']);
+      expect(await store.migrate()).toEqual(['001-initial', '002-daily-rollups', '003-node-health', '004-notification-outbox', '005-energy', '006-fleet', '007-measured-resources', '008-engine-state', '009-agent-spool']);
       expect(await store.migrate()).toEqual([]);
       await store.ping();
       expect(await store.metrics.count()).toEqual({ snapshots: 0, protocolRows: 0, rollups: 0 });

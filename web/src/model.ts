@@ -3,12 +3,12 @@
  * both epoch-ms and ISO 8601 times and the common envelopes (`{items}`, `{data}`), so a view never crashes on
  * a field it does not know; unknown fields are ignored.
  */
+import type { Allocation, Resource, ResourceShares } from '../../src/domain/resources';
 import { num, toMs } from './format';
 
-export const RESOURCES = ['cpu', 'memory', 'bandwidth', 'storage'] as const;
-export type Resource = (typeof RESOURCES)[number];
-export type Shares = Record<Resource, number>;
-export type Allocation = Record<string, Shares>;
+export const RESOURCES = ['cpu', 'memory', 'bandwidth', 'storage'] as const satisfies readonly Resource[];
+export type { Allocation, Resource };
+export type Shares = ResourceShares;
 
 export interface ProtocolPoint {
   protocol: string;
