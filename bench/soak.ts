@@ -17,7 +17,16 @@ import { startSimulators } from '../src/sim/index.js';
 import { MISBEHAVIOURS, startMisbehavingNodes } from '../test/misbehaving/nodes.js';
 import { REPO_ROOT, median, round, startRun } from './lib/results.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '30' }, every: { type: 'string', default: '15' } } });
+const { values } = parseArgs({
+  options: { minutes: { type: 'string', default: '30' }, every: { type: 'string', default: '15' }, history: { type: 'string' } },
+});
+// --history N: keep N snapshots in memory instead of the default 1,000 (a diagnostic: at 5 s polls the default
+// history takes 83 minutes to fill, and the heap grows with it until then).
+const HISTORY = values.history === undefined ? undefined : Number(values.history);
+if (HISTORY !== undefined && !(Number.isInteger(HISTORY) && HISTORY >= 1 && HISTORY <= 100_000)) {
+  console.error(`--history: expected a whole number of snapshots from 1 to 100000, got ${values.history}`);
+  process.exit(2);
+}
 const MINUTES = Number(values.minutes);
 const EVERY_S = Number(values.every);
 if (!Number.isFinite(MINUTES) || MINUTES < 2 || MINUTES > 24 * 60) {
@@ -81,7 +90,12 @@ const bad = await startMisbehavingNodes();
 const dataDir = await mkdtemp(join(tmpdir(), 'orcha-bench-soak-'));
 const configFile = join(dataDir, 'orcha.yaml');
 // Default intervals, default timeouts: the config lists the nodes and nothing else.
-writeFileSync(configFile, JSON.stringify({ server: { host: '127.0.0.1' }, protocols: [...sims.protocols, ...bad.protocols()] }, null, 2));
+const soakConfig = {
+  server: { host: '127.0.0.1' },
+  protocols: [...sims.protocols, ...bad.protocols()],
+  ...(HISTORY === undefined ? {} : { coordinator: { historySize: HISTORY } }),
+};
+writeFileSync(configFile, JSON.stringify(soakConfig, null, 2));
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;
 const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--config', configFile], {
@@ -184,6 +198,7 @@ run.finish({
     `The built CLI is spawned as \`node dist/src/cli/index.js serve --config <file>\` with default intervals and timeouts; the config lists the ${sims.protocols.length} built-in node simulators and ${MISBEHAVIOURS.length} misbehaving nodes (${MISBEHAVIOURS.join(', ')}), all served from the benchmark's own process.`,
     `Every ${EVERY_S} s: the daemon's resident set (VmRSS from /proc), its V8 heap in use (orcha_process_heap_used_bytes from /metrics), GET /api/v1/health, and the snapshot count and connected healthy nodes from GET /api/v1/status.`,
     `Growth over the last ${WINDOW_MIN} minutes compares the median of the samples in the first minute of that window with the median of the last minute.`,
+    ...(HISTORY === undefined ? [] : [`Diagnostic run: coordinator.historySize ${HISTORY} instead of the default 1,000.`]),
   ],
   checks: [
     { what: `RSS growth over the last ${WINDOW_MIN} minutes`, value: rss.percent, unit: '%', bar: '< 5 %', met: rss.percent < 5 },
