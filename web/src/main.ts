@@ -24,6 +24,7 @@ import { createAllocation, createOpportunities } from './views/allocation';
 import { createEarningsChart } from './views/earnings-chart';
 import { createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
+import { createFleetView } from './views/fleet';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createNotificationsView } from './views/notifications';
@@ -196,7 +197,7 @@ function startDashboard(role: string | null): void {
   main.className = 'grid';
   const energy = createEnergyView(api);
   const notifications = createNotificationsView(api);
-  fill(main, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
+  fill(main, createFleetView(api).root, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
   const stopEnergy = energy.start();
   const stopNotifications = notifications.start();
 
