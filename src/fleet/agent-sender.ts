@@ -39,6 +39,9 @@ export interface AgentSender {
 export function createAgentSender(options: SenderOptions): AgentSender {
   const url = `${options.server.replace(/\/+$/, '')}/api/v1/agent/batches`;
   const timeoutMs = options.timeoutMs ?? 30_000;
+  // A control plane older than this agent refuses the spool field (its batch schema is closed): stop sending it then,
+  // rather than setting batches aside.
+  let reportSpool = true;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
@@ -59,7 +62,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           agentVersion: options.agentVersion,
           snapshots: batch.snapshots,
           // What still waits, this batch included: the control plane alerts when it keeps growing.
-          spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() },
+          ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
         }),
         signal: controller.signal,
       });
@@ -87,6 +90,11 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           sent += batch.snapshots.length;
         } catch (err) {
           const status = err instanceof SendError ? err.status : null;
+          if (status === 400 && reportSpool && /spool/.test(errorMessage(err))) {
+            reportSpool = false;
+            options.log.warn('agent: the control plane does not take spool reports (older version); sending batches without them');
+            continue;
+          }
           if (status === 400 || status === 413) {
             options.log.error({ batchId: batch.batchId, err: errorMessage(err) }, 'agent: the control plane refused a batch as invalid; set aside');
             options.spool.reject(batch.batchId);
