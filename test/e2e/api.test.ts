@@ -99,6 +99,13 @@ describe('REST API against the simulators', () => {
     expect(res.json.checks.filter((c: J) => c.kind === 'executor')).toHaveLength(6);
   });
 
+  it('adds and revokes a fleet host (routes that note audit details work with security off too)', async () => {
+    const added = await api('POST', '/api/v1/hosts', { name: 'rack-9' });
+    expect(added.status).toBe(201);
+    expect(added.json).toMatchObject({ name: 'rack-9', key: expect.stringMatching(/^orcha-agent_/) });
+    expect((await api('DELETE', '/api/v1/hosts/rack-9')).status).toBeLessThan(300);
+  });
+
   it('GET status', async () => {
     const res = await api('GET', '/api/v1/status');
     expect(res.status).toBe(200);
