@@ -3,16 +3,18 @@
  * loop that raises and resolves the fleet's alerts (silent hosts, agent version skew, growing spools). Thresholds
  * and cadence are the `fleet` config keys, read at every check (hot reload applies at the next one).
  */
+import { hostname } from 'node:os';
 import type { EventBus } from '../app/events.js';
 import type { Config } from '../config/schema.js';
-import { createAlertFamilies } from '../engine/monitor/alert-family.js';
+import { localHostName } from '../domain/host.js';
 import { createLoop, type Loop } from '../engine/loop.js';
+import { createAlertFamilies } from '../engine/monitor/alert-family.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
-import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
 import { createFleetService, type FleetService } from './fleet.service.js';
+import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
 
 export type FleetConfig = Config['fleet'];
 
@@ -32,7 +34,7 @@ export function createFleetControlPlane(deps: {
   const service = createFleetService({
     repo: deps.store.fleet,
     clock: deps.clock,
-    settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000 }),
+    settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000, localName: deps.config().localName ?? localHostName(hostname()) }),
   });
   const families = createAlertFamilies<FleetAlertType>({
     repo: deps.store.alerts,

@@ -42,6 +42,8 @@ export interface IngestBatch {
 export interface FleetSettings {
   /** A host not heard from for this long is `silent`. */
   silentAfterMs: number;
+  /** This machine's own name in the fleet (`fleet.localName`, else its hostname): no agent may take it. */
+  localName?: string;
 }
 
 export interface FleetService {
@@ -105,6 +107,9 @@ export function createFleetService(deps: {
         ]);
       }
       if (await repo.findHostByName(name)) throw new OrchaError('ORCHA_ERR_CONFLICT', `A host named "${name}" exists already`);
+      if (name === deps.settings().localName) {
+        throw new OrchaError('ORCHA_ERR_CONFLICT', `"${name}" is this machine's own name in the fleet (fleet.localName, else its hostname); give the agent's host another name`);
+      }
       const key = generateAgentKey();
       const record: HostRecord = {
         id: randomUUID(),

@@ -15,6 +15,13 @@ const snaps = (from: number, n: number) =>
 describeEachStore('fleet: hosts, agent keys and batches', (factory) => {
   const store = useStore(factory);
 
+  it("refuses to give an agent this machine's own fleet name, which ?host= already answers for", async () => {
+    const fleet = createFleetService({ repo: store().fleet, clock: new VirtualClock(T0), settings: () => ({ silentAfterMs: 60_000, localName: 'control' }) });
+    await expect(fleet.addHost('control', 'admin')).rejects.toMatchObject({ code: 'ORCHA_ERR_CONFLICT', message: expect.stringContaining("this machine's own name") });
+    expect(await fleet.listHosts()).toEqual([]);
+    expect((await fleet.addHost('rack-2', 'admin')).host.name).toBe('rack-2');
+  });
+
   it('creates a host whose key opens ingest, stores a batch once, and serves the host latest and history', async () => {
     const clock = new VirtualClock(T0);
     const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import { localHostName } from '../../domain/host.js';
 import { action, printJson, printLine, printTable } from '../output.js';
 import { showTime } from './common.js';
 
@@ -17,7 +19,11 @@ export function registerHostCommands(program: Command): void {
       import('../../lib/clock.js'),
     ]);
     const local = await openLocal(opts.config);
-    const fleet = createFleetService({ repo: local.store.fleet, clock: systemClock, settings: () => ({ silentAfterMs: local.config.fleet.silentAfter * 1000 }) });
+    const fleet = createFleetService({ repo: local.store.fleet, clock: systemClock, settings: () => ({
+        silentAfterMs: local.config.fleet.silentAfter * 1000,
+        localName: local.config.fleet.localName ?? localHostName(hostname()),
+      }),
+    });
     return { local, fleet };
   };
   host
