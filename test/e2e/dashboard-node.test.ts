@@ -74,6 +74,8 @@ describe('node page', { timeout: 120_000 }, () => {
     await page.locator('[data-testid="protocol-row"][data-protocol="storj"] [data-testid="node-link"]').click();
     await page.getByTestId('node-title').waitFor({ timeout: 10_000 });
     expect(page.url()).toContain('#/node/storj');
+    // The title shows at once; the rest fills in when the node's status arrives.
+    await page.getByTestId('node-type').filter({ hasText: /\S/ }).waitFor({ timeout: 10_000 });
     expect(await page.getByTestId('node-type').textContent()).toBe('storj');
 
     // Health as the node stated it at its last poll.

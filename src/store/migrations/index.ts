@@ -31,6 +31,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   };
 }
 
+const CATALOG_RACE_CODES = new Set(['3F000', '42703', '42P01']);
+
 /** Applies pending migrations; returns the names applied (empty when up to date). */
 export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every PostgreSQL schema unless told which one: pin the current one so
@@ -48,9 +50,12 @@ export async function runMigrations(db: Kysely<Database>, dialect: Dialect): Pro
     allowUnorderedMigrations: true,
   });
   let { error, results } = await migrator.migrateToLatest();
-  // Kysely's migrator first introspects every schema's tables; another instance dropping its schema at that moment
-  // (several stores in one database) fails the scan with 3F000 before anything ran. Nothing was applied: try again.
-  for (let attempt = 1; attempt <= 5 && error && (error as { code?: string }).code === '3F000' && !results?.length; attempt++) {
+  // Kysely's migrator first introspects every schema's tables; another instance changing its own schema at that
+  // moment (several stores in one database) fails the scan before anything ran: 3F000 when a schema is dropped,
+  // 42703 or 42P01 when a column or table goes (the scan asks pg_get_serial_sequence about each column). Nothing was
+  // applied: try again.
+  const catalogRace = (e: unknown) => CATALOG_RACE_CODES.has(String((e as { code?: string } | undefined)?.code));
+  for (let attempt = 1; attempt <= 5 && error && catalogRace(error) && !results?.length; attempt++) {
     await new Promise((r) => setTimeout(r, 50 * attempt));
     ({ error, results } = await migrator.migrateToLatest());
   }
