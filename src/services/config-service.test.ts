@@ -87,6 +87,24 @@ describe('config service', () => {
     expect(service.current().intervals.poll).toBe(7);
   });
 
+  it('an empty file (a write in progress) is not applied as "no protocols"; the finished write is', async () => {
+    const { file, service } = setup();
+    service.watch();
+    const changes: ConfigChange[] = [];
+    service.on('change', (c) => changes.push(c));
+    const protocolsBefore = service.current().protocols.length;
+    expect(protocolsBefore).toBeGreaterThan(0);
+    writeFileSync(file, '');
+    await new Promise((r) => setTimeout(r, 300)); // past the 30 ms debounce
+    expect(changes).toEqual([]);
+    expect(service.current().protocols).toHaveLength(protocolsBefore);
+    const changed = next<ConfigChange>(service, 'change');
+    writeFileSync(file, BASE.replace('poll: 5', 'poll: 3'));
+    await changed;
+    expect(service.current().intervals.poll).toBe(3);
+    expect(service.current().protocols).toHaveLength(protocolsBefore);
+  });
+
   it('keeps the running config on a broken edit, reports the field errors in one invalid event', async () => {
     const { file, invalid, service } = setup();
     service.watch();

@@ -139,6 +139,12 @@ export function createConfigService(options: ConfigServiceOptions): ConfigServic
   async function readAndApply(source: ConfigSource, force: boolean): Promise<ConfigChange | null> {
     if (!path) throw new OrchaError('ORCHA_ERR_CONFLICT', 'There is no configuration file to reload');
     const text = await readFile(path, 'utf8');
+    // An editor or `>` that truncates before writing shows an empty file for a moment: that is a write in progress,
+    // not "no protocols"; the event of the finished write follows.
+    if (source === 'file' && text.trim() === '') {
+      log.info('the configuration file is empty (being written?); the running configuration stays');
+      return null;
+    }
     const h = hash(text);
     if (!force && h === lastAppliedHash) return null;
     const parsed = parseYaml(text);
