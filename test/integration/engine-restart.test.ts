@@ -8,34 +8,18 @@ import { Value } from '@sinclair/typebox/value';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Plan } from '../../src/domain/plan.js';
-import type { Allocation, ResourceShares } from '../../src/domain/resources.js';
-import type { HostResources, Snapshot } from '../../src/domain/sample.js';
-import { createReallocationEngine, type PlanningStrategy } from '../../src/engine/reallocation/index.js';
+import type { Snapshot } from '../../src/domain/sample.js';
+import { createReallocationEngine } from '../../src/engine/reallocation/index.js';
 import { type MoveReviewState, MoveReviewStateSchema } from '../../src/engine/reallocation/move-review.js';
 import { createDryRunExecutor } from '../../src/executors/dry-run.executor.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Store } from '../../src/store/types.js';
+import { BEFORE, EVEN, fixedStrategy, host, NAMES } from '../helpers/reallocation-fixtures.js';
 import { describeEachStore, reopenStore } from '../helpers/stores.js';
 
 const log = silentLogger();
 const HOUR = 3_600_000;
-const GiB = 2 ** 30;
-const NAMES = ['a', 'b', 'c', 'd'] as const;
-const host: HostResources = {
-  cpuCount: 4,
-  cpuPercent: 20,
-  memoryTotalBytes: 16 * GiB,
-  memoryUsedBytes: 4 * GiB,
-  bandwidthCapacityBytesPerSec: 12_500_000,
-  bandwidthBytesPerSec: 0,
-  storageTotalBytes: 4e12,
-  storageUsedBytes: 1e12,
-};
-const sh = (cpu: number, memory: number): ResourceShares => ({ cpu, memory, bandwidth: 0, storage: 0 });
-const BEFORE: Allocation = { a: sh(30, 30), b: sh(30, 30), c: sh(10, 10), d: sh(10, 10) };
-const EVEN: Allocation = { a: sh(20, 20), b: sh(20, 20), c: sh(20, 20), d: sh(20, 20) };
 const config: Config = buildConfig(
   {
     protocols: NAMES.map((name) => ({ name, type: 'golem', endpoint: `http://127.0.0.1:9/${name}`, initialAllocation: BEFORE[name] })),
@@ -45,27 +29,7 @@ const config: Config = buildConfig(
 );
 
 /** Proposes EVEN with a confident gain: the engine's memory, not the optimizer, is under test. */
-const toEven: PlanningStrategy = {
-  name: 'fixed',
-  async plan(input: { current: Allocation; time: number }): Promise<Plan> {
-    return {
-      strategy: 'fixed',
-      createdAt: input.time,
-      current: input.current,
-      target: EVEN,
-      currentUsdPerHour: 1,
-      projectedUsdPerHour: 1.5,
-      improvementUsdPerHour: 0.5,
-      improvementPercent: 50,
-      confidence: 0.9,
-      switchingCostUsd: 0,
-      roi: null,
-      exploration: false,
-      opportunities: [],
-      explanations: {},
-    };
-  },
-};
+const toEven = fixedStrategy(() => EVEN);
 
 describeEachStore('the reallocation engine across a restart', (factory) => {
   let store: Store;

@@ -10,8 +10,6 @@ import { pathToFileURL } from 'node:url';
 import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
-import type { Allocation, ResourceShares } from '../../src/domain/resources.js';
-import type { HostResources } from '../../src/domain/sample.js';
 import { createReallocationEngine } from '../../src/engine/reallocation/index.js';
 import { createDockerExecutor, sharesToDockerLimits } from '../../src/executors/docker.executor.js';
 import type { Executor } from '../../src/executors/types.js';
@@ -19,23 +17,9 @@ import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createStore } from '../../src/store/index.js';
 import { type FakeDocker, startFakeDocker } from '../helpers/fake-docker.js';
+import { BEFORE, EVEN, NAMES, host } from '../helpers/reallocation-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const GiB = 2 ** 30;
-const NAMES = ['a', 'b', 'c', 'd'];
-const host: HostResources = {
-  cpuCount: 4,
-  cpuPercent: 20,
-  memoryTotalBytes: 16 * GiB,
-  memoryUsedBytes: 4 * GiB,
-  bandwidthCapacityBytesPerSec: 12_500_000,
-  bandwidthBytesPerSec: 0,
-  storageTotalBytes: 4e12,
-  storageUsedBytes: 1e12,
-};
-const sh = (cpu: number, memory: number): ResourceShares => ({ cpu, memory, bandwidth: 0, storage: 0 });
-const BEFORE: Allocation = { a: sh(30, 30), b: sh(30, 30), c: sh(10, 10), d: sh(10, 10) };
-const EVEN: Allocation = { a: sh(20, 20), b: sh(20, 20), c: sh(20, 20), d: sh(20, 20) };
 const rawConfig = {
   protocols: NAMES.map((name) => ({ name, type: 'golem', endpoint: `http://127.0.0.1:9/${name}`, initialAllocation: BEFORE[name] })),
   reallocation: { mode: 'auto' },

@@ -2,10 +2,9 @@ import Docker from 'dockerode';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { Plan } from '../../src/domain/plan.js';
 import type { Reallocation } from '../../src/domain/reallocation.js';
-import type { Allocation, ResourceShares } from '../../src/domain/resources.js';
-import type { HostResources, Snapshot } from '../../src/domain/sample.js';
+import type { Allocation } from '../../src/domain/resources.js';
+import type { Snapshot } from '../../src/domain/sample.js';
 import { createReallocationEngine, type PlanningStrategy } from '../../src/engine/reallocation/index.js';
 import { createDockerExecutor, sharesToDockerLimits } from '../../src/executors/docker.executor.js';
 import { createDryRunExecutor } from '../../src/executors/dry-run.executor.js';
@@ -15,25 +14,10 @@ import { isOrchaError } from '../../src/lib/errors.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Store } from '../../src/store/types.js';
 import { type FakeDocker, startFakeDocker } from '../helpers/fake-docker.js';
+import { BEFORE, EVEN, fixedStrategy, host, NAMES, sh } from '../helpers/reallocation-fixtures.js';
 import { describeEachStore } from '../helpers/stores.js';
 
 const log = silentLogger();
-const GiB = 2 ** 30;
-const NAMES = ['a', 'b', 'c', 'd'] as const;
-const host: HostResources = {
-  cpuCount: 4,
-  cpuPercent: 20,
-  memoryTotalBytes: 16 * GiB,
-  memoryUsedBytes: 4 * GiB,
-  bandwidthCapacityBytesPerSec: 12_500_000,
-  bandwidthBytesPerSec: 0,
-  storageTotalBytes: 4e12,
-  storageUsedBytes: 1e12,
-};
-const sh = (cpu: number, memory: number): ResourceShares => ({ cpu, memory, bandwidth: 0, storage: 0 });
-const BEFORE: Allocation = { a: sh(30, 30), b: sh(30, 30), c: sh(10, 10), d: sh(10, 10) };
-const EVEN: Allocation = { a: sh(20, 20), b: sh(20, 20), c: sh(20, 20), d: sh(20, 20) };
-
 function makeConfig(over: Record<string, unknown> = {}): Config {
   return buildConfig(
     {
@@ -43,35 +27,6 @@ function makeConfig(over: Record<string, unknown> = {}): Config {
     },
     {},
   );
-}
-
-/** A strategy that proposes a given target: the engine's behaviour, not the optimizer's, is under test here. */
-function fixedStrategy(target: (current: Allocation) => Allocation, overrides: Partial<Plan> = {}): PlanningStrategy & { calls: number } {
-  const s = {
-    name: 'fixed',
-    calls: 0,
-    async plan(input: { current: Allocation; time: number }): Promise<Plan> {
-      s.calls++;
-      return {
-        strategy: 'fixed',
-        createdAt: input.time,
-        current: input.current,
-        target: target(input.current),
-        currentUsdPerHour: 1,
-        projectedUsdPerHour: 1.5,
-        improvementUsdPerHour: 0.5,
-        improvementPercent: 50,
-        confidence: 0.9,
-        switchingCostUsd: 0,
-        roi: null,
-        exploration: false,
-        opportunities: [],
-        explanations: {},
-        ...overrides,
-      };
-    },
-  };
-  return s;
 }
 
 const snapshot = (time: number): Snapshot => ({ time, totalUsdPerHour: 1, host, protocols: [] });
