@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../config/load.js';
+import { shareTotals } from '../../domain/capacity.js';
 import { type Allocation, RESOURCES } from '../../domain/resources.js';
-import { initialAllocationFromConfig, planSteps, sameShares, totals } from './allocation-math.js';
+import { initialAllocationFromConfig, planSteps, sameShares } from './allocation-math.js';
 
 const share = fc.integer({ min: 0, max: 40 }).map((x) => x / 2);
 const shares = fc.record({ cpu: share, memory: share, bandwidth: share, storage: share });
@@ -17,8 +18,8 @@ describe('planSteps', () => {
       fc.property(pair, ([current, target]) => {
         const steps = planSteps(current, target);
         const at: Allocation = structuredClone(current);
-        const bound = totals(current);
-        const after = totals(target);
+        const bound = shareTotals(current);
+        const after = shareTotals(target);
         for (const r of RESOURCES) bound[r] = Math.max(bound[r], after[r]);
         let increasing = false;
         for (const s of steps) {
@@ -29,7 +30,7 @@ describe('planSteps', () => {
           if (up) increasing = true;
           if (down) expect(increasing).toBe(false); // every decrease comes before any increase
           at[s.protocol] = s.to;
-          const t = totals(at);
+          const t = shareTotals(at);
           for (const r of RESOURCES) expect(t[r]).toBeLessThanOrEqual(bound[r] + 1e-9);
         }
         for (const n of Object.keys(target)) expect(sameShares(at[n], target[n])).toBe(true);

@@ -16,10 +16,6 @@ export function cloneAllocation(a: Allocation): Allocation {
   return out;
 }
 
-export function totals(a: Allocation): ResourceShares {
-  return shareTotals(a);
-}
-
 /** Resources whose shares plus the host reserve exceed 100 % (beyond float noise), with the amount. */
 export function overAllocated(a: Allocation, reserve: ResourceShares): { resource: Resource; total: number }[] {
   return overCapacity(shareTotals(a), reserve, SHARE_EPSILON);
