@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { RedisLink } from '../services/redis-link.js';
+import type { RedisLink } from '../infra/redis-link.js';
 import { type AppEventMap, type EventBus, REPLICATED_TOPICS, type ReplicatedTopic } from './events.js';
 
 export interface ReplicaBridge {

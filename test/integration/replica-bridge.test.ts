@@ -8,7 +8,7 @@ import type { Alert } from '../../src/domain/alert.js';
 import { type AppEventMap, createEventBus } from '../../src/app/events.js';
 import { createReplicaBridge, type ReplicaBridge } from '../../src/app/replica-bridge.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { createRedisLink, type RedisLink } from '../../src/services/redis-link.js';
+import { createRedisLink, type RedisLink } from '../../src/infra/redis-link.js';
 
 const REDIS_URL = process.env.ORCHA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const opened: { close(): Promise<void> }[] = [];
