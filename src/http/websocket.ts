@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { type Principal, WS_TOPICS, type WsTopic, topicsForRole } from '../auth/roles.js';
 import type { Config } from '../config/schema.js';
-import { redactConfig } from '../services/config-redact.js';
+import { redactConfig } from '../config/redact.js';
 import { type App, role } from './route-types.js';
 import { toApi } from './schemas/api-time.js';
 import type { AppEventMap, AppEventName } from '../app/events.js';
