@@ -160,7 +160,8 @@ function sampleOf(model: MarketModel, time: number, usdPerHour: number, earnedUs
     usdPerHour: connected ? usdPerHour : 0,
     payoutEvent: false,
     uptime: connected ? 1 : 0,
-    cpuPercent: (alloc.cpu * 0.6 * HOST.cpuCount) / HOST.cpuCount,
+    // Percent of one core, as Docker measures a container: the protocol keeps 60 % of the cores its share is busy.
+    cpuPercent: alloc.cpu * 0.6 * HOST.cpuCount,
     memoryBytes: Math.round((alloc.memory / 100) * HOST.memoryTotalBytes * 0.7),
     bandwidthBytesPerSec: Math.round((alloc.bandwidth / 100) * HOST.bandwidthCapacityBytesPerSec * 0.5),
     storageBytes: Math.round((model.effectiveShares().storage / 100) * HOST.storageTotalBytes),
@@ -254,7 +255,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
         return sampleOf(m, now, (earned * HOUR) / stepMs, earned, !m.inOutage(now));
       });
       // With power costs the host's CPU load is what the protocols use, so the draw follows the allocation.
-      const host = power ? { ...HOST, cpuPercent: Math.min(100, samples.reduce((s, p) => s + (p.cpuPercent ?? 0), 0)) } : HOST;
+      const host = power ? { ...HOST, cpuPercent: Math.min(100, samples.reduce((s, p) => s + (p.cpuPercent ?? 0), 0) / HOST.cpuCount) } : HOST;
       latest = { time: now, totalUsdPerHour: samples.reduce((s, p) => s + p.usdPerHour, 0), host, protocols: samples };
       await store.metrics.insertSnapshot(latest);
       if (energy && power) {

@@ -1,47 +1,31 @@
-/**
- * The application layer assembled: every product behaviour as a plain service (metrics, engine, monitor, reports,
- * exports, health, status, operations' handlers) plus the reactions that tie them together through the event bus —
- * what runs after each poll, after each decision and after each config reload. HTTP routes, CLI commands and the
- * loops all call these same services. Only the composition root (src/main.ts) calls `createApplication`.
- */
-import type { Config } from '../config/schema.js';
+
 import type { Snapshot } from '../domain/sample.js';
-import type { Coordinator } from '../engine/coordinator.js';
-import type { AlertService } from '../engine/monitor/alerts.js';
-import type { ReallocationEngine } from '../engine/reallocation/engine.js';
-import type { BuildInput, EngineState, PlanningStrategy } from '../engine/reallocation/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Cache } from '../services/cache.js';
-import type { ConfigService } from '../services/config-service.js';
-import type { OperationsService } from '../services/operations.js';
-import { createPoliciesService } from '../services/policies.js';
+import type { Cache } from '../infra/cache.js';
+import type { ConfigService } from './config-service.js';
+import type { OperationsService } from './operations.js';
+import { createPoliciesService } from './policies.js';
 import type { Store } from '../store/types.js';
 import { coordinatorView } from './coordinator-view.js';
+import type { Core } from './core.js';
 import { createEngineService } from './engine-service.js';
 import type { EventBus } from './events.js';
 import { createExportsService } from './exports.js';
 import { createHealthService } from './health.js';
 import { createMonitorService } from './monitor-service.js';
 import { registerOperationHandlers } from './operation-handlers.js';
-import type { ProtocolRuntime } from './protocol-runtime.js';
-import { createReportsService, type ReportsDeps } from './reports.js';
+import { createReportsService } from './reports.js';
 import type { AppServices } from './types.js';
 
 export interface ApplicationDeps {
+  /** The moving parts (coordinator, engine, alert service, energy, notifier) built by `createCore`. */
+  core: Core;
   store: Store;
   configService: ConfigService;
-  /** The config as orcha runs it (simulators standing in for the protocols when they run). */
-  config: () => Config;
-  runtime: ProtocolRuntime;
   clock: Clock;
   log: Logger;
   events: EventBus;
-  coordinator: Coordinator;
-  engine: ReallocationEngine;
-  engineState: () => EngineState;
-  strategy: PlanningStrategy;
-  alerts: AlertService;
   cache: Cache;
   operations: OperationsService;
   /** Where export operations write their files. */
@@ -51,14 +35,6 @@ export interface ApplicationDeps {
   /** Redis client when Redis is configured (health check). */
   redis?: { ping(): Promise<unknown> } | null;
   authenticate?: AppServices['authenticate'];
-  /** Notification channels (src/notifications): served as `services.notifications`. */
-  notifications?: AppServices['notifications'];
-  /** Energy accounting: follows every snapshot; served as `services.energy`. */
-  energy?: AppServices['energy'] & { observe(snapshot: Snapshot): void };
-  /** Energy accounting's part of a report (power cost and net per protocol), while it is enabled. */
-  energyReport?: ReportsDeps['energy'];
-  /** How the engine builds the optimizer's input (what-if plans use the same). */
-  buildInput?: BuildInput;
   version?: string;
   /** Whether the protocols are the built-in simulators (demo): the dashboard says so. */
   simulated?: () => boolean;
@@ -73,7 +49,9 @@ export interface Application {
 }
 
 export function createApplication(deps: ApplicationDeps): Application {
-  const { store, configService, clock, events, coordinator, engine, alerts, cache, operations, runtime } = deps;
+  const { core, store, configService, clock, events, cache, operations } = deps;
+  const { coordinator, engine, alerts, runtime, energy } = core;
+  const config = core.config;
   const log = deps.log.child({ module: 'app' });
   const startedAt = clock.now();
   const offs: (() => void)[] = [];
@@ -83,17 +61,18 @@ export function createApplication(deps: ApplicationDeps): Application {
   const latest = async (): Promise<Snapshot | null> => coordinator.latest() ?? (await store.metrics.latest());
   const engineService = createEngineService({
     engine,
-    strategy: deps.strategy,
+    strategy: core.strategy,
     executors: runtime.executors,
     store,
-    engineState: deps.engineState,
-    config: deps.config,
+    engineState: core.engineState,
+    config,
     clock,
     log,
-    buildInput: deps.buildInput,
+    buildInput: core.buildInput,
   });
-  const monitor = createMonitorService({ store, alerts, engine: engineService, latest, config: deps.config, clock });
-  const reports = createReportsService({ store, clock, energy: deps.energyReport });
+  const monitor = createMonitorService({ store, alerts, engine: engineService, latest, config, clock });
+  // Energy accounting's part of a report (power cost and net per protocol), while it is enabled.
+  const reports = createReportsService({ store, clock, energy: { enabled: () => config().energy.enabled, report: (range) => energy.report(range) } });
   const exports = createExportsService({ store, dir: deps.exportDir });
   const health = createHealthService({ store, coordinator: view, executors: runtime.executors, redis: deps.redis, clock, events });
   registerOperationHandlers({ operations, engine: engineService, reports, exports });
@@ -109,8 +88,7 @@ export function createApplication(deps: ApplicationDeps): Application {
         .catch((err: unknown) => log.warn({ err }, 'alert evaluation failed'));
     }),
   );
-  const energy = deps.energy;
-  if (energy) offs.push(events.on('metrics', (snapshot) => energy.observe(snapshot)));
+  offs.push(events.on('metrics', (snapshot) => energy.observe(snapshot)));
   // Reads served from the cache are stale once a new snapshot or config arrives.
   offs.push(events.on('metrics', () => void cache.clear().catch(() => undefined)));
   // A failed or rolled-back reallocation raises an alert; a later applied one resolves it.
@@ -120,7 +98,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   offs.push(operations.on('change', (op) => events.emit('operations', op)));
 
   offs.push(configService.on('change', (change) => {
-    const next = deps.config();
+    const next = config();
     runtime.replaceExecutors(next);
     coordinator.reconfigure({
       protocols: next.protocols,
@@ -157,8 +135,8 @@ export function createApplication(deps: ApplicationDeps): Application {
         version: deps.version ?? '0.1.0',
         startedAt,
         uptimeSeconds: (clock.now() - startedAt) / 1000,
-        mode: deps.config().reallocation.mode,
-        strategy: deps.strategy.name,
+        mode: config().reallocation.mode,
+        strategy: core.strategy.name,
         coordinator: view.status(),
         queue: operations.depth(),
         websocketClients: 0,
@@ -168,8 +146,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     },
     events,
     authenticate: deps.authenticate,
-    notifications: deps.notifications,
-    energy: deps.energy,
+    notifications: core.notifier,
+    energy,
   };
   return {
     services,

@@ -1,4 +1,4 @@
-import type { OperationsService } from '../services/operations.js';
+import type { OperationsService } from './operations.js';
 import type { ExportFiles } from './exports.js';
 import type { EngineService, ReportsService } from './types.js';
 

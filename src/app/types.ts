@@ -14,10 +14,10 @@ import type { ChannelView, TestResult } from '../notifications/notifier.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
 import type { Snapshot } from '../domain/sample.js';
-import type { Cache } from '../services/cache.js';
-import type { ConfigService } from '../services/config-service.js';
-import type { OperationsService } from '../services/operations.js';
-import type { PoliciesService } from '../services/policies.js';
+import type { Cache } from '../infra/cache.js';
+import type { ConfigService } from './config-service.js';
+import type { OperationsService } from './operations.js';
+import type { PoliciesService } from './policies.js';
 import type {
   AlertQuery,
   HistoryQuery,

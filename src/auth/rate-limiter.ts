@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { createRedisLink, type RedisLink } from '../services/redis-link.js';
+import { createRedisLink, type RedisLink } from '../infra/redis-link.js';
 
 /**
  * Token buckets: each key holds up to `perMinute` tokens and refills continuously at `perMinute` per minute, so a

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { RedisLink } from '../services/redis-link.js';
+import type { RedisLink } from '../infra/redis-link.js';
 import type { AuditRepository, UsersRepository } from '../store/types.js';
 import { type AuthService, createAuthService } from './auth-service.js';
 import { authenticateToken } from './authenticate.js';

@@ -33,6 +33,12 @@ export const PlanSchema = Type.Object({
   explorationCostUsd: Type.Optional(Type.Number()),
   /** Set when a rule, not a projected gain, makes this move (storage grown ahead of its data): no improvement gate. */
   rule: Type.Optional(Type.String()),
+  /**
+   * With energy accounting: USD/h of power the current and the target shares cause (above idle, at the current
+   * price). The plan's rates are then net of it.
+   */
+  powerCostUsdPerHour: Type.Optional(Type.Number()),
+  projectedPowerCostUsdPerHour: Type.Optional(Type.Number()),
   opportunities: Type.Array(OpportunitySchema),
   explanations: Type.Record(Type.String(), Type.String()),
 });

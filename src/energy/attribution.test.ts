@@ -1,9 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { protocolSample, snapshot } from '../../test/helpers/stores.js';
-import type { OptimizerInput } from '../engine/optimizer/types.js';
 import { attributePower } from './attribution.js';
-import { netOfPowerCost } from './optimizer-net.js';
 import { type EnergyConfig, EnergyConfigSchema } from './schema.js';
 
 const energy = (raw: Record<string, unknown> = {}) => Value.Default(EnergyConfigSchema, raw) as EnergyConfig;
@@ -57,32 +55,5 @@ describe('attribution of power to protocols', () => {
     expect(r.idleWatts).toBe(15);
     expect(r.protocols.find((p) => p.protocol === 'b')!.watts).toBeCloseTo(7.5 + 8, 9);
     expect(r.protocols.reduce((sum, p) => sum + p.watts, 0)).toBeCloseTo(15 + 8, 9);
-  });
-});
-
-describe('optimizer input net of power cost', () => {
-  it('subtracts each protocol\'s power cost per CPU point from its observations and current rate', () => {
-    const input = {
-      time: 0,
-      current: { a: { cpu: 40, memory: 10, bandwidth: 10, storage: 10 } },
-      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 5 },
-      protocols: [
-        {
-          name: 'a',
-          connected: true,
-          pinned: false,
-          limits: { cpu: { min: 0, max: 100 }, memory: { min: 0, max: 100 }, bandwidth: { min: 0, max: 100 }, storage: { min: 0, max: 100 } },
-          currentUsdPerHour: 0.1,
-          restartsOnChange: false,
-          observations: [{ time: 0, shares: { cpu: 20, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 0.08 }],
-        },
-      ],
-      policies: [],
-      settings: {} as OptimizerInput['settings'],
-    } satisfies OptimizerInput;
-    const net = netOfPowerCost(input, { a: 0.001 });
-    expect(net.protocols[0]!.currentUsdPerHour).toBeCloseTo(0.1 - 0.04, 12);
-    expect(net.protocols[0]!.observations[0]!.usdPerHour).toBeCloseTo(0.08 - 0.02, 12);
-    expect(netOfPowerCost(input, {})).toBe(input);
   });
 });

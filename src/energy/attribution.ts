@@ -15,6 +15,8 @@ export interface ProtocolPower {
   idleWatts: number;
   /** Watts above idle charged to this protocol (including its dedicated meters and declared hardware). */
   activeWatts: number;
+  /** The shared host's watts above idle charged to this protocol through each kind of load (they sum to that part). */
+  kindWatts: Record<Kind, number>;
   watts: number;
 }
 
@@ -40,7 +42,7 @@ export interface AttributionInput {
 
 type Weights = EnergyConfig['attribution']['weights'];
 
-type Kind = 'cpu' | 'network' | 'disk';
+export type Kind = 'cpu' | 'network' | 'disk';
 const KINDS: Kind[] = ['cpu', 'network', 'disk'];
 type Row = { protocol: string } & Record<Kind, number>;
 
@@ -50,14 +52,20 @@ function partsOf(rows: Row[], kind: Kind): Map<string, number> | null {
   return total > 0 ? new Map(rows.map((r) => [r.protocol, r[kind] / total])) : null;
 }
 
-/** Load share per protocol from per-protocol figures (each kind normalized to its total, then weighted). */
-function sharesFrom(rows: Row[], weights: Weights): Map<string, number> | null {
+/** Per protocol, its load share through each kind (each kind normalized to its total, then weighted). */
+function kindSharesFrom(rows: Row[], weights: Weights): Map<string, Record<Kind, number>> | null {
   const kinds = KINDS.filter((k) => weights[k] > 0 && partsOf(rows, k));
   const weightSum = kinds.reduce((s, k) => s + weights[k], 0);
   if (weightSum <= 0) return null;
-  const out = new Map<string, number>(rows.map((r) => [r.protocol, 0]));
-  for (const k of kinds) for (const [p, part] of partsOf(rows, k)!) out.set(p, out.get(p)! + (weights[k] / weightSum) * part);
+  const out = new Map<string, Record<Kind, number>>(rows.map((r) => [r.protocol, { cpu: 0, network: 0, disk: 0 }]));
+  for (const k of kinds) for (const [p, part] of partsOf(rows, k)!) out.get(p)![k] = (weights[k] / weightSum) * part;
   return out;
+}
+
+/** Load share per protocol from per-protocol figures (the sum of its kinds' shares). */
+function sharesFrom(rows: Row[], weights: Weights): Map<string, number> | null {
+  const byKind = kindSharesFrom(rows, weights);
+  return byKind && new Map([...byKind].map(([p, k]) => [p, k.cpu + k.network + k.disk]));
 }
 
 /**
@@ -93,7 +101,8 @@ export function attributePower(input: AttributionInput): Attribution {
     return row;
   });
   const basis: AttributionBasis = measuredKinds.length === 0 ? 'allocation' : measuredKinds.length === used.length ? 'measured' : 'mixed';
-  const loadShares = sharesFrom(rows, weights) ?? new Map<string, number>();
+  const kindShares = kindSharesFrom(rows, weights) ?? new Map<string, Record<Kind, number>>();
+  const loadShares = new Map([...kindShares].map(([p, k]) => [p, k.cpu + k.network + k.disk]));
 
   const hostWatts = Math.max(0, input.hostWatts);
   const idleWatts = Math.min(hostWatts, config.estimate.idleWatts);
@@ -116,7 +125,9 @@ export function attributePower(input: AttributionInput): Attribution {
     const loadShare = loadShares.get(s.protocol) ?? 0;
     const idle = idleWatts * (idleShares.get(s.protocol) ?? 0);
     const active = aboveIdle * loadShare + (input.dedicatedWatts[s.protocol] ?? 0);
-    return { protocol: s.protocol, loadShare, idleWatts: idle, activeWatts: active, watts: idle + active };
+    const k = kindShares.get(s.protocol) ?? { cpu: 0, network: 0, disk: 0 };
+    const kindWatts = { cpu: aboveIdle * k.cpu, network: aboveIdle * k.network, disk: aboveIdle * k.disk };
+    return { protocol: s.protocol, loadShare, idleWatts: idle, activeWatts: active, kindWatts, watts: idle + active };
   });
   const charged = protocols.reduce((s, p) => s + p.idleWatts + (p.activeWatts - (input.dedicatedWatts[p.protocol] ?? 0)), 0);
   return { basis, hostWatts, idleWatts, overheadWatts: Math.max(0, hostWatts - charged), protocols };

@@ -1,13 +1,13 @@
 /**
  * The energy service: at every snapshot it reads the meters (or the estimate), prices the draw with the tariff,
  * attributes it to protocols and derives net earnings; every `recordInterval` it stores a point, raises or resolves
- * the meter and net-negative alerts, and applies retention. It also gives the optimizer its power cost per protocol
+ * the meter and net-negative alerts, and applies retention. It also gives the optimizer its power cost per share point
  * and, when the operator allows it in auto mode, a policy that pauses protocols that lose money in expensive hours.
  */
 import type { Config, Policy } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
 import type { Alert } from '../domain/alert.js';
-import { RESOURCES } from '../domain/resources.js';
+import { RESOURCES, type ResourceShares } from '../domain/resources.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
@@ -20,6 +20,7 @@ import { createEnergyReports, type EnergyReports } from './energy-reports.js';
 import { configuredMeters, createHttpMeter, createMqttMeter, type Meter, type MeterState } from './meters.js';
 import type { EnergyConfig } from './schema.js';
 import { netHistory } from './net-rows.js';
+import { powerCostPerPoint } from './power-cost.js';
 import { createTariff, type Tariff } from './tariff.js';
 import type { EnergyView } from './views.js';
 
@@ -53,8 +54,8 @@ export interface EnergyService extends EnergyReports {
   observe(snapshot: Snapshot): Promise<void>;
   /** The figures at the latest snapshot; null before the first one. */
   current(): EnergyView | null;
-  /** Power cost per protocol in USD/h per CPU share point at the latest snapshot (the optimizer subtracts it). */
-  powerCostPerCpuPoint(): Record<string, number>;
+  /** Per protocol, USD/h of power per share point of each resource at the latest snapshot (power-cost.ts). */
+  powerCostPerPoint(): Record<string, ResourceShares>;
   /** Protocols whose net has stayed negative for `energy.netNegative.afterHours`. */
   netNegative(): string[];
   /** The policy pausing net-negative protocols now, when allowed (auto mode, `netNegative.pause`, expensive hour). */
@@ -90,7 +91,7 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
   let acc: Accumulator | null = null;
   let lastPrune = -Infinity;
   let negative = new Set<string>();
-  let costPerPoint: Record<string, number> = {};
+  let costPerPoint: Record<string, ResourceShares> = {};
 
   async function syncMeters(energy: EnergyConfig): Promise<void> {
     const configs = configuredMeters(energy);
@@ -308,13 +309,13 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
     const states = meters.map((m) => m.state(now, config.energy.staleAfter * 1000));
     const built = buildView(snapshot, config, states);
     view = built.view;
-    const perPoint: Record<string, number> = {};
-    for (const p of built.view.protocols) {
-      const sample = snapshot.protocols.find((s) => s.protocol === p.protocol);
-      const cpu = Math.max(1, sample?.allocation.cpu ?? 0);
-      perPoint[p.protocol] = ((p.activeWatts / 1000) * built.view.usdPerKwh) / cpu;
-    }
-    costPerPoint = perPoint;
+    costPerPoint = powerCostPerPoint({
+      snapshot,
+      attribution: built.attribution,
+      config: config.energy,
+      estimateOnly: states.length === 0,
+      usdPerKwh: built.view.usdPerKwh,
+    });
     accumulate(view, now);
     if (acc && now - acc.since >= config.energy.recordInterval * 1000) {
       try {
@@ -338,7 +339,7 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
     current: () => view,
     netHistory: (points, query) => netHistory(points, store.energy, query, deps.getConfig().energy.recordInterval * 1000),
     // Energy accounting switched off: the optimizer plans on gross again at once, not from the last costs seen.
-    powerCostPerCpuPoint: () => (deps.getConfig().energy.enabled ? { ...costPerPoint } : {}),
+    powerCostPerPoint: () => (deps.getConfig().energy.enabled ? structuredClone(costPerPoint) : {}),
     netNegative: () => [...negative],
     pausePolicy(config) {
       const energy = config.energy;

@@ -7,16 +7,16 @@ import type { Config } from '../config/schema.js';
 import { buildOptimizerInput, type InputContext } from '../engine/reallocation/optimizer-input.js';
 import type { OptimizerInput } from '../engine/optimizer/types.js';
 import type { EnergyService } from './energy-service.js';
-import { netOfPowerCost } from './optimizer-net.js';
+import { withPowerCosts } from './optimizer-net.js';
 import { EnergyConfigSchema } from './schema.js';
 
 export { createEnergyService, ENERGY_PAUSE_POLICY, type EnergyService } from './energy-service.js';
 export { EnergyConfigSchema } from './schema.js';
 export type { EnergyHistoryView, EnergyReport, EnergyView } from './views.js';
 
-/** The reallocation engine's `buildInput`: the usual input, with rates net of the power cost the allocation causes. */
-export function netOptimizerInput(energy: Pick<EnergyService, 'powerCostPerCpuPoint'>) {
-  return async (ctx: InputContext): Promise<OptimizerInput> => netOfPowerCost(await buildOptimizerInput(ctx), energy.powerCostPerCpuPoint());
+/** The reallocation engine's `buildInput`: the usual input, with the power cost each share point causes. */
+export function netOptimizerInput(energy: Pick<EnergyService, 'powerCostPerPoint'>) {
+  return async (ctx: InputContext): Promise<OptimizerInput> => withPowerCosts(await buildOptimizerInput(ctx), energy.powerCostPerPoint());
 }
 
 /** The config with the energy-pause policy appended while it applies (auto mode, allowed, an expensive hour). */

@@ -1,24 +1,20 @@
 /**
- * The optimizer maximizes net earnings: its input's rates become gross minus the power cost the allocation causes.
- * Power above idle follows a protocol's CPU share, so each observation and the current rate lose the protocol's
- * power cost per CPU share point times the CPU share it held. Idle power is paid whatever the allocation, so it
- * does not enter a decision.
+ * The optimizer maximizes net earnings: its input carries, per protocol, the power cost of each share point of each
+ * resource (power-cost.ts). Rates and observations stay gross, so the response model learns what the market pays;
+ * the allocation LP, the plan's projection and the review of applied moves subtract the power cost as a term of its
+ * own. Net-of-power observations could not show a resource worth less than nothing (the model's curves never fall),
+ * so a resource that costs more power than it earns would never be given back.
  */
+import type { ResourceShares } from '../domain/resources.js';
 import type { OptimizerInput } from '../engine/optimizer/types.js';
 
-export function netOfPowerCost(input: OptimizerInput, costPerCpuPoint: Record<string, number>): OptimizerInput {
-  if (Object.keys(costPerCpuPoint).length === 0) return input;
+export function withPowerCosts(input: OptimizerInput, costPerPoint: Record<string, ResourceShares>): OptimizerInput {
+  if (Object.keys(costPerPoint).length === 0) return input;
   return {
     ...input,
     protocols: input.protocols.map((p) => {
-      const perPoint = costPerCpuPoint[p.name] ?? 0;
-      if (!(perPoint > 0)) return p;
-      const cpuNow = input.current[p.name]?.cpu ?? 0;
-      return {
-        ...p,
-        currentUsdPerHour: p.currentUsdPerHour - perPoint * cpuNow,
-        observations: p.observations.map((o) => ({ ...o, usdPerHour: o.usdPerHour - perPoint * o.shares.cpu })),
-      };
+      const cost = costPerPoint[p.name];
+      return cost ? { ...p, powerCostPerPoint: { ...cost } } : p;
     }),
   };
 }

@@ -11,7 +11,7 @@ import { lazyCompilers } from './lazy-compilers.js';
 import { clientErrorHandler, frameworkErrorHandler, registerBoundedJsonParser, registerFiniteQueryCheck } from './request-guards.js';
 import { finishOpenApiDocument, transformRouteSchema } from './openapi.js';
 import securityPlugin, { type SecurityPluginOptions } from './plugins/security.js';
-import { type MetricsCredentials, registerPrometheus } from './prometheus.js';
+import { registerPrometheus, resolveMetricsCredentials } from './prometheus.js';
 import type { App, RouteDeps, RoutePlugin } from './route-types.js';
 import alertsRoutes from './routes/alerts/index.js';
 import allocationRoutes from './routes/allocation/index.js';
@@ -50,8 +50,11 @@ export interface BuildAppOptions {
   /** The fleet's hosts and the agents' ingest route (SPEC §9). */
   fleet?: FleetService;
   version?: string;
-  /** `metrics.auth` with its secrets resolved (see prometheus.ts); without it /metrics is public. */
-  metricsCredentials?: () => MetricsCredentials | undefined;
+  /**
+   * Where `{file}`/`{env}` secrets of the config resolve (`metrics.auth`): the config file's directory and the
+   * environment. Default: the working directory and process.env.
+   */
+  secrets?: { baseDir: string; env: NodeJS.ProcessEnv };
 }
 
 declare module 'fastify' {
@@ -161,7 +164,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
 
   let hub: WsHub | null = null;
   const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet };
-  registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: options.metricsCredentials });
+  // `metrics.auth` is read at each scrape (hot reload applies); unset keeps /metrics public.
+  const secrets = options.secrets ?? { baseDir: process.cwd(), env: process.env };
+  const metricsCredentials = () => resolveMetricsCredentials(config().metrics.auth, secrets.baseDir, secrets.env);
+  metricsCredentials(); // a missing {env}/{file} secret stops the start, not the first scrape
+  registerPrometheus(app, { services, wsClients: deps.websocketClients, credentials: metricsCredentials });
   hub = await registerWebSocket(app, { services, config, options: options.websocket });
   app.decorate('wsHub', hub);
 

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Cache } from '../services/cache.js';
+import type { Cache } from '../infra/cache.js';
 
 /**
  * Answers a cached read with its JSON text, serialized once by the route's own response schema when the entry is

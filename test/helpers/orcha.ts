@@ -19,7 +19,7 @@ import { VirtualClock } from '../../src/lib/clock.js';
 import { type Logger, silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 import { type SimulatorsHandle, startSimulators } from '../../src/sim/index.js';
-import type { ConfigService } from '../../src/services/config-service.js';
+import type { ConfigService } from '../../src/app/config-service.js';
 import type { Store } from '../../src/store/types.js';
 
 export interface TestOrchaOptions {

@@ -51,6 +51,8 @@ describe('import boundaries', () => {
     ['store/x.ts', 'http/app.ts', 'store -> http'],
     ['auth/x.ts', 'http/plugins/security.ts', 'auth -> http'],
     ['app/x.ts', 'http/app.ts', 'app -> http'],
+    ['infra/x.ts', 'app/config-service.ts', 'infra -> app'],
+    ['infra/x.ts', 'store/index.ts', 'infra -> store'],
   ])('refuse %s importing %s (%s)', (from, to, arrow) => {
     const found = check(tree(from, to));
     expect(found).toHaveLength(1);

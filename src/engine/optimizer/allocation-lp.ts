@@ -9,6 +9,12 @@ export interface AllocationProblem {
   bounds: Bounds;
   capacity: ResourceShares;
   current: Allocation;
+  /**
+   * protocol -> USD/h of power per share point of each resource (energy accounting). A separate linear term: the
+   * objective is gross minus power, so a segment whose slope is below the power cost is worth filling only when a
+   * bound forces it. Missing: no power cost.
+   */
+  powerCost?: Record<string, ResourceShares>;
 }
 
 /**
@@ -23,12 +29,15 @@ const MOVE_PENALTY = 1e-6;
  * objective coefficient; since slopes never increase, an optimal LP solution fills segments in order, so the LP
  * optimum is the optimum of the curves themselves (the classic concave-separable reformulation, no integers).
  * A tiny penalty on |share - current| makes the solver keep the current shares among equally good answers.
+ * Power costs are a constant per point of a resource, so subtracting them from every segment's slope keeps the slopes
+ * non-increasing (the reformulation still holds) and lets a segment be worth less than nothing.
  */
 export async function solveAllocation(solver: LpSolver, problem: AllocationProblem): Promise<Allocation> {
   const names = Object.keys(problem.bounds);
   const target: Allocation = {};
+  const power = (n: string, r: Resource) => problem.powerCost?.[n]?.[r] ?? 0;
   // Each resource is its own problem (capacity and bounds are per resource), so each is normalized on its own: the
-  // best movable slope becomes 1 (solver tolerances are absolute); slopes of nothing at all stay nothing.
+  // largest movable net slope (in size) becomes 1 (solver tolerances are absolute); slopes of nothing stay nothing.
   const scale = {} as Record<Resource, number>;
   for (const r of RESOURCES) {
     let maxSlope = 0;
@@ -37,7 +46,7 @@ export async function solveAllocation(solver: LpSolver, problem: AllocationProbl
       if (hi - lo <= 1e-9) continue;
       const { knots, slopes } = problem.curves[n][r];
       slopes.forEach((s, k) => {
-        if (knots[k] < hi) maxSlope = Math.max(maxSlope, s);
+        if (knots[k] < hi) maxSlope = Math.max(maxSlope, Math.abs(Math.max(0, s) - power(n, r)));
       });
     }
     scale[r] = maxSlope > 1e-12 ? 1 / maxSlope : 0;
@@ -73,7 +82,7 @@ export async function solveAllocation(solver: LpSolver, problem: AllocationProbl
         slopeCap = Math.min(slopeCap, Math.max(0, slope));
         const v = `x${i}_${j}_${k}`;
         vars.push(v);
-        objective.push(`${lpNumber(slopeCap * scale[r])} ${v}`);
+        objective.push(`${lpNumber((slopeCap - power(name, r)) * scale[r])} ${v}`);
         bounds.push(`0 <= ${v} <= ${lpNumber(len)}`);
         capacityTerms[r].push(v);
       });

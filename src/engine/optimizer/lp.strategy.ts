@@ -13,6 +13,8 @@ import {
   currentShares,
   effectiveBounds,
   type OptimizerInput,
+  powerCosts,
+  type ProtocolInput,
   round,
   type Strategy,
   validateOptimizerInput,
@@ -37,11 +39,12 @@ export function responsePlanModel(responses: Map<string, ProtocolResponse>, minO
   };
 }
 
-function marginalNote(m: ProtocolResponse, shares: Record<Resource, number>): string {
+function marginalNote(m: ProtocolResponse, shares: Record<Resource, number>, power: ProtocolInput['powerCostPerPoint']): string {
   const parts = RESOURCES.filter((r) => shares[r] > 0 || m.curves[r].slopes[0] > 0).map((r) => {
     const x = shares[r];
     const marginal = evaluateCurve(m.curves[r], Math.min(100, x + 1)) - evaluateCurve(m.curves[r], x);
-    return `${r} ${round(marginal, 5)}`;
+    const cost = power?.[r] ?? 0;
+    return cost > 0 ? `${r} ${round(marginal, 5)} (power ${round(cost, 5)})` : `${r} ${round(marginal, 5)}`;
   });
   return parts.length > 0 ? `marginal USD/h per point at target: ${parts.join(', ')}` : 'no resource adds earnings';
 }
@@ -159,13 +162,14 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const bounds = scoutBounds(input, policyBounds, responses);
       const curves = Object.fromEntries([...responses].map(([n, m]) => [n, m.curves]));
       const region = trustRegion(input, bounds, responses);
-      const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current });
+      const powerCost = powerCosts(input);
+      const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current, powerCost });
       const byName = new Map(input.protocols.map((p) => [p.name, p]));
       const model = responsePlanModel(responses, (n) => minObservationsFor(byName.get(n)!, input.settings));
       const notes: Record<string, string> = {};
       for (const p of input.protocols) {
         const parts = [
-          statusNote(input, p.name, limits) ?? marginalNote(responses.get(p.name)!, target[p.name]),
+          statusNote(input, p.name, limits) ?? marginalNote(responses.get(p.name)!, target[p.name], p.powerCostPerPoint),
           storage?.notes[p.name],
           describeFloors(p, policyBounds[p.name], currentShares(input, p.name)),
         ].filter((x): x is string => x !== undefined);
@@ -189,7 +193,7 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
       const probeable = probeableBounds(input, bounds, region);
-      const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current });
+      const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current, powerCost });
       const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
       let spread = 0;
       for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], unbounded[p.name]) ** 2;

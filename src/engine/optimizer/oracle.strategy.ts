@@ -4,7 +4,7 @@ import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { type ConcaveCurve, concaveEnvelope } from './piecewise.js';
-import { capacityOf, currentShares, effectiveBounds, type OptimizerInput, type Strategy, validateOptimizerInput } from './types.js';
+import { capacityOf, currentShares, effectiveBounds, type OptimizerInput, powerCosts, type Strategy, validateOptimizerInput } from './types.js';
 
 export type TrueResponse = (protocol: string, shares: ResourceShares) => number;
 
@@ -37,7 +37,7 @@ export function oracleStrategy(trueUsdPerHour: TrueResponse, deps: { solver?: Lp
             curves[p.name][r] = concaveEnvelope(xs, ys);
           }
         }
-        const next = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current });
+        const next = await solveAllocation(solver, { curves, bounds, capacity: capacityOf(input), current: input.current, powerCost: powerCosts(input) });
         const changed = input.protocols.some((p) => moved(iterate[p.name], next[p.name]));
         iterate = next;
         if (!changed) break;

@@ -1,6 +1,6 @@
 import type { Opportunity, Plan } from '../../domain/plan.js';
 import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
-import { currentShares, type OptimizerInput, round } from './types.js';
+import { currentShares, type OptimizerInput, powerCostOf, round } from './types.js';
 
 /** What a strategy knows about earnings, in the form the plan needs. */
 export interface PlanModel {
@@ -59,7 +59,10 @@ export function switchingCost(input: OptimizerInput, protocols: Iterable<string>
     .reduce((s, p) => s + ((p.profile?.restartMinutes ?? input.settings.restartCostMinutes) / 60) * Math.max(0, p.currentUsdPerHour), 0);
 }
 
-/** Projection, confidence, switching cost, ROI, pairwise opportunities and explanations of a target allocation. */
+/**
+ * Projection, confidence, switching cost, ROI, pairwise opportunities and explanations of a target allocation. With
+ * power costs in the input (energy accounting) the rates, gains and opportunities are net of power.
+ */
 export function buildPlan(args: BuildPlanArgs): Plan {
   const { input, target, model } = args;
   const current: Allocation = {};
@@ -68,14 +71,26 @@ export function buildPlan(args: BuildPlanArgs): Plan {
   let projectedUsd = 0;
   let variance = 0;
   const deltas: Record<string, number> = {};
+  const powerDeltas: Record<string, number> = {};
+  // With energy accounting the plan's rates are net of the power the shares cause: gross earnings never fall below
+  // zero, the power cost follows the shares linearly (USD/h per point at the current price).
+  const withPower = input.protocols.some((p) => p.powerCostPerPoint !== undefined);
+  let powerNow = 0;
+  let powerThen = 0;
   for (const p of input.protocols) {
     const cur = currentShares(input, p.name);
     const tgt = target[p.name] ?? cur;
     current[p.name] = { ...cur };
     const d = moved(cur, tgt) ? model.delta(p.name, cur, tgt) : 0;
-    deltas[p.name] = d;
-    currentUsd += p.currentUsdPerHour;
-    projectedUsd += Math.max(0, p.currentUsdPerHour + d);
+    const before = powerCostOf(p, cur);
+    const after = moved(cur, tgt) ? powerCostOf(p, tgt) : before;
+    const gross = Math.max(0, p.currentUsdPerHour + d);
+    deltas[p.name] = gross - p.currentUsdPerHour - (after - before);
+    powerDeltas[p.name] = after - before;
+    powerNow += before;
+    powerThen += after;
+    currentUsd += p.currentUsdPerHour - before;
+    projectedUsd += gross - after;
     if (moved(cur, tgt)) {
       changed.push(p.name);
       variance += model.std(p.name, cur, tgt) ** 2;
@@ -94,7 +109,9 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     const cur = current[p.name];
     const tgt = target[p.name] ?? cur;
     const moves = RESOURCES.filter((r) => Math.abs(cur[r] - tgt[r]) > MOVE_EPS).map((r) => `${r} ${round(cur[r], 2)}→${round(tgt[r], 2)} %`);
-    const head = moves.length > 0 ? `${moves.join(', ')}: ${signed(deltas[p.name])} USD/h projected` : 'keeps its shares';
+    const power = Math.abs(powerDeltas[p.name]) > 1e-9 ? ` (power cost ${signed(powerDeltas[p.name])} USD/h)` : '';
+    const net = withPower ? ' net' : '';
+    const head = moves.length > 0 ? `${moves.join(', ')}: ${signed(deltas[p.name])} USD/h${net} projected${power}` : 'keeps its shares';
     const note = args.notes?.[p.name];
     explanations[p.name] = `${head}${note ? `; ${note}` : ''}; ${model.describe(p.name)}.`;
   }
@@ -114,6 +131,7 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     exploration: args.exploration ?? false,
     opportunities: pairwiseOpportunities(input, current, target, model),
     explanations,
+    ...(withPower ? { powerCostUsdPerHour: round(powerNow, 6), projectedPowerCostUsdPerHour: round(powerThen, 6) } : {}),
   };
 }
 
@@ -164,7 +182,8 @@ function valuePair(input: OptimizerInput, current: Allocation, model: PlanModel,
     if (name === UNALLOCATED) continue;
     const cur = current[name];
     const next = withShare(cur, r, cur[r] + sign * x);
-    gain += model.delta(name, cur, next);
+    const protocol = input.protocols.find((p) => p.name === name);
+    gain += model.delta(name, cur, next) - (powerCostOf(protocol, next) - powerCostOf(protocol, cur));
     variance += model.std(name, cur, next) ** 2;
     factors.push(model.dataFactor(name));
   }

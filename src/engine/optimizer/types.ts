@@ -17,6 +17,9 @@ import { type FieldError, OrchaError } from '../../lib/errors.js';
 
 const MinMaxSchema = Type.Object({ min: Type.Number({ minimum: 0, maximum: 100 }), max: Type.Number({ minimum: 0, maximum: 100 }) });
 
+const PerPoint = Type.Number({ minimum: 0, maximum: 1000 });
+export const PowerCostSchema = Type.Object({ cpu: PerPoint, memory: PerPoint, bandwidth: PerPoint, storage: PerPoint });
+
 export const ObservationSchema = Type.Object({
   /** epoch ms */
   time: Type.Number(),
@@ -42,6 +45,12 @@ export const ProtocolInputSchema = Type.Object({
   storedShare: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   /** How fast the data stored grew over the history, percent of the disk per day. */
   fillSharePerDay: Type.Optional(Type.Number({ minimum: 0 })),
+  /**
+   * Energy accounting on: USD/h of power each share point of a resource causes (power above idle, at the current
+   * price). Rates and observations stay gross; the optimizer subtracts this cost as its own term, so it can give a
+   * resource less when its marginal earnings are below its marginal power cost.
+   */
+  powerCostPerPoint: Type.Optional(PowerCostSchema),
 });
 export type ProtocolInput = Static<typeof ProtocolInputSchema>;
 
@@ -174,6 +183,18 @@ export function effectiveBounds(input: Pick<OptimizerInput, 'protocols' | 'polic
   }
   if (conflicts.length > 0) throw new OrchaError('ORCHA_ERR_INFEASIBLE', undefined, conflicts);
   return bounds;
+}
+
+/** USD/h of power a protocol's shares cause (0 without energy accounting). */
+export function powerCostOf(protocol: Pick<ProtocolInput, 'powerCostPerPoint'> | undefined, shares: ResourceShares): number {
+  const c = protocol?.powerCostPerPoint;
+  return c ? RESOURCES.reduce((s, r) => s + c[r] * shares[r], 0) : 0;
+}
+
+/** The power cost per share point of each protocol that has one (energy accounting), for the allocation LP. */
+export function powerCosts(input: Pick<OptimizerInput, 'protocols'>): Record<string, ResourceShares> | undefined {
+  const entries = input.protocols.filter((p) => p.powerCostPerPoint).map((p) => [p.name, p.powerCostPerPoint!] as const);
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 export function round(x: number, digits = 4): number {

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
 import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
-import type { Observation, OptimizerInput } from '../optimizer/types.js';
+import { type Observation, type OptimizerInput, powerCostOf } from '../optimizer/types.js';
 
 /**
  * Every applied move judged on its measured effect, and the do-no-harm guard.
@@ -130,8 +130,10 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
         if (now > (m.readAt ?? now) + 2 * w) m.verdict = 'unreadable';
         return;
       }
-      before += b.mean;
-      after += a.mean;
+      // Judged net of the power the shares cause (energy accounting): a move that gives back CPU which cost more
+      // power than it earned lowers gross earnings and is still a gain.
+      before += b.mean - powerCostOf(p, m.before[name]);
+      after += a.mean - powerCostOf(p, m.after[name]);
       variance += b.se ** 2 + a.se ** 2;
     }
     const se = Math.sqrt(variance);

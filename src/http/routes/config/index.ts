@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { ConfigSchema } from '../../../config/schema.js';
-import { redactConfig } from '../../../services/config-redact.js';
+import { redactConfig } from '../../../config/redact.js';
 import { type FieldError, OrchaError, isOrchaError } from '../../../lib/errors.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { ErrorSchema } from '../../schemas/common.js';

@@ -8,7 +8,7 @@ import { buildConfig, parseYaml } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type FieldError, OrchaError, isOrchaError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { redactConfig, restoreRedacted } from './config-redact.js';
+import { redactConfig, restoreRedacted } from '../config/redact.js';
 
 /**
  * Holds the running configuration. A file edit, `PUT config` and `POST config/reload` all go through `apply`:
