@@ -21,6 +21,8 @@ import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
+import { replicaId } from './fleet/lease-manager.js';
+import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import type { App } from './http/route-types.js';
@@ -129,9 +131,16 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => core.close());
     const { config: cfg, coordinator, engine, notifier } = core;
 
-    // One Redis connection for the cache, the rate limits and the health check; an outage degrades, never fails.
+    // One Redis connection for the cache, the rate limits, the replicas' event fan-out and the health check; an
+    // outage degrades, never fails.
     const redis = wantsRedis(initial) ? await createRedisLink({ url: initial.redis.url as string, log }) : null;
     if (redis) closers.push(() => redis.close());
+    const replica = replicaId();
+    // Replicas on one PostgreSQL database hear each other's events (alerts, decisions, agents' reports) through Redis.
+    if (redis && initial.storage.url) {
+      const bridge = await createReplicaBridge({ redis, events, replica, storageKey: initial.storage.url, log });
+      closers.push(() => bridge.close());
+    }
     const security =
       options.security === false
         ? null
@@ -169,7 +178,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts: core.alerts });
 
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
-    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events, config: () => cfg().fleet });
+    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events, config: () => cfg().fleet, replica });
     const app = await buildApp({
       services,
       config: cfg,
@@ -195,8 +204,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
       loops.start();
-      fleet.alertsLoop.start();
-      closers.push(() => fleet.alertsLoop.stop());
+      fleet.start();
+      closers.push(() => fleet.stop());
       notifier.start();
       loopsRunning = true;
       closers.push(async () => {

@@ -26,7 +26,7 @@ export interface Principal {
   role: Role;
 }
 
-export const WS_TOPICS = ['metrics', 'alerts', 'reallocations', 'config', 'health', 'operations'] as const;
+export const WS_TOPICS = ['metrics', 'alerts', 'reallocations', 'config', 'health', 'operations', 'hosts'] as const;
 export type WsTopic = (typeof WS_TOPICS)[number];
 
 /**
@@ -34,6 +34,6 @@ export type WsTopic = (typeof WS_TOPICS)[number];
  * running configuration and its validation errors, which (like `GET config`) only admins may see.
  */
 export function topicsForRole(role: Role): WsTopic[] {
-  const readable: WsTopic[] = ['metrics', 'alerts', 'reallocations', 'health', 'operations'];
+  const readable: WsTopic[] = ['metrics', 'alerts', 'reallocations', 'health', 'operations', 'hosts'];
   return role === 'admin' ? [...readable, 'config'] : readable;
 }

@@ -28,7 +28,7 @@ describe('configuration', () => {
   });
 
   it('bounds the fleet thresholds and names the key that is out of bounds', () => {
-    expect(loadConfigText('', {}).fleet).toEqual({ silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300 });
+    expect(loadConfigText('', {}).fleet).toEqual({ silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300, leaseTtl: 15 });
     const errors = errorsOf(() => loadConfigText('fleet: { silentAfter: 5, spoolAlertSnapshots: 0, localName: "../x" }', {}));
     expect(errors.map((e) => e.path).sort()).toEqual(['fleet.localName', 'fleet.silentAfter', 'fleet.spoolAlertSnapshots']);
     expect(loadConfigText('', { ORCHA_FLEET_SILENT_AFTER: '900' }).fleet.silentAfter).toBe(900);

@@ -363,6 +363,13 @@ export const ConfigSchema = Type.Object(
           default: 300,
           description: 'Seconds the spool must keep growing past spoolAlertSnapshots before the alert opens.',
         }),
+        leaseTtl: Type.Number({
+          minimum: 2,
+          maximum: 600,
+          default: 15,
+          description:
+            "Seconds a control-plane replica holds a host's decision loop (and the fleet alerts) without renewing: when a replica dies, another takes over after at most this long.",
+        }),
       },
       'The fleet, on the control plane: when a host is silent and when an agent\'s spool is growing.',
     ),

@@ -1,7 +1,8 @@
 /**
- * The control plane's fleet side, built once by the composition root: the fleet service (hosts, ingest) and the
- * loop that raises and resolves the fleet's alerts (silent hosts, agent version skew, growing spools). Thresholds
- * and cadence are the `fleet` config keys, read at every check (hot reload applies at the next one).
+ * The control plane's fleet side, built once by the composition root: the fleet service (hosts, ingest), the leases
+ * that give each host's decision loop and the fleet alerts to exactly one replica, and the loop that raises and
+ * resolves the fleet's alerts (silent hosts, agent version skew, growing spools). Thresholds and cadence are the
+ * `fleet` config keys, read at every check (hot reload applies at the next one).
  */
 import { hostname } from 'node:os';
 import type { EventBus } from '../app/events.js';
@@ -13,28 +14,52 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
-import { createFleetService, type FleetService } from './fleet.service.js';
+import { createFleetService, type FleetService, hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
+import { createLeaseManager, type LeaseManager } from './lease-manager.js';
 
 export type FleetConfig = Config['fleet'];
 
+/** The lease of the fleet alerts (one replica evaluates them); each host's decision lease is `hostLease(name)`. */
+export const ALERTS_LEASE = 'fleet:alerts';
+
 export interface FleetControlPlane {
   service: FleetService;
+  leases: LeaseManager;
   alertsLoop: Loop;
+  /** Start the lease rounds and the alerts loop. */
+  start(): void;
+  /** Stop them and hand every lease over at once. */
+  stop(): Promise<void>;
 }
 
 export function createFleetControlPlane(deps: {
-  store: Pick<Store, 'fleet' | 'alerts'>;
+  store: Pick<Store, 'fleet' | 'alerts' | 'leases'>;
   clock: Clock;
   log: Logger;
   events: Pick<EventBus, 'emit'>;
   /** The running `fleet` config. */
   config: () => FleetConfig;
+  /** This replica's id in the leases (default: machine, process and a random part). */
+  replica?: string;
 }): FleetControlPlane {
+  const leases = createLeaseManager({
+    repo: deps.store.leases,
+    clock: deps.clock,
+    log: deps.log,
+    holder: deps.replica,
+    ttlMs: () => deps.config().leaseTtl * 1000,
+    wanted: async () => [
+      ALERTS_LEASE,
+      ...(await deps.store.fleet.listHosts()).filter((h) => h.revokedAt === null).map((h) => hostLease(h.name)),
+    ],
+  });
   const service = createFleetService({
     repo: deps.store.fleet,
+    leases: deps.store.leases,
     clock: deps.clock,
     settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000, localName: deps.config().localName ?? localHostName(hostname()) }),
+    onIngest: (report) => deps.events.emit('hosts', report),
   });
   const families = createAlertFamilies<FleetAlertType>({
     repo: deps.store.alerts,
@@ -48,6 +73,8 @@ export function createFleetControlPlane(deps: {
     intervalMs: () => deps.config().checkEvery * 1000,
     immediate: false,
     tick: async () => {
+      // One replica raises and resolves the fleet alerts: two evaluating at once would open the same alert twice.
+      if ((await leases.ensure(ALERTS_LEASE)) === null) return;
       const c = deps.config();
       const conditions = fleetConditions(await service.listHosts(), deps.clock.now(), {
         controlPlaneVersion: AGENT_VERSION,
@@ -57,5 +84,17 @@ export function createFleetControlPlane(deps: {
       for (const type of FLEET_ALERT_TYPES) await families.sync(type, conditions.filter((x) => x.type === type));
     },
   });
-  return { service, alertsLoop };
+  return {
+    service,
+    leases,
+    alertsLoop,
+    start() {
+      leases.start();
+      alertsLoop.start();
+    },
+    async stop() {
+      await alertsLoop.stop();
+      await leases.stop();
+    },
+  };
 }

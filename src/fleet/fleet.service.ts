@@ -7,7 +7,9 @@ import { HOST_NAME_PATTERN } from '../domain/host.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
+import type { HostReportEvent } from '../app/events.js';
 import type { FleetRepository, HostRecord, HostSpool } from '../store/repositories/fleet.repository.js';
+import type { LeaseRepository } from '../store/repositories/leases.repository.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
 
@@ -29,7 +31,13 @@ export interface HostView {
   protocols: number;
   connected: number;
   revokedAt: number | null;
+  /** The control-plane replica that runs this host's decision loop (its unexpired lease), null when none does. */
+  decidedBy: { replica: string; fence: number; until: number } | null;
 }
+
+/** The prefix of each host's decision lease (one replica runs a host's decisions). */
+export const HOST_LEASE_PREFIX = 'host:';
+export const hostLease = (name: string) => `${HOST_LEASE_PREFIX}${name}`;
 
 export interface IngestBatch {
   batchId: string;
@@ -65,12 +73,17 @@ export function createFleetService(deps: {
   repo: FleetRepository;
   clock: Clock;
   settings: () => FleetSettings;
+  /** The replicas' leases, to show which one decides for each host. */
+  leases?: Pick<LeaseRepository, 'list'>;
+  /** Told of every batch stored (not of duplicates): the fleet's live feed. */
+  onIngest?: (report: HostReportEvent) => void;
 }): FleetService {
   const { repo, clock } = deps;
 
-  const view = async (h: HostRecord): Promise<HostView> => {
+  const view = async (h: HostRecord, leases?: Map<string, { holder: string; fence: number; expiresAt: number }>): Promise<HostView> => {
     const latest = await repo.latest(h.id);
     const now = clock.now();
+    const lease = leases?.get(hostLease(h.name));
     const health: HostHealth =
       h.revokedAt !== null
         ? 'revoked'
@@ -90,8 +103,10 @@ export function createFleetService(deps: {
       protocols: latest?.protocols.length ?? 0,
       connected: latest?.protocols.filter((p) => p.connected).length ?? 0,
       revokedAt: h.revokedAt,
+      decidedBy: lease && lease.expiresAt > now ? { replica: lease.holder, fence: lease.fence, until: lease.expiresAt } : null,
     };
   };
+  const leaseMap = async () => new Map((await (deps.leases?.list(HOST_LEASE_PREFIX) ?? Promise.resolve([]))).map((l) => [l.name, l]));
 
   const host = async (name: string): Promise<HostRecord> => {
     const h = await repo.findHostByName(name);
@@ -134,7 +149,8 @@ export function createFleetService(deps: {
       return view({ ...h, revokedAt: at });
     },
     async listHosts() {
-      return Promise.all((await repo.listHosts()).map(view));
+      const leases = await leaseMap();
+      return Promise.all((await repo.listHosts()).map((h) => view(h, leases)));
     },
     async authenticateAgent(authorization) {
       if (typeof authorization !== 'string') return null;
@@ -148,6 +164,10 @@ export function createFleetService(deps: {
       const result = await repo.ingestBatch(h.id, batch.batchId, batch.snapshots, clock.now());
       const now = clock.now();
       await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
+      if (result === 'stored' && deps.onIngest) {
+        const latest = batch.snapshots.reduce((a, b) => (b.time > a.time ? b : a));
+        deps.onIngest({ host: h.name, batchId: batch.batchId, snapshots: batch.snapshots.length, latest });
+      }
       return { result, snapshots: batch.snapshots.length };
     },
     host,

@@ -231,9 +231,12 @@ export async function registerWebSocket(
     config: (e) => redactEvent(e),
     health: (h) => toApi(h),
     operations: (op) => toApi(op),
+    hosts: (e) => toApi(e),
   };
+  // Remote events too: with several replicas, what happened on another one reaches this one's clients (see
+  // app/replica-bridge.ts); metrics, health and config are this replica's own and only come from here.
   const subscribe = <K extends Exclude<AppEventName, 'metrics'>>(topic: K) =>
-    services.events.on(topic, (data) => publish(topic, payloads[topic](data)));
+    services.events.on(topic, (data) => publish(topic, payloads[topic](data)), { remote: true });
   const unsubscribers = (Object.keys(payloads) as Exclude<AppEventName, 'metrics'>[]).map((topic) => subscribe(topic));
 
   let pushTimer: NodeJS.Timeout | null = null;

@@ -84,7 +84,15 @@ export async function createRedisLink(options: RedisLinkOptions): Promise<RedisL
   };
 }
 
-/** Whether the config uses Redis at all (cache or rate limits). */
-export function wantsRedis(config: { cache: { store: string }; rateLimit: { store: string }; redis: { url?: string } }): boolean {
-  return Boolean(config.redis.url) && (config.cache.store === 'redis' || config.rateLimit.store === 'redis');
+/**
+ * Whether the config uses Redis at all: cache or rate limits in Redis, or replicas on one PostgreSQL database
+ * (`storage.url`) whose events travel between them over Redis.
+ */
+export function wantsRedis(config: {
+  cache: { store: string };
+  rateLimit: { store: string };
+  redis: { url?: string };
+  storage?: { url?: string };
+}): boolean {
+  return Boolean(config.redis.url) && (config.cache.store === 'redis' || config.rateLimit.store === 'redis' || Boolean(config.storage?.url));
 }

@@ -11,6 +11,7 @@ import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEngineStateRepository } from './repositories/engine-state.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
+import { createLeaseRepository } from './repositories/leases.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
@@ -64,6 +65,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     energy: createEnergyRepository(db as never),
     fleet: createFleetRepository(db as never),
     engineState: createEngineStateRepository(db),
+    leases: createLeaseRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

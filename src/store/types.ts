@@ -13,6 +13,7 @@ import type { EnergyRepository } from './repositories/energy.repository.js';
 import type { EngineStateRepository } from './repositories/engine-state.repository.js';
 export type { EngineStateRepository };
 import type { FleetRepository } from './repositories/fleet.repository.js';
+import type { LeaseRepository } from './repositories/leases.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -276,6 +277,8 @@ export interface Repositories {
   energy: EnergyRepository;
   fleet: FleetRepository;
   engineState: EngineStateRepository;
+  /** Leases for work that runs on one replica only (migration 010). */
+  leases: LeaseRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;

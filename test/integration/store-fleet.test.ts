@@ -24,7 +24,13 @@ describeEachStore('fleet: hosts, agent keys and batches', (factory) => {
 
   it('creates a host whose key opens ingest, stores a batch once, and serves the host latest and history', async () => {
     const clock = new VirtualClock(T0);
-    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    const reports: string[] = [];
+    const fleet = createFleetService({
+      repo: store().fleet,
+      clock,
+      settings: () => ({ silentAfterMs: 60_000 }),
+      onIngest: (r) => void reports.push(`${r.host}:${r.batchId}:${r.snapshots}:${r.latest.time}`),
+    });
     const { host, key } = await fleet.addHost('rack-1', 'admin');
     expect(host.health).toBe('never-seen');
     expect(key).toMatch(/^orcha-agent_[0-9a-f]{8}_/);
@@ -37,6 +43,8 @@ describeEachStore('fleet: hosts, agent keys and batches', (factory) => {
     expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'stored', snapshots: 12 });
     // The same batch again (an agent that never saw the answer) changes nothing.
     expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'duplicate', snapshots: 12 });
+    // The live feed (WebSocket `hosts`) hears of the stored batch once, with its newest snapshot.
+    expect(reports).toEqual([`rack-1:batch-0001:12:${T0 + 11 * 5000}`]);
     expect(await store().fleet.totals(agent!.id)).toEqual({ snapshots: 12, protocolSamples: 24 });
 
     const [listed] = await fleet.listHosts();
@@ -89,13 +97,13 @@ describeEachStore('fleet: alerts on silent hosts and agent version skew', (facto
   it('raises host_silent after the silence threshold, resolves it on the next batch, and flags a version skew', async () => {
     const clock = new VirtualClock(T0);
     const published: string[] = [];
-    const fleetConfig = { silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300 };
+    const fleetConfig = { silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300, leaseTtl: 15 };
     const cp = createFleetControlPlane({
       config: () => fleetConfig,
       store: store(),
       clock,
       log: silentLogger(),
-      events: { emit: (_topic, e) => void published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`) },
+      events: { emit: (topic, e) => void (topic === 'alerts' && published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`)) },
     });
     const { key } = await cp.service.addHost('edge-1', null);
     const host = (await cp.service.authenticateAgent(key))!;
@@ -121,14 +129,14 @@ describeEachStore('fleet: alert on a growing agent spool', (factory) => {
 
   it('raises agent_spool_growing while the spool keeps growing past the threshold, and resolves it as it drains', async () => {
     const clock = new VirtualClock(T0);
-    const fleetConfig = { silentAfter: 600, checkEvery: 60, spoolAlertSnapshots: 100, spoolGrowingFor: 120 };
+    const fleetConfig = { silentAfter: 600, checkEvery: 60, spoolAlertSnapshots: 100, spoolGrowingFor: 120, leaseTtl: 15 };
     const published: string[] = [];
     const cp = createFleetControlPlane({
       config: () => fleetConfig,
       store: store(),
       clock,
       log: silentLogger(),
-      events: { emit: (_topic, e) => void published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`) },
+      events: { emit: (topic, e) => void (topic === 'alerts' && published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`)) },
     });
     const { key } = await cp.service.addHost('edge-2', null);
     const { key: oldKey } = await cp.service.addHost('old-agent', null);

@@ -12,6 +12,7 @@ import { fleetMigration } from './006-fleet.js';
 import { measuredResourcesMigration } from './007-measured-resources.js';
 import { engineStateMigration } from './008-engine-state.js';
 import { agentSpoolMigration } from './009-agent-spool.js';
+import { leasesMigration } from './010-leases.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -26,6 +27,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '007-measured-resources': measuredResourcesMigration(dialect),
         '008-engine-state': engineStateMigration(dialect),
         '009-agent-spool': agentSpoolMigration(dialect),
+        '010-leases': leasesMigration(dialect),
       };
     },
   };

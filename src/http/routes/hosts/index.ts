@@ -44,6 +44,17 @@ const HostSchema = Type.Object({
   protocols: Type.Integer(),
   connected: Type.Integer(),
   revokedAt: Type.Union([IsoTime, Type.Null()]),
+  decidedBy: Type.Union(
+    [
+      Type.Object({
+        replica: Type.String({ description: 'The control-plane replica (machine:pid:random) holding the lease.' }),
+        fence: Type.Integer({ description: 'Grows at every change of replica; a stale replica cannot act under an old one.' }),
+        until: IsoTime,
+      }),
+      Type.Null(),
+    ],
+    { description: "The replica that runs this host's decision loop (its lease); null when none holds it now." },
+  ),
 });
 
 const show = (h: HostView) => ({
@@ -51,6 +62,7 @@ const show = (h: HostView) => ({
   createdAt: iso(h.createdAt),
   lastSeenAt: h.lastSeenAt === null ? null : iso(h.lastSeenAt),
   revokedAt: h.revokedAt === null ? null : iso(h.revokedAt),
+  decidedBy: h.decidedBy === null ? null : { ...h.decidedBy, until: iso(h.decidedBy.until) },
   spool:
     h.spool === null
       ? null
