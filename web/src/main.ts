@@ -6,18 +6,7 @@
 import { ApiError, createApi, session } from './api';
 import { fill, h } from './dom';
 import { type LiveState, connectLive } from './live';
-import {
-  type Alert,
-  type Snapshot,
-  compact,
-  toAlert,
-  toAllocationView,
-  toHistory,
-  toOpportunity,
-  toReallocation,
-  toResourceHistory,
-  toSnapshot,
-} from './model';
+import { type Alert, type AllocationView, type History, type Reallocation, type Snapshot, earningsPoints, fromWire, resourcePoints } from './model';
 import './styles.css';
 import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
@@ -36,7 +25,7 @@ import { startSettings } from './views/settings';
 import { currentRoute, href } from './router';
 import { zoneLabel } from './format';
 import { fetchReport } from './reports';
-import type { Alert as ApiAlert, AllocationView as ApiAllocationView, Opportunity as ApiOpportunity, Reallocation as ApiReallocation, SystemStatus } from './server-types';
+import type { Operation, OperationAcceptedAnswer, Opportunity, SystemStatus, Wire } from './server-types';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
@@ -220,16 +209,18 @@ function startDashboard(role: string | null): void {
   }
 
   async function loadMetrics(): Promise<void> {
-    setSnapshot(toSnapshot(await api.get('metrics')));
+    setSnapshot(fromWire<Snapshot>(await api.get<Wire<Snapshot>>('metrics')));
   }
   async function loadHistory(range: TimeRange = rangePicker.current()): Promise<void> {
     // Anchor on the latest snapshot, not this browser's clock (the server's clock may differ, e.g. in a simulation).
     const to = new Date(latest?.time ?? Date.now());
     const from = new Date(to.getTime() - range.ms);
-    const history = await api.get('metrics/history', { from: from.toISOString(), to: to.toISOString(), step: range.step });
+    const history = fromWire<History>(
+      await api.get<Wire<History>>('metrics/history', { from: from.toISOString(), to: to.toISOString(), step: range.step }),
+    );
     if (range !== rangePicker.current()) return; // another range was picked meanwhile
-    chart.add(toHistory(history));
-    resourceChart.add(toResourceHistory(history));
+    chart.add(earningsPoints(history));
+    resourceChart.add(resourcePoints(history));
   }
   async function loadTotals(): Promise<void> {
     const periods = totalPeriods(latest?.time ?? Date.now());
@@ -242,18 +233,18 @@ function startDashboard(role: string | null): void {
     demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
-    const list = compact((await api.get<{ alerts: ApiAlert[] }>('alerts', { limit: 100 })).alerts.map(toAlert));
+    const list = fromWire<{ alerts: Alert[] }>(await api.get<Wire<{ alerts: Alert[] }>>('alerts', { limit: 100 })).alerts;
     alertsById = new Map(list.map((a) => [a.id, a]));
     alerts.render(list);
   }
   async function loadReallocations(): Promise<void> {
-    reallocations.render(compact((await api.get<{ reallocations: ApiReallocation[] }>('reallocation/history')).reallocations.map(toReallocation)));
+    reallocations.render(fromWire<{ reallocations: Reallocation[] }>(await api.get<Wire<{ reallocations: Reallocation[] }>>('reallocation/history')).reallocations);
   }
   async function loadAllocation(): Promise<void> {
-    allocation.render(toAllocationView(await api.get<ApiAllocationView>('allocation')));
+    allocation.render(fromWire<AllocationView>(await api.get<Wire<AllocationView>>('allocation')));
   }
   async function loadOpportunities(): Promise<void> {
-    opportunities.render(compact((await api.get<{ opportunities: ApiOpportunity[] }>('opportunities')).opportunities.map(toOpportunity)));
+    opportunities.render((await api.get<{ opportunities: Opportunity[] }>('opportunities')).opportunities);
   }
   const loadLists = () =>
     Promise.allSettled([loadAlerts(), loadReallocations(), loadAllocation(), loadOpportunities()]).then((results) => {
@@ -261,16 +252,12 @@ function startDashboard(role: string | null): void {
     });
 
   async function runDryRun(): Promise<string> {
-    const accepted = await api.post<{ operationId?: string; id?: string }>('reallocate', { dryRun: true, priority: 'high' });
-    const id = accepted.operationId ?? accepted.id;
-    if (!id) throw new Error('the server did not return an operation id');
-    const op = await api.get<{ status?: string; error?: string | null; result?: unknown }>(`operations/${encodeURIComponent(id)}/result`, {
-      timeout: 30,
-    });
+    const { operationId } = await api.post<OperationAcceptedAnswer>('reallocate', { dryRun: true, priority: 'high' });
+    const op = await api.get<Operation>(`operations/${encodeURIComponent(operationId)}/result`, { timeout: 30 });
     await Promise.allSettled([loadReallocations(), loadAllocation()]);
     if (op.status === 'failed') throw new Error(op.error ?? 'operation failed');
-    const outcome = toReallocation(op.result);
-    return outcome ? `Dry-run ${op.status ?? 'done'}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}` : `Dry-run ${op.status ?? 'done'}`;
+    const outcome = op.result as Wire<Reallocation> | null;
+    return outcome ? `Dry-run ${op.status}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}` : `Dry-run ${op.status}`;
   }
 
   // Ask the server at once whether it is there (the answer, or its absence, updates the banner).
@@ -294,13 +281,11 @@ function startDashboard(role: string | null): void {
     onMessage: (topic, message) => {
       if (topic === 'metrics') {
         lastLiveMetricsAt = Date.now();
-        setSnapshot(toSnapshot(message.data));
+        setSnapshot(fromWire<Snapshot>(message.data as Wire<Snapshot>));
       } else if (topic === 'alerts') {
-        const one = toAlert(message.data);
-        if (one) {
-          alertsById.set(one.id, one);
-          alerts.render([...alertsById.values()]);
-        } else void loadAlerts().catch(ignore);
+        const one = fromWire<Alert>(message.data as Wire<Alert>);
+        alertsById.set(one.id, one);
+        alerts.render([...alertsById.values()]);
       } else if (topic === 'reallocations') {
         void Promise.allSettled([loadReallocations(), loadAllocation(), loadOpportunities()]);
       }

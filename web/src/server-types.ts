@@ -9,10 +9,12 @@ import type { Alert as DomainAlert } from '../../src/domain/alert.js';
 import type { NodeHealth, SatelliteHealth } from '../../src/domain/health.js';
 import type { Opportunity } from '../../src/domain/plan.js';
 import type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
-import type { ProtocolType } from '../../src/domain/resources.js';
-import type { ProtocolSample as DomainProtocolSample } from '../../src/domain/sample.js';
+import type { Allocation, ProtocolType, Resource, ResourceShares } from '../../src/domain/resources.js';
+import type { HostResources, ProtocolSample as DomainProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import type { ApiKey, CreatedApiKey, User } from '../../src/http/schemas/accounts.js';
-import type { ApiValue } from '../../src/http/schemas/api-time.js';
+import type { Operation as DomainOperation } from '../../src/domain/operation.js';
+import type { OperationAcceptedAnswer } from '../../src/http/schemas/common.js';
+import type { ApiValue, TimeKey } from '../../src/http/schemas/api-time.js';
 import type {
   AdapterStatus as DomainAdapterStatus,
   AllocationView as DomainAllocationView,
@@ -24,6 +26,11 @@ import type {
 export type Wire<T> = ApiValue<T>;
 
 export type { ApiKey, CreatedApiKey, NodeHealth, Opportunity, ProtocolType, SatelliteHealth, User };
+/** Domain shapes as the server holds them (epoch-ms times); `fromWire` (model.ts) turns an answer back into one. */
+export type { Allocation, HostResources, Resource, ResourceShares, Snapshot, TimeKey };
+export type { Alert as DomainAlert } from '../../src/domain/alert.js';
+export type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
+export type { AllocationView as DomainAllocationView, History as DomainHistory } from '../../src/http/schemas/views.js';
 export type Alert = Wire<DomainAlert>;
 export type AllocationView = Wire<DomainAllocationView>;
 export type AdapterStatus = Wire<DomainAdapterStatus>;
@@ -31,3 +38,5 @@ export type SystemStatus = Wire<DomainSystemStatus>;
 export type Reallocation = Wire<DomainReallocation>;
 export type ProtocolSample = Wire<DomainProtocolSample>;
 export type History = Wire<DomainHistory>;
+export type Operation = Wire<DomainOperation>;
+export type { OperationAcceptedAnswer };

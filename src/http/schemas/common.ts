@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { AlertSchema } from '../../domain/alert.js';
 import { OperationSchema } from '../../domain/operation.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
@@ -41,6 +41,7 @@ export const OperationAccepted = Type.Object({
   operationId: Type.String(),
   status: Type.String(),
 });
+export type OperationAcceptedAnswer = Static<typeof OperationAccepted>;
 
 export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

@@ -1,7 +1,7 @@
 /** Current versus optimal allocation side by side, and the opportunities the optimizer found. */
 import { card, empty, fill, h } from '../dom';
 import { pct, usd } from '../format';
-import { type AllocationView, type Opportunity, RESOURCES } from '../model';
+import { type AllocationView, type Opportunity, RESOURCES, planGain } from '../model';
 
 function delta(current: number, optimal: number | undefined): HTMLElement | null {
   if (optimal === undefined) return null;
@@ -59,6 +59,7 @@ export function createAllocation(): { root: HTMLElement; render(view: Allocation
     render(view) {
       const names = view ? [...new Set([...Object.keys(view.current), ...Object.keys(view.optimal ?? {})])].sort() : [];
       if (!view || names.length === 0) return fill(c.body, empty('No allocation computed yet.', 'allocation-empty'));
+      const gain = planGain(view);
       const rows = names.map((name) =>
         h(
           'tr',
@@ -87,11 +88,8 @@ export function createAllocation(): { root: HTMLElement; render(view: Allocation
         h(
           'p',
           { class: 'muted', testid: 'allocation-summary' },
-          view.optimal
-            ? `Optimal gains ${usd(view.improvementUsdPerHour)}/h (${pct(view.improvementPercent)}), confidence ${pct(
-                view.confidence === null ? null : view.confidence * 100,
-                0,
-              )}. Arrows show the optimal share where it differs.`
+          gain
+            ? `Optimal gains ${usd(gain.usdPerHour)}/h (${pct(gain.percent)}), confidence ${pct(gain.confidence * 100, 0)}. Arrows show the optimal share where it differs.`
             : 'The optimizer has not produced a plan yet.',
         ),
       );

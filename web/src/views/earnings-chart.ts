@@ -1,11 +1,11 @@
 /** Earnings per protocol over time (USD/hour), fed by history at start and by every `metrics` push after. */
-import type { Snapshot } from '../model';
+import { type EarningsPoint, type Snapshot, snapshotEarnings } from '../model';
 import { createLineChart } from './line-chart';
 
 export interface EarningsChart {
   root: HTMLElement;
   /** Add points (time ms, protocol, usd/h; null for a gap); duplicates of a known time replace it. */
-  add(points: { time: number; protocol: string; usdPerHour: number | null }[]): void;
+  add(points: EarningsPoint[]): void;
   clear(): void;
   /** The card's header, for the time-range picker. */
   actions: HTMLElement;
@@ -31,7 +31,7 @@ export function createEarningsChart(): EarningsChart {
     },
     addSnapshot(snapshot) {
       // A disconnected node earns nothing we know of: a gap, not a fall to $0.
-      api.add(snapshot.protocols.map((p) => ({ time: snapshot.time, protocol: p.protocol, usdPerHour: p.connected ? p.usdPerHour : null })));
+      api.add(snapshotEarnings(snapshot));
     },
     pointCount: chart.pointCount,
   };

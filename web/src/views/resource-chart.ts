@@ -42,7 +42,7 @@ export function createResourceChart(): ResourceChart {
       );
     },
     addSnapshot(snapshot) {
-      if (snapshot.host) api.add([{ time: snapshot.time, percents: hostPercents(snapshot.host) }]);
+      api.add([{ time: snapshot.time, percents: hostPercents(snapshot.host) }]);
     },
     pointCount: chart.pointCount,
   };

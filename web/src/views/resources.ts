@@ -33,7 +33,8 @@ const NOT_MEASURED = 'Not measured: give this protocol its container (executor.c
 
 /** A protocol's own use: numbers only where measured (its container's stats), never a made-up 0. */
 function use(p: ProtocolPoint): HTMLElement[] {
-  const values = [p.cpuPercent, p.memoryBytes, p.bandwidthBytesPerSec, p.blockIoBytesPerSec];
+  const blockIo = p.blockIoBytesPerSec ?? null;
+  const values = [p.cpuPercent, p.memoryBytes, p.bandwidthBytesPerSec, blockIo];
   if (!p.resourcesMeasured && values.every((v) => v === null)) {
     return [h('td', { class: 'muted', colspan: 4, testid: 'not-measured', title: NOT_MEASURED }, 'not measured')];
   }
@@ -43,7 +44,7 @@ function use(p: ProtocolPoint): HTMLElement[] {
     cell(p.cpuPercent, pct),
     cell(p.memoryBytes, bytes),
     cell(p.bandwidthBytesPerSec, (v) => `${bytes(v)}/s`),
-    cell(p.blockIoBytesPerSec, (v) => `${bytes(v)}/s`),
+    cell(blockIo, (v) => `${bytes(v)}/s`),
   ];
 }
 
@@ -75,7 +76,7 @@ export function createResources(): { root: HTMLElement; render(snapshot: Snapsho
       );
       fill(
         c.body,
-        snapshot.host ? hostBars(snapshot.host) : null,
+        hostBars(snapshot.host),
         h(
           'div',
           { class: 'table-wrap' },
