@@ -13,7 +13,8 @@ import type { Config } from '../../src/config/schema.js';
 import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import { createHighsSolver, createStrategy, type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
-import { buildOptimizerInput, createReallocationEngine, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
+import { buildOptimizerInput, createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
+
 import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
 import { estimateHostWatts } from '../../src/energy/attribution.js';
 import type { Executor } from '../../src/executors/types.js';
@@ -59,6 +60,8 @@ export interface RunOptions {
    * energy accounting on. The run then also reports the energy and its cost.
    */
   power?: { idleWatts: number; maxWatts: number; pricePerKwh: number; net: boolean };
+  /** Diagnostics: called after each decision of orcha's engine with the decision and the true rates around it. */
+  onDecision?: (d: Decision, info: { now: number; trueBefore: number; trueAfter: number; market: Market }) => void;
 }
 
 export interface RunResult {
@@ -268,6 +271,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
         const before = engine.current();
         const d = await engine.decide({ trigger: 'loop' });
         result.decisions++;
+        options.onDecision?.(d, { now, trueBefore: market.trueUsdPerHour(before, now), trueAfter: market.trueUsdPerHour(engine.current(), now), market });
         if (d.status === 'applied') {
           result.reallocations++;
           if (d.reallocation.exploration) result.explorations++;

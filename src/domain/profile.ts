@@ -130,3 +130,25 @@ export function resolveProfile(
   }
   return p;
 }
+
+/**
+ * Whether moving a protocol's shares from `from` to `to` can change what it earns: a resource it is paid for moves,
+ * or a share goes (or was) below its least useful level. Moving anything else (a bandwidth sharer's disk, the CPU a
+ * storage node holds well above its minimum) has no effect to read or to learn. Without a profile, any move counts.
+ */
+export function movesEarnings(profile: ProtocolProfile | undefined, from: ResourceShares, to: ResourceShares): boolean {
+  const eps = 1e-6;
+  return RESOURCES.some(
+    (r) => Math.abs(from[r] - to[r]) > eps && (!profile || profile.paidOn.includes(r) || Math.min(from[r], to[r]) < profile.minShare[r] - eps),
+  );
+}
+
+/** The resources a protocol is paid for (all of them without a profile). */
+export function earningResources(profile: ProtocolProfile | undefined): Resource[] {
+  return profile ? RESOURCES.filter((r) => profile.paidOn.includes(r)) : [...RESOURCES];
+}
+
+/** Whether the storage rule governs this protocol's storage share (paid on storage, data deletion not allowed). */
+export function storageRuled(profile: ProtocolProfile | undefined): boolean {
+  return profile !== undefined && (profile.kind === 'storage' || profile.paidOn.includes('storage')) && !profile.allowDataDeletion;
+}

@@ -112,12 +112,30 @@ export function scoutBounds(input: OptimizerInput, bounds: Bounds, responses: Ma
   return out;
 }
 
-/** Policy bounds for the resources exploration may probe; the trust region for the others. */
-function probeableBounds(bounds: Bounds, region: Bounds): Bounds {
+/**
+ * Policy bounds for the resources exploration may probe; the trust region for the others. A protocol whose last move
+ * is not readable yet keeps what it earns from where it is (probing it again would walk blind).
+ */
+function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds): Bounds {
+  const held = new Set(input.heldForReading ?? []);
   const out: Bounds = {};
-  for (const [name, b] of Object.entries(bounds)) {
-    out[name] = {} as Bounds[string];
-    for (const r of RESOURCES) out[name][r] = RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[name][r] : b[r];
+  for (const p of input.protocols) {
+    const b = bounds[p.name];
+    const cur = currentShares(input, p.name);
+    out[p.name] = {} as Bounds[string];
+    for (const r of RESOURCES) {
+      const fixed = held.has(p.name) && (!p.profile || p.profile.paidOn.includes(r)) && cur[r] >= b[r].lo && cur[r] <= b[r].hi;
+      out[p.name][r] = fixed ? { lo: cur[r], hi: cur[r] } : RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[p.name][r] : b[r];
+    }
+  }
+  // Held shares may leave too little for the others' floors: those then start from where they are (always feasible).
+  const cap = capacityOf(input);
+  for (const r of RESOURCES) {
+    if (input.protocols.reduce((s, p) => s + out[p.name][r].lo, 0) <= cap[r] + 1e-9) continue;
+    for (const p of input.protocols) {
+      const b = out[p.name][r];
+      out[p.name][r] = { lo: Math.min(b.lo, currentShares(input, p.name)[r]), hi: b.hi };
+    }
   }
   return out;
 }
@@ -174,7 +192,7 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
-      const probeable = probeableBounds(bounds, region);
+      const probeable = probeableBounds(input, bounds, region);
       const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current, powerCost });
       const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
       let spread = 0;

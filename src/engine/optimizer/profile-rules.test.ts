@@ -5,6 +5,7 @@ import type { ResourceShares } from '../../domain/resources.js';
 import { createHighsSolver } from './highs-solver.js';
 import { createLpStrategy } from './lp.strategy.js';
 import { learnedFloor, profileBounds, storageTargets } from './profile-rules.js';
+import { settledObservations, settlingResources } from './response-model.js';
 import { effectiveBounds, type Observation, type OptimizerInput, type ProtocolInput } from './types.js';
 
 const mm = { min: 0, max: 100 };
@@ -113,5 +114,42 @@ describe('least useful shares', () => {
     });
     expect(learnedFloor(p, 'cpu')).toBe(10);
     expect(learnedFloor(p, 'memory')).toBe(0);
+  });
+});
+
+describe('reading and probing by profile', () => {
+  it('keeps learning a storage node after a storage move, and a bandwidth sharer after its disk was handed over', () => {
+    const obs = (storage: number, from: number, n: number): Observation[] =>
+      Array.from({ length: n }, (_, i) => ({ time: T0 + (from + i) * HOUR, shares: sh(18, 18, 18, storage), usdPerHour: 0.05 }));
+    const series = [...obs(18, 0, 10), ...obs(25, 10, 10)];
+    // Storage settles over weeks: without a profile the ten hours after the move say nothing yet.
+    expect(settledObservations(series, settlingResources(undefined))).toHaveLength(10);
+    expect(settledObservations(series, settlingResources(resolveProfile('storj', undefined, host)))).toHaveLength(20);
+    expect(settledObservations(series, settlingResources(resolveProfile('grass', undefined, host)))).toHaveLength(20);
+    // Storage the operator lets the optimizer cut is the model's to learn, so it settles as any resource.
+    expect(settledObservations(series, settlingResources(resolveProfile('storj', { allowDataDeletion: true }, host)))).toHaveLength(10);
+  });
+
+  it('does not probe what a node earns from while its last move is not readable yet', async () => {
+    // The capacity (90 %) is all held: gaining cpu means taking it from mysterium, which is not paid for it.
+    const cur = { golem: sh(30, 30, 30, 30), streamr: sh(30, 30, 30, 30), mysterium: sh(30, 30, 30, 30) };
+    const inp = input(
+      [
+        protocol('golem', 'golem', { currentUsdPerHour: 0.1, observations: held(cur.golem, 0.1, 48) }),
+        protocol('streamr', 'streamr', { currentUsdPerHour: 0.1, observations: held(cur.streamr, 0.1, 48) }),
+        protocol('mysterium', 'mysterium', { currentUsdPerHour: 0.01, observations: held(cur.mysterium, 0.01, 48) }),
+      ],
+      cur,
+    );
+    // A model that only extrapolates is not trusted here: the optimizer probes instead.
+    inp.settings = { ...inp.settings, minConfidence: 0.99 };
+    const lp = createLpStrategy({ solver: createHighsSolver() });
+    const free = await lp.plan(inp);
+    expect(free.exploration).toBe(true);
+    expect(free.target.golem.cpu).toBeGreaterThan(30);
+    const waiting = await lp.plan({ ...inp, heldForReading: ['golem'] });
+    expect(waiting.exploration).toBe(true);
+    for (const r of ['cpu', 'memory'] as const) expect(waiting.target.golem[r]).toBe(30);
+    expect(waiting.target.streamr.cpu).toBeGreaterThan(30);
   });
 });

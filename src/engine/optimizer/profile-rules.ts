@@ -1,3 +1,4 @@
+import { storageRuled as isStorageRuled } from '../../domain/profile.js';
 import { RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type Bounds, capacityOf, currentShares, type OptimizerInput, pinnedProtocols, type ProtocolInput, round } from './types.js';
 
@@ -43,8 +44,7 @@ export function learnedFloor(p: ProtocolInput, r: Resource): number {
   return earning?.level ?? 0;
 }
 
-const storageRuled = (p: ProtocolInput) =>
-  p.profile !== undefined && (p.profile.kind === 'storage' || p.profile.paidOn.includes('storage')) && !p.profile.allowDataDeletion;
+const storageRuled = (p: ProtocolInput) => isStorageRuled(p.profile);
 
 /**
  * Storage targets: storage nodes keep at least their data, and grow ahead of the fill from free capacity first, then

@@ -1,3 +1,4 @@
+import { earningResources, type ProtocolProfile, storageRuled } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
 import { type ConcaveCurve, evaluateCurve, linearCurve, normalizeKnots } from './piecewise.js';
@@ -73,19 +74,32 @@ export function priorCurves(levelUsdPerHour: number, current: ResourceShares, pa
   return curves;
 }
 
-/** Observations in time order that had settled: no resource's share changed within its time constant before it. */
-export function settledObservations(observations: Observation[]): Observation[] {
+/**
+ * Observations in time order that had settled: no resource among `resources` (default: all) changed within its time
+ * constant before it.
+ */
+export function settledObservations(observations: Observation[], resources: readonly Resource[] = RESOURCES): Observation[] {
   const inOrder = observations.every((o, i) => i === 0 || observations[i - 1].time <= o.time);
   const sorted = inOrder ? observations : [...observations].sort((a, b) => a.time - b.time);
   const lastChange: Record<Resource, number> = { cpu: -Infinity, memory: -Infinity, bandwidth: -Infinity, storage: -Infinity };
   const out: Observation[] = [];
   let prev: Observation | undefined;
   for (const o of sorted) {
-    for (const r of RESOURCES) if (prev && Math.abs(o.shares[r] - prev.shares[r]) > 1e-6) lastChange[r] = o.time;
-    if (RESOURCES.every((r) => o.time - lastChange[r] >= RESOURCE_TIME_CONSTANT_MS[r])) out.push(o);
+    for (const r of resources) if (prev && Math.abs(o.shares[r] - prev.shares[r]) > 1e-6) lastChange[r] = o.time;
+    if (resources.every((r) => o.time - lastChange[r] >= RESOURCE_TIME_CONSTANT_MS[r])) out.push(o);
     prev = o;
   }
   return out;
+}
+
+/**
+ * The resources an observation must have settled on: those that can change what the protocol earns (its profile),
+ * without storage where the storage rule governs it. That rule, not the model, moves storage, and data fill over
+ * weeks: waiting for storage to settle would stop all learning about the node for weeks after each storage move.
+ */
+export function settlingResources(profile: ProtocolProfile | undefined): Resource[] {
+  const resources = earningResources(profile);
+  return storageRuled(profile) ? resources.filter((r) => r !== 'storage') : resources;
 }
 
 /**
@@ -157,7 +171,7 @@ export async function fitProtocolResponse(
   now: number,
 ): Promise<ProtocolResponse> {
   const since = now - settings.historyHours * 3_600_000;
-  const settled = settledObservations(protocol.observations).filter((o) => o.time >= since && o.time <= now);
+  const settled = settledObservations(protocol.observations, settlingResources(protocol.profile)).filter((o) => o.time >= since && o.time <= now);
   if (settled.length < minObservationsFor(protocol, settings)) return fallbackResponse(protocol, current, settled.length);
   const groups = groupByShares(settled);
   const mean = settled.reduce((s, o) => s + o.usdPerHour, 0) / settled.length;

@@ -66,6 +66,11 @@ export interface OptimizerInput {
   settings: Config['optimizer'];
   /** Hours a new allocation is held (reallocation.minHoldMinutes / 60); the ROI horizon. Default 1. */
   holdHours?: number;
+  /**
+   * Protocols whose last move of what they earn is not readable yet (their reporting lag and cadence have not
+   * passed since): a probe must not move what they earn, or it would walk blind. Default: none.
+   */
+  heldForReading?: string[];
 }
 
 export interface Strategy {

@@ -12,20 +12,6 @@ export function profilesOf(input: OptimizerInput | null) {
   return new Map((input?.protocols ?? []).map((p) => [p.name, p.profile]));
 }
 
-/**
- * Per protocol, how long a probe's protocols must hold before the next probe: its reporting lag and cadence,
- * settling, and a window to read the effect in (a probe faster than the lag walks blind).
- */
-export function readableHolds(input: OptimizerInput | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const p of input?.protocols ?? []) {
-    if (!p.profile) continue;
-    const cadence = p.profile.cadenceMinutes * 60_000;
-    out[p.name] = p.profile.lagMinutes * 60_000 + cadence + 2 * 3_600_000 + Math.max(2 * 3_600_000, cadence);
-  }
-  return out;
-}
-
 export function roundedKey(a: Allocation): string {
   return JSON.stringify(
     Object.keys(a)

@@ -13,7 +13,8 @@ import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps,
 import { checkGates, type Skip } from './gates.js';
 import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
-import { emptyPlan, profilesOf, readableHolds, roundedKey, signed } from './engine-helpers.js';
+import { emptyPlan, profilesOf, roundedKey, signed } from './engine-helpers.js';
+import { createHoldReader, readableHolds } from './readable-holds.js';
 import { createMoveReview } from './move-review.js';
 import type { OptimizerInput } from '../optimizer/types.js';
 import { createRecovery } from './recovery.js';
@@ -83,6 +84,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
   const current: Allocation = cloneAllocation(deps.getState().current ?? initialAllocationFromConfig(deps.getConfig()));
   let lastPlan: Plan | null = null;
   let lastInput: OptimizerInput | null = null;
+  const holds = createHoldReader(repo);
   const review = createMoveReview({ pauseHours: deps.guardPauseHours ?? 24, now: () => clock.now(), current: () => cloneAllocation(current) });
   let lastLoopKey: string | null = null;
   let restored = false;
@@ -167,6 +169,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       metrics: deps.metrics,
       history: deps.history?.(),
     });
+    input.heldForReading = await holds.heldForReading(input, clock.now());
     const plan = await deps.strategy.plan(input);
     lastInput = input;
     if (!plan.exploration && plan.rule === undefined) {
@@ -330,12 +333,14 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const r = record(plan, steps, target, req);
     const now = clock.now();
     const [appliedLastHour, lastChange] = await Promise.all([repo.countAppliedSince(now - 3_600_000), repo.lastChangeByProtocol()]);
+    const holdMs = plan.exploration ? readableHolds(lastInput, plan) : undefined;
+    const lastReadableChange = holdMs ? await holds.earningChangesWithin(now, holdMs, lastChange, profilesOf(lastInput)) : undefined;
     const host = hostOf(state);
     const skip =
       (recoveryPending
         ? { code: 'no_host' as const, reason: 'no_host: an interrupted reallocation waits for host totals to be recovered' }
         : null) ??
-      checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs: plan.exploration ? readableHolds(lastInput) : undefined }) ??
+      checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs, lastReadableChange }) ??
       (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
       (await preflight(config, state, target, steps));
     if (skip) {

@@ -35,6 +35,8 @@ export interface GateInput {
   lastChange: Record<string, number>;
   /** protocol -> hold in ms when longer than reallocation.minHoldMinutes (its reporting lag and cadence: a move must be readable before the next). */
   holdMs?: Record<string, number>;
+  /** protocol -> epoch ms of its last applied change of a resource it earns from (default: lastChange); `holdMs` runs from it. */
+  lastReadableChange?: Record<string, number>;
 }
 
 const fmt = (x: number, d = 4) => Number(x.toFixed(d)).toString();
@@ -91,13 +93,22 @@ export function checkGates(input: GateInput): Skip | null {
     };
   }
 
-  const holdOf = (p: string) => Math.max(re.minHoldMinutes * 60_000, input.holdMs?.[p] ?? 0);
+  const minHold = re.minHoldMinutes * 60_000;
+  // A readable hold runs from the protocol's last change of what it earns from (a change of anything else has no
+  // effect to read); the minimum hold from any change.
+  const readableSince = (p: string) => input.lastReadableChange?.[p] ?? input.lastChange[p];
   const held = touchedProtocols(steps)
-    .filter((p) => input.lastChange[p] !== undefined && now - input.lastChange[p] < holdOf(p))
     .map((p) => {
-      const own = holdOf(p) > re.minHoldMinutes * 60_000 ? `, held ${fmt(holdOf(p) / 60_000, 0)} min to read its reporting lag and cadence` : '';
-      return `${p} changed ${fmt((now - input.lastChange[p]) / 60_000, 1)} min ago${own}`;
-    });
+      const sinceAny = input.lastChange[p] === undefined ? Infinity : now - input.lastChange[p];
+      const readable = input.holdMs?.[p] ?? 0;
+      const since = readableSince(p);
+      const sinceReadable = since === undefined ? Infinity : now - since;
+      if (readable > minHold && sinceReadable < readable) {
+        return `${p} changed ${fmt(sinceReadable / 60_000, 1)} min ago, held ${fmt(readable / 60_000, 0)} min to read its reporting lag and cadence`;
+      }
+      return sinceAny < minHold ? `${p} changed ${fmt(sinceAny / 60_000, 1)} min ago` : null;
+    })
+    .filter((x): x is string => x !== null);
   if (held.length > 0) {
     return {
       code: 'hold_not_passed',
