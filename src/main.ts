@@ -17,7 +17,6 @@ import { createOperationsService } from './app/operations.js';
 import type { AppServices } from './app/types.js';
 import { createSecuritySetup, type SecuritySetup } from './auth/setup.js';
 import type { LoadedConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';

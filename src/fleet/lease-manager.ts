@@ -1,8 +1,8 @@
 /**
  * The leases one control-plane replica holds: every round it renews what it holds and tries to take what it wants
- * and nobody holds (a host's decision loop, the fleet alerts). A lease it fails to renew is dropped at once; one it
- * could not renew in time counts as lost locally a safety margin before its expiry in the database, so a replica
- * cut off from PostgreSQL stops acting before another replica can take over. Writes that must not come from a stale
+ * and nobody holds (a host's decision loop, the fleet alerts). A lease the database refuses to renew is dropped at
+ * once; one not renewed in time stops counting locally a safety margin before its expiry in the database, so a
+ * replica cut off from PostgreSQL (or frozen) stops acting before another replica can take over. Writes that must not come from a stale
  * holder also check the fence in the database (`LeaseRepository.holds`).
  */
 import { hostname } from 'node:os';
@@ -71,15 +71,14 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
     const ttl = options.ttlMs();
     for (const [name, lease] of [...held]) {
       const startedAt = clock.now();
-      if (startedAt >= lease.validUntil) {
-        lose(name, 'not renewed in time');
-        continue;
-      }
+      // Past its local deadline this replica no longer acts under the lease (fence() is null), but it may still
+      // renew it: the database refuses when the lease expired there or another replica took it.
       try {
         if (await repo.renew(name, holder, lease.fence, startedAt, ttl)) lease.validUntil = deadline(startedAt, ttl);
         else lose(name, 'taken over or expired');
       } catch (err) {
-        // Kept until its local deadline: a short database hiccup does not move every host.
+        // Kept (renewal retried next round): a short database hiccup does not move every host; past its local
+        // deadline this replica stops acting under it all the same.
         log.warn({ lease: name, err: errorMessage(err) }, 'lease renewal failed');
       }
     }

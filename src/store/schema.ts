@@ -249,6 +249,14 @@ export interface EngineStateTable {
   updated_at: number;
 }
 
+/** One row per payout the earnings ledger confirmed (migration 011); plain domain units. */
+export interface PayoutsTable {
+  protocol_id: number;
+  time: number;
+  tokens: number;
+  usd: number;
+}
+
 export interface Database {
   metrics: MetricsTable;
   protocol_metrics: ProtocolMetricsTable;
@@ -269,4 +277,5 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   notification_outbox_alerts: NotificationOutboxAlertsTable;
   engine_state: EngineStateTable;
+  payouts: PayoutsTable;
 }

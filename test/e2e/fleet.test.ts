@@ -3,58 +3,20 @@
  * The control plane is stopped for a while and restarted, one agent is killed (SIGKILL) mid-run and restarted; at the
  * end every snapshot each agent produced is stored exactly once, per host.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import { openSpool } from '../../src/fleet/spool.js';
 import type { Store } from '../../src/store/types.js';
+import { CLI, freePort, sleep, startCli, stopProcess, waitFor } from '../helpers/cli-processes.js';
 import { createPostgresTestStore } from '../helpers/stores.js';
 
-const CLI = join(process.cwd(), 'dist/src/cli/index.js');
 const PASSWORD = 'fleet-test-password';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function start(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out = (out + d.toString()).slice(-10_000);
-  });
-  child.stderr?.resume();
-  return Object.assign(child, { output: () => out });
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await sleep(250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const start = startCli;
+const stop = stopProcess;
 
 describe('fleet: agents and a control plane as processes', () => {
   let dir: string;

@@ -9,6 +9,7 @@ import type {
   DomainAlert,
   DomainAllocationView,
   DomainHistory,
+  DomainPayouts,
   DomainReallocation,
   HostResources,
   Opportunity,
@@ -26,6 +27,8 @@ export type Alert = DomainAlert;
 export type Reallocation = DomainReallocation;
 export type AllocationView = DomainAllocationView;
 export type History = DomainHistory;
+/** `GET payouts`: payouts with amounts, newest first, and the held amounts. */
+export type Payouts = DomainPayouts;
 /** One protocol's sample in a snapshot. */
 export type ProtocolPoint = Snapshot['protocols'][number];
 export type Host = HostResources;
