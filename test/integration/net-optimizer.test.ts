@@ -215,6 +215,7 @@ describe('net optimizer through the reallocation engine', () => {
     const paused = at(allowed, '18:00');
     expect(paused.decision.status).toBe('applied');
     expect(paused.allocation.cruncher).toEqual({ cpu: 0, memory: 0, bandwidth: 0, storage: 0 });
+    expect(paused.decision.plan!.explanations.cruncher).toMatch(/held down by policy energy-pause \(Paused while power costs 1 USD\/kWh/);
     expect(await raisedNetNegative(store)).toEqual(['cruncher']);
     expect(cruncherAt(allowed, '20:30').cpu).toBe(0);
     // At 21:00 power is cheap again: the CPU that pays is given back.

@@ -9,6 +9,7 @@ import { describeFloors, profileBounds, storageTargets } from './profile-rules.j
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import {
   type Bounds,
+  bindingPolicyNote,
   capacityOf,
   currentShares,
   effectiveBounds,
@@ -172,6 +173,7 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
           statusNote(input, p.name, limits) ?? marginalNote(responses.get(p.name)!, target[p.name], p.powerCostPerPoint),
           storage?.notes[p.name],
           describeFloors(p, policyBounds[p.name], currentShares(input, p.name)),
+          bindingPolicyNote(input, p.name),
         ].filter((x): x is string => x !== undefined);
         notes[p.name] = parts.join('; ');
       }
