@@ -127,6 +127,8 @@ export interface ReallocationsTable {
   before_alloc: string;
   after_alloc: string;
   projected_improvement: number;
+  /** JSON Record<protocol, USD/h>: each protocol's part of the projection (migration 012); NULL before */
+  projected_deltas: string | null;
   confidence: number;
   measured_before: number | null;
   measured_after: number | null;

@@ -44,6 +44,7 @@ describe('node page', { timeout: 120_000 }, () => {
       before: { storj: { ...storj.allocation }, golem: { ...golem.allocation } },
       after: { storj: { ...storj.allocation, storage: storj.allocation.storage + 10 }, golem: { ...golem.allocation, cpu: golem.allocation.cpu - 5 } },
       projectedImprovementUsdPerHour: 0.0125,
+      projectedDeltas: { storj: 0.009, golem: 0.0035 },
       confidence: 0.8,
       steps: [],
       measuredBeforeUsdPerHour: 0.2,
@@ -111,7 +112,10 @@ describe('node page', { timeout: 120_000 }, () => {
     await row.waitFor({ timeout: 10_000 });
     const before = reallocation.before.storj!.storage;
     expect(await row.getByTestId('node-effect-shares').textContent()).toBe(`storage ${before.toFixed(1)} → ${(before + 10).toFixed(1)} %`);
-    expect(await row.getByTestId('node-effect-projected').textContent()).toContain('+$0.0125/h');
+    // This node's own part of the projection, the whole plan's beside it.
+    expect(await row.getByTestId('node-effect-projected').getAttribute('data-projected')).toBe('0.009');
+    expect(await row.getByTestId('node-effect-projected').textContent()).toMatch(/^\+\$0\.0090\/h/);
+    expect(await row.getByTestId('node-effect-plan').textContent()).toContain('plan +$0.0125/h');
     expect(await row.getByTestId('node-effect-measured').textContent()).toContain('+$0.0100/h');
     expect(await row.getByTestId('node-effect-node').textContent()).toMatch(/^\$\d+\.\d{4} → \$\d+\.\d{4} \([+-]\$\d+\.\d{4}\/h\)$/);
 
@@ -126,7 +130,9 @@ describe('node page', { timeout: 120_000 }, () => {
 
     // The other node touched by it lists it too; a node it did not touch does not.
     await page.goto(`${product.url}/#/node/golem`);
-    await page.locator(`[data-testid="node-effect-row"][data-reallocation-id="${reallocation.id}"]`).waitFor({ timeout: 10_000 });
+    const golemRow = page.locator(`[data-testid="node-effect-row"][data-reallocation-id="${reallocation.id}"]`);
+    await golemRow.waitFor({ timeout: 10_000 });
+    expect(await golemRow.getByTestId('node-effect-projected').getAttribute('data-projected')).toBe('0.0035');
     // Golem's health is its problem list (payment drivers, version...): the page lists what the node stated.
     const golem = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'golem')!;
     const codes = golem.nodeHealth!.problems.map((p) => p.code);

@@ -134,6 +134,7 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     exploration: args.exploration ?? false,
     opportunities: pairwiseOpportunities(input, current, target, model),
     explanations,
+    projectedDeltas: Object.fromEntries(Object.entries(deltas).map(([name, d]) => [name, round(d, 6)])),
     ...(withPower ? { powerCostUsdPerHour: round(powerNow, 6), projectedPowerCostUsdPerHour: round(powerThen, 6) } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { engineStateMigration } from './008-engine-state.js';
 import { agentSpoolMigration } from './009-agent-spool.js';
 import { leasesMigration } from './010-leases.js';
 import { payoutsMigration } from './011-payouts.js';
+import { projectedDeltasMigration } from './012-projected-deltas.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -30,6 +31,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '009-agent-spool': agentSpoolMigration(dialect),
         '010-leases': leasesMigration(dialect),
         '011-payouts': payoutsMigration(dialect),
+        '012-projected-deltas': projectedDeltasMigration(),
       };
     },
   };
