@@ -87,9 +87,15 @@ export interface ResourcePoint {
   percents: ResourcePercents;
 }
 
-/** The allocation card's summary: the plan's projected gain, none until the optimizer has planned. */
-export function planGain(view: AllocationView): { usdPerHour: number; percent: number; confidence: number } | null {
-  return view.plan ? { usdPerHour: view.plan.improvementUsdPerHour, percent: view.plan.improvementPercent, confidence: view.plan.confidence } : null;
+/**
+ * The allocation card's summary: the plan's projected gain, none until the optimizer has planned. `netOfPower`: with
+ * energy accounting the gain is net of the power the shares cost.
+ */
+export function planGain(view: AllocationView): { usdPerHour: number; percent: number; confidence: number; netOfPower: boolean } | null {
+  const p = view.plan;
+  return p
+    ? { usdPerHour: p.improvementUsdPerHour, percent: p.improvementPercent, confidence: p.confidence, netOfPower: p.powerCostUsdPerHour !== undefined }
+    : null;
 }
 
 /** The earnings chart's points from `GET metrics/history`: a bucket with no connected sample is a gap, not $0. */
