@@ -13,6 +13,7 @@ import { measuredResourcesMigration } from './007-measured-resources.js';
 import { engineStateMigration } from './008-engine-state.js';
 import { agentSpoolMigration } from './009-agent-spool.js';
 import { leasesMigration } from './010-leases.js';
+import { hostPlansMigration } from './011-host-plans.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -28,6 +29,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '008-engine-state': engineStateMigration(dialect),
         '009-agent-spool': agentSpoolMigration(dialect),
         '010-leases': leasesMigration(dialect),
+        '011-host-plans': hostPlansMigration(dialect),
       };
     },
   };
