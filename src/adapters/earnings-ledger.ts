@@ -84,6 +84,8 @@ export interface LedgerEntry {
   usdPerHour: number;
   payoutEvent: boolean;
   droppedTokens: number;
+  /** `droppedTokens` at the price of this reading (what the payout was worth). */
+  droppedUsd: number;
   correction: boolean;
 }
 
@@ -126,10 +128,11 @@ export function createEarningsLedger(options: EarningsLedgerOptions): EarningsLe
     record(time, obs) {
       const step = applyCounter(state, time, obs);
       if (step.state === state && obs.cumulativeTokens === null) {
-        return { earnedTokens: 0, earnedUsd: 0, usdPerHour: rate, payoutEvent: false, droppedTokens: 0, correction: false };
+        return { earnedTokens: 0, earnedUsd: 0, usdPerHour: rate, payoutEvent: false, droppedTokens: 0, droppedUsd: 0, correction: false };
       }
       state = step.state;
-      const earnedUsd = step.earnedTokens > 0 ? step.earnedTokens * options.prices.usdPerUnit(obs.token) : 0;
+      const price = step.earnedTokens > 0 || step.droppedTokens > 0 ? options.prices.usdPerUnit(obs.token) : 0;
+      const earnedUsd = step.earnedTokens > 0 ? step.earnedTokens * price : 0;
       totalUsd += earnedUsd;
       return {
         earnedTokens: step.earnedTokens,
@@ -137,6 +140,7 @@ export function createEarningsLedger(options: EarningsLedgerOptions): EarningsLe
         usdPerHour: addPoint(time),
         payoutEvent: step.payoutEvent,
         droppedTokens: step.droppedTokens,
+        droppedUsd: step.droppedTokens > 0 ? step.droppedTokens * price : 0,
         correction: step.correction,
       };
     },

@@ -15,6 +15,7 @@ import { createExportsService } from './exports.js';
 import { createHealthService } from './health.js';
 import { createMonitorService } from './monitor-service.js';
 import { registerOperationHandlers } from './operation-handlers.js';
+import { createPayoutsService } from './payouts.js';
 import { createReportsService } from './reports.js';
 import type { AppServices } from './types.js';
 
@@ -120,6 +121,7 @@ export function createApplication(deps: ApplicationDeps): Application {
       history: (q) => store.metrics.history(q),
       protocolHistory: (q) => store.metrics.protocolHistory(q),
     },
+    payouts: createPayoutsService({ store, coordinator: view, latest }),
     coordinator: view,
     engine: engineService,
     monitor,

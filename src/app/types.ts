@@ -4,6 +4,7 @@
  * composition root (src/main.ts) is the only caller.
  */
 import type { EventBus } from './events.js';
+import type { PayoutsService } from './payouts.js';
 import type { Principal } from '../auth/roles.js';
 import type { EnergyService } from '../energy/energy-service.js';
 import type { ExportFormat } from '../engine/monitor/export.js';
@@ -89,6 +90,8 @@ export interface NotificationsService {
 
 export interface AppServices {
   metrics: MetricsService;
+  /** Payouts with their amounts and the amounts held back (payouts.ts). */
+  payouts: PayoutsService;
   coordinator: CoordinatorView;
   engine: EngineService;
   monitor: MonitorService;

@@ -41,5 +41,7 @@ export const PlanSchema = Type.Object({
   projectedPowerCostUsdPerHour: Type.Optional(Type.Number()),
   opportunities: Type.Array(OpportunitySchema),
   explanations: Type.Record(Type.String(), Type.String()),
+  /** Each protocol's part of the projected change, USD/h (net of power with energy accounting); they sum to the improvement. */
+  projectedDeltas: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });
 export type Plan = Static<typeof PlanSchema>;

@@ -29,6 +29,8 @@ export const ReallocationSchema = Type.Object({
   before: AllocationSchema,
   after: AllocationSchema,
   projectedImprovementUsdPerHour: Type.Number(),
+  /** Each protocol's part of the projected change, USD/h (absent on decisions recorded before migration 012). */
+  projectedDeltas: Type.Optional(Type.Record(Type.String(), Type.Number())),
   confidence: Type.Number(),
   steps: Type.Array(ReallocationStepSchema),
   /** Earnings per hour measured before and after, once enough samples are in. */

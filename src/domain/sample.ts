@@ -69,6 +69,8 @@ export const ProtocolSampleSchema = Type.Object({
   usdPerHour: Type.Number({ minimum: 0 }),
   /** True when the counter dropped at this sample (payout or reset). */
   payoutEvent: Type.Boolean(),
+  /** With `payoutEvent`: how far the counter fell (token units) and its worth at the price of that moment. */
+  payout: Type.Optional(Type.Object({ tokens: Type.Number({ minimum: 0 }), usd: Type.Number({ minimum: 0 }) })),
   uptime: Type.Number({ minimum: 0, maximum: 1 }),
   /**
    * The protocol's own use of the host, measured from its container (Docker stats: percent of one core, bytes, bytes/s

@@ -2,7 +2,8 @@
  * The energy service: at every snapshot it reads the meters (or the estimate), prices the draw with the tariff,
  * attributes it to protocols and derives net earnings; every `recordInterval` it stores a point, raises or resolves
  * the meter and net-negative alerts, and applies retention. It also gives the optimizer its power cost per share point
- * and, when the operator allows it in auto mode, a policy that pauses protocols that lose money in expensive hours.
+ * and, when the operator allows it, a policy that pauses protocols that lose money in expensive hours (applied in
+ * auto mode, shown as the recommendation in advisory mode: it goes through the engine like any other policy).
  */
 import type { Config, Policy } from '../config/schema.js';
 import { resolveSecret } from '../config/load.js';
@@ -58,7 +59,7 @@ export interface EnergyService extends EnergyReports {
   powerCostPerPoint(): Record<string, ResourceShares>;
   /** Protocols whose net has stayed negative for `energy.netNegative.afterHours`. */
   netNegative(): string[];
-  /** The policy pausing net-negative protocols now, when allowed (auto mode, `netNegative.pause`, expensive hour). */
+  /** The policy pausing net-negative protocols now, when allowed (`netNegative.pause`, an expensive hour). */
   pausePolicy(config: Config): Policy | null;
   /** Protocol history points with power, power cost and net rate from the stored energy points (net-rows.ts). */
   netHistory(points: ProtocolPoint[], query: { from: number; to: number; stepMs?: number; protocol?: string }): Promise<(ProtocolPoint & NetFields)[]>;
@@ -343,7 +344,8 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
     netNegative: () => [...negative],
     pausePolicy(config) {
       const energy = config.energy;
-      if (!energy.enabled || !energy.netNegative.pause || config.reallocation.mode !== 'auto' || negative.size === 0) return null;
+      // Advisory mode gets it too: the engine only recommends there, so the pause shows without being applied.
+      if (!energy.enabled || !energy.netNegative.pause || negative.size === 0) return null;
       const t = tariffFor(config);
       const price = t.at(clock.now()).pricePerKwh;
       const threshold = energy.netNegative.expensiveAbovePricePerKwh ?? t.cheapest();

@@ -9,7 +9,7 @@ const energy = (raw: Record<string, unknown> = {}) => Value.Default(EnergyConfig
 
 describe('power cost per share point (the optimizer\'s power term)', () => {
   // 8 cores. `busy` keeps its 40 % CPU share busy (320 % of one core = 3.2 of its 3.2 cores); `lazy` uses a quarter
-  // of its 40 %; `unknown` has no container figures.
+  // of its 40 %; `unknown` has no container figures (charged what the attribution gives it).
   const s = snapshot(0, [
     protocolSample('busy', 0, { cpuPercent: 320, allocation: { cpu: 40, memory: 10, bandwidth: 20, storage: 30 } }),
     protocolSample('lazy', 0, { cpuPercent: 80, allocation: { cpu: 40, memory: 10, bandwidth: 20, storage: 30 } }),
@@ -23,7 +23,11 @@ describe('power cost per share point (the optimizer\'s power term)', () => {
     // (140 - 40) W over 100 % of host CPU = 1 W per fully loaded point, at 0.5 USD/kWh = 0.0005 USD/h.
     expect(cost.busy).toEqual({ cpu: 0.0005, memory: 0, bandwidth: 0, storage: 0 });
     expect(cost.lazy!.cpu).toBeCloseTo(0.0005 / 4, 12);
-    expect(cost.unknown!.cpu).toBeCloseTo(0.0005, 12);
+    // Not measured: the watts the attribution gives it over its 10 points, so its cost now matches the energy view.
+    const unknown = attribution.protocols.find((p) => p.protocol === 'unknown')!;
+    expect(unknown.activeWatts).toBeGreaterThan(0);
+    expect(cost.unknown!.cpu).toBeCloseTo((unknown.activeWatts / 10 / 1000) * 0.5, 12);
+    expect(cost.unknown!.cpu * 10).toBeLessThan(0.0005 * 10);
     // Free power costs nothing anywhere.
     expect(powerCostPerPoint({ snapshot: s, attribution, config, estimateOnly: true, usdPerKwh: 0 }).busy).toEqual({ cpu: 0, memory: 0, bandwidth: 0, storage: 0 });
   });

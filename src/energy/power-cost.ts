@@ -4,8 +4,8 @@
  *
  * - No meter: the draw is the declared-watts estimate, idle + (max - idle) x host CPU load, so only CPU costs power.
  *   A point of a protocol's CPU share adds (max - idle) / 100 W times how much of that point it actually loads: its
- *   measured CPU (percent of one core) over the cores its share is, capped at 1; a protocol that reports no CPU is
- *   taken to load its whole share.
+ *   measured CPU (percent of one core) over the cores its share is, capped at 1. A protocol whose CPU is not measured
+ *   is charged the active watts the attribution gives it, spread over its share.
  * - Meters: the measured power above idle is charged by the attribution (CPU, network and disk, weighted), so a point
  *   of CPU, bandwidth or storage share costs the watts charged through that kind of load over the share held.
  *
@@ -41,10 +41,18 @@ export function powerCostPerPoint(input: PowerCostInput): Record<string, Resourc
   if (input.estimateOnly) {
     const wattsPerHostPoint = Math.max(0, config.estimate.maxWatts - config.estimate.idleWatts) / 100;
     const cores = Math.max(1, snapshot.host.cpuCount);
+    const byProtocol = new Map(attribution.protocols.map((p) => [p.protocol, p]));
     for (const s of snapshot.protocols) {
       const share = s.allocation.cpu;
+      if (s.cpuPercent === null) {
+        // Its own load is not measured: charge the watts the attribution gives it over the share it holds, so what
+        // the plan says it costs now is what the energy view says it draws (never more than the host draws).
+        const active = byProtocol.get(s.protocol)?.activeWatts ?? 0;
+        out[s.protocol] = { ...ZERO, cpu: (active / Math.max(MIN_SHARE, share)) * usdPerWatt };
+        continue;
+      }
       // Host CPU percent per point of CPU share: 1 when the protocol loads all of it.
-      const loaded = s.cpuPercent === null || share < MIN_SHARE ? 1 : Math.min(1, s.cpuPercent / cores / share);
+      const loaded = share < MIN_SHARE ? 1 : Math.min(1, s.cpuPercent / cores / share);
       out[s.protocol] = { ...ZERO, cpu: wattsPerHostPoint * loaded * usdPerWatt };
     }
     return out;

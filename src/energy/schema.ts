@@ -159,7 +159,8 @@ export const EnergyConfigSchema = Type.Object(
         }),
         pause: Type.Boolean({
           default: false,
-          description: 'auto mode only: let the optimizer take CPU, memory and bandwidth from such a protocol during expensive hours.',
+          description:
+            'Let the optimizer take CPU, memory and bandwidth from such a protocol during expensive hours and give them back after: applied in auto mode, only recommended in advisory mode.',
         }),
         expensiveAbovePricePerKwh: Type.Optional(
           Type.Number({ minimum: 0, description: 'Hours priced above this are expensive (default: above the cheapest rate).' }),

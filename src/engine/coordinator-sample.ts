@@ -25,7 +25,7 @@ export const EMPTY_HOST: HostResources = {
   storageUsedBytes: 0,
 };
 
-type Base = Omit<ProtocolSample, 'connected' | 'token' | 'cumulativeTokens' | 'earnedTokens' | 'earnedUsd' | 'usdPerHour' | 'payoutEvent'>;
+type Base = Omit<ProtocolSample, 'connected' | 'token' | 'cumulativeTokens' | 'earnedTokens' | 'earnedUsd' | 'usdPerHour' | 'payoutEvent' | 'payout'>;
 
 export function sampleBase(config: ProtocolConfig, time: number, allocation: Allocation): Base {
   return {
@@ -56,6 +56,7 @@ export function readSample(base: Base, reading: AdapterReading, tracked: LedgerE
     earnedUsd: tracked.earnedUsd,
     usdPerHour: tracked.usdPerHour,
     payoutEvent: tracked.payoutEvent,
+    ...(tracked.payoutEvent ? { payout: { tokens: tracked.droppedTokens, usd: tracked.droppedUsd } } : {}),
     uptime: reading.uptime ?? (reading.connected ? 1 : 0),
     cpuPercent: r.cpuPercent ?? null,
     memoryBytes: r.memoryBytes ?? null,
@@ -86,7 +87,8 @@ export function failedSample(base: Base, reason: string, token: string, latencyM
 
 /** A protocol with no new reading repeats its last sample at the new time, with nothing newly earned. */
 export function carriedSample(last: ProtocolSample, time: number, allocation: ProtocolSample['allocation']): ProtocolSample {
-  return { ...last, time, earnedTokens: 0, earnedUsd: 0, payoutEvent: false, allocation };
+  const { payout: _paid, ...rest } = last;
+  return { ...rest, time, earnedTokens: 0, earnedUsd: 0, payoutEvent: false, allocation };
 }
 
 export function tokenOf(config: ProtocolConfig, last: ProtocolSample | null): string {

@@ -28,6 +28,7 @@ import metricsRoutes from './routes/metrics/index.js';
 import notificationsRoutes from './routes/notifications/index.js';
 import operationsRoutes from './routes/operations/index.js';
 import opportunitiesRoutes from './routes/opportunities/index.js';
+import payoutsRoutes from './routes/payouts/index.js';
 import policiesRoutes from './routes/policies/index.js';
 import reallocationRoutes from './routes/reallocation/index.js';
 import reportsRoutes from './routes/reports/index.js';
@@ -86,6 +87,7 @@ const ROUTES: RoutePlugin[] = [
   cacheRoutes,
   notificationsRoutes,
   energyRoutes,
+  payoutsRoutes,
   fleetRoutes,
 ];
 

@@ -127,6 +127,8 @@ export interface ReallocationsTable {
   before_alloc: string;
   after_alloc: string;
   projected_improvement: number;
+  /** JSON Record<protocol, USD/h>: each protocol's part of the projection (migration 012); NULL before */
+  projected_deltas: string | null;
   confidence: number;
   measured_before: number | null;
   measured_after: number | null;
@@ -249,6 +251,14 @@ export interface EngineStateTable {
   updated_at: number;
 }
 
+/** One row per payout the earnings ledger confirmed (migration 011); plain domain units. */
+export interface PayoutsTable {
+  protocol_id: number;
+  time: number;
+  tokens: number;
+  usd: number;
+}
+
 export interface Database {
   metrics: MetricsTable;
   protocol_metrics: ProtocolMetricsTable;
@@ -269,4 +279,5 @@ export interface Database {
   notification_outbox: NotificationOutboxTable;
   notification_outbox_alerts: NotificationOutboxAlertsTable;
   engine_state: EngineStateTable;
+  payouts: PayoutsTable;
 }

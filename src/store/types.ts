@@ -8,6 +8,7 @@ import type { Operation, OperationStatus } from '../domain/operation.js';
 import type { Reallocation, ReallocationStatus, ReallocationStep } from '../domain/reallocation.js';
 import type { LedgerState } from '../domain/earnings.js';
 import type { NodeHealth } from '../domain/health.js';
+import type { Payout } from '../domain/payout.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { EnergyRepository } from './repositories/energy.repository.js';
 import type { EngineStateRepository } from './repositories/engine-state.repository.js';
@@ -68,6 +69,16 @@ export interface EarningsTotal {
   payoutEvents: number;
 }
 
+export interface PayoutQuery {
+  /** epoch ms, inclusive */
+  from: number;
+  /** epoch ms, exclusive */
+  to: number;
+  protocol?: string;
+  /** newest first, at most this many (default 100) */
+  limit?: number;
+}
+
 export interface MetricsRepository {
   /** Snapshot row and its protocol rows in one transaction. */
   insertSnapshot(snapshot: Snapshot): Promise<void>;
@@ -82,6 +93,8 @@ export interface MetricsRepository {
   protocolHistory(query: HistoryQuery): Promise<ProtocolPoint[]>;
   earningsTotals(range: TimeRange): Promise<EarningsTotal[]>;
   averageUptime(range: TimeRange, protocol?: string): Promise<{ protocol: string; uptime: number }[]>;
+  /** Payouts with their amounts (kept beyond raw retention), newest first. */
+  payouts(query: PayoutQuery): Promise<Payout[]>;
   /**
    * Compute hourly rollups for whole hours in [from, to) (idempotent: replaces existing rows), and recompute the daily
    * rollups of the days they fall in. Returns the hourly protocol rows written.
@@ -280,7 +293,7 @@ export interface Repositories {
   engineState: EngineStateRepository;
   /** Leases for work that runs on one replica only (migration 010). */
   leases: LeaseRepository;
-  /** Plans made for remote hosts and their outcomes, each host's planning context (migration 011). */
+  /** Plans made for remote hosts and their outcomes, each host's planning context (migration 013). */
   hostPlans: HostPlansRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;

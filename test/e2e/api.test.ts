@@ -190,6 +190,11 @@ describe('operations', () => {
     const history = await api('GET', '/api/v1/reallocation/history?limit=5');
     expect(history.status).toBe(200);
     expect(history.json.reallocations.some((r: J) => r.id === done.result.id)).toBe(true);
+    // Each protocol's own part of the projection is recorded with the decision, and they add up to the plan's gain.
+    const deltas = done.result.projectedDeltas as Record<string, number>;
+    expect(Object.keys(deltas).sort()).toEqual(Object.keys(done.result.before).sort());
+    expect(Object.values(deltas).reduce((a, b) => a + b, 0)).toBeCloseTo(done.result.projectedImprovementUsdPerHour, 5);
+    expect(history.json.reallocations.find((r: J) => r.id === done.result.id).projectedDeltas).toEqual(deltas);
   });
 
   it('the long-poll returns as soon as the operation completes, before its timeout', async () => {

@@ -44,6 +44,7 @@ describe('node page', { timeout: 120_000 }, () => {
       before: { storj: { ...storj.allocation }, golem: { ...golem.allocation } },
       after: { storj: { ...storj.allocation, storage: storj.allocation.storage + 10 }, golem: { ...golem.allocation, cpu: golem.allocation.cpu - 5 } },
       projectedImprovementUsdPerHour: 0.0125,
+      projectedDeltas: { storj: 0.009, golem: 0.0035 },
       confidence: 0.8,
       steps: [],
       measuredBeforeUsdPerHour: 0.2,
@@ -111,7 +112,10 @@ describe('node page', { timeout: 120_000 }, () => {
     await row.waitFor({ timeout: 10_000 });
     const before = reallocation.before.storj!.storage;
     expect(await row.getByTestId('node-effect-shares').textContent()).toBe(`storage ${before.toFixed(1)} → ${(before + 10).toFixed(1)} %`);
-    expect(await row.getByTestId('node-effect-projected').textContent()).toContain('+$0.0125/h');
+    // This node's own part of the projection, the whole plan's beside it.
+    expect(await row.getByTestId('node-effect-projected').getAttribute('data-projected')).toBe('0.009');
+    expect(await row.getByTestId('node-effect-projected').textContent()).toMatch(/^\+\$0\.0090\/h/);
+    expect(await row.getByTestId('node-effect-plan').textContent()).toContain('plan +$0.0125/h');
     expect(await row.getByTestId('node-effect-measured').textContent()).toContain('+$0.0100/h');
     expect(await row.getByTestId('node-effect-node').textContent()).toMatch(/^\$\d+\.\d{4} → \$\d+\.\d{4} \([+-]\$\d+\.\d{4}\/h\)$/);
 
@@ -126,7 +130,9 @@ describe('node page', { timeout: 120_000 }, () => {
 
     // The other node touched by it lists it too; a node it did not touch does not.
     await page.goto(`${product.url}/#/node/golem`);
-    await page.locator(`[data-testid="node-effect-row"][data-reallocation-id="${reallocation.id}"]`).waitFor({ timeout: 10_000 });
+    const golemRow = page.locator(`[data-testid="node-effect-row"][data-reallocation-id="${reallocation.id}"]`);
+    await golemRow.waitFor({ timeout: 10_000 });
+    expect(await golemRow.getByTestId('node-effect-projected').getAttribute('data-projected')).toBe('0.0035');
     // Golem's health is its problem list (payment drivers, version...): the page lists what the node stated.
     const golem = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'golem')!;
     const codes = golem.nodeHealth!.problems.map((p) => p.code);
@@ -151,6 +157,41 @@ describe('node page', { timeout: 120_000 }, () => {
       myst.setFault(null);
     }
     await context.close();
+  });
+
+  it('shows payouts with their amounts and the held amount on the overview, and a node\'s own payouts on its page', async () => {
+    // A balance that falls and stays down (one reading held, the next confirms it): a payout with its amount.
+    product.server.sims.sims.get('honeygain')!.setFault('payout');
+    await product.server.poll(60_000);
+    await product.server.poll(60_000);
+    const latest = (await product.server.store.metrics.latest())!;
+    const [payout] = await product.server.store.metrics.payouts({ from: latest.time - 86_400_000, to: latest.time + 1 });
+    expect(payout).toMatchObject({ protocol: 'honeygain', time: latest.time });
+    expect(payout!.tokens).toBeGreaterThan(0);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(product.url);
+    await page.getByTestId('login-username').fill(ADMIN.username);
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    const row = page.locator('[data-testid="payouts"] [data-testid="payout-row"][data-protocol="honeygain"]');
+    await row.waitFor({ timeout: 10_000 });
+    expect(Number(await row.getAttribute('data-tokens'))).toBeCloseTo(payout!.tokens, 9);
+    expect(await row.getByTestId('payout-amount').textContent()).toBe(`${payout!.tokens.toFixed(payout!.tokens >= 100 ? 2 : payout!.tokens >= 1 ? 3 : 5)} ${payout!.token}`);
+    expect(await row.getByTestId('payout-usd').textContent()).toBe(`$${payout!.usd.toFixed(2)}`);
+    // What Storj holds back, beside the payouts, in its own unit.
+    const held = (await product.server.services.status()).coordinator.adapters.find((a) => a.protocol === 'storj')!.nodeHealth!.heldTokens!;
+    expect(await page.locator('[data-testid="payouts"] [data-testid="held-row"][data-protocol="storj"]').getAttribute('data-held')).toBe(String(held));
+
+    // The node's page lists its own payouts; another node's page lists none.
+    await page.goto(`${product.url}/#/node/honeygain`);
+    const own = page.locator('[data-testid="payouts"] [data-testid="payout-row"]');
+    await own.first().waitFor({ timeout: 10_000 });
+    expect(await own.count()).toBe(1);
+    expect(await own.getByTestId('payout-amount').textContent()).toContain(payout!.token);
+    await page.goto(`${product.url}/#/node/mysterium`);
+    await page.getByTestId('payouts-none').waitFor({ timeout: 10_000 });
+    await page.close();
   });
 
   it('fits a 390 px phone and a 1920 px screen without sideways scrolling, on the node page and in settings', async () => {

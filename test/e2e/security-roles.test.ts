@@ -113,6 +113,7 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/api/v1/notifications/test', role: 'admin', body: () => ({}) },
   { method: 'GET', path: '/api/v1/status', role: 'viewer' },
   { method: 'GET', path: '/api/v1/reports', role: 'viewer' },
+  { method: 'GET', path: '/api/v1/payouts', role: 'viewer' },
   { method: 'GET', path: '/api/v1/export', role: 'viewer' },
   { method: 'GET', path: '/api/v1/export/{id}', role: 'viewer', url: () => `/api/v1/export/${exportId}` },
   { method: 'GET', path: '/api/v1/cache/stats', role: 'viewer' },

@@ -125,8 +125,9 @@ describe('the payout trap through the whole pipeline', () => {
     rig = await startSimRig({ types: ['http-json'] });
     const { clock, coordinator, store, sims } = rig;
     const t0 = clock.now();
+    let last = null as Awaited<ReturnType<typeof coordinator.pollOnce>>['protocols'][number] | null;
     for (let i = 0; i < 4; i++) {
-      await coordinator.pollOnce();
+      last = (await coordinator.pollOnce()).protocols[0]!;
       await clock.advance(5 * 60_000);
     }
     const range = { from: t0, to: t0 + 24 * 3_600_000 };
@@ -149,6 +150,14 @@ describe('the payout trap through the whole pipeline', () => {
     const after = await store.metrics.earningsTotals(range);
     expect(after[0]!.usd).toBeCloseTo(before[0]!.usd + confirmed.earnedUsd, 9);
     expect(after[0]!.payoutEvents).toBe(1);
+    // The amount paid out: from the balance's high-water mark down to where it fell, worth its USD at that moment.
+    const paid = last!.cumulativeTokens! - drop.cumulativeTokens!;
+    expect(paid).toBeGreaterThan(0);
+    expect(confirmed.payout!.tokens).toBeCloseTo(paid, 9);
+    expect(confirmed.payout!.usd).toBeGreaterThan(0);
+    const payouts = await store.metrics.payouts(range);
+    expect(payouts).toEqual([{ protocol: 'honeygain', token: confirmed.token, time: confirmed.time, tokens: confirmed.payout!.tokens, usd: confirmed.payout!.usd }]);
+    expect(await store.metrics.payouts({ ...range, protocol: 'storj' })).toEqual([]);
     const rowsAfter = await store.metrics.protocolHistory({ ...range, protocol: 'honeygain' });
     expect(rowsAfter.slice(0, rowsBefore.length)).toEqual(rowsBefore);
 

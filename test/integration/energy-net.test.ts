@@ -104,7 +104,8 @@ describeEachStore('energy accounting over time', (factory) => {
     expect(lines[0]).toMatch(/^Power: 0\.27 kWh costing 0\.05 USD \(estimated for 100 % of the period\)/);
     expect(lines.find((l) => l.startsWith('golem:'))).toMatch(/costs more power than it earns/);
 
-    // Pausing: never in advisory mode, never unless allowed, and only in expensive hours.
+    // Pausing: never unless allowed, and only in expensive hours (in advisory mode as a recommendation: the engine
+    // applies nothing there; test/integration/net-optimizer.test.ts follows it through the engine).
     expect(energy.pausePolicy(cfg)).toBeNull();
     cfg = config('reallocation: { mode: auto }');
     expect(energy.pausePolicy(cfg)).toBeNull();

@@ -60,6 +60,10 @@ describeEachStore('records store', (factory) => {
     const r = store().reallocations;
     await r.create(reallocation('r1'));
     expect(await r.get('r1')).toEqual(reallocation('r1'));
+    // Each protocol's part of the projection (a node's page shows its own) comes back as recorded.
+    const split = reallocation('r-split', { projectedDeltas: { storj: 0.1, golem: 0.025 }, status: 'applied', finishedAt: T0 });
+    await r.create(split);
+    expect(await r.get('r-split')).toEqual(split);
 
     await r.updateStep('r1', step(0, 'golem', { status: 'applied', appliedAt: T0 + 1_000 }));
     const interrupted = await r.findInterrupted();

@@ -41,6 +41,12 @@ describe('nodeEffects', () => {
     expect(nodeEffects(list, 'storj', [])[0]!.changes).toEqual([{ resource: 'cpu', before: 20, after: 25 }]);
   });
 
+  it('shows the node\'s own part of the projected change, and says so when the decision did not record it', () => {
+    const split = realloc('split', { projectedImprovementUsdPerHour: 0.01, projectedDeltas: { storj: 0.012, golem: -0.002 } });
+    expect(nodeEffects([split], 'storj', [])[0]!.projected).toBe(0.012);
+    expect(nodeEffects([realloc('old')], 'storj', [])[0]!.projected).toBeNull();
+  });
+
   it('counts a step on the node as touching it even when the shares end where they began (rolled back)', () => {
     const step = { seq: 0, protocol: 'golem', from: shares(30), to: shares(35), status: 'rolled_back' as const, error: 'boom', appliedAt: null };
     const [effect] = nodeEffects([realloc('rb', { status: 'rolled_back', steps: [step] })], 'golem', []);

@@ -79,3 +79,10 @@ export function ago(value: unknown, now = Date.now()): string {
 export function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
+
+/** An amount in a protocol's own unit: more digits for small amounts, '–' when unknown. */
+export function tokenAmount(value: number | null | undefined, token: string): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  const digits = Math.abs(value) >= 100 ? 2 : Math.abs(value) >= 1 ? 3 : 5;
+  return `${value.toFixed(digits)} ${token}`.trim();
+}

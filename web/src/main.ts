@@ -6,7 +6,7 @@
 import { ApiError, createApi, session } from './api';
 import { fill, h } from './dom';
 import { type LiveState, connectLive } from './live';
-import { type Alert, type AllocationView, type History, type Reallocation, type Snapshot, earningsPoints, fromWire, resourcePoints } from './model';
+import { type Alert, type AllocationView, type History, type Payouts, type Reallocation, type Snapshot, earningsPoints, fromWire, resourcePoints } from './model';
 import './styles.css';
 import { createAlerts } from './views/alerts';
 import { createAllocation, createOpportunities } from './views/allocation';
@@ -17,6 +17,7 @@ import { createFleetView } from './views/fleet';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createNotificationsView } from './views/notifications';
+import { createPayoutsCard, payoutsQuery } from './views/payouts';
 import { createReallocations } from './views/reallocations';
 import { createResourceChart } from './views/resource-chart';
 import { createResources } from './views/resources';
@@ -167,6 +168,7 @@ function startDashboard(role: string | null): void {
 
   const chart = createEarningsChart();
   const totals = createEarningsTotals();
+  const payouts = createPayoutsCard();
   const rangePicker = createRangePicker((range) => {
     chart.clear();
     resourceChart.clear();
@@ -186,7 +188,7 @@ function startDashboard(role: string | null): void {
   main.className = 'grid';
   const energy = createEnergyView(api);
   const notifications = createNotificationsView(api);
-  fill(main, createFleetView(api).root, chart.root, totals.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
+  fill(main, createFleetView(api).root, chart.root, totals.root, payouts.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
   const stopEnergy = energy.start();
   const stopNotifications = notifications.start();
 
@@ -228,6 +230,10 @@ function startDashboard(role: string | null): void {
     // What each node says the network holds back (Storj's held amount), in the node's own unit.
     const held = new Map(status?.coordinator.adapters.flatMap((a) => (a.nodeHealth?.heldTokens === undefined ? [] : [[a.protocol, a.nodeHealth.heldTokens] as const])));
     totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })), held);
+  }
+  async function loadPayouts(): Promise<void> {
+    const now = latest?.time ?? Date.now();
+    payouts.render(fromWire<Payouts>(await api.get<Wire<Payouts>>('payouts', payoutsQuery(now))), now);
   }
   async function loadStatus(): Promise<void> {
     demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
@@ -296,6 +302,7 @@ function startDashboard(role: string | null): void {
   timers.push(
     setInterval(() => {
       void loadTotals().catch(ignore);
+      void loadPayouts().catch(ignore);
       if (rangePicker.current().ms > LIVE_APPEND_MAX_MS) void loadHistory().catch(ignore);
     }, TOTALS_REFRESH_MS),
   );
@@ -319,7 +326,7 @@ function startDashboard(role: string | null): void {
   void (async () => {
     await loadMetrics().catch(ignore);
     if (!stopped) await loadHistory().catch(ignore);
-    if (!stopped) await Promise.allSettled([loadLists(), loadStatus().catch(ignore), loadTotals().catch(ignore)]);
+    if (!stopped) await Promise.allSettled([loadLists(), loadStatus().catch(ignore), loadTotals().catch(ignore), loadPayouts().catch(ignore)]);
   })();
 }
 

@@ -9,6 +9,7 @@ import type {
   DomainAlert,
   DomainAllocationView,
   DomainHistory,
+  DomainPayouts,
   DomainReallocation,
   HostResources,
   Opportunity,
@@ -26,6 +27,8 @@ export type Alert = DomainAlert;
 export type Reallocation = DomainReallocation;
 export type AllocationView = DomainAllocationView;
 export type History = DomainHistory;
+/** `GET payouts`: payouts with amounts, newest first, and the held amounts. */
+export type Payouts = DomainPayouts;
 /** One protocol's sample in a snapshot. */
 export type ProtocolPoint = Snapshot['protocols'][number];
 export type Host = HostResources;
@@ -84,9 +87,15 @@ export interface ResourcePoint {
   percents: ResourcePercents;
 }
 
-/** The allocation card's summary: the plan's projected gain, none until the optimizer has planned. */
-export function planGain(view: AllocationView): { usdPerHour: number; percent: number; confidence: number } | null {
-  return view.plan ? { usdPerHour: view.plan.improvementUsdPerHour, percent: view.plan.improvementPercent, confidence: view.plan.confidence } : null;
+/**
+ * The allocation card's summary: the plan's projected gain, none until the optimizer has planned. `netOfPower`: with
+ * energy accounting the gain is net of the power the shares cost.
+ */
+export function planGain(view: AllocationView): { usdPerHour: number; percent: number; confidence: number; netOfPower: boolean } | null {
+  const p = view.plan;
+  return p
+    ? { usdPerHour: p.improvementUsdPerHour, percent: p.improvementPercent, confidence: p.confidence, netOfPower: p.powerCostUsdPerHour !== undefined }
+    : null;
 }
 
 /** The earnings chart's points from `GET metrics/history`: a bucket with no connected sample is a gap, not $0. */

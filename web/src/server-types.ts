@@ -30,7 +30,7 @@ export type { ApiKey, CreatedApiKey, NodeHealth, Opportunity, ProtocolType, Sate
 export type { Allocation, HostResources, Resource, ResourceShares, Snapshot, TimeKey };
 export type { Alert as DomainAlert } from '../../src/domain/alert.js';
 export type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
-export type { AllocationView as DomainAllocationView, History as DomainHistory } from '../../src/http/schemas/views.js';
+export type { AllocationView as DomainAllocationView, History as DomainHistory, Payouts as DomainPayouts } from '../../src/http/schemas/views.js';
 export type Alert = Wire<DomainAlert>;
 export type AllocationView = Wire<DomainAllocationView>;
 export type AdapterStatus = Wire<DomainAdapterStatus>;

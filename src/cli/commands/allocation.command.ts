@@ -6,7 +6,16 @@ import { type ClientCommandOptions, clientFrom, fixed, withClientOptions } from 
 interface AllocationView {
   current: Record<string, ResourceShares>;
   optimal: Record<string, ResourceShares> | null;
-  plan: { improvementUsdPerHour: number; improvementPercent: number; confidence: number; currentUsdPerHour: number; projectedUsdPerHour: number } | null;
+  plan: {
+    improvementUsdPerHour: number;
+    improvementPercent: number;
+    confidence: number;
+    currentUsdPerHour: number;
+    projectedUsdPerHour: number;
+    /** With energy accounting: the rates above are net of this power cost (now, and at the optimal shares). */
+    powerCostUsdPerHour?: number;
+    projectedPowerCostUsdPerHour?: number;
+  } | null;
 }
 
 function cell(current: number | undefined, optimal: number | undefined): string {
@@ -30,9 +39,13 @@ export function registerAllocationCommand(program: Command): void {
         'current -> optimal',
       );
       const p = view.plan;
+      const net =
+        p?.powerCostUsdPerHour !== undefined
+          ? ` net of power (power ${fixed(p.powerCostUsdPerHour)} USD/h now, ${fixed(p.projectedPowerCostUsdPerHour ?? p.powerCostUsdPerHour)} at optimal)`
+          : '';
       printLine(
         p
-          ? `optimal: ${fixed(p.projectedUsdPerHour)} USD/h vs ${fixed(p.currentUsdPerHour)} now ` +
+          ? `optimal: ${fixed(p.projectedUsdPerHour)} USD/h vs ${fixed(p.currentUsdPerHour)} now${net} ` +
               `(+${fixed(p.improvementUsdPerHour)} USD/h, ${fixed(p.improvementPercent, 1)} %), confidence ${fixed(p.confidence, 2)}`
           : 'the optimizer has no plan yet',
       );

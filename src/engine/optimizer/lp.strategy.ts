@@ -1,4 +1,5 @@
 import type { Plan } from '../../domain/plan.js';
+import { earningResources, movesEarnings, type ProtocolProfile } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
@@ -9,6 +10,7 @@ import { describeFloors, profileBounds, storageTargets } from './profile-rules.j
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import {
   type Bounds,
+  bindingPolicyNote,
   capacityOf,
   currentShares,
   effectiveBounds,
@@ -23,10 +25,16 @@ import {
 /** Data factor of a protocol whose model is the fallback: the plan may be shown, not trusted. */
 const FALLBACK_TRUST = 0.3;
 
-export function responsePlanModel(responses: Map<string, ProtocolResponse>, minObservations: number | ((protocol: string) => number)): PlanModel {
+export function responsePlanModel(
+  responses: Map<string, ProtocolResponse>,
+  minObservations: number | ((protocol: string) => number),
+  profiles: Map<string, ProtocolProfile | undefined> = new Map(),
+): PlanModel {
   const get = (n: string) => responses.get(n)!;
   const needed = (n: string) => (typeof minObservations === 'number' ? minObservations : minObservations(n));
   return {
+    // A node handing over what it is not paid for is no reason to doubt a plan, whatever its data.
+    affects: (n, from, to) => movesEarnings(profiles.get(n), from, to),
     delta: (n, from, to) => responseDelta(get(n), from, to),
     std: (n, from, to) => deltaStd(get(n), from, to),
     dataFactor: (n) => (get(n).fitted ? Math.min(1, get(n).settledObservations / needed(n)) : FALLBACK_TRUST),
@@ -113,6 +121,38 @@ export function scoutBounds(input: OptimizerInput, bounds: Bounds, responses: Ma
 }
 
 /**
+ * The bounds with the earning shares of protocols whose model lacks data (data factor below 1) held where they are;
+ * null when every model has its data (or nothing can be held: the current shares lie outside the bounds).
+ */
+function knownPartBounds(input: OptimizerInput, bounds: Bounds, model: PlanModel): Bounds | null {
+  const unsure = input.protocols.filter((p) => model.dataFactor(p.name) < 1);
+  if (unsure.length === 0 || unsure.length === input.protocols.length) return null;
+  const out: Bounds = Object.fromEntries(Object.entries(bounds).map(([n, b]) => [n, { ...b }]));
+  for (const p of unsure) {
+    const cur = currentShares(input, p.name);
+    for (const r of earningResources(p.profile)) {
+      const b = bounds[p.name][r];
+      if (cur[r] < b.lo - 1e-9 || cur[r] > b.hi + 1e-9) return null;
+      out[p.name][r] = { lo: cur[r], hi: cur[r] };
+    }
+  }
+  return withinCapacity(input, out);
+}
+
+/** Where held shares leave too little for the others' floors, those floors start from the current shares instead. */
+function withinCapacity(input: OptimizerInput, out: Bounds): Bounds {
+  const cap = capacityOf(input);
+  for (const r of RESOURCES) {
+    if (input.protocols.reduce((s, p) => s + out[p.name][r].lo, 0) <= cap[r] + 1e-9) continue;
+    for (const p of input.protocols) {
+      const b = out[p.name][r];
+      out[p.name][r] = { lo: Math.min(b.lo, currentShares(input, p.name)[r]), hi: b.hi };
+    }
+  }
+  return out;
+}
+
+/**
  * Policy bounds for the resources exploration may probe; the trust region for the others. A protocol whose last move
  * is not readable yet keeps what it earns from where it is (probing it again would walk blind).
  */
@@ -128,16 +168,7 @@ function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds):
       out[p.name][r] = fixed ? { lo: cur[r], hi: cur[r] } : RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[p.name][r] : b[r];
     }
   }
-  // Held shares may leave too little for the others' floors: those then start from where they are (always feasible).
-  const cap = capacityOf(input);
-  for (const r of RESOURCES) {
-    if (input.protocols.reduce((s, p) => s + out[p.name][r].lo, 0) <= cap[r] + 1e-9) continue;
-    for (const p of input.protocols) {
-      const b = out[p.name][r];
-      out[p.name][r] = { lo: Math.min(b.lo, currentShares(input, p.name)[r]), hi: b.hi };
-    }
-  }
-  return out;
+  return withinCapacity(input, out);
 }
 
 /**
@@ -165,13 +196,18 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const powerCost = powerCosts(input);
       const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current, powerCost });
       const byName = new Map(input.protocols.map((p) => [p.name, p]));
-      const model = responsePlanModel(responses, (n) => minObservationsFor(byName.get(n)!, input.settings));
+      const model = responsePlanModel(
+        responses,
+        (n) => minObservationsFor(byName.get(n)!, input.settings),
+        new Map(input.protocols.map((p) => [p.name, p.profile])),
+      );
       const notes: Record<string, string> = {};
       for (const p of input.protocols) {
         const parts = [
           statusNote(input, p.name, limits) ?? marginalNote(responses.get(p.name)!, target[p.name], p.powerCostPerPoint),
           storage?.notes[p.name],
           describeFloors(p, policyBounds[p.name], currentShares(input, p.name)),
+          bindingPolicyNote(input, p.name),
         ].filter((x): x is string => x !== undefined);
         notes[p.name] = parts.join('; ');
       }
@@ -186,7 +222,17 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const plan = buildPlan({ strategy: 'lp', input, target, model, notes });
       const { settings } = input;
       const material = (p: Plan) => p.improvementPercent >= settings.minImprovementPercent && p.improvementUsdPerHour >= settings.minImprovementUsdPerHour;
-      if (!settings.exploration.enabled || (material(plan) && plan.confidence >= settings.minConfidence)) return plan;
+      const trusted = (p: Plan) => material(p) && p.confidence >= settings.minConfidence;
+      if (trusted(plan)) return plan;
+      // Not trusted as a whole: act on what is known. The protocols whose models lack data keep what they earn from,
+      // and the others are planned among themselves (a node that reports once a day must not hold back the rest).
+      const known = knownPartBounds(input, region, model);
+      if (known) {
+        const part = await solveAllocation(solver, { curves, bounds: known, capacity: capacityOf(input), current: input.current, powerCost });
+        const partPlan = buildPlan({ strategy: 'lp', input, target: part, model, notes });
+        if (trusted(partPlan)) return partPlan;
+      }
+      if (!settings.exploration.enabled) return plan;
       // Not a trusted, material move inside the data. Could there be a material gain beyond it? Optimism in the face
       // of uncertainty: probe when the model's unrestricted optimum, one standard deviation up, would be material.
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.

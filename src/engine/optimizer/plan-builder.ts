@@ -12,6 +12,8 @@ export interface PlanModel {
   dataFactor(protocol: string): number;
   /** One line on where the protocol's model comes from. */
   describe(protocol: string): string;
+  /** Whether the move can change what the protocol earns (default: any move); only those weigh in the data factor. */
+  affects?(protocol: string, from: ResourceShares, to: ResourceShares): boolean;
 }
 
 /** Pseudo-protocol for capacity no protocol holds, in opportunities. */
@@ -97,7 +99,8 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     }
   }
   const improvement = projectedUsd - currentUsd;
-  const factors = (changed.length > 0 ? changed : input.protocols.map((p) => p.name)).map((n) => model.dataFactor(n));
+  const judged = changed.filter((n) => model.affects?.(n, current[n], target[n] ?? current[n]) ?? true);
+  const factors = (changed.length > 0 ? judged : input.protocols.map((p) => p.name)).map((n) => model.dataFactor(n));
   const dataFactor = factors.length > 0 ? Math.min(...factors) : 1;
   const computed = changed.length === 0 ? dataFactor : gainConfidence(improvement, Math.sqrt(variance)) * dataFactor;
   const confidence = Math.min(1, Math.max(0, args.confidence ?? computed));
@@ -131,6 +134,7 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     exploration: args.exploration ?? false,
     opportunities: pairwiseOpportunities(input, current, target, model),
     explanations,
+    projectedDeltas: Object.fromEntries(Object.entries(deltas).map(([name, d]) => [name, round(d, 6)])),
     ...(withPower ? { powerCostUsdPerHour: round(powerNow, 6), projectedPowerCostUsdPerHour: round(powerThen, 6) } : {}),
   };
 }

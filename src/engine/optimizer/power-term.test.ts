@@ -107,6 +107,9 @@ describe('plan projection with a power term', () => {
     expect(net.projectedUsdPerHour).toBeCloseTo(0.09 - 0.03, 6);
     expect(net.improvementUsdPerHour).toBeCloseTo(0.06 - 0.0435, 6);
     expect(net.explanations.b).toMatch(/\+0\.009 USD\/h net projected \(power cost -0\.045 USD\/h\)/);
+    // Each protocol's own part of the projection (a node's page shows its own), summing to the plan's improvement.
+    expect(net.projectedDeltas!.b).toBeCloseTo(0.009, 6);
+    expect(net.projectedDeltas!.a! + net.projectedDeltas!.b!).toBeCloseTo(net.improvementUsdPerHour, 6);
     // The pairwise view agrees: b's CPU handed back to nobody is worth its power cost less its earnings.
     const back = net.opportunities.find((o) => o.from === 'b' && o.resource === 'cpu')!;
     expect(back.gainUsdPerHour).toBeCloseTo(45 * (0.001 - 0.0008), 6);

@@ -153,3 +153,29 @@ describe('reading and probing by profile', () => {
     expect(waiting.target.streamr.cpu).toBeGreaterThan(30);
   });
 });
+
+describe('acting on what is known', () => {
+  it('plans among the nodes with data when one has none yet, leaving what that one earns from alone', async () => {
+    const cur = { golem: sh(30, 30, 30, 30), streamr: sh(30, 30, 30, 30), grass: sh(30, 30, 30, 30) };
+    // golem visibly earns more with more cpu, streamr hardly; grass (paid once a day) has no data at all yet.
+    const alternating = (base: ResourceShares, lowCpu: number, usdHigh: number, usdLow: number): Observation[] =>
+      Array.from({ length: 48 }, (_, i) => ({
+        time: T0 - (48 - i) * HOUR,
+        shares: i % 8 < 4 ? base : { ...base, cpu: lowCpu },
+        usdPerHour: i % 8 < 4 ? usdHigh : usdLow,
+      }));
+    const inp = input(
+      [
+        protocol('golem', 'golem', { currentUsdPerHour: 0.1, observations: alternating(cur.golem, 25, 0.1, 0.08) }),
+        protocol('streamr', 'streamr', { currentUsdPerHour: 0.05, observations: alternating(cur.streamr, 25, 0.05, 0.0499) }),
+        protocol('grass', 'grass', { currentUsdPerHour: 0.05, observations: [] }),
+      ],
+      cur,
+    );
+    const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
+    expect(plan.exploration).toBe(false);
+    expect(plan.confidence).toBeGreaterThanOrEqual(0.7);
+    expect(plan.target.golem.cpu).toBeGreaterThan(30);
+    expect(plan.target.grass.bandwidth).toBe(30);
+  });
+});

@@ -135,6 +135,22 @@ export function pinnedProtocols(input: Pick<OptimizerInput, 'protocols' | 'polic
 const EPS = 1e-9;
 
 /**
+ * The enabled policies that hold a protocol below its current share (a rule's max under what it has), named with
+ * their description: why a plan takes shares it would otherwise keep (the energy pause, say).
+ */
+export function bindingPolicyNote(input: Pick<OptimizerInput, 'policies' | 'current'>, protocol: string): string | undefined {
+  const cur = currentShares(input, protocol);
+  const binding = input.policies.filter(
+    (p) =>
+      p.enabled !== false &&
+      (p.rules ?? []).some((rule) => rule.protocol === protocol && rule.max !== undefined && RESOURCES.some((r) => (rule.resource ?? r) === r && cur[r] > rule.max! + EPS)),
+  );
+  if (binding.length === 0) return undefined;
+  return binding.map((p) => `held down by policy ${p.name}${p.description ? ` (${p.description})` : ''}`).join('; ');
+}
+
+
+/**
  * Per protocol and resource, the interval [lo, hi] its share may take. Protocol limits and the rules of enabled
  * policies intersect. A pinned protocol keeps its current shares (a pin wins over limits: it means "never touch").
  * A disconnected protocol may only lose share: hi is capped at its current share and a policy minimum cannot force

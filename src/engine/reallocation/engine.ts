@@ -229,6 +229,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       before: cloneAllocation(current),
       after: target,
       projectedImprovementUsdPerHour: plan.improvementUsdPerHour,
+      ...(plan.projectedDeltas ? { projectedDeltas: { ...plan.projectedDeltas } } : {}),
       confidence: plan.confidence,
       steps,
       measuredBeforeUsdPerHour: null,

@@ -74,6 +74,23 @@ describe('every applied move is judged on its measured effect', () => {
     expect(r.moves()[0].verdict).toBe('harmful');
   });
 
+  it('judges a move net of the power its shares cost (energy accounting): earning a little more for much more power is harmful', () => {
+    let now = T;
+    const r = review(['a'], () => now);
+    now = T + 8 * HOUR;
+    // Gross rose from 1 to 1.1, but the 10 bandwidth points added cost 0.03 USD/h each in power.
+    const costly = { ...protocol('a', series(1, 1.1, 8)), powerCostPerPoint: { cpu: 0, memory: 0, bandwidth: 0.03, storage: 0 } };
+    const action = r.review(inputOf([costly], now), now);
+    expect(r.moves()[0].verdict).toBe('harmful');
+    expect(r.moves()[0].measured?.before).toBeCloseTo(1 - 0.6, 2);
+    expect(r.moves()[0].measured?.after).toBeCloseTo(1.1 - 0.9, 2);
+    expect(action.rollback?.shares).toEqual({ a: before });
+    // Blind to power the same move is a gain.
+    const blind = review(['a'], () => now);
+    blind.review(inputOf([protocol('a', series(1, 1.1, 8))], now), now);
+    expect(blind.moves()[0].verdict).toBe('kept');
+  });
+
   it('keeps a move whose earnings held or rose, records the measured effect and calibrates later confidence from it', () => {
     let now = T;
     const r = review(['a'], () => now);

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { AdapterStatusSchema } from '../../domain/adapter-status.js';
 import { AlertSchema } from '../../domain/alert.js';
 import { PRIORITIES } from '../../domain/operation.js';
+import { HeldAmountSchema, PayoutSchema } from '../../domain/payout.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
 import { ReallocationSchema } from '../../domain/reallocation.js';
 import { AllocationSchema } from '../../domain/resources.js';
@@ -174,3 +175,10 @@ export const HistorySchema = Type.Object({
   protocols: Type.Array(ProtocolPointSchema),
 });
 export type History = Static<typeof HistorySchema>;
+
+/** `GET payouts`: payouts with their amounts, newest first, and the amounts the nodes report as held back. */
+export const PayoutsSchema = Type.Object({
+  payouts: Type.Array(PayoutSchema),
+  held: Type.Array(HeldAmountSchema),
+});
+export type Payouts = Static<typeof PayoutsSchema>;

@@ -13,7 +13,9 @@ import { measuredResourcesMigration } from './007-measured-resources.js';
 import { engineStateMigration } from './008-engine-state.js';
 import { agentSpoolMigration } from './009-agent-spool.js';
 import { leasesMigration } from './010-leases.js';
-import { hostPlansMigration } from './011-host-plans.js';
+import { payoutsMigration } from './011-payouts.js';
+import { projectedDeltasMigration } from './012-projected-deltas.js';
+import { hostPlansMigration } from './013-host-plans.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -29,7 +31,9 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '008-engine-state': engineStateMigration(dialect),
         '009-agent-spool': agentSpoolMigration(dialect),
         '010-leases': leasesMigration(dialect),
-        '011-host-plans': hostPlansMigration(dialect),
+        '011-payouts': payoutsMigration(dialect),
+        '012-projected-deltas': projectedDeltasMigration(),
+        '013-host-plans': hostPlansMigration(dialect),
       };
     },
   };

@@ -4,7 +4,7 @@ import type { Snapshot } from '../../domain/sample.js';
 import { percent } from '../../domain/sample.js';
 import { OrchaError } from '../../lib/errors.js';
 import { encode, encodeOrNull, flag } from '../codec.js';
-import type { Database, MetricsTable, ProtocolMetricsTable } from '../schema.js';
+import type { Database, MetricsTable, PayoutsTable, ProtocolMetricsTable } from '../schema.js';
 import type { AllocationIds } from './allocation-ids.js';
 import type { ProtocolIds } from './protocol-ids.js';
 import type { BulkInsert } from './sqlite-ingest.js';
@@ -54,6 +54,13 @@ export function protocolRows(s: Snapshot, ids: Map<string, number>, allocationId
   }));
 }
 
+/** The payouts the snapshots confirmed (a sample with `payout`), one row each. */
+export function payoutRows(snapshots: Snapshot[], ids: Map<string, number>): PayoutsTable[] {
+  return snapshots.flatMap((s) =>
+    s.protocols.flatMap((p) => (p.payoutEvent && p.payout ? [{ protocol_id: ids.get(p.protocol)!, time: p.time, tokens: p.payout.tokens, usd: p.payout.usd }] : [])),
+  );
+}
+
 function chunks<T>(rows: T[], columns: number): T[][] {
   const size = Math.max(1, Math.floor(MAX_VARIABLES / columns));
   const out: T[][] = [];
@@ -81,6 +88,7 @@ export async function writeSnapshots(
 
   const metrics = snapshots.map(metricsRow);
   const protocols = snapshots.flatMap((s) => protocolRows(s, ids, allocationIds));
+  const payouts = payoutRows(snapshots, ids);
   try {
     if (bulkInsert) {
       await bulkInsert(metrics, protocols);
@@ -89,6 +97,10 @@ export async function writeSnapshots(
         for (const chunk of chunks(metrics, 13)) await trx.insertInto('metrics').values(chunk).execute();
         for (const chunk of chunks(protocols, 17)) await trx.insertInto('protocol_metrics').values(chunk).execute();
       });
+    }
+    // Rare (a few a month): after the snapshot, so the fast ingest path stays as it is; a replayed one is kept once.
+    for (const chunk of chunks(payouts, 4)) {
+      await db.insertInto('payouts').values(chunk).onConflict((oc) => oc.columns(['protocol_id', 'time']).doNothing()).execute();
     }
   } catch (err) {
     if (isUniqueViolation(err)) {

@@ -7,6 +7,7 @@ import { createFetchRows, type FetchRows } from './fetch-rows.js';
 import { createMetricsMaintenance } from './metrics-maintenance.js';
 import { createMetricsReader } from './metrics-read.js';
 import { writeSnapshots } from './metrics-write.js';
+import { createPayoutsReader } from './payouts-read.js';
 import { createProtocolIds } from './protocol-ids.js';
 import type { BulkInsert } from './sqlite-ingest.js';
 
@@ -32,6 +33,7 @@ export function createMetricsRepository(db: Kysely<Database>, fast: MetricsFastP
     protocolHistory: reader.protocolHistory,
     earningsTotals: reader.earningsTotals,
     averageUptime: reader.averageUptime,
+    payouts: createPayoutsReader(db),
     rollup: maintenance.rollup,
     deleteRawBefore: maintenance.deleteRawBefore,
     deleteRollupsBefore: maintenance.deleteRollupsBefore,

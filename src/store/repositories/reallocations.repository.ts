@@ -43,6 +43,7 @@ function toReallocation(r: Selectable<ReallocationsTable>, steps: ReallocationSt
     before: JSON.parse(r.before_alloc) as Allocation,
     after: JSON.parse(r.after_alloc) as Allocation,
     projectedImprovementUsdPerHour: Number(r.projected_improvement),
+    ...(r.projected_deltas == null ? {} : { projectedDeltas: JSON.parse(r.projected_deltas) as Record<string, number> }),
     confidence: Number(r.confidence),
     steps,
     measuredBeforeUsdPerHour: r.measured_before == null ? null : Number(r.measured_before),
@@ -63,6 +64,7 @@ function patchRow(patch: Partial<Omit<Reallocation, 'id' | 'steps'>>): Updateabl
   if (patch.before !== undefined) row.before_alloc = JSON.stringify(patch.before);
   if (patch.after !== undefined) row.after_alloc = JSON.stringify(patch.after);
   if (patch.projectedImprovementUsdPerHour !== undefined) row.projected_improvement = patch.projectedImprovementUsdPerHour;
+  if (patch.projectedDeltas !== undefined) row.projected_deltas = JSON.stringify(patch.projectedDeltas);
   if (patch.confidence !== undefined) row.confidence = patch.confidence;
   if (patch.measuredBeforeUsdPerHour !== undefined) row.measured_before = patch.measuredBeforeUsdPerHour;
   if (patch.measuredAfterUsdPerHour !== undefined) row.measured_after = patch.measuredAfterUsdPerHour;
@@ -109,6 +111,7 @@ export function createReallocationsRepository(db: Kysely<Database>): Reallocatio
             before_alloc: JSON.stringify(r.before),
             after_alloc: JSON.stringify(r.after),
             projected_improvement: r.projectedImprovementUsdPerHour,
+            projected_deltas: r.projectedDeltas ? JSON.stringify(r.projectedDeltas) : null,
             confidence: r.confidence,
             measured_before: r.measuredBeforeUsdPerHour,
             measured_after: r.measuredAfterUsdPerHour,

@@ -89,7 +89,7 @@ export function createAllocation(): { root: HTMLElement; render(view: Allocation
           'p',
           { class: 'muted', testid: 'allocation-summary' },
           gain
-            ? `Optimal gains ${usd(gain.usdPerHour)}/h (${pct(gain.percent)}), confidence ${pct(gain.confidence * 100, 0)}. Arrows show the optimal share where it differs.`
+            ? `Optimal gains ${usd(gain.usdPerHour)}/h${gain.netOfPower ? ' net of power' : ''} (${pct(gain.percent)}), confidence ${pct(gain.confidence * 100, 0)}. Arrows show the optimal share where it differs.`
             : 'The optimizer has not produced a plan yet.',
         ),
       );

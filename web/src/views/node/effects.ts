@@ -1,7 +1,7 @@
 /**
- * The reallocations that touched one node, with what was projected and what was measured: the plan's projected
- * gain and the whole-host gain measured by the engine, plus this node's own earnings in the hour before the change
- * and the hour after it (from its history).
+ * The reallocations that touched one node, with what was projected and what was measured: this node's own part of
+ * the projected change (the whole plan's beside it) and the whole-host gain measured by the engine, plus this node's
+ * own earnings in the hour before the change and the hour after it (from its history).
  */
 import { card, empty, fill, h } from '../../dom';
 import { time, usd } from '../../format';
@@ -32,7 +32,7 @@ export function createEffectsCard(): { root: HTMLElement; render(effects: NodeEf
             h(
               'thead',
               {},
-              h('tr', {}, ['When', 'Outcome', 'This node\'s shares', 'Projected (all nodes)', 'Measured (all nodes)', 'This node before → after'].map((t) => h('th', {}, t))),
+              h('tr', {}, ['When', 'Outcome', 'This node\'s shares', 'Projected (this node)', 'Measured (all nodes)', 'This node before → after'].map((t) => h('th', {}, t))),
             ),
             h(
               'tbody',
@@ -47,7 +47,12 @@ export function createEffectsCard(): { root: HTMLElement; render(effects: NodeEf
                   h('td', {}, time(r.createdAt)),
                   h('td', {}, h('span', { class: `pill ${r.status}` }, r.status), r.reason ? h('div', { class: 'muted small-text' }, r.reason) : null),
                   h('td', { testid: 'node-effect-shares' }, e.changes.map((ch) => `${ch.resource} ${ch.before.toFixed(1)} → ${ch.after.toFixed(1)} %`).join(', ') || '–'),
-                  h('td', { class: 'num', testid: 'node-effect-projected' }, signed(r.projectedImprovementUsdPerHour), h('div', { class: 'muted small-text' }, `confidence ${(r.confidence * 100).toFixed(0)} %`)),
+                  h(
+                    'td',
+                    { class: 'num', testid: 'node-effect-projected', 'data-projected': e.projected === null ? '' : String(e.projected) },
+                    e.projected === null ? 'not recorded' : signed(e.projected),
+                    h('div', { class: 'muted small-text', testid: 'node-effect-plan' }, `plan ${signed(r.projectedImprovementUsdPerHour)}, confidence ${(r.confidence * 100).toFixed(0)} %`),
+                  ),
                   h('td', { class: 'num', testid: 'node-effect-measured' }, measured === null ? 'measuring…' : signed(measured)),
                   h(
                     'td',

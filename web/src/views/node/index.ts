@@ -8,9 +8,11 @@ import { card, empty, fill, h } from '../../dom';
 import { usd } from '../../format';
 import { fetchReport } from '../../reports';
 import { href } from '../../router';
-import type { History, ProtocolSample, Reallocation, SystemStatus } from '../../server-types';
+import type { History, ProtocolSample, Reallocation, SystemStatus, Wire } from '../../server-types';
 import { totalPeriods } from '../earnings-totals';
 import { createLineChart } from '../line-chart';
+import { createPayoutsCard, payoutsQuery } from '../payouts';
+import { fromWire, type Payouts } from '../../model';
 import { type TimeRange, createRangePicker } from '../range-picker';
 import { type NodePoint, createEffectsCard, nodeEffects } from './effects';
 import { createHealthCard } from './health';
@@ -59,8 +61,9 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
   }, '24h');
   chart.actions.prepend(picker.root);
   const effects = createEffectsCard();
+  const payouts = createPayoutsCard({ title: 'Payouts', withProtocol: false });
   host.className = 'grid node-page';
-  fill(host, title, health.root, money.root, chart.root, effects.root);
+  fill(host, title, health.root, money.root, payouts.root, chart.root, effects.root);
 
   function warn(err: unknown): void {
     if (!(err instanceof ApiError) || err.status !== 0) console.warn(err);
@@ -78,7 +81,12 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
     title.querySelector('[data-testid="node-type"]')!.textContent = adapter ? adapter.type : '';
     // "ago" against the node's latest sample: the server's clock, not this browser's (they differ in a simulation).
     health.render(adapter, latestTime);
-    await renderMoney(sample, adapter?.nodeHealth?.heldTokens);
+    await Promise.all([renderMoney(sample, adapter?.nodeHealth?.heldTokens), loadPayouts()]);
+  }
+
+  async function loadPayouts(): Promise<void> {
+    const answer = fromWire<Payouts>(await api.get<Wire<Payouts>>('payouts', payoutsQuery(latestTime, protocol)));
+    if (!stopped) payouts.render(answer, latestTime);
   }
 
   async function renderMoney(sample: ProtocolSample | null, heldTokens: number | undefined): Promise<void> {
@@ -91,7 +99,7 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
     if (stopped) return;
     const rows = totals.rows;
     const token = sample?.token ?? rows.find((r) => r.row)?.row?.token ?? '';
-    const payouts = rows.find((r) => r.key === '30d')?.row?.payoutEvents ?? 0;
+    const paidOut = rows.find((r) => r.key === '30d')?.row?.payoutEvents ?? 0;
     fill(
       money.body,
       h(
@@ -104,7 +112,7 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string): ()
         h('dt', {}, 'Held back by the network'),
         h('dd', { testid: 'node-held', 'data-held': heldTokens === undefined ? '' : String(heldTokens) }, heldTokens === undefined ? 'not reported' : tokens(heldTokens, token)),
         h('dt', {}, 'Payouts (30 days)'),
-        h('dd', { testid: 'node-payouts', 'data-count': String(payouts) }, payouts === 0 ? 'none seen' : `${payouts} (counter drops)`),
+        h('dd', { testid: 'node-payouts', 'data-count': String(paidOut) }, paidOut === 0 ? 'none seen' : `${paidOut} (amounts below)`),
       ),
       h(
         'div',

@@ -15,6 +15,8 @@ export interface NodePoint {
 
 export interface NodeEffect {
   reallocation: Reallocation;
+  /** This node's own part of the projected change, USD/h; null when the decision did not record its split. */
+  projected: number | null;
   /** This node's shares that changed: resource, before, after (percent of the host). */
   changes: { resource: string; before: number; after: number }[];
   /** This node's mean USD/h in the hour before the change and the hour after it; null without samples. */
@@ -42,7 +44,7 @@ export function nodeEffects(reallocations: Reallocation[], protocol: string, poi
     if (changes.length === 0 && !r.steps.some((s) => s.protocol === protocol)) continue;
     const at = Date.parse(r.createdAt);
     const done = r.finishedAt ? Date.parse(r.finishedAt) : at;
-    out.push({ reallocation: r, changes, nodeBefore: mean(points, at - HOUR, at), nodeAfter: mean(points, done, done + HOUR) });
+    out.push({ reallocation: r, projected: r.projectedDeltas?.[protocol] ?? null, changes, nodeBefore: mean(points, at - HOUR, at), nodeAfter: mean(points, done, done + HOUR) });
   }
   return out.sort((a, b) => Date.parse(b.reallocation.createdAt) - Date.parse(a.reallocation.createdAt));
 }
