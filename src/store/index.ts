@@ -12,6 +12,7 @@ import { createEngineStateRepository } from './repositories/engine-state.reposit
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
 import { createLeaseRepository } from './repositories/leases.repository.js';
+import { createHostPlansRepository } from './repositories/host-plans.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
@@ -66,6 +67,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     fleet: createFleetRepository(db as never),
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
+    hostPlans: createHostPlansRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

@@ -15,6 +15,7 @@ import type { EngineStateRepository } from './repositories/engine-state.reposito
 export type { EngineStateRepository };
 import type { FleetRepository } from './repositories/fleet.repository.js';
 import type { LeaseRepository } from './repositories/leases.repository.js';
+import type { HostPlansRepository } from './repositories/host-plans.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -292,6 +293,8 @@ export interface Repositories {
   engineState: EngineStateRepository;
   /** Leases for work that runs on one replica only (migration 010). */
   leases: LeaseRepository;
+  /** Plans made for remote hosts and their outcomes, each host's planning context (migration 013). */
+  hostPlans: HostPlansRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;
