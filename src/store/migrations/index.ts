@@ -15,6 +15,7 @@ import { agentSpoolMigration } from './009-agent-spool.js';
 import { leasesMigration } from './010-leases.js';
 import { payoutsMigration } from './011-payouts.js';
 import { projectedDeltasMigration } from './012-projected-deltas.js';
+import { fleetRollupsMigration } from './013-fleet-rollups.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -32,6 +33,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010-leases': leasesMigration(dialect),
         '011-payouts': payoutsMigration(dialect),
         '012-projected-deltas': projectedDeltasMigration(),
+        '013-fleet-rollups': fleetRollupsMigration(dialect),
       };
     },
   };
