@@ -13,6 +13,8 @@ import type { Config } from '../../src/config/schema.js';
 import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
 import { createHighsSolver, createStrategy, type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
+import { capacityOf, effectiveBounds } from '../../src/engine/optimizer/types.js';
+import { polishOnTruth } from './oracle-polish.js';
 import { buildOptimizerInput, createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
 
 import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
@@ -294,15 +296,18 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
           p.connected = true;
         }
         const plan = await oracle.plan(input);
+        const truth = (name: string, shares: ResourceShares) => market.models.get(name)!.trueUsdPerHour(shares, now);
+        const target = polishOnTruth(plan.target, truth, effectiveBounds(input), capacityOf(input));
         result.decisions++;
-        const changed = models.filter((m) => RESOURCES.some((r) => Math.abs(plan.target[m.protocol][r] - oracleCurrent[m.protocol][r]) > 0.01));
-        // The oracle pays the same switching costs (restarts, data deleted): it moves only for a true gain, and only
-        // when its target truly beats what it holds (its per-resource concave envelope can misjudge step responses).
-        const gain = market.trueUsdPerHour(plan.target, now) - market.trueUsdPerHour(oracleCurrent, now);
-        if (changed.length > 0 && gain > 0.005 * market.trueUsdPerHour(oracleCurrent, now)) {
+        const changed = models.filter((m) => RESOURCES.some((r) => Math.abs(target[m.protocol][r] - oracleCurrent[m.protocol][r]) > 0.01));
+        // The oracle pays the same switching costs (restarts, data deleted): it moves only for a true gain that repays
+        // the restarts it causes within the hours until it plans again.
+        const gain = market.trueUsdPerHour(target, now) - market.trueUsdPerHour(oracleCurrent, now);
+        const restartCost = changed.reduce((s, m) => s + ((m.restartMinutes ?? 0) / 60) * truth(m.protocol, oracleCurrent[m.protocol]), 0);
+        if (changed.length > 0 && gain > 0.005 * market.trueUsdPerHour(oracleCurrent, now) && gain * ORACLE_EVERY_HOURS > restartCost) {
           oracleChanges++;
-          for (const m of changed) m.setAllocation(plan.target[m.protocol]);
-          oracleCurrent = structuredClone(plan.target);
+          for (const m of changed) m.setAllocation(target[m.protocol]);
+          oracleCurrent = structuredClone(target);
         }
       }
     }

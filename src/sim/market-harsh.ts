@@ -181,6 +181,7 @@ function createHarsh(options: MarketCreateOptions): Market {
       protocol: name,
       type: spec.type,
       economics,
+      restartMinutes: spec.restartMinutes,
       trueUsdPerHour(shares, time) {
         advance();
         // Storage pays on data, not on room: what a week of filling could store, at most.

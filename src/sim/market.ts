@@ -72,6 +72,8 @@ export interface MarketModel {
   reportedCumulativeUsd?(): number;
   /** Stored data deleted so far by cuts below it, in percent of the disk (storage markets). */
   dataDeletedPercent?(): number;
+  /** Minutes without earnings after any change of allocation (default 0): a switching cost the oracle weighs. */
+  readonly restartMinutes?: number;
 }
 
 export interface Market {

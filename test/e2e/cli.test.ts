@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import { type ProductHarness, startProduct } from './dashboard.harness.js';
 
 // The binary `npm run build` makes (package.json "bin"). ORCHA_CLI_ENTRY points elsewhere only when debugging.
@@ -50,6 +51,39 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
   afterAll(async () => {
     await product?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('status --host: another host of the fleet, as its agent reported it; a name nobody knows fails', async () => {
+    const auth = { 'content-type': 'application/json', authorization: `Bearer ${env.ORCHA_TOKEN}` };
+    const created = await fetch(`${product.url}/api/v1/hosts`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'edge-cli' }) });
+    expect(created.status).toBe(201);
+    const { key } = (await created.json()) as { key: string };
+    const local = (await product.server.store.metrics.latest())!;
+    const snapshot = { ...local, time: local.time - 60_000, totalUsdPerHour: 0.4242, protocols: local.protocols.slice(0, 2) };
+    const sent = await fetch(`${product.url}/api/v1/agent/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ batchId: 'cli-host-batch-01', agentVersion: AGENT_VERSION, snapshots: [snapshot] }),
+    });
+    expect(sent.status).toBe(200);
+
+    const json = await orcha(['status', '--host', 'edge-cli', '--json'], env);
+    expect(json.code).toBe(0);
+    const remote = JSON.parse(json.stdout);
+    expect(remote.host).toBe('edge-cli');
+    expect(remote.latest.totalUsdPerHour).toBe(0.4242);
+    expect(remote.latest.protocols.map((p: { protocol: string }) => p.protocol).sort()).toEqual(snapshot.protocols.map((p) => p.protocol).sort());
+    const human = await orcha(['status', '--host', 'edge-cli'], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('host edge-cli: earning 0.4242 USD/h');
+    for (const p of snapshot.protocols) expect(human.stdout).toContain(p.protocol);
+
+    const unknown = await orcha(['status', '--host', 'nowhere'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('nowhere');
+    const bad = await orcha(['status', '--host', 'not a host!'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--host');
   });
 
   it('status: a table of the nodes, and JSON that parses', async () => {

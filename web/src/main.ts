@@ -14,6 +14,7 @@ import { createEarningsChart } from './views/earnings-chart';
 import { createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
 import { createFleetView } from './views/fleet';
+import { createHostPicker } from './views/host-picker';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createNotificationsView } from './views/notifications';
@@ -174,7 +175,18 @@ function startDashboard(role: string | null): void {
     resourceChart.clear();
     void loadHistory(range).catch(ignore);
   });
-  chart.actions.prepend(rangePicker.root);
+  // With more than this machine in the fleet: which host the earnings and resource cards show (`?host=`).
+  const hostPicker = createHostPicker(api, () => {
+    latest = null;
+    chart.clear();
+    resourceChart.clear();
+    resources.render(null);
+    void loadMetrics()
+      .catch(ignore)
+      .then(() => loadHistory())
+      .catch(ignore);
+  });
+  chart.actions.prepend(hostPicker.root, rangePicker.root);
   const resources = createResources();
   const resourceChart = createResourceChart();
   const allocation = createAllocation();
@@ -198,6 +210,9 @@ function startDashboard(role: string | null): void {
     if (!(err instanceof ApiError) || err.status !== 0) console.warn(err);
   };
 
+  /** The host the metrics reads ask for: undefined is this machine (live pushes are this machine's only). */
+  const host = () => hostPicker.current();
+
   function setSnapshot(snapshot: Snapshot | null): void {
     if (!snapshot) return;
     if (latest && snapshot.time < latest.time) return;
@@ -211,16 +226,19 @@ function startDashboard(role: string | null): void {
   }
 
   async function loadMetrics(): Promise<void> {
-    setSnapshot(fromWire<Snapshot>(await api.get<Wire<Snapshot>>('metrics')));
+    const asked = host();
+    const snapshot = fromWire<Snapshot>(await api.get<Wire<Snapshot>>('metrics', { host: asked }));
+    if (asked === host()) setSnapshot(snapshot);
   }
   async function loadHistory(range: TimeRange = rangePicker.current()): Promise<void> {
+    const asked = host();
     // Anchor on the latest snapshot, not this browser's clock (the server's clock may differ, e.g. in a simulation).
     const to = new Date(latest?.time ?? Date.now());
     const from = new Date(to.getTime() - range.ms);
     const history = fromWire<History>(
-      await api.get<Wire<History>>('metrics/history', { from: from.toISOString(), to: to.toISOString(), step: range.step }),
+      await api.get<Wire<History>>('metrics/history', { from: from.toISOString(), to: to.toISOString(), step: range.step, host: asked }),
     );
-    if (range !== rangePicker.current()) return; // another range was picked meanwhile
+    if (range !== rangePicker.current() || asked !== host()) return; // another range or host was picked meanwhile
     chart.add(earningsPoints(history));
     resourceChart.add(resourcePoints(history));
   }
@@ -286,6 +304,7 @@ function startDashboard(role: string | null): void {
     onAuthRejected: () => api.refresh(),
     onMessage: (topic, message) => {
       if (topic === 'metrics') {
+        if (host() !== undefined) return; // pushes are this machine's; another host is read over REST
         lastLiveMetricsAt = Date.now();
         setSnapshot(fromWire<Snapshot>(message.data as Wire<Snapshot>));
       } else if (topic === 'alerts') {
@@ -303,6 +322,7 @@ function startDashboard(role: string | null): void {
     setInterval(() => {
       void loadTotals().catch(ignore);
       void loadPayouts().catch(ignore);
+      void hostPicker.refresh().catch(ignore);
       if (rangePicker.current().ms > LIVE_APPEND_MAX_MS) void loadHistory().catch(ignore);
     }, TOTALS_REFRESH_MS),
   );
@@ -326,7 +346,7 @@ function startDashboard(role: string | null): void {
   void (async () => {
     await loadMetrics().catch(ignore);
     if (!stopped) await loadHistory().catch(ignore);
-    if (!stopped) await Promise.allSettled([loadLists(), loadStatus().catch(ignore), loadTotals().catch(ignore), loadPayouts().catch(ignore)]);
+    if (!stopped) await Promise.allSettled([loadLists(), loadStatus().catch(ignore), loadTotals().catch(ignore), loadPayouts().catch(ignore), hostPicker.refresh().catch(ignore)]);
   })();
 }
 

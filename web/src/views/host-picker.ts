@@ -1,0 +1,48 @@
+/**
+ * The host picker: with more than this machine in the fleet, which host the earnings and resource cards show. Its
+ * choice goes to the reads that take `?host=NAME` (metrics, metrics/history); "this machine" sends none. Hidden
+ * while this machine is the only host; hosts come from GET /api/v1/hosts (revoked ones are left out).
+ */
+import type { Api } from '../api';
+import { h } from '../dom';
+
+/** The part of GET /api/v1/hosts the picker reads (src/http/routes/hosts: each host's name and revocation). */
+interface HostsAnswer {
+  hosts: { name: string; revokedAt: string | null }[];
+}
+
+export interface HostPicker {
+  root: HTMLElement;
+  /** The host picked, or undefined for this machine. */
+  current(): string | undefined;
+  /** Read the hosts again (a host added or revoked meanwhile). */
+  refresh(): Promise<void>;
+}
+
+export function createHostPicker(api: Api, onChange: (host: string | undefined) => void): HostPicker {
+  let current: string | undefined;
+  const select = h('select', {
+    testid: 'host-picker',
+    'aria-label': 'Host',
+    onchange: () => {
+      current = select.value === '' ? undefined : select.value;
+      root.dataset.host = select.value;
+      onChange(current);
+    },
+  });
+  const root = h('label', { class: 'host-picker', hidden: true, 'data-host': '' }, 'Host ', select);
+
+  async function refresh(): Promise<void> {
+    const names = (await api.get<HostsAnswer>('hosts')).hosts.filter((x) => x.revokedAt === null).map((x) => x.name);
+    root.hidden = names.length === 0;
+    const options = [h('option', { value: '' }, 'this machine'), ...names.map((name) => h('option', { value: name }, name))];
+    select.replaceChildren(...options);
+    if (current !== undefined && !names.includes(current)) {
+      current = undefined;
+      onChange(undefined);
+    }
+    select.value = current ?? '';
+    root.dataset.host = select.value;
+  }
+  return { root, current: () => current, refresh };
+}
