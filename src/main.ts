@@ -17,6 +17,7 @@ import { createOperationsService } from './app/operations.js';
 import type { AppServices } from './app/types.js';
 import { createSecuritySetup, type SecuritySetup } from './auth/setup.js';
 import type { LoadedConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
@@ -35,6 +36,7 @@ import type { Notifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import type { PlanningStrategy } from './engine/reallocation/types.js';
 
 export interface StartOptions {
   loaded: LoadedConfig;
@@ -58,6 +60,8 @@ export interface StartOptions {
   websocket?: WsOptions;
   /** How long the config file watcher waits for writes to settle (tests shorten it). */
   configDebounceMs?: number;
+  /** Replace the optimizer strategy the engine plans with (an agent plans with its control plane's plans). */
+  strategy?: (local: PlanningStrategy) => PlanningStrategy;
 }
 
 export interface RunningOrcha {
@@ -70,6 +74,8 @@ export interface RunningOrcha {
   application: Application;
   store: Store;
   configService: ConfigService;
+  /** The config as it runs (demo simulators standing in for the protocols, energy's pause policy). */
+  config: () => Config;
   coordinator: Coordinator;
   /** The notification service (its loop runs with the others; tests without loops call `tick()`). */
   notifier: Notifier;
@@ -125,6 +131,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       baseDir,
       env,
       host: options.host,
+      strategy: options.strategy,
       dashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
     });
     closers.push(() => core.close());
@@ -177,7 +184,15 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts: core.alerts });
 
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
-    const fleet = createFleetControlPlane({ store, clock: systemClock, log, events, config: () => cfg().fleet, replica });
+    const fleet = createFleetControlPlane({
+      store,
+      clock: systemClock,
+      log,
+      events,
+      config: () => cfg().fleet,
+      replica,
+      decisions: { strategy: core.strategy, config: cfg },
+    });
     const app = await buildApp({
       services,
       config: cfg,
@@ -227,6 +242,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       application,
       store,
       configService,
+      config: cfg,
       coordinator,
       notifier,
       security,

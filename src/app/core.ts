@@ -39,6 +39,8 @@ export interface CoreDeps {
   host?: HostReader;
   /** The server's address once it listens (links in notifications). */
   dashboardUrl: () => string;
+  /** Wrap or replace the configured strategy (an agent plans with its control plane's plans). */
+  strategy?: (local: PlanningStrategy) => PlanningStrategy;
 }
 
 export interface Core {
@@ -93,7 +95,8 @@ export function createCore(deps: CoreDeps): Core {
   const host =
     deps.host ??
     createHostReader({ clock, storagePaths: initial.host.storagePaths, bandwidthCapacityBytesPerSec: initial.host.bandwidthBytesPerSec });
-  const strategy = createStrategy(initial.optimizer.strategy);
+  const local = createStrategy(initial.optimizer.strategy);
+  const strategy = deps.strategy ? deps.strategy(local) : local;
   let engineRef: ReallocationEngine | null = null;
   const coordinator = createCoordinator({
     protocols: config().protocols,

@@ -2,11 +2,15 @@
  * `orcha agent`: one host's adapters, executors and host readings, run through the product's composition root with
  * the HTTP server off; every snapshot goes to the local spool, and the spool goes to the control plane in batches.
  */
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../lib/logger.js';
 import type { RunningOrcha } from '../main.js';
+import { systemClock } from '../lib/clock.js';
+import { createAgentPlans } from './agent-plans.js';
 import { createAgentSender } from './agent-sender.js';
+import { planningContextOf } from './planning-context.js';
 import { openSpool, type Spool } from './spool.js';
 
 import { AGENT_VERSION } from './agent-version.js';
@@ -39,9 +43,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { loaded, log } = options;
   const dataDir = resolve(loaded.baseDir, loaded.config.dataDir);
   const { startOrcha } = await import('../main.js');
-  const orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false });
+  mkdirSync(dataDir, { recursive: true });
   const spool = openSpool(join(dataDir, 'agent-spool.db'));
-  const off = orcha.services.events.on('metrics', (snapshot) => spool.append(snapshot));
+  // Decisions are the control plane's: the engine plans with its plans, and applies them here through its gates.
+  const plans = createAgentPlans({ server: options.server, key: options.key, spool, clock: systemClock, log: log.child({ module: 'agent-plans' }) });
+  let orcha: RunningOrcha;
+  try {
+    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, strategy: () => plans.strategy });
+  } catch (err) {
+    spool.close();
+    throw err;
+  }
+  const offs = [
+    orcha.services.events.on('metrics', (snapshot) => spool.append(snapshot)),
+    orcha.services.events.on('reallocations', (r) => plans.onReallocation(r)),
+  ];
   const sender = createAgentSender({
     server: options.server,
     key: options.key,
@@ -53,10 +69,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const stopping = new AbortController();
   let flushing: Promise<{ sent: number; failed: boolean }> | null = null;
+  /** The spool first, then the planning exchange and the outcomes (they need the control plane as much). */
+  const exchange = async (sent: { sent: number; failed: boolean }) => {
+    if (sent.failed || stopping.signal.aborted) return sent;
+    await plans.deliverOutcomes(stopping.signal);
+    await plans.exchange(planningContextOf(orcha.config()), stopping.signal);
+    return sent;
+  };
   const flush = () => {
-    flushing ??= sender.flush(stopping.signal).finally(() => {
-      flushing = null;
-    });
+    flushing ??= sender
+      .flush(stopping.signal)
+      .then(exchange)
+      .finally(() => {
+        flushing = null;
+      });
     return flushing;
   };
   // Ticks never overlap: the next one is scheduled when a flush ends.
@@ -82,13 +108,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       if (closed) return;
       closed = true;
       clearTimeout(timer);
-      off();
       await orcha.close();
+      // After the engine stopped: a reallocation that finished during shutdown still has its outcome kept.
+      for (const off of offs) off();
       // One last send of what the final polls spooled, bounded: what does not get through waits in the spool.
       const last = setTimeout(() => stopping.abort(), options.finalFlushMs ?? 5000);
       // A send already under way may have started before the final polls were spooled: wait for it, then send again.
       await flushing?.catch(() => undefined);
-      await sender.flush(stopping.signal).catch(() => undefined);
+      await sender
+        .flush(stopping.signal)
+        .then(() => plans.deliverOutcomes(stopping.signal))
+        .catch(() => undefined);
       clearTimeout(last);
       stopping.abort();
       spool.close();

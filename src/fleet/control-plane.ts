@@ -16,7 +16,9 @@ import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
 import { createFleetService, type FleetService, hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
+import { createHostDecisions, type HostDecisions } from './host-decisions.js';
 import { createLeaseManager, type LeaseManager } from './lease-manager.js';
+import type { PlanningStrategy } from '../engine/reallocation/types.js';
 
 export type FleetConfig = Config['fleet'];
 
@@ -27,14 +29,16 @@ export interface FleetControlPlane {
   service: FleetService;
   leases: LeaseManager;
   alertsLoop: Loop;
-  /** Start the lease rounds and the alerts loop. */
+  /** Each held host's decision loop (null when the control plane was built without a strategy). */
+  decisions: HostDecisions | null;
+  /** Start the lease rounds, the alerts loop and the decisions. */
   start(): void;
   /** Stop them and hand every lease over at once. */
   stop(): Promise<void>;
 }
 
 export function createFleetControlPlane(deps: {
-  store: Pick<Store, 'fleet' | 'alerts' | 'leases'>;
+  store: Pick<Store, 'fleet' | 'alerts' | 'leases' | 'hostPlans'>;
   clock: Clock;
   log: Logger;
   events: Pick<EventBus, 'emit'>;
@@ -42,6 +46,8 @@ export function createFleetControlPlane(deps: {
   config: () => FleetConfig;
   /** This replica's id in the leases (default: machine, process and a random part). */
   replica?: string;
+  /** Decisions per host: the strategy and the running config (intervals.decide, optimizer). Without it: no plans. */
+  decisions?: { strategy: PlanningStrategy; config: () => Config };
 }): FleetControlPlane {
   const leases = createLeaseManager({
     repo: deps.store.leases,
@@ -57,6 +63,7 @@ export function createFleetControlPlane(deps: {
   const service = createFleetService({
     repo: deps.store.fleet,
     leases: deps.store.leases,
+    plans: deps.store.hostPlans,
     clock: deps.clock,
     settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000, localName: deps.config().localName ?? localHostName(hostname()) }),
     onIngest: (report) => deps.events.emit('hosts', report),
@@ -84,15 +91,21 @@ export function createFleetControlPlane(deps: {
       for (const type of FLEET_ALERT_TYPES) await families.sync(type, conditions.filter((x) => x.type === type));
     },
   });
+  const decisions = deps.decisions
+    ? createHostDecisions({ store: deps.store, leases, strategy: deps.decisions.strategy, config: deps.decisions.config, clock: deps.clock, log: deps.log })
+    : null;
   return {
     service,
     leases,
     alertsLoop,
+    decisions,
     start() {
       leases.start();
       alertsLoop.start();
+      decisions?.loop.start();
     },
     async stop() {
+      await decisions?.loop.stop();
       await alertsLoop.stop();
       await leases.stop();
     },

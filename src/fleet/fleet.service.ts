@@ -9,7 +9,9 @@ import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import type { HostReportEvent } from '../app/events.js';
 import type { FleetRepository, HostRecord, HostSpool } from '../store/repositories/fleet.repository.js';
+import type { HostPlanRecord, HostPlansRepository } from '../store/repositories/host-plans.repository.js';
 import type { LeaseRepository } from '../store/repositories/leases.repository.js';
+import type { PlanningContext } from './planning-context.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
 
@@ -54,7 +56,21 @@ export interface FleetSettings {
   localName?: string;
 }
 
+/** What an agent did with a plan of the control plane (its local reallocation's final status). */
+export interface PlanOutcome {
+  planId: string;
+  status: string;
+  reason: string | null;
+  reallocationId: string | null;
+  /** When the agent finished it (epoch ms). */
+  at: number;
+}
+
 export interface FleetService {
+  /** An agent's planning settings in, the latest plan the control plane made for its host out (null: none yet). */
+  exchangePlan(host: HostRecord, planning: PlanningContext): Promise<HostPlanRecord | null>;
+  /** Outcomes an agent reports; returns how many matched a plan of its host. */
+  reportOutcomes(host: HostRecord, outcomes: PlanOutcome[]): Promise<number>;
   addHost(name: string, createdBy: string | null): Promise<{ host: HostView; key: string }>;
   revokeHost(name: string): Promise<HostView>;
   listHosts(): Promise<HostView[]>;
@@ -73,6 +89,8 @@ export function createFleetService(deps: {
   repo: FleetRepository;
   clock: Clock;
   settings: () => FleetSettings;
+  /** Plans per host (decisions on the control plane); without it agents get no plans. */
+  plans?: HostPlansRepository;
   /** The replicas' leases, to show which one decides for each host. */
   leases?: Pick<LeaseRepository, 'list'>;
   /** Told of every batch stored (not of duplicates): the fleet's live feed. */
@@ -115,6 +133,19 @@ export function createFleetService(deps: {
   };
 
   return {
+    async exchangePlan(h, planning) {
+      if (!deps.plans) return null;
+      await deps.plans.setPlanning(h.id, planning);
+      return deps.plans.latest(h.id);
+    },
+    async reportOutcomes(h, outcomes) {
+      let matched = 0;
+      for (const o of outcomes) {
+        const outcome = { status: o.status, reason: o.reason, reallocationId: o.reallocationId, reportedAt: o.at };
+        if (await deps.plans?.report(h.id, o.planId, outcome)) matched++;
+      }
+      return matched;
+    },
     async addHost(name, createdBy) {
       if (!HOST_NAME.test(name)) {
         throw new OrchaError('ORCHA_ERR_VALIDATION', 'Invalid host name', [

@@ -33,6 +33,12 @@ export interface Spool {
   counts(): SpoolCounts;
   /** Time of the oldest snapshot waiting, null when the spool is empty. */
   oldestTime(): number | null;
+  /** Keep what became of a control-plane plan until the control plane has it (one row per plan, the last word wins). */
+  addOutcome(planId: string, outcome: unknown): void;
+  /** Up to `max` outcomes not yet delivered, oldest first. */
+  outcomes(max: number): { planId: string; outcome: unknown }[];
+  /** The control plane has these: forget them. */
+  acknowledgeOutcomes(planIds: string[]): void;
   close(): void;
 }
 
@@ -47,7 +53,16 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     create table if not exists rejected (seq integer primary key, body text not null, batch_id text not null);
     create table if not exists counters (name text primary key, value integer not null);
     insert or ignore into counters values ('produced', 0), ('acknowledged', 0), ('rejected', 0);
+    create table if not exists outcomes (seq integer primary key autoincrement, plan_id text not null unique, body text not null);
   `);
+  const putOutcome = db.prepare(
+    'insert into outcomes (plan_id, body) values (?, ?) on conflict (plan_id) do update set body = excluded.body',
+  );
+  const listOutcomes = db.prepare('select plan_id, body from outcomes order by seq limit ?');
+  const dropOutcome = db.prepare('delete from outcomes where plan_id = ?');
+  const dropOutcomes = db.transaction((ids: string[]) => {
+    for (const id of ids) dropOutcome.run(id);
+  });
   const insert = db.prepare('insert into spool (body) values (?)');
   const bump = db.prepare('update counters set value = value + ? where name = ?');
   const inFlight = db.prepare('select batch_id from spool where batch_id is not null order by seq limit 1');
@@ -110,6 +125,14 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
       const row = first.get() as { body: string } | undefined;
       return row ? (JSON.parse(row.body) as Snapshot).time : null;
     },
+    addOutcome(planId, outcome) {
+      putOutcome.run(planId, JSON.stringify(outcome));
+    },
+    outcomes(max) {
+      const rows = listOutcomes.all(Math.max(1, Math.floor(max))) as { plan_id: string; body: string }[];
+      return rows.map((r) => ({ planId: r.plan_id, outcome: JSON.parse(r.body) as unknown }));
+    },
+    acknowledgeOutcomes: (ids) => void dropOutcomes(ids),
     close: () => db.close(),
   };
 }

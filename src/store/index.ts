@@ -14,6 +14,7 @@ import { createFleetRepository } from './repositories/fleet.repository.js';
 import { withFleetRollups } from './repositories/fleet-history.js';
 import { createFleetRollups } from './repositories/fleet-rollups.js';
 import { createLeaseRepository } from './repositories/leases.repository.js';
+import { createHostPlansRepository } from './repositories/host-plans.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
@@ -70,6 +71,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     fleetRollups,
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
+    hostPlans: createHostPlansRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

@@ -16,6 +16,7 @@ export type { EngineStateRepository };
 import type { FleetRepository } from './repositories/fleet.repository.js';
 import type { FleetRollups } from './repositories/fleet-rollups.js';
 import type { LeaseRepository } from './repositories/leases.repository.js';
+import type { HostPlansRepository } from './repositories/host-plans.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -290,11 +291,13 @@ export interface Repositories {
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;
-  /** Hourly rollups of remote hosts' rows and their retention (migration 013). */
+  /** Hourly rollups of remote hosts' rows and their retention (migration 014). */
   fleetRollups: FleetRollups;
   engineState: EngineStateRepository;
   /** Leases for work that runs on one replica only (migration 010). */
   leases: LeaseRepository;
+  /** Plans made for remote hosts and their outcomes, each host's planning context (migration 013). */
+  hostPlans: HostPlansRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;

@@ -12,9 +12,15 @@ import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import { openSpool } from '../../src/fleet/spool.js';
 import type { Store } from '../../src/store/types.js';
 import { CLI, freePort, sleep, startCli, stopProcess, waitFor } from '../helpers/cli-processes.js';
-import { createPostgresTestStore } from '../helpers/stores.js';
+import { createPostgresTestStore, rawQuery } from '../helpers/stores.js';
 
 const PASSWORD = 'fleet-test-password';
+
+/** Every plan of a host with its reported outcome, by plan id. */
+async function rawPlans(store: Store, hostId: string): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await rawQuery(store, `select id, outcome_status, reallocation_id from host_plans where host_id = '${hostId}'`);
+  return new Map(rows.map((r) => [String(r.id), { status: r.outcome_status, reallocationId: r.reallocation_id }]));
+}
 const start = startCli;
 const stop = stopProcess;
 
@@ -51,6 +57,8 @@ describe('fleet: agents and a control plane as processes', () => {
         `server: { host: 127.0.0.1, port: ${port} }`,
         `storage: { url: ${JSON.stringify(store.url)} }`,
         'simulators: { enabled: false }',
+        // Decisions per host every second: an agent (deciding every 3 s) nearly always holds a plan it has not used.
+        'intervals: { decide: 1 }',
         'log: { level: warn }',
       ].join('\n'),
     );
@@ -60,7 +68,10 @@ describe('fleet: agents and a control plane as processes', () => {
       const { key } = JSON.parse(added.stdout) as { key: string };
       const dataDir = join(dir, name);
       const config = join(dir, `${name}.yaml`);
-      writeFileSync(config, [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1 }', 'log: { level: warn }'].join('\n'));
+      writeFileSync(
+        config,
+        [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1, decide: 3 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+      );
       agents.set(name, { key, dataDir, config });
     }
   }, 120_000);
@@ -79,7 +90,13 @@ describe('fleet: agents and a control plane as processes', () => {
     const stored = async (name: string) => (await store.fleet.totals(await hostId(name))).snapshots;
     await waitFor('both agents to deliver', async () => (await stored('alpha')) > 2 && (await stored('beta')) > 2);
 
+    // The control plane plans for both hosts; their agents take the plans.
+    const planned = async (name: string) => (await store.hostPlans.latest(await hostId(name))) !== null;
+    await waitFor('plans for both hosts', async () => (await planned('alpha')) && (await planned('beta')));
+    await sleep(1500);
+
     // The control plane goes away: the agents spool.
+    const outageFrom = Date.now();
     await stop(controlPlane);
     const during = { alpha: await stored('alpha'), beta: await stored('beta') };
     await sleep(5000);
@@ -90,6 +107,7 @@ describe('fleet: agents and a control plane as processes', () => {
     await startAgent('alpha');
     await sleep(2000);
 
+    const outageTo = Date.now();
     await startControlPlane();
     await waitFor('the spooled snapshots to arrive', async () => (await stored('alpha')) > during.alpha + 3 && (await stored('beta')) > during.beta + 3);
 
@@ -108,6 +126,21 @@ describe('fleet: agents and a control plane as processes', () => {
       expect(counts.pending, `${name}: everything was delivered at shutdown`).toBe(0);
       expect(counts.produced).toBeGreaterThan(10);
       expect(await stored(name), `${name}: stored == produced`).toBe(counts.produced);
+    }
+
+    // Decisions per host: beta's engine ran a plan of the control plane through its gates during the outage (its
+    // journal has it) and reported the outcome once the control plane was back.
+    const { createStore } = await import('../../src/store/index.js');
+    const local = await createStore({ sqlitePath: join(agents.get('beta')!.dataDir, 'orcha.db') });
+    try {
+      const journal = (await local.reallocations.list({ limit: 1000 })).filter((r) => r.strategy.startsWith('control-plane:'));
+      const duringOutage = journal.filter((r) => (r.finishedAt ?? 0) >= outageFrom && (r.finishedAt ?? 0) <= outageTo);
+      expect(duringOutage.length, 'a control-plane plan finished by beta while the control plane was down').toBeGreaterThan(0);
+      const reported = await rawPlans(store, await hostId('beta'));
+      const r = duringOutage[0];
+      expect(reported.get(r.strategy.slice('control-plane:'.length)), 'reported after the outage').toMatchObject({ status: r.status, reallocationId: r.id });
+    } finally {
+      await local.close();
     }
 
     // The fleet view tells the truth about both hosts.

@@ -347,7 +347,8 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     if (skip) {
       r.status = 'skipped';
       r.reason = skip.reason;
-      const decision = await finishWithout(r, req, `skipped:${skip.code}`, plan, skip.code);
+      // The strategy is part of the key: a decision on another plan (each plan of a control plane is named) is new.
+      const decision = await finishWithout(r, req, `skipped:${skip.code}:${plan.strategy}`, plan, skip.code);
       if (skip.code === 'hold_not_passed' && req.trigger === 'manual' && !req.dryRun) {
         throw new OrchaError('ORCHA_ERR_HOLD_NOT_PASSED', skip.reason.replace(/^hold_not_passed: /, ''), { reallocationId: r.id });
       }
@@ -367,7 +368,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     if (req.trigger === 'loop' && config.reallocation.mode === 'advisory') {
       r.status = 'advisory';
       r.reason = `advisory: reallocation.mode is advisory; ${steps.length} step(s) not applied`;
-      return finishWithout(r, req, `advisory:${roundedKey(target)}`, plan, null);
+      return finishWithout(r, req, `advisory:${roundedKey(target)}:${plan.strategy}`, plan, null);
     }
     const applied = await apply(r, host as HostResources, plan);
     if (applied.status === 'applied') {

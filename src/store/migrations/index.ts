@@ -15,7 +15,8 @@ import { agentSpoolMigration } from './009-agent-spool.js';
 import { leasesMigration } from './010-leases.js';
 import { payoutsMigration } from './011-payouts.js';
 import { projectedDeltasMigration } from './012-projected-deltas.js';
-import { fleetRollupsMigration } from './013-fleet-rollups.js';
+import { hostPlansMigration } from './013-host-plans.js';
+import { fleetRollupsMigration } from './014-fleet-rollups.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -33,7 +34,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '010-leases': leasesMigration(dialect),
         '011-payouts': payoutsMigration(dialect),
         '012-projected-deltas': projectedDeltasMigration(),
-        '013-fleet-rollups': fleetRollupsMigration(dialect),
+        '013-host-plans': hostPlansMigration(dialect),
+        '014-fleet-rollups': fleetRollupsMigration(dialect),
       };
     },
   };

@@ -1,6 +1,6 @@
 /**
  * A remote host's history once retention has thinned it out: the hours whose raw rows are gone are read from the
- * host's hourly rollups (migration 013), the rest raw, merged bucket by bucket weighted by samples. While nothing of
+ * host's hourly rollups (migration 014), the rest raw, merged bucket by bucket weighted by samples. While nothing of
  * the range was rolled up, the raw reads answer alone, exactly as before.
  */
 import type { ProtocolPoint, SnapshotPoint } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * Retention of remote hosts' rows (migrations 006, 013): raw rows older than a cutoff are rolled up into hourly rows
+ * Retention of remote hosts' rows (migrations 006, 014): raw rows older than a cutoff are rolled up into hourly rows
  * and deleted in one transaction, so an hour is either raw or rolled up, never both, and no row is counted twice.
  * A late batch for an hour already rolled up (an agent offline longer than `rawDays`) is merged into that hour's
  * rollup at the next run, weighted by its samples. Also the reads of the rollups for a host's history.

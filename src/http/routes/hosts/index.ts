@@ -9,6 +9,7 @@ import { SnapshotSchema } from '../../../domain/sample.js';
 import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fleet/fleet.service.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { IsoTime, iso } from '../auth/schemas.js';
+import { agentPlanRoutes } from './agent-plans.js';
 
 /** At most this many snapshots per batch (an hour of 5 s polls is 720). */
 export const MAX_BATCH_SNAPSHOTS = 1000;
@@ -104,6 +105,7 @@ const HistoryQuery = Type.Object(
 export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetService }): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { fleet } = opts;
+  await agentPlanRoutes(app, opts);
 
   r.get(
     '/hosts',

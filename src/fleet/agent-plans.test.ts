@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import type { Plan } from '../domain/plan.js';
+import type { Reallocation } from '../domain/reallocation.js';
+import { emptyPlan } from '../engine/reallocation/engine-helpers.js';
+import type { OptimizerInput } from '../engine/optimizer/types.js';
+import { VirtualClock } from '../lib/clock.js';
+import { silentLogger } from '../lib/logger.js';
+import { createAgentPlans } from './agent-plans.js';
+import { openSpool } from './spool.js';
+
+const shares = (cpu: number) => ({ cpu, memory: cpu, bandwidth: cpu, storage: cpu });
+const input = { time: 1000, current: { storj: shares(20) } } as unknown as OptimizerInput;
+const plan = (target: number): Plan => ({ ...emptyPlan({ storj: shares(10) }, 0), strategy: 'lp', target: { storj: shares(target) }, improvementUsdPerHour: 1 });
+
+it("offers each control-plane plan to the engine once, ignores a stale replica's plan, and reports outcomes once reachable", async () => {
+  let answer: unknown = { plan: null };
+  let up = true;
+  const outcomes: unknown[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (d) => {
+      text += d;
+    });
+    req.on('end', () => {
+      if (!up) {
+        res.writeHead(503).end('{}');
+        return;
+      }
+      if (req.url === '/api/v1/agent/outcomes') outcomes.push(...(JSON.parse(text) as { outcomes: unknown[] }).outcomes);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(req.url === '/api/v1/agent/plan' ? answer : { recorded: 1 }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-plans-'));
+  const spool = openSpool(join(dir, 'spool.db'));
+  try {
+    const { port } = server.address() as { port: number };
+    const clock = new VirtualClock(0);
+    const plans = createAgentPlans({ server: `http://127.0.0.1:${port}`, key: 'k', spool, clock, log: silentLogger(), maxAgeMs: 60_000 });
+    const planning = { protocols: [], reserve: shares(5), policies: [] };
+
+    // No plan: the engine holds (target = what is in force).
+    expect(await plans.exchange(planning)).toBe(true);
+    expect((await plans.strategy.plan(input)).target).toEqual({ storj: shares(20) });
+
+    // A plan arrives: offered once, named after its id, moving from what is in force here.
+    answer = { plan: { id: 'p1', fence: 2, createdAt: 0, plan: plan(30) } };
+    await plans.exchange(planning);
+    const offered = await plans.strategy.plan(input);
+    expect(offered).toMatchObject({ strategy: 'control-plane:p1', current: { storj: shares(20) }, target: { storj: shares(30) } });
+    expect((await plans.strategy.plan(input)).target).toEqual({ storj: shares(20) });
+
+    // A plan under a lower fence (a replica that lost the lease) is ignored.
+    answer = { plan: { id: 'p0', fence: 1, createdAt: 0, plan: plan(50) } };
+    await plans.exchange(planning);
+    expect((await plans.strategy.plan(input)).target).toEqual({ storj: shares(20) });
+
+    // A plan fetched too long ago is not applied.
+    answer = { plan: { id: 'p2', fence: 2, createdAt: 0, plan: plan(40) } };
+    await plans.exchange(planning);
+    await clock.advance(61_000);
+    expect((await plans.strategy.plan(input)).target).toEqual({ storj: shares(20) });
+
+    // The engine finished p1 while the control plane is away: the outcome waits in the spool, then goes once.
+    up = false;
+    const r = { id: 'r1', strategy: 'control-plane:p1', status: 'applied', reason: null, createdAt: 5, finishedAt: 9 } as unknown as Reallocation;
+    plans.onReallocation({ ...r, status: 'applying' });
+    plans.onReallocation(r);
+    plans.onReallocation({ ...r, id: 'r-local', strategy: 'lp' });
+    expect(await plans.deliverOutcomes()).toBe(0);
+    expect(spool.outcomes(10)).toHaveLength(1);
+    up = true;
+    expect(await plans.deliverOutcomes()).toBe(1);
+    expect(outcomes).toEqual([{ planId: 'p1', status: 'applied', reason: null, reallocationId: 'r1', at: 9 }]);
+    expect(spool.outcomes(10)).toEqual([]);
+  } finally {
+    spool.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

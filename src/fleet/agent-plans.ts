@@ -1,0 +1,149 @@
+/**
+ * The agent's side of decisions per host. The control plane plans; the agent's own reallocation engine applies,
+ * through the strategy below: each plan from the control plane is offered to the engine once, where the usual
+ * gates, journal, step runner and rollback decide and act locally. Without a fresh plan the engine holds. A plan
+ * under a lower fence than one already seen (a replica that lost the host's lease) is ignored.
+ *
+ * What became of each plan (the local reallocation's final status) is kept in the spool and reported when the
+ * control plane can be reached: an agent that loses it mid-reallocation finishes or rolls back on its own and
+ * reports later.
+ */
+import type { Plan } from '../domain/plan.js';
+import type { Reallocation } from '../domain/reallocation.js';
+import { emptyPlan } from '../engine/reallocation/engine-helpers.js';
+import type { PlanningStrategy } from '../engine/reallocation/types.js';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { PlanningContext } from './planning-context.js';
+import type { Spool } from './spool.js';
+
+/** The strategy name of a control-plane plan as the engine records it: `control-plane:<plan id>`. */
+export const REMOTE_STRATEGY = 'control-plane';
+const FINAL = new Set(['applied', 'skipped', 'failed', 'rolled_back', 'advisory']);
+
+export interface RemotePlan {
+  id: string;
+  fence: number;
+  createdAt: number;
+  plan: Plan;
+}
+
+export interface AgentPlans {
+  /** The engine's strategy on an agent (the configured one is not used: decisions are the control plane's). */
+  strategy: PlanningStrategy;
+  /** Send the planning settings, take the latest plan; false when the control plane could not be reached. */
+  exchange(planning: PlanningContext, signal?: AbortSignal): Promise<boolean>;
+  /** Keep the outcome of a reallocation that came from a control-plane plan. */
+  onReallocation(r: Reallocation): void;
+  /** Report kept outcomes; returns how many the control plane took. */
+  deliverOutcomes(signal?: AbortSignal): Promise<number>;
+}
+
+export function createAgentPlans(options: {
+  server: string;
+  key: string;
+  spool: Spool;
+  clock: Clock;
+  log: Logger;
+  /** A plan older than this (by the agent's clock, from when it was fetched) is not applied (default 10 min). */
+  maxAgeMs?: number;
+  timeoutMs?: number;
+}): AgentPlans {
+  const base = `${options.server.replace(/\/+$/, '')}/api/v1/agent`;
+  const maxAge = options.maxAgeMs ?? 600_000;
+  let offered: { remote: RemotePlan; fetchedAt: number } | null = null;
+  const used = new Set<string>();
+  let highestFence = 0;
+  let unsupported = false;
+
+  async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('no answer in time')), options.timeoutMs ?? 15_000);
+    const onAbort = () => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const res = await fetch(`${base}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
+        body: JSON.stringify(body),
+        signal: controller.signal,
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? (JSON.parse(text) as unknown) : null };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  const strategy: PlanningStrategy = {
+    name: REMOTE_STRATEGY,
+    async plan(input) {
+      const now = options.clock.now();
+      const o = offered;
+      if (!o || used.has(o.remote.id) || now - o.fetchedAt > maxAge) {
+        return { ...emptyPlan(input.current, input.time), strategy: REMOTE_STRATEGY, explanations: { '*': 'No new plan from the control plane: holding.' } };
+      }
+      used.add(o.remote.id);
+      // The control plane planned from the last snapshots it had; the moves start from what is in force here.
+      return { ...o.remote.plan, strategy: `${REMOTE_STRATEGY}:${o.remote.id}`, current: input.current, createdAt: input.time };
+    },
+  };
+
+  return {
+    strategy,
+    async exchange(planning, signal) {
+      if (unsupported) return true;
+      try {
+        const { status, json } = await post('plan', { planning }, signal);
+        if (status === 404) {
+          unsupported = true;
+          options.log.warn('agent: the control plane makes no plans for hosts (older version); this host holds its allocation');
+          return true;
+        }
+        if (status !== 200) {
+          options.log.warn({ status, answer: JSON.stringify(json).slice(0, 300) }, 'agent: plan exchange refused');
+          return false;
+        }
+        const remote = (json as { plan: RemotePlan | null }).plan;
+        if (!remote || used.has(remote.id) || remote.id === offered?.remote.id) return true;
+        if (remote.fence < highestFence) {
+          options.log.warn({ fence: remote.fence, highest: highestFence }, 'agent: plan from a stale control-plane replica ignored');
+          return true;
+        }
+        highestFence = remote.fence;
+        offered = { remote, fetchedAt: options.clock.now() };
+        return true;
+      } catch (err) {
+        options.log.debug?.({ err: errorMessage(err) }, 'agent: control plane unreachable for plans');
+        return false;
+      }
+    },
+    onReallocation(r) {
+      if (!r.strategy.startsWith(`${REMOTE_STRATEGY}:`) || !FINAL.has(r.status)) return;
+      const planId = r.strategy.slice(REMOTE_STRATEGY.length + 1);
+      options.spool.addOutcome(planId, { planId, status: r.status, reason: r.reason, reallocationId: r.id, at: r.finishedAt ?? r.createdAt });
+    },
+    async deliverOutcomes(signal) {
+      let delivered = 0;
+      for (;;) {
+        const pending = options.spool.outcomes(100);
+        if (pending.length === 0 || signal?.aborted) return delivered;
+        try {
+          const { status } = await post('outcomes', { outcomes: pending.map((p) => p.outcome) }, signal);
+          if (status === 400 || status === 404) {
+            // Not for this control plane (older, or a plan it pruned): nothing to retry.
+            options.spool.acknowledgeOutcomes(pending.map((p) => p.planId));
+            continue;
+          }
+          if (status !== 200) return delivered;
+          options.spool.acknowledgeOutcomes(pending.map((p) => p.planId));
+          delivered += pending.length;
+        } catch {
+          return delivered;
+        }
+      }
+    },
+  };
+}

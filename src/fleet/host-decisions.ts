@@ -1,0 +1,94 @@
+/**
+ * Decisions per host on the control plane: for every host whose lease this replica holds, the optimizer runs on the
+ * host's stored data (its agent's snapshots and planning settings) and the plan is stored under the lease's fence.
+ * The host's agent fetches it and applies it through its own executors, gates, journal and rollback
+ * (agent-plans.ts), then reports the outcome. A replica without the lease, or past its local deadline, decides
+ * nothing; the fenced insert refuses a plan from a replica whose lease the database no longer shows.
+ */
+import { randomUUID } from 'node:crypto';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { Config } from '../config/schema.js';
+import type { Allocation } from '../domain/resources.js';
+import type { Snapshot } from '../domain/sample.js';
+import { createLoop, type Loop } from '../engine/loop.js';
+import { buildOptimizerInput } from '../engine/reallocation/optimizer-input.js';
+import type { PlanningStrategy } from '../engine/reallocation/types.js';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { MetricsRepository, Store } from '../store/types.js';
+import { hostLease } from './fleet.service.js';
+import type { LeaseManager } from './lease-manager.js';
+import { PlanningContextSchema, planningConfig } from './planning-context.js';
+
+const checkContext = TypeCompiler.Compile(PlanningContextSchema);
+/** Plans older than this are dropped (the outcome of each is in the host's own journal too). */
+const KEEP_PLANS_MS = 7 * 86_400_000;
+
+export interface HostDecisions {
+  loop: Loop;
+  /** Decide now for every held host; returns the names planned for. */
+  decideAll(): Promise<string[]>;
+}
+
+const allocationOf = (s: Snapshot): Allocation => Object.fromEntries(s.protocols.map((p) => [p.protocol, { ...p.allocation }]));
+
+export function createHostDecisions(deps: {
+  store: Pick<Store, 'fleet' | 'hostPlans'>;
+  leases: LeaseManager;
+  strategy: PlanningStrategy;
+  /** The control plane's running config (optimizer settings, decide interval). */
+  config: () => Config;
+  clock: Clock;
+  log: Logger;
+}): HostDecisions {
+  const { store, leases, clock } = deps;
+  const log = deps.log.child({ module: 'host-decisions' });
+
+  async function decideFor(host: { id: string; name: string }, fence: number): Promise<boolean> {
+    const [context, latest] = await Promise.all([store.hostPlans.planning(host.id), store.fleet.latest(host.id)]);
+    if (!latest || !context || !checkContext.Check(context)) return false;
+    const now = clock.now();
+    const metrics = { protocolHistory: (q: Parameters<MetricsRepository['protocolHistory']>[0]) => store.fleet.protocolHistory(host.id, q) };
+    const input = await buildOptimizerInput({
+      config: planningConfig(deps.config(), context),
+      now,
+      current: allocationOf(latest),
+      snapshot: latest,
+      health: Object.fromEntries(latest.protocols.map((p) => [p.protocol, p.connected])),
+      executors: new Map(),
+      metrics: metrics as unknown as MetricsRepository,
+    });
+    const plan = await deps.strategy.plan(input);
+    return store.hostPlans.insertFenced(
+      { id: randomUUID(), hostId: host.id, fence, createdAt: now, plan },
+      { name: hostLease(host.name), holder: leases.holder, now: clock.now() },
+    );
+  }
+
+  async function decideAll(): Promise<string[]> {
+    const planned: string[] = [];
+    for (const h of await store.fleet.listHosts()) {
+      if (h.revokedAt !== null) continue;
+      const fence = leases.fence(hostLease(h.name));
+      if (fence === null) continue;
+      try {
+        if (await decideFor(h, fence)) planned.push(h.name);
+      } catch (err) {
+        log.warn({ host: h.name, err: errorMessage(err) }, 'planning for a host failed');
+      }
+    }
+    await store.hostPlans.prune(clock.now() - KEEP_PLANS_MS).catch(() => 0);
+    return planned;
+  }
+
+  const loop = createLoop({
+    name: 'host-decisions',
+    clock,
+    log: deps.log,
+    intervalMs: () => deps.config().intervals.decide * 1000,
+    immediate: false,
+    tick: async () => void (await decideAll()),
+  });
+  return { loop, decideAll };
+}

@@ -1,0 +1,81 @@
+/**
+ * Decisions per host over HTTP, for agents only (their key opens these routes): an agent sends its planning settings
+ * and gets the latest plan the control plane made for its host; later it reports what it did with it.
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { PlanSchema } from '../../../domain/plan.js';
+import { REALLOCATION_STATUSES } from '../../../domain/reallocation.js';
+import type { FleetService } from '../../../fleet/fleet.service.js';
+import { PlanningContextSchema } from '../../../fleet/planning-context.js';
+import { OrchaError } from '../../../lib/errors.js';
+
+const HostPlanSchema = Type.Object({
+  id: Type.String(),
+  fence: Type.Integer({ description: "The fence of the lease it was made under: an agent ignores plans under a lower one than it saw." }),
+  createdAt: Type.Integer({ description: 'epoch ms' }),
+  plan: PlanSchema,
+});
+
+const OutcomeSchema = Type.Object(
+  {
+    planId: Type.String({ minLength: 1, maxLength: 64 }),
+    status: Type.Union(REALLOCATION_STATUSES.map((s) => Type.Literal(s))),
+    reason: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    reallocationId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    at: Type.Integer({ minimum: 0, description: 'epoch ms' }),
+  },
+  { additionalProperties: false },
+);
+
+export async function agentPlanRoutes(app: FastifyInstance, opts: { fleet: FleetService }): Promise<void> {
+  const r = app.withTypeProvider<TypeBoxTypeProvider>();
+  const { fleet } = opts;
+  const agentHost = async (request: FastifyRequest) => {
+    const host = await fleet.authenticateAgent(request.headers.authorization);
+    if (!host) throw new OrchaError('ORCHA_ERR_UNAUTHORIZED', 'A valid agent key is required (orcha host add prints one)');
+    request.audit.target = `host:${host.name}`;
+    request.audit.written = true;
+    return host;
+  };
+
+  r.post(
+    '/agent/plan',
+    {
+      config: { role: 'public', auditAction: 'agent.plan' },
+      schema: {
+        tags: ['fleet'],
+        operationId: 'exchangeAgentPlan',
+        summary: "An agent's planning settings in; the latest plan the control plane made for its host out",
+        security: [{ bearer: [] }],
+        body: Type.Object({ planning: PlanningContextSchema }, { additionalProperties: false }),
+        response: { 200: Type.Object({ plan: Type.Union([HostPlanSchema, Type.Null()]) }) },
+      },
+    },
+    async (request) => {
+      const host = await agentHost(request);
+      const latest = await fleet.exchangePlan(host, request.body.planning);
+      return { plan: latest ? { id: latest.id, fence: latest.fence, createdAt: latest.createdAt, plan: latest.plan } : null };
+    },
+  );
+
+  r.post(
+    '/agent/outcomes',
+    {
+      config: { role: 'public', auditAction: 'agent.outcomes' },
+      schema: {
+        tags: ['fleet'],
+        operationId: 'reportAgentOutcomes',
+        summary: 'What an agent did with plans of the control plane (applied, skipped, rolled back...)',
+        security: [{ bearer: [] }],
+        body: Type.Object({ outcomes: Type.Array(OutcomeSchema, { minItems: 1, maxItems: 100 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ recorded: Type.Integer() }) },
+      },
+    },
+    async (request) => {
+      const host = await agentHost(request);
+      return { recorded: await fleet.reportOutcomes(host, request.body.outcomes) };
+    },
+  );
+}

@@ -1,0 +1,105 @@
+/**
+ * Plans the control plane made for remote hosts (migration 014), and each host's planning context as its agent last
+ * reported it. A plan is written only under a live lease: the insert itself checks holder, fence and expiry, so a
+ * replica that lost the host's lease (frozen, cut off) writes nothing even if it still believes it holds it.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Plan } from '../../domain/plan.js';
+
+export interface HostPlanOutcome {
+  status: string;
+  reason: string | null;
+  reallocationId: string | null;
+  reportedAt: number;
+}
+
+export interface HostPlanRecord {
+  id: string;
+  hostId: string;
+  /** The fence of the lease it was made under: an agent refuses a plan under a lower fence than one it saw. */
+  fence: number;
+  createdAt: number;
+  plan: Plan;
+  outcome: HostPlanOutcome | null;
+}
+
+export interface HostPlansRepository {
+  setPlanning(hostId: string, planning: unknown): Promise<void>;
+  planning(hostId: string): Promise<unknown | null>;
+  /** Store a plan if `lease.holder` still holds `lease.name` under the plan's fence at `lease.now`; false otherwise. */
+  insertFenced(plan: Omit<HostPlanRecord, 'outcome'>, lease: { name: string; holder: string; now: number }): Promise<boolean>;
+  latest(hostId: string): Promise<HostPlanRecord | null>;
+  /** Record what the agent did with a plan of its own host; false when no such plan. */
+  report(hostId: string, planId: string, outcome: HostPlanOutcome): Promise<boolean>;
+  /** Drop plans made before `before`; returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+interface HostPlansTable {
+  id: string;
+  host_id: string;
+  fence: number;
+  created_at: number;
+  plan_json: string;
+  outcome_status: string | null;
+  outcome_reason: string | null;
+  reallocation_id: string | null;
+  reported_at: number | null;
+}
+interface Db {
+  host_plans: HostPlansTable;
+  hosts: { id: string; planning_json: string | null };
+}
+
+const toRecord = (r: HostPlansTable): HostPlanRecord => ({
+  id: r.id,
+  hostId: r.host_id,
+  fence: Number(r.fence),
+  createdAt: Number(r.created_at),
+  plan: JSON.parse(r.plan_json) as Plan,
+  outcome:
+    r.outcome_status === null
+      ? null
+      : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
+});
+
+export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepository {
+  const db = anyDb as Kysely<Db>;
+  return {
+    async setPlanning(hostId, planning) {
+      await db.updateTable('hosts').set({ planning_json: JSON.stringify(planning) }).where('id', '=', hostId).execute();
+    },
+    async planning(hostId) {
+      const r = await db.selectFrom('hosts').select('planning_json').where('id', '=', hostId).executeTakeFirst();
+      return r?.planning_json ? (JSON.parse(r.planning_json) as unknown) : null;
+    },
+    async insertFenced(p, lease) {
+      const r = await sql`
+        insert into host_plans (id, host_id, fence, created_at, plan_json)
+        select cast(${p.id} as text), cast(${p.hostId} as text), cast(${p.fence} as bigint), cast(${p.createdAt} as bigint),
+               cast(${JSON.stringify(p.plan)} as text)
+        where exists (
+          select 1 from leases
+          where name = ${lease.name} and holder = ${lease.holder} and fence = ${p.fence} and expires_at > ${lease.now}
+        )`.execute(db);
+      return Number(r.numAffectedRows ?? 0n) > 0;
+    },
+    async latest(hostId) {
+      const r = await db.selectFrom('host_plans').selectAll().where('host_id', '=', hostId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      return r ? toRecord(r) : null;
+    },
+    async report(hostId, planId, o) {
+      const r = await db
+        .updateTable('host_plans')
+        .set({ outcome_status: o.status, outcome_reason: o.reason, reallocation_id: o.reallocationId, reported_at: o.reportedAt })
+        .where('id', '=', planId)
+        .where('host_id', '=', hostId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async prune(before) {
+      const r = await db.deleteFrom('host_plans').where('created_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+  };
+}
