@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { Coordinator } from '../engine/coordinator.js';
 import type { AlertService } from '../engine/monitor/alerts.js';
+import { createFleetRetentionJob } from '../engine/monitor/fleet-retention.js';
 import { createRetentionJob } from '../engine/monitor/retention.js';
 import type { ReallocationEngine } from '../engine/reallocation/engine.js';
 import { createScheduler, type Scheduler } from '../engine/scheduler.js';
@@ -12,7 +13,7 @@ export interface LoopsDeps {
   clock: Clock;
   log: Logger;
   config: () => Config;
-  store: Pick<Store, 'metrics' | 'nodeHealth'>;
+  store: Pick<Store, 'metrics' | 'nodeHealth'> & Partial<Pick<Store, 'fleetRollups'>>;
   coordinator: Coordinator;
   engine: ReallocationEngine;
   alerts: AlertService;
@@ -33,6 +34,9 @@ export interface Loops {
 export function createLoops(deps: LoopsDeps): Loops {
   const { coordinator, engine } = deps;
   const retention = createRetentionJob({ metrics: deps.store.metrics, health: deps.store.nodeHealth, clock: deps.clock, log: deps.log, getConfig: deps.config });
+  // Remote hosts' rows (the fleet) under the same retention, on the same schedule.
+  const fleetStore = deps.store.fleetRollups;
+  const fleetRetention = fleetStore ? createFleetRetentionJob({ rollups: fleetStore, clock: deps.clock, log: deps.log, getConfig: deps.config }) : null;
   const scheduler: Scheduler = createScheduler({
     clock: deps.clock,
     log: deps.log,
@@ -49,6 +53,7 @@ export function createLoops(deps: LoopsDeps): Loops {
       },
       retention: async () => {
         await retention.run();
+        await fleetRetention?.run();
       },
     },
   });

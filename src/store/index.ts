@@ -11,6 +11,8 @@ import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEngineStateRepository } from './repositories/engine-state.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
+import { withFleetRollups } from './repositories/fleet-history.js';
+import { createFleetRollups } from './repositories/fleet-rollups.js';
 import { createLeaseRepository } from './repositories/leases.repository.js';
 import { createHostPlansRepository } from './repositories/host-plans.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
@@ -51,6 +53,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     });
   }
 
+  const fleetRollups = createFleetRollups(db as never, dialect);
   return {
     dialect,
     metrics: createMetricsRepository(db, {
@@ -64,7 +67,8 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(db),
     notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
-    fleet: createFleetRepository(db as never),
+    fleet: withFleetRollups(createFleetRepository(db as never), fleetRollups),
+    fleetRollups,
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
     hostPlans: createHostPlansRepository(db as never),

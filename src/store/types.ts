@@ -14,6 +14,7 @@ import type { EnergyRepository } from './repositories/energy.repository.js';
 import type { EngineStateRepository } from './repositories/engine-state.repository.js';
 export type { EngineStateRepository };
 import type { FleetRepository } from './repositories/fleet.repository.js';
+import type { FleetRollups } from './repositories/fleet-rollups.js';
 import type { LeaseRepository } from './repositories/leases.repository.js';
 import type { HostPlansRepository } from './repositories/host-plans.repository.js';
 
@@ -290,6 +291,8 @@ export interface Repositories {
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;
+  /** Hourly rollups of remote hosts' rows and their retention (migration 014). */
+  fleetRollups: FleetRollups;
   engineState: EngineStateRepository;
   /** Leases for work that runs on one replica only (migration 010). */
   leases: LeaseRepository;

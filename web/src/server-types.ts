@@ -31,6 +31,10 @@ export type { Allocation, HostResources, Resource, ResourceShares, Snapshot, Tim
 export type { Alert as DomainAlert } from '../../src/domain/alert.js';
 export type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
 export type { AllocationView as DomainAllocationView, History as DomainHistory, Payouts as DomainPayouts } from '../../src/http/schemas/views.js';
+import type { EnergyHistoryView, EnergyView } from '../../src/http/schemas/views.js';
+/** GET energy and GET energy/history as they arrive. */
+export type EnergyNow = Wire<EnergyView>;
+export type EnergyHistory = Wire<EnergyHistoryView>;
 export type Alert = Wire<DomainAlert>;
 export type AllocationView = Wire<DomainAllocationView>;
 export type AdapterStatus = Wire<DomainAdapterStatus>;

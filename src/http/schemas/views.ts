@@ -9,6 +9,9 @@ import { AllocationSchema } from '../../domain/resources.js';
 import { SnapshotSchema } from '../../domain/sample.js';
 import { EnergyReportSchema } from '../../energy/views.js';
 
+/** Energy accounting's answers (GET energy, energy/history), here so the dashboard can import their types. */
+export type { EnergyHistoryView, EnergyView } from '../../energy/views.js';
+
 /**
  * Shapes the HTTP layer composes from several services. Written with epoch-ms times like the domain; routes
  * publish them through `apiSchema` / `toApi` (ISO strings).

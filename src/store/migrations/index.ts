@@ -16,6 +16,7 @@ import { leasesMigration } from './010-leases.js';
 import { payoutsMigration } from './011-payouts.js';
 import { projectedDeltasMigration } from './012-projected-deltas.js';
 import { hostPlansMigration } from './013-host-plans.js';
+import { fleetRollupsMigration } from './014-fleet-rollups.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -34,6 +35,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '011-payouts': payoutsMigration(dialect),
         '012-projected-deltas': projectedDeltasMigration(),
         '013-host-plans': hostPlansMigration(dialect),
+        '014-fleet-rollups': fleetRollupsMigration(dialect),
       };
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Plans the control plane made for remote hosts (migration 013), and each host's planning context as its agent last
+ * Plans the control plane made for remote hosts (migration 014), and each host's planning context as its agent last
  * reported it. A plan is written only under a live lease: the insert itself checks holder, fence and expiry, so a
  * replica that lost the host's lease (frozen, cut off) writes nothing even if it still believes it holds it.
  */

@@ -6,42 +6,11 @@
 import { ApiError, type Api } from '../api';
 import { card, empty, fill, h } from '../dom';
 import { ago, num, toMs, usd } from '../format';
+import type { EnergyHistory, EnergyNow } from '../server-types';
 import { createLineChart } from './line-chart';
 
 const REFRESH_MS = 10_000;
 const HISTORY_WINDOW_MS = 6 * 60 * 60_000;
-
-interface ProtocolEnergy {
-  protocol: string;
-  watts: number;
-  grossUsdPerHour: number;
-  powerCostUsdPerHour: number;
-  netUsdPerHour: number;
-}
-interface MeterState {
-  name: string;
-  type: string;
-  format: string;
-  status: string;
-  watts: number | null;
-  lastReadingAt: string | null;
-  error: string | null;
-}
-interface EnergyNow {
-  time: string;
-  estimated: boolean;
-  estimatedReason: string | null;
-  currency: string;
-  pricePerKwh: number;
-  rate: string;
-  hostWatts: number;
-  basisNote: string;
-  grossUsdPerHour: number;
-  powerCostUsdPerHour: number;
-  netUsdPerHour: number;
-  meters: MeterState[];
-  protocols: ProtocolEnergy[];
-}
 
 /** USD with the sign before the currency symbol (-$0.0012). */
 const signed = (value: number): string => (value < 0 ? `-${usd(-value)}` : usd(value));
@@ -126,11 +95,11 @@ export function createEnergyView(api: Api): { root: HTMLElement; start(): () => 
   async function loadHistory(): Promise<void> {
     const to = new Date();
     const from = new Date(to.getTime() - HISTORY_WINDOW_MS);
-    const history = await api.get<{ points?: { time: string; hostWatts: number }[] }>('energy/history', {
+    const history = await api.get<EnergyHistory>('energy/history', {
       from: from.toISOString(),
       to: to.toISOString(),
     });
-    chart.add((history.points ?? []).map((p) => ({ time: toMs(p.time), series: 'host', value: p.hostWatts })));
+    chart.add(history.points.map((p) => ({ time: toMs(p.time), series: 'host', value: p.hostWatts })));
   }
 
   return {

@@ -1,0 +1,35 @@
+import type { Config } from '../../config/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { FleetRetentionResult, FleetRollups } from '../../store/repositories/fleet-rollups.js';
+
+const DAY = 86_400_000;
+
+export interface FleetRetentionDeps {
+  rollups: Pick<FleetRollups, 'rollupAndDeleteRawBefore' | 'deleteRollupsBefore' | 'deleteBatchesBefore'>;
+  clock: Clock;
+  log: Logger;
+  getConfig: () => Config;
+}
+
+/**
+ * `storage.retention` applied to remote hosts' rows, as to the local ones: raw rows older than `rawDays` are rolled
+ * up hourly and deleted in one step (no sample leaves before its hour's summary holds it), hourly rollups older than
+ * `rollupDays` deleted, and the record of batches older than `rawDays` (the ids that make a resent batch a
+ * duplicate: their snapshots are past the raw window by then).
+ */
+export function createFleetRetentionJob(deps: FleetRetentionDeps) {
+  const log = deps.log.child({ module: 'fleet-retention' });
+
+  async function run(): Promise<FleetRetentionResult> {
+    const { rawDays, rollupDays } = deps.getConfig().storage.retention;
+    const now = deps.clock.now();
+    const { rollupRows, rawDeleted } = await deps.rollups.rollupAndDeleteRawBefore(now - rawDays * DAY);
+    const rollupsDeleted = await deps.rollups.deleteRollupsBefore(now - rollupDays * DAY);
+    const batchesDeleted = await deps.rollups.deleteBatchesBefore(now - rawDays * DAY);
+    if (rawDeleted > 0 || rollupsDeleted > 0) log.info({ rollupRows, rawDeleted, rollupsDeleted, batchesDeleted }, 'fleet retention applied');
+    return { rollupRows, rawDeleted, rollupsDeleted, batchesDeleted };
+  }
+
+  return { run };
+}

@@ -1,0 +1,134 @@
+/** Retention of remote hosts' rows (storage.retention on the fleet tables), on real SQLite and PostgreSQL. */
+import { expect, it } from 'vitest';
+import { buildConfig } from '../../src/config/load.js';
+import { createFleetRetentionJob } from '../../src/engine/monitor/fleet-retention.js';
+import { createFleetService } from '../../src/fleet/fleet.service.js';
+import { VirtualClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import type { ProtocolPoint, SnapshotPoint } from '../../src/store/types.js';
+import { describeEachStore, protocolSample, rawQuery, snapshot, useStore } from '../helpers/stores.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.parse('2026-11-01T00:00:00Z');
+const STEP = 10 * 60_000;
+
+/** Three days of 10-minute snapshots, figures varying per snapshot; golem's CPU is measured on every other one. */
+function snaps(from: number, n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const t = from + i * STEP;
+    return snapshot(
+      t,
+      [
+        protocolSample('storj', t, { usdPerHour: 0.1 + (i % 7) * 0.01, earnedUsd: 0.001 * (1 + (i % 5)), earnedTokens: 0.002 * (1 + (i % 3)), cpuPercent: 10 + (i % 4) }),
+        protocolSample('golem', t, { usdPerHour: 0.2, earnedUsd: 0.0005 * (i % 2), connected: i % 6 !== 0, cpuPercent: i % 2 ? 30 : null }),
+      ],
+      { host: { cpuCount: 4, cpuPercent: 20 + (i % 9), memoryTotalBytes: 8e9, memoryUsedBytes: 2e9 + i * 1e6, bandwidthCapacityBytesPerSec: 1e7, bandwidthBytesPerSec: 1e6, storageTotalBytes: 1e12, storageUsedBytes: 5e11 } },
+    );
+  });
+}
+
+const earned = (points: ProtocolPoint[]) => points.reduce((s, p) => s + p.earnedUsd, 0);
+const tokens = (points: ProtocolPoint[]) => points.reduce((s, p) => s + p.earnedTokens, 0);
+
+function expectSamePoints(after: SnapshotPoint[], before: SnapshotPoint[]) {
+  expect(after.map((p) => p.time)).toEqual(before.map((p) => p.time));
+  after.forEach((p, i) => {
+    for (const k of ['totalUsdPerHour', 'cpuPercent', 'memoryPercent', 'bandwidthPercent', 'storagePercent'] as const) expect(p[k]).toBeCloseTo(before[i]![k], 9);
+  });
+}
+
+function expectSameProtocols(after: ProtocolPoint[], before: ProtocolPoint[]) {
+  expect(after.map((p) => `${p.time}:${p.protocol}:${p.samples}`)).toEqual(before.map((p) => `${p.time}:${p.protocol}:${p.samples}`));
+  after.forEach((p, i) => {
+    const b = before[i]!;
+    for (const k of ['usdPerHour', 'earnedUsd', 'earnedTokens', 'connected', 'uptime', 'storageBytes', 'allocCpu', 'allocStorage'] as const) expect(p[k]).toBeCloseTo(b[k], 9);
+    for (const k of ['cpuPercent', 'memoryBytes'] as const) {
+      if (b[k] === null) expect(p[k]).toBeNull();
+      else expect(p[k]).toBeCloseTo(b[k]!, 6);
+    }
+  });
+}
+
+describeEachStore('fleet retention', (factory) => {
+  const store = useStore(factory);
+
+  it('rolls up and deletes raw rows past rawDays, keeps the totals and the history, deletes rollups past rollupDays', async () => {
+    const clock = new VirtualClock(T0);
+    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    await fleet.addHost('rack-1', 'admin');
+    const host = await fleet.host('rack-1');
+    const all = snaps(T0, (3 * DAY) / STEP);
+    for (let i = 0; i < all.length; i += 100) await fleet.ingest(host, { batchId: `b-${i}`, agentVersion: '0.2.0', snapshots: all.slice(i, i + 100) });
+
+    const range = { from: T0, to: T0 + 3 * DAY - 1 };
+    const read = async () => ({
+      hourly: await fleet.fullHistory(host, { ...range, stepMs: HOUR }),
+      daily: await fleet.fullHistory(host, { ...range, stepMs: DAY }),
+      storj: await fleet.fullHistory(host, { ...range, stepMs: 6 * HOUR, protocol: 'storj' }),
+    });
+    const before = await read();
+    expect(before.hourly.points).toHaveLength(72);
+
+    // 3 days and 30 minutes later, rawDays 2: everything before T0 + 1 day (+ the 30 minutes, floored to the hour) goes.
+    await clock.advance(3 * DAY + 30 * 60_000);
+    let config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 30 } } }, {});
+    const job = createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config });
+    const result = await job.run();
+    const cutoff = T0 + DAY;
+    expect(result.rawDeleted).toBe((DAY / STEP) * 3); // one day of snapshots and their two protocols' samples
+    expect(result.rollupRows).toBe(24 * 3); // an hourly row for the host and for each protocol
+
+    const oldRaw = await rawQuery(store(), `select count(*) as n from host_protocol_samples where time < ${cutoff}`);
+    expect(Number(oldRaw[0]!.n)).toBe(0);
+    expect(await store().fleet.totals(host.id)).toEqual({ snapshots: (2 * DAY) / STEP, protocolSamples: (4 * DAY) / STEP });
+
+    const after = await read();
+    expectSamePoints(after.hourly.points, before.hourly.points);
+    expectSamePoints(after.daily.points, before.daily.points);
+    expectSameProtocols(after.hourly.protocols, before.hourly.protocols);
+    expectSameProtocols(after.daily.protocols, before.daily.protocols);
+    expectSameProtocols(after.storj.protocols, before.storj.protocols);
+    expect(earned(after.daily.protocols)).toBeCloseTo(earned(before.daily.protocols), 9);
+    expect(tokens(after.daily.protocols)).toBeCloseTo(tokens(before.daily.protocols), 9);
+    // A raw read (no step) answers the rolled-up day hour by hour, then sample by sample.
+    const raw = await fleet.fullHistory(host, range);
+    expect(raw.points.filter((p) => p.time < cutoff).map((p) => p.time)).toEqual(Array.from({ length: 24 }, (_, h) => T0 + h * HOUR));
+    expect(raw.points.filter((p) => p.time >= cutoff)).toHaveLength((2 * DAY) / STEP);
+    expect(earned(raw.protocols)).toBeCloseTo(earned(before.daily.protocols), 9);
+
+    // Run again: nothing more to do, nothing counted twice.
+    expect(await job.run()).toMatchObject({ rollupRows: 0, rawDeleted: 0 });
+    expect(earned((await read()).daily.protocols)).toBeCloseTo(earned(before.daily.protocols), 9);
+
+    // Rollups older than rollupDays go too.
+    config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 2.5 } } }, {});
+    const expired = await job.run();
+    expect(expired.rollupsDeleted).toBe(12 * 3); // the first 12 hours (3 days 30 min - 2.5 days, floored to the hour)
+    const left = await fleet.fullHistory(host, { ...range, stepMs: HOUR });
+    expect(left.points[0]!.time).toBe(T0 + 12 * HOUR);
+  });
+
+  it('merges a late batch for an hour already rolled up into that hour, counting each sample once', async () => {
+    const clock = new VirtualClock(T0 + 10 * DAY);
+    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    await fleet.addHost('edge', null);
+    const host = await fleet.host('edge');
+    const first = snaps(T0, 3); // 00:00, 00:10, 00:20
+    const late = snaps(T0 + 30 * 60_000, 3); // 00:30, 00:40, 00:50 (an agent offline for days)
+    await fleet.ingest(host, { batchId: 'first', agentVersion: '0.2.0', snapshots: first });
+    const config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 30 } } }, {});
+    const job = createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config });
+    await job.run();
+    await fleet.ingest(host, { batchId: 'late', agentVersion: '0.2.0', snapshots: late });
+    await job.run();
+
+    const [point] = (await fleet.fullHistory(host, { from: T0, to: T0 + HOUR - 1, stepMs: HOUR })).protocols.filter((p) => p.protocol === 'storj');
+    const storj = [...first, ...late].map((s) => s.protocols[0]!);
+    expect(point!.samples).toBe(6);
+    expect(point!.earnedUsd).toBeCloseTo(storj.reduce((s, p) => s + p.earnedUsd, 0), 9);
+    expect(point!.usdPerHour).toBeCloseTo(storj.reduce((s, p) => s + p.usdPerHour, 0) / 6, 9);
+    const rows = await rawQuery(store(), 'select count(*) as n from host_snapshots');
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+});
