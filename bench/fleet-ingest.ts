@@ -159,7 +159,7 @@ async function measure(storeName: string) {
     if (onPostgres) {
       await admin('checkpoint').catch(() => undefined);
       const r = await admin(
-        `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as bytes from pg_tables where schemaname = '${schema}' and tablename in ('host_snapshots', 'host_protocol_samples', 'agent_batches')`,
+        `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as bytes from pg_tables where schemaname = '${schema}' and tablename in ('host_snapshots', 'host_protocol_samples', 'agent_batches', 'host_snapshots_hourly', 'host_protocol_hourly')`,
       );
       bytes = Number(r.rows[0]?.bytes ?? 0);
     } else {
@@ -186,7 +186,7 @@ run.finish({
     `${HOSTS} hosts created through POST /api/v1/hosts on one control plane (startOrcha, its own loops running); each host's agent is simulated in this process and posts to POST /api/v1/agent/batches with its key.`,
     `Steady: ${SECONDS} s of real time, one batch per host every ${FLUSH_MS / 1000} s (${Math.round(FLUSH_MS / POLL_MS)} snapshots of ${PROTOCOLS} protocols), hosts spread over the interval: ${offered} samples/s offered.`,
     `Catch-up: each host then posts ${BACKLOG_MIN} min of spooled 5 s polls at once, in batches of ${BATCH}, all hosts concurrently.`,
-    'Size: the fleet tables on PostgreSQL (pg_total_relation_size); on SQLite the whole file with its WAL. Per host-day = bytes per stored snapshot x 17,280 polls.',
+    'Size: the fleet tables on PostgreSQL (pg_total_relation_size, raw and hourly rollups); on SQLite the whole file with its WAL. Per host-day = bytes per stored snapshot x 17,280 polls.',
     'postgres-2: two control planes (two startOrcha in this process) on one PostgreSQL schema and one Redis (cache, rate limits, event fan-out); host N posts to replica N mod 2.',
   ],
   checks: results.flatMap((r) => [
