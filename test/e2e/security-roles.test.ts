@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RouteRole } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config/load.js';
+import { planningContextOf } from '../../src/fleet/planning-context.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 import { protocolSample, snapshot } from '../helpers/stores.js';
@@ -149,8 +150,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/api/v1/hosts/{name}/metrics/history', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics/history` },
   { method: 'GET', path: '/api/v1/fleet', role: 'viewer' },
 ];
-/** Routes that no user role opens: the agents' ingest route takes an agent key only (tested on its own below). */
-const AGENT_ONLY = ['POST /api/v1/agent/batches'];
+/** Routes that no user role opens: the agents' routes take an agent key only (tested on their own below). */
+const AGENT_ONLY = ['POST /api/v1/agent/batches', 'POST /api/v1/agent/outcomes', 'POST /api/v1/agent/plan'];
 
 const RANK: Record<RouteRole, number> = { public: 0, viewer: 1, operator: 2, admin: 3 };
 const CALLERS = ['viewer', 'operator', 'admin', 'viewer key', 'operator key', 'admin key'] as const;
@@ -220,6 +221,32 @@ describe('every route × every role on the running daemon', () => {
     const accepted = await call('POST', '/api/v1/agent/batches', created.key, body());
     expect(accepted.status).toBe(200);
     expect(accepted.json()).toMatchObject({ result: 'stored', snapshots: 1 });
+  });
+
+  it('POST /api/v1/agent/plan opens with an agent key only; a host no replica has planned for gets no plan', { timeout: 120_000 }, async () => {
+    const created = (await asAdmin('POST', '/api/v1/hosts', { name: unique('plan-host') })).json() as { key: string };
+    const body = { planning: planningContextOf(orcha.config()) };
+    expect((await call('POST', '/api/v1/agent/plan', undefined, body)).status).toBe(401);
+    for (const caller of CALLERS) {
+      const res = await call('POST', '/api/v1/agent/plan', tokens[caller], body);
+      expect({ caller, status: res.status }).toEqual({ caller, status: 401 });
+    }
+    const accepted = await call('POST', '/api/v1/agent/plan', created.key, body);
+    expect(accepted.status).toBe(200);
+    expect(accepted.json()).toEqual({ plan: null });
+  });
+
+  it('POST /api/v1/agent/outcomes opens with an agent key only; an outcome of a plan the host never got matches nothing', { timeout: 120_000 }, async () => {
+    const created = (await asAdmin('POST', '/api/v1/hosts', { name: unique('outcome-host') })).json() as { key: string };
+    const body = { outcomes: [{ planId: 'plan-never-made', status: 'applied', reason: null, reallocationId: null, at: Date.now() }] };
+    expect((await call('POST', '/api/v1/agent/outcomes', undefined, body)).status).toBe(401);
+    for (const caller of CALLERS) {
+      const res = await call('POST', '/api/v1/agent/outcomes', tokens[caller], body);
+      expect({ caller, status: res.status }).toEqual({ caller, status: 401 });
+    }
+    const accepted = await call('POST', '/api/v1/agent/outcomes', created.key, body);
+    expect(accepted.status).toBe(200);
+    expect(accepted.json()).toEqual({ recorded: 0 });
   });
 
   it.each(ROWS)('$method $path: $role', { timeout: 120_000 }, async (row) => {
