@@ -7,7 +7,10 @@
  * - catch-up: every host replays --backlog minutes of spooled snapshots at once (a link back after an outage), in
  *   batches of 500: the most samples/s the control plane takes, and the p99 of those larger batches.
  * Then the database size of the fleet tables per stored snapshot, scaled to one host-day of 5 s polls.
- * Options: --hosts N --protocols P --seconds S --flush S --backlog MIN --store sqlite|postgres|both.
+ * `postgres-2` runs the same with two control-plane replicas on one PostgreSQL schema and one Redis (cache, rate
+ * limits, event fan-out), each host posting to one of them in turn (what a load balancer does with its connections).
+ * Options: --hosts N --protocols P --seconds S --flush S --backlog MIN --store sqlite|postgres|postgres-2|all
+ * (all: the three; both: sqlite and postgres).
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
@@ -26,7 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     flush: { type: 'string', default: '10' },
     backlog: { type: 'string', default: '60' },
-    store: { type: 'string', default: 'both' },
+    store: { type: 'string', default: 'all' },
   },
 });
 const HOSTS = Number(values.hosts);
@@ -37,12 +40,14 @@ const BACKLOG_MIN = Number(values.backlog);
 const POLL_MS = 5000;
 const BATCH = 500;
 const PG_URL = process.env.ORCHA_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const STORES = values.store === 'both' ? ['sqlite', 'postgres'] : [String(values.store)];
+const REDIS_URL = process.env.ORCHA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+const STORES =
+  values.store === 'all' ? ['sqlite', 'postgres', 'postgres-2'] : values.store === 'both' ? ['sqlite', 'postgres'] : [String(values.store)];
 const TYPES = ['storj', 'golem', 'mysterium', 'streamr', 'grass', 'http-json'];
 const protocols = Array.from({ length: PROTOCOLS }, (_, k) => ({ name: `p${k}`, type: TYPES[k % TYPES.length]! }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const run = startRun('fleet-ingest', `Fleet ingest: ${HOSTS} hosts x ${PROTOCOLS} protocols at 5 s polls into one control plane`);
+const run = startRun('fleet-ingest', `Fleet ingest: ${HOSTS} hosts x ${PROTOCOLS} protocols at 5 s polls into one control plane, and into two replicas`);
 
 async function admin(sql: string): Promise<{ rows: Record<string, unknown>[] }> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
@@ -79,15 +84,28 @@ async function post(url: string, key: string, batchId: string, snapshots: Snapsh
 
 async function measure(storeName: string) {
   const schema = `orcha_bench_fleet_${randomBytes(4).toString('hex')}`;
+  const onPostgres = storeName.startsWith('postgres');
+  const replicaCount = storeName === 'postgres-2' ? 2 : 1;
   let storage: Record<string, unknown> = {};
-  if (storeName === 'postgres') {
+  if (onPostgres) {
     await admin(`create schema ${schema}`);
     const url = new URL(PG_URL);
     url.searchParams.set('options', `-c search_path=${schema}`);
     storage = { url: url.toString() };
   }
+  const shared =
+    replicaCount > 1
+      ? {
+          redis: { url: REDIS_URL },
+          cache: { store: 'redis' },
+          rateLimit: { enabled: true, perIp: 1_000_000, perUser: 1_000_000, store: 'redis' },
+        }
+      : {};
   // The control plane's own loops poll one simulated node set, as a real one would beside its fleet.
-  const orcha = await startOrchaInstance({ config: { storage } });
+  const replicas: Awaited<ReturnType<typeof startOrchaInstance>>[] = [];
+  for (let i = 0; i < replicaCount; i++) replicas.push(await startOrchaInstance({ config: { storage, ...shared } }));
+  const orcha = replicas[0]!;
+  const urlOf = (h: number) => replicas[h % replicas.length]!.url;
   try {
     const keys: string[] = [];
     for (let h = 0; h < HOSTS; h++) {
@@ -113,7 +131,7 @@ async function measure(storeName: string) {
         // On an absolute schedule, so that slow answers never lower the rate offered.
         await sleep(Math.max(0, began + (tick * HOSTS + h) * (FLUSH_MS / HOSTS) - performance.now()));
         steady.offered += snaps.length * PROTOCOLS;
-        inflight.push(post(orcha.url, keys[h]!, `steady-${h}-${tick}`, snaps, steady));
+        inflight.push(post(urlOf(h), keys[h]!, `steady-${h}-${tick}`, snaps, steady));
       }
     }
     await Promise.all(inflight);
@@ -130,7 +148,7 @@ async function measure(storeName: string) {
           const n = Math.min(BATCH, backlog - i);
           const snaps = Array.from({ length: n }, (_, j) => snapshot(backlogStart + (i + j) * POLL_MS, i + j));
           catchUp.offered += n * PROTOCOLS;
-          await post(orcha.url, key, `backlog-${h}-${i}`, snaps, catchUp);
+          await post(urlOf(h), key, `backlog-${h}-${i}`, snaps, catchUp);
         }
       }),
     );
@@ -138,10 +156,10 @@ async function measure(storeName: string) {
 
     const stored = (steady.samples + catchUp.samples) / PROTOCOLS;
     let bytes: number;
-    if (storeName === 'postgres') {
+    if (onPostgres) {
       await admin('checkpoint').catch(() => undefined);
       const r = await admin(
-        `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as bytes from pg_tables where schemaname = '${schema}' and tablename in ('host_snapshots', 'host_protocol_samples', 'agent_batches')`,
+        `select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename)::regclass)), 0)::bigint as bytes from pg_tables where schemaname = '${schema}' and tablename in ('host_snapshots', 'host_protocol_samples', 'agent_batches', 'host_snapshots_hourly', 'host_protocol_hourly')`,
       );
       bytes = Number(r.rows[0]?.bytes ?? 0);
     } else {
@@ -152,8 +170,8 @@ async function measure(storeName: string) {
     const perHostDay = (bytes / Math.max(1, stored)) * (86_400_000 / POLL_MS);
     return { storeName, steady, catchUp, stored, bytes, perHostDay };
   } finally {
-    await orcha.close();
-    if (storeName === 'postgres') await admin(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+    for (const r of replicas.reverse()) await r.close();
+    if (onPostgres) await admin(`drop schema if exists ${schema} cascade`).catch(() => undefined);
   }
 }
 
@@ -168,7 +186,8 @@ run.finish({
     `${HOSTS} hosts created through POST /api/v1/hosts on one control plane (startOrcha, its own loops running); each host's agent is simulated in this process and posts to POST /api/v1/agent/batches with its key.`,
     `Steady: ${SECONDS} s of real time, one batch per host every ${FLUSH_MS / 1000} s (${Math.round(FLUSH_MS / POLL_MS)} snapshots of ${PROTOCOLS} protocols), hosts spread over the interval: ${offered} samples/s offered.`,
     `Catch-up: each host then posts ${BACKLOG_MIN} min of spooled 5 s polls at once, in batches of ${BATCH}, all hosts concurrently.`,
-    'Size: the fleet tables on PostgreSQL (pg_total_relation_size); on SQLite the whole file with its WAL. Per host-day = bytes per stored snapshot x 17,280 polls.',
+    'Size: the fleet tables on PostgreSQL (pg_total_relation_size, raw and hourly rollups); on SQLite the whole file with its WAL. Per host-day = bytes per stored snapshot x 17,280 polls.',
+    'postgres-2: two control planes (two startOrcha in this process) on one PostgreSQL schema and one Redis (cache, rate limits, event fan-out); host N posts to replica N mod 2.',
   ],
   checks: results.flatMap((r) => [
     {
@@ -194,7 +213,7 @@ run.finish({
   ],
   caveats: [
     'The simulated agents share this process and its 2 cores with the control plane (and the database): the figures are a floor.',
-    'One control plane only; two replicas behind a load balancer are not measured yet.',
+    'The two replicas of postgres-2 share this process (one event loop, 2 cores): they show that replicas on one database store everything once at the same rate, not that a second machine doubles throughput.',
     'Catch-up latencies are of 500-snapshot batches with all hosts sending at once: they measure queueing, not a single ingest.',
   ],
   raw: results.map((r) => ({ store: r.storeName, storedSnapshots: r.stored, bytes: r.bytes, perHostDayBytes: Math.round(r.perHostDay) })),

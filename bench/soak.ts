@@ -39,6 +39,8 @@ if (!Number.isFinite(EVERY_S) || EVERY_S < 1 || EVERY_S * 4 > MINUTES * 60) {
 }
 const WINDOW_MIN = Math.min(20, MINUTES);
 const PASSWORD = 'bench-admin-password-0123';
+/** How long the harness waits for one answer of the daemon before counting the sample as missed. */
+const SAMPLE_TIMEOUT_MS = 30_000;
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
 
 function newest(dir: string): number {
@@ -71,7 +73,7 @@ function freePort(): Promise<number> {
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
 
 async function heapMb(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) })).text();
   const m = /^orcha_process_heap_used_bytes (\S+)$/m.exec(text);
   return m ? Number(m[1]) / 2 ** 20 : Number.NaN;
 }
@@ -109,6 +111,7 @@ child.once('exit', (code) => {
 });
 
 const points: Point[] = [];
+const missed: { minute: number; reason: string }[] = [];
 let authorization = '';
 const began = performance.now();
 try {
@@ -141,21 +144,29 @@ try {
       await login();
       loggedInAt = performance.now();
     }
-    const health = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(5000) });
-    await health.arrayBuffer();
-    const status = (await (await fetch(`${url}/api/v1/status`, { headers: { authorization }, signal: AbortSignal.timeout(5000) })).json()) as {
-      coordinator: { polls: number; adapters: { protocol: string; connected: boolean }[] };
-    };
-    const point: Point = {
-      minute: round((performance.now() - started) / 60_000, 2),
-      rssMb: round(rssMb(child.pid!), 1),
-      heapMb: round(await heapMb(url), 1),
-      polls: status.coordinator.polls,
-      healthy: status.coordinator.adapters.filter((a) => a.connected && !a.protocol.startsWith('bad-')).length,
-      healthStatus: health.status,
-    };
-    points.push(point);
-    console.log(`${point.minute.toFixed(1)} min: RSS ${point.rssMb} MB, heap ${point.heapMb} MB, ${point.polls} snapshots, ${point.healthy} healthy nodes connected`);
+    // A request of the harness that fails or times out is a missed sample, counted and shown, never the end of the run
+    // (on a loaded machine a 5 s timeout once ended a 78-minute run).
+    try {
+      const health = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) });
+      await health.arrayBuffer();
+      const status = (await (await fetch(`${url}/api/v1/status`, { headers: { authorization }, signal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) })).json()) as {
+        coordinator: { polls: number; adapters: { protocol: string; connected: boolean }[] };
+      };
+      const point: Point = {
+        minute: round((performance.now() - started) / 60_000, 2),
+        rssMb: round(rssMb(child.pid!), 1),
+        heapMb: round(await heapMb(url), 1),
+        polls: status.coordinator.polls,
+        healthy: status.coordinator.adapters.filter((a) => a.connected && !a.protocol.startsWith('bad-')).length,
+        healthStatus: health.status,
+      };
+      points.push(point);
+      console.log(`${point.minute.toFixed(1)} min: RSS ${point.rssMb} MB, heap ${point.heapMb} MB, ${point.polls} snapshots, ${point.healthy} healthy nodes connected`);
+    } catch (err) {
+      const minute = round((performance.now() - started) / 60_000, 2);
+      missed.push({ minute, reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+      console.log(`${minute.toFixed(1)} min: sample missed (${missed[missed.length - 1]!.reason})`);
+    }
   }
 } finally {
   if (exitCode === null) {
@@ -170,6 +181,10 @@ try {
   await rm(dataDir, { recursive: true, force: true });
 }
 
+if (points.length < 2) {
+  console.error(`soak: only ${points.length} of its samples were answered (${missed.length} missed); nothing to report`);
+  process.exit(1);
+}
 // Growth over the last WINDOW_MIN minutes: the median of the minute at each end, so one GC's timing does not decide it.
 const end = points[points.length - 1]!.minute;
 const at = (from: number, to: number, key: 'rssMb' | 'heapMb') => median(points.filter((p) => p.minute >= from && p.minute <= to).map((p) => p[key]));
@@ -197,6 +212,7 @@ run.finish({
   method: [
     `The built CLI is spawned as \`node dist/src/cli/index.js serve --config <file>\` with default intervals and timeouts; the config lists the ${sims.protocols.length} built-in node simulators and ${MISBEHAVIOURS.length} misbehaving nodes (${MISBEHAVIOURS.join(', ')}), all served from the benchmark's own process.`,
     `Every ${EVERY_S} s: the daemon's resident set (VmRSS from /proc), its V8 heap in use (orcha_process_heap_used_bytes from /metrics), GET /api/v1/health, and the snapshot count and connected healthy nodes from GET /api/v1/status.`,
+    `The in-memory history (coordinator.historySize, default 1,000 snapshots) fills for its first 1,000 polls (83 minutes at 5 s): while it fills, the heap grows by what each snapshot holds (measured at about 13 KB for these 21 protocols), so a run shorter than about 105 minutes measures that fill in its last ${WINDOW_MIN} minutes, not a leak.`,
     `Growth over the last ${WINDOW_MIN} minutes compares the median of the samples in the first minute of that window with the median of the last minute.`,
     ...(HISTORY === undefined ? [] : [`Diagnostic run: coordinator.historySize ${HISTORY} instead of the default 1,000.`]),
   ],
@@ -208,10 +224,17 @@ run.finish({
     { what: 'snapshots per minute (default poll 5 s: 12)', value: pollsPerMinute, unit: '', bar: '—', met: null },
     {
       what: 'health answered 200 at every sample',
-      value: points.every((p) => p.healthStatus === 200) ? 'yes' : 'no',
+      value: missed.length === 0 && points.every((p) => p.healthStatus === 200) ? 'yes' : 'no',
       unit: '',
       bar: 'daemon stays up',
-      met: points.every((p) => p.healthStatus === 200),
+      met: missed.length === 0 && points.every((p) => p.healthStatus === 200),
+    },
+    {
+      what: `samples missed (no answer within ${SAMPLE_TIMEOUT_MS / 1000} s${missed.length > 0 ? `; first at minute ${missed[0]!.minute}: ${missed[0]!.reason}` : ''})`,
+      value: missed.length,
+      unit: '',
+      bar: '0',
+      met: missed.length === 0,
     },
   ],
   tables: [

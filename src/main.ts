@@ -23,14 +23,14 @@ import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
-import { buildApp, closeApp } from './http/app.js';
+import { buildApp, closeApp, listenApp } from './http/app.js';
 import { dashboardPlugin } from './http/plugins/dashboard.js';
 import type { App } from './http/route-types.js';
 import type { WsOptions } from './http/websocket.js';
 import { createCache } from './infra/cache.js';
 import { createRedisLink, wantsRedis } from './infra/redis-link.js';
 import { type Clock, systemClock } from './lib/clock.js';
-import { errorMessage } from './lib/errors.js';
+import { createClosers } from './lib/closers.js';
 import type { Logger } from './lib/logger.js';
 import type { Notifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
@@ -95,16 +95,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
   const initial = options.loaded.config;
   const dataDir = resolve(baseDir, initial.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const closers: (() => Promise<void> | void)[] = [];
-  const closeAll = async () => {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch (err) {
-        log.warn({ err: errorMessage(err) }, 'error during shutdown');
-      }
-    }
-  };
+  const closers = createClosers(log);
 
   try {
     const demo = await startDemo({ initial, demo: options.demo ?? false, clock });
@@ -205,14 +196,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     });
     closers.push(() => closeApp(app, 5000));
 
-    if (options.listen !== false) {
-      const c = configService.current();
-      await app.listen({ host: c.server.host, port: c.server.port });
-      const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : c.server.port;
-      const hostName = c.server.host.includes(':') ? `[${c.server.host}]` : c.server.host;
-      url = `http://${hostName}:${port}`;
-    }
+    if (options.listen !== false) url = await listenApp(app, configService.current().server);
     // The loops start once the server listens: the first poll (host probes, five adapters, a snapshot write) and the
     // first solve do not hold up the API, whose health endpoint reports "no data yet" until that poll lands.
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
@@ -233,7 +217,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     if (url) banner.push(`Dashboard: ${url}/   API reference: ${url}/docs`);
     log.info({ url, protocols: cfg().protocols.map((p) => p.name), mode: cfg().reallocation.mode }, 'orcha started');
 
-    let closed = false;
     return {
       url,
       banner,
@@ -247,14 +230,10 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       notifier,
       security,
       simulators,
-      async close() {
-        if (closed) return;
-        closed = true;
-        await closeAll();
-      },
+      close: () => closers.closeAll(),
     };
   } catch (err) {
-    await closeAll();
+    await closers.closeAll();
     throw err;
   }
 }

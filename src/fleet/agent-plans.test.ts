@@ -55,6 +55,10 @@ it("offers each control-plane plan to the engine once, ignores a stale replica's
     await plans.exchange(planning);
     const offered = await plans.strategy.plan(input);
     expect(offered).toMatchObject({ strategy: 'control-plane:p1', current: { storj: shares(20) }, target: { storj: shares(30) } });
+    // Read again (the analyze loop) it is still there; once a decision on it is journaled, the engine holds.
+    expect((await plans.strategy.plan(input)).strategy).toBe('control-plane:p1');
+    const r = { id: 'r1', strategy: 'control-plane:p1', status: 'applied', reason: null, createdAt: 5, finishedAt: 9 } as unknown as Reallocation;
+    plans.onReallocation({ ...r, status: 'applying' });
     expect((await plans.strategy.plan(input)).target).toEqual({ storj: shares(20) });
 
     // A plan under a lower fence (a replica that lost the lease) is ignored.
@@ -70,8 +74,6 @@ it("offers each control-plane plan to the engine once, ignores a stale replica's
 
     // The engine finished p1 while the control plane is away: the outcome waits in the spool, then goes once.
     up = false;
-    const r = { id: 'r1', strategy: 'control-plane:p1', status: 'applied', reason: null, createdAt: 5, finishedAt: 9 } as unknown as Reallocation;
-    plans.onReallocation({ ...r, status: 'applying' });
     plans.onReallocation(r);
     plans.onReallocation({ ...r, id: 'r-local', strategy: 'lp' });
     expect(await plans.deliverOutcomes()).toBe(0);

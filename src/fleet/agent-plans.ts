@@ -1,7 +1,8 @@
 /**
  * The agent's side of decisions per host. The control plane plans; the agent's own reallocation engine applies,
  * through the strategy below: each plan from the control plane is offered to the engine once, where the usual
- * gates, journal, step runner and rollback decide and act locally. Without a fresh plan the engine holds. A plan
+ * gates, journal, step runner and rollback decide and act locally (a plan counts as used once a decision on it is
+ * journaled; the analyze loop may read it before without using it up). Without a fresh plan the engine holds. A plan
  * under a lower fence than one already seen (a replica that lost the host's lease) is ignored.
  *
  * What became of each plan (the local reallocation's final status) is kept in the spool and reported when the
@@ -85,7 +86,7 @@ export function createAgentPlans(options: {
       if (!o || used.has(o.remote.id) || now - o.fetchedAt > maxAge) {
         return { ...emptyPlan(input.current, input.time), strategy: REMOTE_STRATEGY, explanations: { '*': 'No new plan from the control plane: holding.' } };
       }
-      used.add(o.remote.id);
+      // Used once the engine records a decision on it (onReallocation): the analyze loop may read it before that.
       // The control plane planned from the last snapshots it had; the moves start from what is in force here.
       return { ...o.remote.plan, strategy: `${REMOTE_STRATEGY}:${o.remote.id}`, current: input.current, createdAt: input.time };
     },
@@ -121,8 +122,10 @@ export function createAgentPlans(options: {
       }
     },
     onReallocation(r) {
-      if (!r.strategy.startsWith(`${REMOTE_STRATEGY}:`) || !FINAL.has(r.status)) return;
+      if (!r.strategy.startsWith(`${REMOTE_STRATEGY}:`)) return;
       const planId = r.strategy.slice(REMOTE_STRATEGY.length + 1);
+      used.add(planId);
+      if (!FINAL.has(r.status)) return;
       options.spool.addOutcome(planId, { planId, status: r.status, reason: r.reason, reallocationId: r.id, at: r.finishedAt ?? r.createdAt });
     },
     async deliverOutcomes(signal) {

@@ -197,6 +197,14 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
  * WebSocket clients. Past `timeoutMs` remaining connections are cut. The caller then stops the loops and closes
  * the database.
  */
+/** Listens where the config says; returns the address to print (port 0 resolved, IPv6 in brackets). */
+export async function listenApp(app: App, server: { host: string; port: number }): Promise<string> {
+  await app.listen({ host: server.host, port: server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : server.port;
+  return `http://${server.host.includes(':') ? `[${server.host}]` : server.host}:${port}`;
+}
+
 export async function closeApp(app: FastifyInstance | App, timeoutMs = 10_000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<void>((resolve) => {

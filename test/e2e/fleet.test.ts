@@ -7,6 +7,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import { openSpool } from '../../src/fleet/spool.js';
@@ -44,6 +45,16 @@ describe('fleet: agents and a control plane as processes', () => {
     await waitFor(`agent ${name} to start`, async () => child.output().includes('orcha agent reporting'), 180_000);
   };
 
+  /** Decisions on control-plane plans in an agent's own journal (its SQLite file, read beside the running agent). */
+  const controlPlaneDecisions = (name: string): { id: string }[] => {
+    const db = new BetterSqlite3(join(agents.get(name)!.dataDir, 'orcha.db'), { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare("select id from reallocations where strategy like 'control-plane:%'").all() as { id: string }[];
+    } finally {
+      db.close();
+    }
+  };
+
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'orcha-fleet-'));
     store = await createPostgresTestStore();
@@ -57,7 +68,7 @@ describe('fleet: agents and a control plane as processes', () => {
         `server: { host: 127.0.0.1, port: ${port} }`,
         `storage: { url: ${JSON.stringify(store.url)} }`,
         'simulators: { enabled: false }',
-        // Decisions per host every second: an agent (deciding every 3 s) nearly always holds a plan it has not used.
+        // Decisions per host every second (the agents decide every 5 s).
         'intervals: { decide: 1 }',
         'log: { level: warn }',
       ].join('\n'),
@@ -70,7 +81,7 @@ describe('fleet: agents and a control plane as processes', () => {
       const config = join(dir, `${name}.yaml`);
       writeFileSync(
         config,
-        [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1, decide: 3 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+        [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1, decide: 5 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
       );
       agents.set(name, { key, dataDir, config });
     }
@@ -93,7 +104,12 @@ describe('fleet: agents and a control plane as processes', () => {
     // The control plane plans for both hosts; their agents take the plans.
     const planned = async (name: string) => (await store.hostPlans.latest(await hostId(name))) !== null;
     await waitFor('plans for both hosts', async () => (await planned('alpha')) && (await planned('beta')));
-    await sleep(1500);
+    // Right after beta's engine decided on a plan, it fetches the next one (the control plane plans every second,
+    // the agent exchanges every second) and decides again 5 s later: the control plane stops in between, while
+    // beta holds a plan it has not used.
+    const decided = controlPlaneDecisions('beta').length;
+    await waitFor('beta to decide on a plan', async () => controlPlaneDecisions('beta').length > decided);
+    await sleep(2500);
 
     // The control plane goes away: the agents spool.
     const outageFrom = Date.now();

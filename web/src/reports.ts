@@ -1,17 +1,16 @@
 /** Earnings reports (`GET reports`): periods the server answers as an operation (over 7 days) are awaited. */
 import type { Api } from './api';
+import type { Operation, OperationAcceptedAnswer, Report } from './server-types';
 
-export interface ReportTotals {
-  totalUsd: number;
-  protocols: { protocol: string; token: string; usd: number; tokens: number; payoutEvents: number }[];
-}
+/** The report as the server answers it (its totals per protocol are what the views read). */
+export type ReportTotals = Report;
 
 export async function fetchReport(api: Api, from: number, to: number): Promise<ReportTotals> {
-  type Answer = ReportTotals & { operationId?: string };
   const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-  const first = await api.get<Answer>('reports', q);
-  if (!first.operationId) return first;
-  const op = await api.get<{ status?: string; result?: Answer; error?: string }>(`operations/${encodeURIComponent(first.operationId)}/result`, { timeout: 30 });
-  if (op.status !== 'completed' || !op.result) throw new Error(op.error ?? `report ${op.status ?? 'unfinished'}`);
-  return op.result;
+  const first = await api.get<Report | OperationAcceptedAnswer>('reports', q);
+  if (!('operationId' in first)) return first;
+  const op = await api.get<Operation>(`operations/${encodeURIComponent(first.operationId)}/result`, { timeout: 30 });
+  // A report operation's result is the report (src/app/operation-handlers.ts); the operation schema types it unknown.
+  if (op.status !== 'completed' || !op.result) throw new Error(op.error ?? `report ${op.status}`);
+  return op.result as Report;
 }

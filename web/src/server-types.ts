@@ -31,7 +31,11 @@ export type { Allocation, HostResources, Resource, ResourceShares, Snapshot, Tim
 export type { Alert as DomainAlert } from '../../src/domain/alert.js';
 export type { Reallocation as DomainReallocation } from '../../src/domain/reallocation.js';
 export type { AllocationView as DomainAllocationView, History as DomainHistory, Payouts as DomainPayouts } from '../../src/http/schemas/views.js';
-import type { EnergyHistoryView, EnergyView } from '../../src/http/schemas/views.js';
+import type { EnergyHistoryView, EnergyView, Report as DomainReport } from '../../src/http/schemas/views.js';
+/** GET reports (a period's earnings per protocol, reallocations, trend) as it arrives. */
+export type Report = Wire<DomainReport>;
+/** The notification routes' answers and GET alerts' items (already in their wire form). */
+export type { AlertWithDeliveriesAnswer, ChannelViewAnswer, TestResultAnswer } from '../../src/http/schemas/notifications.js';
 /** GET energy and GET energy/history as they arrive. */
 export type EnergyNow = Wire<EnergyView>;
 export type EnergyHistory = Wire<EnergyHistoryView>;

@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely';
 import type { HostResources, ProtocolSample, Snapshot } from '../../domain/sample.js';
 import { percent } from '../../domain/sample.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
+import { decodeSample, encodeSample, SAMPLE_COLUMNS } from './fleet-sample-codec.js';
 import { mergeProtocolPoints } from './metrics-points.js';
 
 export interface HostRecord {
@@ -137,7 +138,7 @@ function sampleRow(hostId: string, time: number, p: ProtocolSample) {
     host_id: hostId,
     time,
     protocol: p.protocol,
-    sample_json: JSON.stringify(p),
+    sample_json: encodeSample(p, time),
     connected: p.connected ? 1 : 0,
     usd_per_hour: p.usdPerHour,
     earned_usd: p.earnedUsd,
@@ -255,7 +256,7 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
       const time = Number(snap.time);
       const rows = await db
         .selectFrom('host_protocol_samples')
-        .select('sample_json')
+        .select(SAMPLE_COLUMNS)
         .where('host_id', '=', hostId)
         .where('time', '=', time)
         .orderBy('protocol')
@@ -264,7 +265,7 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
         time,
         totalUsdPerHour: Number(snap.total_usd_per_hour),
         host: JSON.parse(snap.host_json) as HostResources,
-        protocols: rows.map((r) => JSON.parse(r.sample_json) as ProtocolSample),
+        protocols: rows.map(decodeSample),
       };
     },
     async history(hostId, q) {
@@ -317,7 +318,7 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
       const step = q.stepMs && q.stepMs > 0 ? Math.floor(q.stepMs) : 0;
       let query = db
         .selectFrom('host_protocol_samples')
-        .select(['time', 'sample_json'])
+        .select(SAMPLE_COLUMNS)
         .where('host_id', '=', hostId)
         .where('time', '>=', q.from)
         .where('time', '<=', q.to);
@@ -327,7 +328,7 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
       return mergeProtocolPoints(
         rows.map((r) => {
           const time = Number(r.time);
-          return protocolPoint(step ? Math.floor(time / step) * step : time, JSON.parse(r.sample_json) as ProtocolSample);
+          return protocolPoint(step ? Math.floor(time / step) * step : time, decodeSample(r));
         }),
       );
     },

@@ -6,25 +6,12 @@
 import { ApiError, type Api } from '../api';
 import { card, empty, fill, h } from '../dom';
 import { ago, toMs } from '../format';
+import type { AlertWithDeliveriesAnswer, ChannelViewAnswer, TestResultAnswer } from '../server-types';
 
 const REFRESH_MS = 30_000;
 
-interface ChannelRow {
-  name: string;
-  target: string;
-  minSeverity: string;
-  usable: boolean;
-  error: string | null;
-  pending: number;
-  consecutiveFailures: number;
-  lastDelivery: { kind: string; status: string; title: string; updatedAt: string; error: string | null } | null;
-}
-interface AlertRow {
-  id: string;
-  severity: string;
-  message: string;
-  deliveries?: { channel: string; status: string; kind: string; attempts: number }[];
-}
+type ChannelRow = ChannelViewAnswer;
+type AlertRow = AlertWithDeliveriesAnswer;
 
 export function createNotificationsView(api: Api): { root: HTMLElement; start(): () => void } {
   const result = h('div', { testid: 'notify-result', 'aria-live': 'polite' });
@@ -36,7 +23,7 @@ export function createNotificationsView(api: Api): { root: HTMLElement; start():
       onclick: async () => {
         button.disabled = true;
         try {
-          const res = await api.post<{ results: { channel: string; ok: boolean; error: string | null }[] }>('notifications/test', {});
+          const res = await api.post<{ results: TestResultAnswer[] }>('notifications/test', {});
           fill(
             result,
             res.results.length === 0

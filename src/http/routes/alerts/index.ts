@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { ALERT_STATUSES, ALERT_TYPES, AlertSchema } from '../../../domain/alert.js';
-import { type Delivery, DeliverySchema } from '../../../domain/notification.js';
+import { ALERT_STATUSES, ALERT_TYPES } from '../../../domain/alert.js';
+import type { Delivery } from '../../../domain/notification.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
-import { apiSchema, toApi } from '../../schemas/api-time.js';
+import { toApi } from '../../schemas/api-time.js';
 import { ApiAlert, ErrorSchema, Pagination } from '../../schemas/common.js';
+import { AlertWithDeliveries } from '../../schemas/notifications.js';
 
 const AlertsQuery = Type.Object(
   {
@@ -18,11 +19,6 @@ const AlertsQuery = Type.Object(
 const AcknowledgeBody = Type.Object(
   { ids: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 500, uniqueItems: true }) },
   { additionalProperties: false },
-);
-
-/** An alert with the latest message about it on each notification channel. */
-const AlertWithDeliveries = apiSchema(
-  Type.Composite([AlertSchema, Type.Object({ deliveries: Type.Optional(Type.Array(Type.Omit(DeliverySchema, ['alertId']))) })]),
 );
 
 const alertsRoutes: RoutePlugin = (app, { services }) => {

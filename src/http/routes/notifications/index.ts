@@ -1,44 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { DELIVERY_STATUSES, MESSAGE_KINDS } from '../../../domain/notification.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { toApi } from '../../schemas/api-time.js';
 import { ErrorSchema } from '../../schemas/common.js';
-
-const Iso = Type.String({ format: 'date-time' });
-
-const ChannelView = Type.Object({
-  name: Type.String(),
-  scheme: Type.String(),
-  /** Scheme and host only: never a token or password. */
-  target: Type.String(),
-  minSeverity: Type.String(),
-  types: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  protocols: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  digest: Type.String(),
-  usable: Type.Boolean(),
-  error: Type.Union([Type.String(), Type.Null()]),
-  consecutiveFailures: Type.Integer(),
-  pending: Type.Integer(),
-  lastDelivery: Type.Union([
-    Type.Object({
-      kind: Type.Union(MESSAGE_KINDS.map((k) => Type.Literal(k))),
-      status: Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s))),
-      title: Type.String(),
-      updatedAt: Iso,
-      sentAt: Type.Union([Iso, Type.Null()]),
-      error: Type.Union([Type.String(), Type.Null()]),
-    }),
-    Type.Null(),
-  ]),
-});
+import { ChannelView, TestResult } from '../../schemas/notifications.js';
 
 const TestBody = Type.Object(
   { channel: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'Only this channel (default: all).' })) },
   { additionalProperties: false },
 );
 
-const TestResult = Type.Object({ channel: Type.String(), ok: Type.Boolean(), error: Type.Union([Type.String(), Type.Null()]) });
 
 const notificationsRoutes: RoutePlugin = (app, { services }) => {
   const notifications = () => {
