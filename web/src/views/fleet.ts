@@ -6,22 +6,7 @@
 import type { Api } from '../api';
 import { card, fill, h } from '../dom';
 import { ago, usd } from '../format';
-
-/** GET /api/v1/fleet as it arrives (src/http/routes/fleet; web/ may not import src/fleet). */
-interface FleetAnswer {
-  totals: { hosts: number; ok: number; silent: number; neverSeen: number; revoked: number; usdPerHour: number; openAlerts: number };
-  hosts: {
-    name: string;
-    local: boolean;
-    health: 'ok' | 'silent' | 'never-seen' | 'revoked';
-    lastSeenAt: string | null;
-    usdPerHour: number | null;
-    protocols: number;
-    connected: number;
-    agentVersion: string | null;
-    openAlerts: number;
-  }[];
-}
+import type { FleetAnswer } from '../server-types';
 
 const REFRESH_MS = 15_000;
 const PILL: Record<FleetAnswer['hosts'][number]['health'], string> = { ok: 'ok', silent: 'bad', 'never-seen': 'warn', revoked: '' };

@@ -5,11 +5,7 @@
  */
 import type { Api } from '../api';
 import { h } from '../dom';
-
-/** The part of GET /api/v1/hosts the picker reads (src/http/routes/hosts: each host's name and revocation). */
-interface HostsAnswer {
-  hosts: { name: string; revokedAt: string | null }[];
-}
+import type { HostAnswer } from '../server-types';
 
 export interface HostPicker {
   root: HTMLElement;
@@ -33,7 +29,7 @@ export function createHostPicker(api: Api, onChange: (host: string | undefined) 
   const root = h('label', { class: 'host-picker', hidden: true, 'data-host': '' }, 'Host ', select);
 
   async function refresh(): Promise<void> {
-    const names = (await api.get<HostsAnswer>('hosts')).hosts.filter((x) => x.revokedAt === null).map((x) => x.name);
+    const names = (await api.get<{ hosts: HostAnswer[] }>('hosts')).hosts.filter((x) => x.revokedAt === null).map((x) => x.name);
     root.hidden = names.length === 0;
     const options = [h('option', { value: '' }, 'this machine'), ...names.map((name) => h('option', { value: name }, name))];
     select.replaceChildren(...options);

@@ -4,10 +4,9 @@ import { redactConfig } from '../../../config/redact.js';
 import { type FieldError, OrchaError, isOrchaError } from '../../../lib/errors.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { ErrorSchema } from '../../schemas/common.js';
+import { ConfigAppliedSchema as Applied, ConfigFieldErrorsSchema as FieldErrors } from '../../schemas/config.js';
 
 const RawConfig = Type.Object({}, { additionalProperties: true, description: 'A whole orcha.yaml document as JSON.' });
-const FieldErrors = Type.Array(Type.Object({ path: Type.String(), message: Type.String() }));
-const Applied = Type.Object({ applied: Type.Boolean(), changedKeys: Type.Array(Type.String()), config: ConfigSchema });
 
 /** Config errors name the field inside the body (`body.intervals.poll`), like every other 400. */
 async function inBody<T>(fn: () => Promise<T>, prefix: string): Promise<T> {

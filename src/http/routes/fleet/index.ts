@@ -2,42 +2,12 @@
  * `GET /api/v1/fleet`: one answer about every host (this machine and each agent that reports here) with the totals,
  * for the dashboard's fleet card and `orcha fleet`.
  */
-import { Type } from '@sinclair/typebox';
 import { AGENT_VERSION } from '../../../fleet/agent-version.js';
 import { type FleetRow, fleetOverview } from '../../../fleet/fleet-overview.js';
 import { localHost } from '../../host-query.js';
 import { type RoutePlugin, role } from '../../route-types.js';
-import { IsoTime, iso } from '../auth/schemas.js';
-
-const Health = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
-  description: 'silent: nothing heard within fleet.silentAfter; never-seen: no snapshot or batch yet; revoked: its agent key is revoked.',
-});
-
-const FleetRowSchema = Type.Object({
-  name: Type.String(),
-  local: Type.Boolean({ description: 'This machine (answers ?host=NAME from its own tables).' }),
-  health: Health,
-  lastSeenAt: Type.Union([IsoTime, Type.Null()]),
-  usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
-  protocols: Type.Integer(),
-  connected: Type.Integer(),
-  agentVersion: Type.Union([Type.String(), Type.Null()]),
-  openAlerts: Type.Integer({ description: 'Open and acknowledged alerts about this host.' }),
-});
-
-const FleetSchema = Type.Object({
-  generatedAt: IsoTime,
-  totals: Type.Object({
-    hosts: Type.Integer(),
-    ok: Type.Integer(),
-    silent: Type.Integer(),
-    neverSeen: Type.Integer(),
-    revoked: Type.Integer(),
-    usdPerHour: Type.Number({ description: 'Sum of the latest USD/h of every host that is not revoked.' }),
-    openAlerts: Type.Integer(),
-  }),
-  hosts: Type.Array(FleetRowSchema),
-});
+import { iso } from '../auth/schemas.js';
+import { FleetSchema } from '../../schemas/fleet.js';
 
 const showRow = (r: FleetRow) => ({ ...r, lastSeenAt: r.lastSeenAt === null ? null : iso(r.lastSeenAt) });
 

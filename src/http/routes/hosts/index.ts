@@ -8,7 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { SnapshotSchema } from '../../../domain/sample.js';
 import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fleet/fleet.service.js';
 import { OrchaError } from '../../../lib/errors.js';
-import { IsoTime, iso } from '../auth/schemas.js';
+import { iso } from '../auth/schemas.js';
+import { HostSchema } from '../../schemas/fleet.js';
 import { agentPlanRoutes } from './agent-plans.js';
 
 /** At most this many snapshots per batch (an hour of 5 s polls is 720). */
@@ -20,43 +21,6 @@ const MAX_POINTS = 10_000;
 
 const HostNameSchema = Type.String({ pattern: HOST_NAME_PATTERN, maxLength: 63, description: 'The host name given at `orcha host add`.' });
 const HostParams = Type.Object({ name: HostNameSchema });
-
-const HostSchema = Type.Object({
-  name: Type.String(),
-  createdAt: IsoTime,
-  lastSeenAt: Type.Union([IsoTime, Type.Null()]),
-  health: Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
-    description: 'silent: no batch within fleet.silentAfter; never-seen: no agent has reported yet.',
-  }),
-  agentVersion: Type.Union([Type.String(), Type.Null()]),
-  spool: Type.Union(
-    [
-      Type.Object({
-        pending: Type.Integer({ description: 'Snapshots waiting in the agent spool at its last batch.' }),
-        oldestAt: Type.Union([IsoTime, Type.Null()]),
-        growingSince: Type.Union([IsoTime, Type.Null()], { description: 'Since when the count has kept growing; null when it shrank.' }),
-        reportedAt: IsoTime,
-      }),
-      Type.Null(),
-    ],
-    { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' },
-  ),
-  usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
-  protocols: Type.Integer(),
-  connected: Type.Integer(),
-  revokedAt: Type.Union([IsoTime, Type.Null()]),
-  decidedBy: Type.Union(
-    [
-      Type.Object({
-        replica: Type.String({ description: 'The control-plane replica (machine:pid:random) holding the lease.' }),
-        fence: Type.Integer({ description: 'Grows at every change of replica; a stale replica cannot act under an old one.' }),
-        until: IsoTime,
-      }),
-      Type.Null(),
-    ],
-    { description: "The replica that runs this host's decision loop (its lease); null when none holds it now." },
-  ),
-});
 
 const show = (h: HostView) => ({
   ...h,

@@ -5,17 +5,14 @@
  */
 import { ApiError, type Api } from '../../api';
 import { fill, h } from '../../dom';
+import type { ConfigApplied, ConfigFieldError } from '../../server-types';
 import { type DiffLine, configDiff, shortValue } from './config-diff';
 
-export interface FieldError {
-  path: string;
-  message: string;
-}
+/** One rejected field as the config routes answer it. */
+export type FieldError = ConfigFieldError;
 
-export interface SavedConfig {
-  /** Top-level sections of the running configuration that changed (empty: it already said this). */
-  changedKeys: string[];
-}
+/** What the panel reads of PUT config's answer: the top-level sections that changed (empty: it already said this). */
+export type SavedConfig = Pick<ConfigApplied, 'changedKeys'>;
 
 export interface ConfigChangePanel {
   root: HTMLElement;

@@ -1,0 +1,78 @@
+/**
+ * The fleet's answers (GET /api/v1/fleet, GET /api/v1/hosts and each host): one schema each, used by the routes to
+ * validate and serialize and imported type-only by the dashboard (web/src/server-types.ts), so both read one shape.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { IsoTime } from '../routes/auth/schemas.js';
+
+export const FleetHealthSchema = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
+  description: 'silent: nothing heard within fleet.silentAfter; never-seen: no snapshot or batch yet; revoked: its agent key is revoked.',
+});
+
+export const FleetRowSchema = Type.Object({
+  name: Type.String(),
+  local: Type.Boolean({ description: 'This machine (answers ?host=NAME from its own tables).' }),
+  health: FleetHealthSchema,
+  lastSeenAt: Type.Union([IsoTime, Type.Null()]),
+  usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  protocols: Type.Integer(),
+  connected: Type.Integer(),
+  agentVersion: Type.Union([Type.String(), Type.Null()]),
+  openAlerts: Type.Integer({ description: 'Open and acknowledged alerts about this host.' }),
+});
+
+export const FleetSchema = Type.Object({
+  generatedAt: IsoTime,
+  totals: Type.Object({
+    hosts: Type.Integer(),
+    ok: Type.Integer(),
+    silent: Type.Integer(),
+    neverSeen: Type.Integer(),
+    revoked: Type.Integer(),
+    usdPerHour: Type.Number({ description: 'Sum of the latest USD/h of every host that is not revoked.' }),
+    openAlerts: Type.Integer(),
+  }),
+  hosts: Type.Array(FleetRowSchema),
+});
+
+export const HostSchema = Type.Object({
+  name: Type.String(),
+  createdAt: IsoTime,
+  lastSeenAt: Type.Union([IsoTime, Type.Null()]),
+  health: Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
+    description: 'silent: no batch within fleet.silentAfter; never-seen: no agent has reported yet.',
+  }),
+  agentVersion: Type.Union([Type.String(), Type.Null()]),
+  spool: Type.Union(
+    [
+      Type.Object({
+        pending: Type.Integer({ description: 'Snapshots waiting in the agent spool at its last batch.' }),
+        oldestAt: Type.Union([IsoTime, Type.Null()]),
+        growingSince: Type.Union([IsoTime, Type.Null()], { description: 'Since when the count has kept growing; null when it shrank.' }),
+        reportedAt: IsoTime,
+      }),
+      Type.Null(),
+    ],
+    { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' },
+  ),
+  usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  protocols: Type.Integer(),
+  connected: Type.Integer(),
+  revokedAt: Type.Union([IsoTime, Type.Null()]),
+  decidedBy: Type.Union(
+    [
+      Type.Object({
+        replica: Type.String({ description: 'The control-plane replica (machine:pid:random) holding the lease.' }),
+        fence: Type.Integer({ description: 'Grows at every change of replica; a stale replica cannot act under an old one.' }),
+        until: IsoTime,
+      }),
+      Type.Null(),
+    ],
+    { description: "The replica that runs this host's decision loop (its lease); null when none holds it now." },
+  ),
+});
+
+/** GET /api/v1/fleet as it arrives (times are ISO strings already). */
+export type FleetAnswer = Static<typeof FleetSchema>;
+/** One host of GET /api/v1/hosts as it arrives. */
+export type HostAnswer = Static<typeof HostSchema>;
