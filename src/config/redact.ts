@@ -35,9 +35,12 @@ function walk(value: unknown, key: string | null): unknown {
   return value;
 }
 
-/** A copy of the config with every secret replaced by "[redacted]" (GET config, WS `config` events, logs). */
-export function redactConfig(config: Config): Config {
-  return walk(config, null) as Config;
+/**
+ * A copy of the config with every secret replaced by "[redacted]" (GET config, WS `config` events, logs); also of a
+ * raw document as the file holds it (GET config/document), which keeps its own shape.
+ */
+export function redactConfig<T extends Config | Record<string, unknown>>(config: T): T {
+  return walk(config, null) as T;
 }
 
 /**
