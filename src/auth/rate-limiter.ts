@@ -8,6 +8,9 @@ import { createRedisLink, type RedisLink } from '../infra/redis-link.js';
  * Token buckets: each key holds up to `perMinute` tokens and refills continuously at `perMinute` per minute, so a
  * client may burst up to its limit and then goes at the sustained rate. The memory store serves one process; the
  * Redis store runs the same arithmetic in one Lua script (atomic), so several replicas share one bucket per key.
+ * Kept here rather than @fastify/rate-limit: that plugin counts fixed windows (a client may spend twice its limit
+ * across a window edge), where SPEC §7 asks for a token bucket; its stores (memory, Redis) are what this file
+ * provides, with lru-cache bounding the memory store.
  */
 export interface RateLimitResult {
   allowed: boolean;
