@@ -51,3 +51,24 @@ export function fixedStrategy(target: (current: Allocation) => Allocation, overr
   };
   return s;
 }
+
+/** A plan of the optimizer ('lp') from `current` to `target` that gains nothing: an exploration probe at confidence 0.2. */
+export function probePlan(current: Allocation, target: Allocation, overrides: Partial<Plan> = {}): Plan {
+  return {
+    strategy: 'lp',
+    createdAt: 0,
+    current,
+    target,
+    currentUsdPerHour: 1,
+    projectedUsdPerHour: 1,
+    improvementUsdPerHour: 0,
+    improvementPercent: 0,
+    confidence: 0.2,
+    switchingCostUsd: 0,
+    roi: null,
+    exploration: true,
+    opportunities: [],
+    explanations: {},
+    ...overrides,
+  };
+}

@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../../config/load.js';
 import type { Plan } from '../../domain/plan.js';
+import { probePlan } from '../../../test/helpers/reallocation-fixtures.js';
 import { planSteps } from './allocation-math.js';
 import { checkGates } from './gates.js';
 
 const s = (cpu: number) => ({ cpu, memory: 10, bandwidth: 10, storage: 10 });
 const current = { a: s(40), b: s(40) };
-const plan = (target: Plan['target'], over: Partial<Plan> = {}): Plan => ({
-  strategy: 'lp',
-  createdAt: 0,
-  current,
-  target,
-  currentUsdPerHour: 1,
-  projectedUsdPerHour: 1,
-  improvementUsdPerHour: 0,
-  improvementPercent: 0,
-  confidence: 0.2,
-  switchingCostUsd: 0,
-  roi: null,
-  exploration: true,
-  opportunities: [],
-  explanations: {},
-  ...over,
-});
+const plan = (target: Plan['target'], over: Partial<Plan> = {}): Plan => probePlan(current, target, over);
 const gate = (p: Plan, config = buildConfig({}, {})) =>
   checkGates({ plan: p, steps: planSteps(current, p.target), config, now: Date.UTC(2026, 0, 1, 3), appliedLastHour: 0, lastChange: {} });
 

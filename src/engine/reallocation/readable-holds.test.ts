@@ -4,6 +4,7 @@ import type { Plan } from '../../domain/plan.js';
 import { movesEarnings, resolveProfile } from '../../domain/profile.js';
 import type { Reallocation } from '../../domain/reallocation.js';
 import type { ResourceShares } from '../../domain/resources.js';
+import { probePlan } from '../../../test/helpers/reallocation-fixtures.js';
 import { planSteps } from './allocation-math.js';
 import { lastEarningChange } from './readable-holds.js';
 import { checkGates } from './gates.js';
@@ -58,22 +59,8 @@ describe('readable holds run from the last move of what a node earns', () => {
   });
 
   const current = { a: sh(20, 20, 20, 20), b: sh(20, 20, 20, 20) };
-  const probe = (target: Plan['target']): Plan => ({
-    strategy: 'lp',
-    createdAt: 0,
-    current,
-    target,
-    currentUsdPerHour: 1,
-    projectedUsdPerHour: 1,
-    improvementUsdPerHour: 0,
-    improvementPercent: 0,
-    confidence: 0.2,
-    switchingCostUsd: 0,
-    roi: null,
-    exploration: true,
-    opportunities: [],
-    explanations: {},
-  });
+  const probe = (target: Plan['target']): Plan => probePlan(current, target);
+
   const now = Date.UTC(2026, 0, 2, 3);
   const gate = (lastChange: Record<string, number>, lastReadableChange?: Record<string, number>) => {
     const p = probe({ a: sh(20, 20, 25, 20), b: sh(20, 20, 15, 20) });
