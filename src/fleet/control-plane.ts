@@ -67,7 +67,11 @@ export function createFleetControlPlane(deps: {
     leases: deps.store.leases,
     plans: deps.store.hostPlans,
     clock: deps.clock,
-    settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000, localName: deps.config().localName ?? localHostName(hostname()) }),
+    settings: () => ({
+      silentAfterMs: deps.config().silentAfter * 1000,
+      localName: deps.config().localName ?? localHostName(hostname()),
+      rawRetentionMs: deps.decisions ? deps.decisions.config().storage.retention.rawDays * 86_400_000 : undefined,
+    }),
     onIngest: (report) => deps.events.emit('hosts', report),
   });
   const families = createAlertFamilies<FleetAlertType>({
