@@ -68,7 +68,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(db),
     notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
-    fleet: withFleetRollups(createFleetRepository(db as never), fleetRollups),
+    fleet: withFleetRollups(createFleetRepository(db as never, dialect), fleetRollups),
     fleetRollups,
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),

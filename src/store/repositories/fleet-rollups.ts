@@ -7,6 +7,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
+import { RETENTION_LOCK } from './fleet-ingest.js';
 import type { Span } from './range-plan.js';
 
 export interface FleetRetentionResult {
@@ -101,7 +102,7 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
       const cutoff = floorHour(before);
       return db.transaction().execute(async (trx) => {
         // Replicas run retention each: one at a time, so the second finds the raw rows gone and adds nothing twice.
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('orcha:fleet-retention'))`.execute(trx);
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
         const hostCols = ['host_id', 'hour', 'samples', ...HOST_AVERAGES];
         const host = await sql`insert into host_snapshots_hourly (${sql.raw(hostCols.join(', '))})
           select host_id, ${hourOf} as h, count(*), ${sql.raw(HOST_AVERAGES.map((c) => `avg(${c})`).join(', '))}
