@@ -21,6 +21,7 @@ import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
+import { createHostReads } from './fleet/host-reads.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp, listenApp } from './http/app.js';
@@ -193,6 +194,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       fleet: fleet.service,
+      hostReads: createHostReads({ store, clock: systemClock }),
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));
