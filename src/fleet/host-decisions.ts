@@ -51,9 +51,11 @@ export function createHostDecisions(deps: {
   const strategyFor = (config: Config): PlanningStrategy => {
     const name = config.optimizer.strategy;
     if (name === deps.config().optimizer.strategy) return deps.strategy;
-    let strategy = others.get(name);
-    if (!strategy) others.set(name, (strategy = createStrategy(name)));
-    return strategy;
+    const known = others.get(name);
+    if (known) return known;
+    const created = createStrategy(name);
+    others.set(name, created);
+    return created;
   };
 
   async function decideFor(host: { id: string; name: string }, fence: number): Promise<boolean> {
