@@ -72,12 +72,14 @@ for (const market of MARKETS) {
   const geEqual = SEEDS.every((seed) => get(seed, 'lp').earnedUsd >= get(seed, 'equal').earnedUsd);
   const deleted = Math.max(...SEEDS.map((seed) => get(seed, 'lp').dataDeletedPercent));
   const m = market.name;
+  const bound = SEEDS.every((seed) => STRATEGIES.every((s) => get(seed, s).earnedUsd <= get(seed, 'oracle').earnedUsd));
   checks.push(
     { what: `${m}: orcha ('lp', auto) earnings, % of oracle (mean over seeds)`, value: round(lpPct, 1), unit: '%', bar: '>= 95 % of the oracle', met: lpPct >= 95 },
     { what: `${m}: orcha's worst seed, % of oracle`, value: round(worst('lp'), 1), unit: '%', bar: 'reported', met: null },
     { what: `${m}: orcha at or above the seeds' greedy method on every seed`, value: geGreedy ? 'yes' : 'no', unit: '', bar: '>= greedy', met: geGreedy },
     { what: `${m}: orcha at or above the static equal split on every seed`, value: geEqual ? 'yes' : 'no', unit: '', bar: '>= equal split', met: geEqual },
     { what: `${m}: stored data deleted by orcha (worst seed, % of disk)`, value: round(deleted, 2), unit: '%', bar: '0', met: deleted <= 1e-9 },
+    { what: `${m}: the oracle at or above every other strategy on every seed (it is an upper bound)`, value: bound ? 'yes' : 'no', unit: '', bar: 'yes', met: bound },
     { what: `${m}: equal split, % of oracle (mean)`, value: round(meanPct('equal'), 1), unit: '%', bar: 'baseline', met: null },
     { what: `${m}: greedy, % of oracle (mean)`, value: round(meanPct('greedy'), 1), unit: '%', bar: 'baseline', met: null },
   );
@@ -117,7 +119,7 @@ run.finish({
     `Markets are modules implementing the interface in src/sim/market-module.ts (docs/markets.md); \`--markets path[,path]\` runs any such module (a recorded or third-party market) without code changes.`,
     `${DAYS} simulated days on a VirtualClock, driven directly (no HTTP) at one sample per ${SAMPLE_MINUTES} simulated minutes: each sample is what an adapter records (the reported earnings counter's delta as USD/h, with the market's reporting lag, connected or not, the allocation in force, the data stored), stored in a real SQLite store. All strategies start from the same equal split (capacity = 100 - host reserve, divided by the number of protocols) and face the same seeded market.`,
     `orcha ('lp') and the seeds' greedy method run in reallocation.mode auto through the real reallocation engine with the default gates and each protocol type's default profile, deciding every ${SAMPLE_MINUTES * DECIDE_EVERY} simulated minutes from the samples only.`,
-    'The oracle knows the true, noise-free response at the current time (drift, events and demand included): every 2 simulated hours and at once when an event starts or ends it optimizes the true curves (an LP on their concave envelopes, then a hill-climb on the true response itself, so that whole task slots and least shares are not misjudged) and moves without gates when the true gain beats 0.5 % and repays the restarts it causes (the market\'s `restartMinutes`) before it plans again; it pays the same switching costs (restarts, data deleted) since it moves the same market. The equal split never moves. Earnings are what the market actually paid over the month.',
+    'The oracle knows the true, noise-free response now and ahead (drift, events, demand cycles; bench/lib/oracle-run.ts) and pays the same switching costs (restarts, data deleted), since it moves the same market. Every simulated hour, and at once when an event starts or ends, it searches the true response by hill-climbing in shrinking steps (bench/lib/oracle-polish.ts): single moves of one resource between protocols or free capacity, and joint moves that give one protocol several resources at once (a task slot needs a core and memory; a node needs both to run at all), so it finds its way back to a node an outage emptied. At an event it also starts from the LP on the true curves\' concave envelopes and from the equal split, and keeps the best. It plans on the value of the state, not only the instantaneous rate: it never cuts a storage node below the data it stores (that data earns for the rest of the month and takes weeks to refill), and storage is valued as what a week of filling could store. It moves when the true gain of the new allocation over the next 24 hours, against holding the current one, repays the restarts the move causes. The equal split never moves. Earnings are what the market actually paid over the month.',
     `Seeds ${SEEDS.join(', ')}; percentages are each seed's earnings over the oracle's on the same seed. "true USD/h per move" is the change of the market's noise-free rate an applied (non-probe) move made at once, next to what its plan projected.`,
   ],
   checks,

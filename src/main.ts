@@ -21,6 +21,7 @@ import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
+import { createHostReads } from './fleet/host-reads.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp, listenApp } from './http/app.js';
@@ -28,6 +29,7 @@ import { dashboardPlugin } from './http/plugins/dashboard.js';
 import type { App } from './http/route-types.js';
 import type { WsOptions } from './http/websocket.js';
 import { createCache } from './infra/cache.js';
+import { redisPrefixes } from './infra/redis-namespace.js';
 import { createRedisLink, wantsRedis } from './infra/redis-link.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createClosers } from './lib/closers.js';
@@ -102,10 +104,10 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => demo.close());
     const { simulators, effective } = demo;
 
-    const store = await createStore({
-      url: initial.storage.url,
-      sqlitePath: initial.storage.sqlitePath ? resolve(baseDir, initial.storage.sqlitePath) : join(dataDir, 'orcha.db'),
-    });
+    const sqlitePath = initial.storage.sqlitePath ? resolve(baseDir, initial.storage.sqlitePath) : join(dataDir, 'orcha.db');
+    const store = await createStore({ url: initial.storage.url, sqlitePath });
+    // Redis keys are this database's: replicas on it share them, other installations on the same Redis do not.
+    const redisKeys = redisPrefixes(initial.storage.url ?? sqlitePath);
     closers.push(() => store.close());
 
     const events = createEventBus({ log });
@@ -141,11 +143,11 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const security =
       options.security === false
         ? null
-        : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis });
+        : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis, rateLimitPrefix: redisKeys.rateLimit });
     if (security) closers.push(() => security.close());
     const operations = createOperationsService({ repo: store.operations, clock: systemClock, log, ...options.operations });
     closers.push(() => operations.stop());
-    const cache = createCache(initial, { clock: systemClock, log, redis });
+    const cache = createCache(initial, { clock: systemClock, log, redis, prefix: redisKeys.cache });
     closers.push(() => cache.close());
 
     let loopsRunning = false;
@@ -192,6 +194,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       fleet: fleet.service,
+      hostReads: createHostReads({ store, clock: systemClock }),
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));

@@ -12,10 +12,9 @@ import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
-import { createHighsSolver, createStrategy, type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
-import { capacityOf, effectiveBounds } from '../../src/engine/optimizer/types.js';
-import { polishOnTruth } from './oracle-polish.js';
-import { buildOptimizerInput, createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
+import { createHighsSolver, createStrategy, type LpSolver } from '../../src/engine/optimizer/index.js';
+import { createOracleRunner } from './oracle-run.js';
+import { createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
 
 import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
 import { estimateHostWatts } from '../../src/energy/attribution.js';
@@ -34,7 +33,6 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const GiB = 2 ** 30;
-const ORACLE_EVERY_HOURS = 2;
 
 const roundShares = (s: ResourceShares): ResourceShares => ({
   cpu: Math.round(s.cpu * 10) / 10,
@@ -42,9 +40,6 @@ const roundShares = (s: ResourceShares): ResourceShares => ({
   bandwidth: Math.round(s.bandwidth * 10) / 10,
   storage: Math.round(s.storage * 10) / 10,
 });
-
-/** Whether `time` fell within the step that ended at `now`. */
-const crossed = (time: number, now: number, stepMs: number) => time > now - stepMs && time <= now;
 
 export interface RunOptions {
   market: MarketModule;
@@ -71,6 +66,8 @@ export interface RunResult {
   strategy: StrategyName;
   seed: number;
   earnedUsd: number;
+  /** What each node truly earned over the month, USD. */
+  earnedByProtocol: Record<string, number>;
   reallocations: number;
   explorations: number;
   decisions: number;
@@ -220,17 +217,15 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
   }
   const oracle =
     options.strategy === 'oracle'
-      ? oracleStrategy((name, shares) => market.models.get(name)!.trueUsdPerHour(shares, clock.now()), { solver: options.solver })
+      ? createOracleRunner({ market, config, executors, solver: options.solver, initial, now: () => clock.now() })
       : null;
-  let oracleCurrent: Allocation = structuredClone(initial);
-  let oracleChanges = 0;
-  let lastOracleSlot = -1;
 
   const result: RunResult = {
     market: options.market.name,
     strategy: options.strategy,
     seed: options.seed,
     earnedUsd: 0,
+    earnedByProtocol: {},
     reallocations: 0,
     explorations: 0,
     decisions: 0,
@@ -259,7 +254,8 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
       // With power costs the host's CPU load is what the protocols use, so the draw follows the allocation.
       const host = power ? { ...HOST, cpuPercent: Math.min(100, samples.reduce((s, p) => s + (p.cpuPercent ?? 0), 0) / HOST.cpuCount) } : HOST;
       latest = { time: now, totalUsdPerHour: samples.reduce((s, p) => s + p.usdPerHour, 0), host, protocols: samples };
-      await store.metrics.insertSnapshot(latest);
+      // Only the engine and energy accounting read the store; the oracle and the equal split need no writes.
+      if (engine || energy) await store.metrics.insertSnapshot(latest);
       if (energy && power) {
         await energy.observe(latest);
         const kwh = (estimateHostWatts(latest, config.energy) / 1000) * (stepMs / HOUR);
@@ -284,35 +280,14 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
           }
         } else if (d.code) result.skipped[d.code] = (result.skipped[d.code] ?? 0) + 1;
       }
-      // The oracle re-plans every ORACLE_EVERY_HOURS (the drift is daily) and at once when an event starts or ends.
-      const slot = Math.floor(now / (ORACLE_EVERY_HOURS * HOUR));
-      const eventEdge = market.events.some((e) => crossed(e.at, now, stepMs) || (e.durationMs !== undefined && crossed(e.at + e.durationMs, now, stepMs)));
-      if (oracle && (slot !== lastOracleSlot || eventEdge)) {
-        lastOracleSlot = slot;
-        const input = await buildOptimizerInput({ config, now, current: oracleCurrent, snapshot: latest, health: health(), executors });
-        // Truth needs no history; connected is the truth too (an outage earns nothing whatever it is given).
-        for (const p of input.protocols) {
-          p.observations = [];
-          p.connected = true;
-        }
-        const plan = await oracle.plan(input);
-        const truth = (name: string, shares: ResourceShares) => market.models.get(name)!.trueUsdPerHour(shares, now);
-        const target = polishOnTruth(plan.target, truth, effectiveBounds(input), capacityOf(input));
-        result.decisions++;
-        const changed = models.filter((m) => RESOURCES.some((r) => Math.abs(target[m.protocol][r] - oracleCurrent[m.protocol][r]) > 0.01));
-        // The oracle pays the same switching costs (restarts, data deleted): it moves only for a true gain that repays
-        // the restarts it causes within the hours until it plans again.
-        const gain = market.trueUsdPerHour(target, now) - market.trueUsdPerHour(oracleCurrent, now);
-        const restartCost = changed.reduce((s, m) => s + ((m.restartMinutes ?? 0) / 60) * truth(m.protocol, oracleCurrent[m.protocol]), 0);
-        if (changed.length > 0 && gain > 0.005 * market.trueUsdPerHour(oracleCurrent, now) && gain * ORACLE_EVERY_HOURS > restartCost) {
-          oracleChanges++;
-          for (const m of changed) m.setAllocation(target[m.protocol]);
-          oracleCurrent = structuredClone(target);
-        }
-      }
+      if (oracle) await oracle.step(now, stepMs, latest, health());
     }
     result.earnedUsd = models.reduce((s, m) => s + m.cumulativeUsd(), 0);
-    if (oracle) result.reallocations = oracleChanges;
+    if (oracle) {
+      result.reallocations = oracle.changes;
+      result.decisions = oracle.plans;
+    }
+    result.earnedByProtocol = Object.fromEntries(models.map((m) => [m.protocol, m.cumulativeUsd()]));
     result.dataDeletedPercent = models.reduce((s, m) => s + (m.dataDeletedPercent?.() ?? 0), 0);
     result.final = Object.fromEntries(models.map((m) => [m.protocol, roundShares(m.allocation())]));
     return result;

@@ -8,12 +8,12 @@
  * different databases (or schemas) on one Redis never hear each other. While Redis is away, events stay local
  * (logged once) and the subscription comes back with the connection.
  */
-import { createHash } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { RedisLink } from '../infra/redis-link.js';
 import { type AppEventMap, type EventBus, REPLICATED_TOPICS, type ReplicatedTopic } from './events.js';
+import { redisPrefixes } from '../infra/redis-namespace.js';
 
 export interface ReplicaBridge {
   readonly channel: string;
@@ -33,7 +33,7 @@ interface Envelope {
 
 /** The pub/sub channel of the replicas on one database. */
 export function replicaChannel(storageKey: string): string {
-  return `orcha:events:${createHash('sha256').update(storageKey).digest('hex').slice(0, 16)}`;
+  return redisPrefixes(storageKey).events;
 }
 
 export async function createReplicaBridge(deps: {

@@ -45,6 +45,8 @@ export async function createSecuritySetup(deps: {
   env?: NodeJS.ProcessEnv;
   /** The process's Redis connection, when Redis is configured (shared rate limits). */
   redis?: RedisLink | null;
+  /** Redis key prefix of this database's rate-limit buckets (src/infra/redis-namespace.ts). */
+  rateLimitPrefix?: string;
 }): Promise<SecuritySetup> {
   const env = deps.env ?? process.env;
   const config = deps.config();
@@ -63,6 +65,7 @@ export async function createSecuritySetup(deps: {
     clock: deps.clock,
     log: deps.log.child({ module: 'rate-limit' }),
     redis: deps.redis,
+    keyPrefix: deps.rateLimitPrefix,
   });
   return {
     auth,

@@ -88,3 +88,37 @@ it("offers each control-plane plan to the engine once, ignores a stale replica's
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it("stops sending this host's optimizer settings to a control plane older than the agent, which refuses them", async () => {
+  const bodies: { planning: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (d) => {
+      text += d;
+    });
+    req.on('end', () => {
+      const body = JSON.parse(text) as { planning: Record<string, unknown> };
+      bodies.push(body);
+      // What an older control plane answers: its planning schema is closed.
+      const refused = 'optimizer' in body.planning;
+      res.writeHead(refused ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(refused ? { error: { code: 'ORCHA_ERR_VALIDATION', details: [{ path: 'body.planning.optimizer', message: 'is not a known field' }] } } : { plan: null }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-plans-'));
+  const spool = openSpool(join(dir, 'spool.db'));
+  try {
+    const { port } = server.address() as { port: number };
+    const plans = createAgentPlans({ server: `http://127.0.0.1:${port}`, key: 'k', spool, clock: new VirtualClock(0), log: silentLogger() });
+    const planning = { protocols: [], reserve: shares(5), policies: [], optimizer: { strategy: 'greedy' } } as unknown as Parameters<typeof plans.exchange>[0];
+    expect(await plans.exchange(planning)).toBe(true);
+    expect(await plans.exchange(planning)).toBe(true);
+    expect(bodies.map((b) => 'optimizer' in b.planning)).toEqual([true, false, false]);
+  } finally {
+    spool.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -57,6 +57,9 @@ export function createAgentPlans(options: {
   const used = new Set<string>();
   let highestFence = 0;
   let unsupported = false;
+  // A control plane older than this agent refuses the optimizer settings (its planning schema is closed): stop
+  // sending them then; it plans with its own.
+  let sendOptimizer = true;
 
   async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
@@ -97,7 +100,13 @@ export function createAgentPlans(options: {
     async exchange(planning, signal) {
       if (unsupported) return true;
       try {
-        const { status, json } = await post('plan', { planning }, signal);
+        const { optimizer, ...rest } = planning;
+        let { status, json } = await post('plan', { planning: sendOptimizer ? planning : rest }, signal);
+        if (status === 400 && sendOptimizer && optimizer && /optimizer/.test(JSON.stringify(json))) {
+          sendOptimizer = false;
+          options.log.warn("agent: the control plane does not take this host's optimizer settings (older version); it plans with its own");
+          ({ status, json } = await post('plan', { planning: rest }, signal));
+        }
         if (status === 404) {
           unsupported = true;
           options.log.warn('agent: the control plane makes no plans for hosts (older version); this host holds its allocation');

@@ -1,6 +1,7 @@
 /**
  * Sends the spool to the control plane in order, batch by batch: a batch leaves the spool only once acknowledged
- * (`stored` or `duplicate`). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
+ * (`stored` or `duplicate`; snapshots it answers as `expired`, older than its retention horizon, are dropped with it
+ * and counted). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
  * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
@@ -47,7 +48,8 @@ export function createAgentSender(options: SenderOptions): AgentSender {
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
   );
 
-  async function post(batch: SpoolBatch, signal?: AbortSignal): Promise<void> {
+  /** Posts a batch; resolves with how many of its snapshots the control plane answered as expired. */
+  async function post(batch: SpoolBatch, signal?: AbortSignal): Promise<number> {
     // An explicit timer per request: AbortSignal.timeout inside AbortSignal.any can be collected on Node 20.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -68,6 +70,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
       });
       const text = await res.text();
       if (!res.ok) throw new SendError(`control plane answered ${res.status}: ${text.slice(0, 300)}`, res.status);
+      return expiredIn(text);
     } catch (err) {
       if (err instanceof SendError) throw err;
       throw new SendError(`control plane unreachable: ${errorMessage(err)}`, null);
@@ -85,8 +88,14 @@ export function createAgentSender(options: SenderOptions): AgentSender {
         const batch = options.spool.next(options.maxBatch ?? 500);
         if (!batch) return { sent, failed: false };
         try {
-          await policy.execute(({ signal: s }) => post(batch, s), signal);
-          options.spool.acknowledge(batch.batchId);
+          const expired = await policy.execute(({ signal: s }) => post(batch, s), signal);
+          if (expired > 0) {
+            options.log.warn(
+              { batchId: batch.batchId, expired, snapshots: batch.snapshots.length },
+              'agent: the control plane dropped snapshots older than its retention horizon (already rolled up there); the rest are stored',
+            );
+          }
+          options.spool.acknowledge(batch.batchId, expired);
           sent += batch.snapshots.length;
         } catch (err) {
           const status = err instanceof SendError ? err.status : null;
@@ -107,4 +116,14 @@ export function createAgentSender(options: SenderOptions): AgentSender {
       }
     },
   };
+}
+
+/** The `expired` count of an acknowledgement (0 from a control plane that does not say). */
+function expiredIn(text: string): number {
+  try {
+    const n = (JSON.parse(text) as { expired?: unknown }).expired;
+    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
 }

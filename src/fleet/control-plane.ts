@@ -14,7 +14,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
-import { createFleetService, type FleetService, hostLease } from './fleet.service.js';
+import { createFleetService, type FleetService, HOST_LEASE_PREFIX, hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
 import { createHostDecisions, type HostDecisions } from './host-decisions.js';
 import { createLeaseManager, type LeaseManager } from './lease-manager.js';
@@ -55,6 +55,8 @@ export function createFleetControlPlane(deps: {
     log: deps.log,
     holder: deps.replica,
     ttlMs: () => deps.config().leaseTtl * 1000,
+    // The hosts' decision loops are shared among the live replicas; the fleet alerts go to whichever takes them.
+    shared: (name) => name.startsWith(HOST_LEASE_PREFIX),
     wanted: async () => [
       ALERTS_LEASE,
       ...(await deps.store.fleet.listHosts()).filter((h) => h.revokedAt === null).map((h) => hostLease(h.name)),
@@ -65,7 +67,11 @@ export function createFleetControlPlane(deps: {
     leases: deps.store.leases,
     plans: deps.store.hostPlans,
     clock: deps.clock,
-    settings: () => ({ silentAfterMs: deps.config().silentAfter * 1000, localName: deps.config().localName ?? localHostName(hostname()) }),
+    settings: () => ({
+      silentAfterMs: deps.config().silentAfter * 1000,
+      localName: deps.config().localName ?? localHostName(hostname()),
+      rawRetentionMs: deps.decisions ? deps.decisions.config().storage.retention.rawDays * 86_400_000 : undefined,
+    }),
     onIngest: (report) => deps.events.emit('hosts', report),
   });
   const families = createAlertFamilies<FleetAlertType>({

@@ -54,6 +54,20 @@ export interface FleetSettings {
   silentAfterMs: number;
   /** This machine's own name in the fleet (`fleet.localName`, else its hostname): no agent may take it. */
   localName?: string;
+  /** `storage.retention.rawDays` in ms: a batch reaching that far back waits for a running retention (fleet-ingest.ts). */
+  rawRetentionMs?: number;
+}
+
+/** What the control plane did with a batch. */
+export interface IngestAnswer {
+  result: 'stored' | 'duplicate';
+  /** Snapshots in the batch. */
+  snapshots: number;
+  /**
+   * Of them, how many were older than the host's retention horizon (hours already rolled up, whose raw rows and batch
+   * ids are gone) and were not stored, so a replay from beyond `rawDays` is never counted twice. The agent drops them.
+   */
+  expired: number;
 }
 
 /** What an agent did with a plan of the control plane (its local reallocation's final status). */
@@ -76,7 +90,7 @@ export interface FleetService {
   listHosts(): Promise<HostView[]>;
   /** The host an agent key belongs to (live keys only), or null. */
   authenticateAgent(authorization: string | undefined): Promise<HostRecord | null>;
-  ingest(host: HostRecord, batch: IngestBatch): Promise<{ result: 'stored' | 'duplicate'; snapshots: number }>;
+  ingest(host: HostRecord, batch: IngestBatch): Promise<IngestAnswer>;
   /** A live or revoked host by name; 404 naming it when unknown. */
   host(name: string): Promise<HostRecord>;
   latest(name: string): Promise<Snapshot | null>;
@@ -192,14 +206,18 @@ export function createFleetService(deps: {
       return h;
     },
     async ingest(h, batch) {
-      const result = await repo.ingestBatch(h.id, batch.batchId, batch.snapshots, clock.now());
+      const receivedAt = clock.now();
+      const raw = deps.settings().rawRetentionMs;
+      // An hour of slack over rawDays: replicas' clocks and the hour retention floors its cutoff to.
+      const options = raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 };
+      const { result, stored, expired } = await repo.ingest(h.id, batch.batchId, batch.snapshots, receivedAt, options);
       const now = clock.now();
       await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
-      if (result === 'stored' && deps.onIngest) {
+      if (result === 'stored' && stored > 0 && deps.onIngest) {
         const latest = batch.snapshots.reduce((a, b) => (b.time > a.time ? b : a));
-        deps.onIngest({ host: h.name, batchId: batch.batchId, snapshots: batch.snapshots.length, latest });
+        deps.onIngest({ host: h.name, batchId: batch.batchId, snapshots: stored, latest });
       }
-      return { result, snapshots: batch.snapshots.length };
+      return { result, snapshots: batch.snapshots.length, expired };
     },
     host,
     async latest(name) {

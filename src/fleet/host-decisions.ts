@@ -1,6 +1,7 @@
 /**
  * Decisions per host on the control plane: for every host whose lease this replica holds, the optimizer runs on the
- * host's stored data (its agent's snapshots and planning settings) and the plan is stored under the lease's fence.
+ * host's stored data (its agent's snapshots and planning settings: protocols, reserve, policies and optimizer, the
+ * control plane's own optimizer settings for agents that send none) and the plan is stored under the lease's fence.
  * The host's agent fetches it and applies it through its own executors, gates, journal and rollback
  * (agent-plans.ts), then reports the outcome. A replica without the lease, or past its local deadline, decides
  * nothing; the fenced insert refuses a plan from a replica whose lease the database no longer shows.
@@ -11,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import type { Allocation } from '../domain/resources.js';
 import type { Snapshot } from '../domain/sample.js';
 import { createLoop, type Loop } from '../engine/loop.js';
+import { createStrategy } from '../engine/optimizer/index.js';
 import { buildOptimizerInput } from '../engine/reallocation/optimizer-input.js';
 import type { PlanningStrategy } from '../engine/reallocation/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -44,14 +46,26 @@ export function createHostDecisions(deps: {
 }): HostDecisions {
   const { store, leases, clock } = deps;
   const log = deps.log.child({ module: 'host-decisions' });
+  // A host whose optimizer strategy differs from the control plane's is planned with its own (one instance each).
+  const others = new Map<string, PlanningStrategy>();
+  const strategyFor = (config: Config): PlanningStrategy => {
+    const name = config.optimizer.strategy;
+    if (name === deps.config().optimizer.strategy) return deps.strategy;
+    const known = others.get(name);
+    if (known) return known;
+    const created = createStrategy(name);
+    others.set(name, created);
+    return created;
+  };
 
   async function decideFor(host: { id: string; name: string }, fence: number): Promise<boolean> {
     const [context, latest] = await Promise.all([store.hostPlans.planning(host.id), store.fleet.latest(host.id)]);
     if (!latest || !context || !checkContext.Check(context)) return false;
     const now = clock.now();
     const metrics = { protocolHistory: (q: Parameters<MetricsRepository['protocolHistory']>[0]) => store.fleet.protocolHistory(host.id, q) };
+    const config = planningConfig(deps.config(), context);
     const input = await buildOptimizerInput({
-      config: planningConfig(deps.config(), context),
+      config,
       now,
       current: allocationOf(latest),
       snapshot: latest,
@@ -59,7 +73,7 @@ export function createHostDecisions(deps: {
       executors: new Map(),
       metrics: metrics as unknown as MetricsRepository,
     });
-    const plan = await deps.strategy.plan(input);
+    const plan = await strategyFor(config).plan(input);
     return store.hostPlans.insertFenced(
       { id: randomUUID(), hostId: host.id, fence, createdAt: now, plan },
       { name: hostLease(host.name), holder: leases.holder, now: clock.now() },

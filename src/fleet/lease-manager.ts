@@ -4,6 +4,12 @@
  * once; one not renewed in time stops counting locally a safety margin before its expiry in the database, so a
  * replica cut off from PostgreSQL (or frozen) stops acting before another replica can take over. Writes that must not come from a stale
  * holder also check the fence in the database (`LeaseRepository.holds`).
+ *
+ * Leases named as `shared` (the hosts' decision loops) are spread over the live replicas (replica-heartbeat.ts):
+ * a replica takes free ones only up to its fair share (an equal part, the remainder spread one each by replica id:
+ * never more than ceil(shared / live replicas)), and at renewal releases what it holds beyond that share, so a
+ * replica that joins gets hosts at the others' next round. Fencing is unchanged: a
+ * lease still changes holder only when free or expired, under a higher fence.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +18,7 @@ import type { Clock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { LeaseRepository } from '../store/repositories/leases.repository.js';
+import { createReplicaHeartbeat, fairShare } from './replica-heartbeat.js';
 
 export interface HeldLease {
   fence: number;
@@ -46,6 +53,8 @@ export interface LeaseManagerOptions {
   /** Told when a lease is taken (fence) or lost (null). */
   onChange?: (name: string, fence: number | null) => void;
   holder?: string;
+  /** Leases shared fairly among the live replicas (without it, a replica takes every free lease it wants). */
+  shared?: (name: string) => boolean;
 }
 
 /** A replica's id: the machine, the process and a random part (a restarted process is a new holder). */
@@ -58,6 +67,7 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
   const log = options.log.child({ module: 'leases' });
   const holder = options.holder ?? replicaId();
   const held = new Map<string, HeldLease>();
+  const heartbeat = options.shared ? createReplicaHeartbeat(repo, holder) : null;
 
   const lose = (name: string, why: string) => {
     if (!held.delete(name)) return;
@@ -67,8 +77,37 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
   // A third of the TTL is kept as margin: one missed renewal is tolerated, a second one stops this replica acting.
   const deadline = (startedAt: number, ttl: number) => startedAt + ttl - Math.ceil(ttl / 3);
 
+  /** How many shared leases this replica may hold now (Infinity: no sharing, or the live replicas are unknown). */
+  async function share(sharedWanted: number): Promise<number> {
+    if (!heartbeat || !beating) return Infinity;
+    try {
+      return fairShare(sharedWanted, await heartbeat.live(clock.now()), holder);
+    } catch (err) {
+      log.warn({ err: errorMessage(err) }, 'lease round: cannot count the live replicas');
+      return Infinity;
+    }
+  }
+
+  const release = async (name: string) => {
+    const lease = held.get(name);
+    if (!lease) return;
+    held.delete(name);
+    await repo.release(name, holder, lease.fence).catch(() => undefined);
+    options.onChange?.(name, null);
+  };
+
+  let beating = false;
   async function round(): Promise<void> {
     const ttl = options.ttlMs();
+    // The heartbeat is renewed before the leases, so it expires first when this replica dies: by the time its leases
+    // are free, the others no longer count it and their shares already cover its hosts.
+    try {
+      await heartbeat?.beat(clock.now(), ttl);
+      beating = true;
+    } catch (err) {
+      beating = false;
+      log.warn({ err: errorMessage(err) }, 'lease round: heartbeat failed');
+    }
     for (const [name, lease] of [...held]) {
       const startedAt = clock.now();
       // Past its local deadline this replica no longer acts under the lease (fence() is null), but it may still
@@ -90,15 +129,19 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
       return;
     }
     const want = new Set(wanted);
-    for (const name of [...held.keys()]) {
-      if (want.has(name)) continue;
-      const lease = held.get(name)!;
-      held.delete(name);
-      await repo.release(name, holder, lease.fence).catch(() => undefined);
-      options.onChange?.(name, null);
+    for (const name of [...held.keys()]) if (!want.has(name)) await release(name);
+    const isShared = options.shared ?? (() => false);
+    const quota = await share(wanted.filter(isShared).length);
+    const heldShared = () => [...held.keys()].filter(isShared);
+    // Beyond the fair share: the surplus goes back at once (last names first), for the replicas below theirs.
+    const surplus = heldShared().sort().slice(quota);
+    for (const name of surplus) {
+      log.info({ lease: name, share: quota }, 'lease handed over: beyond this replica\'s fair share');
+      await release(name);
     }
     for (const name of want) {
       if (held.has(name)) continue;
+      if (isShared(name) && heldShared().length >= quota) continue;
       const startedAt = clock.now();
       try {
         const lease = await repo.acquire(name, holder, startedAt, ttl);
@@ -143,11 +186,8 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
     start: () => loop.start(),
     async stop() {
       await loop.stop();
-      for (const [name, lease] of [...held]) {
-        held.delete(name);
-        await repo.release(name, holder, lease.fence).catch(() => undefined);
-        options.onChange?.(name, null);
-      }
+      for (const name of [...held.keys()]) await release(name);
+      await heartbeat?.stop();
     },
   };
 }

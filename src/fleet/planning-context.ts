@@ -1,6 +1,8 @@
 /**
  * What the control plane needs to plan for a remote host, as its agent reports it: each protocol's name, type,
- * limits, pin and profile, the host's reserve and its policies. Endpoints, credentials and executors stay on the host.
+ * limits, pin and profile, the host's reserve, its policies and its optimizer settings (strategy, thresholds,
+ * exploration). Endpoints, credentials and executors stay on the host. Older agents send no optimizer settings:
+ * the control plane's own apply to them.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { type Config, ConfigSchema, PolicySchema, ProtocolConfigSchema } from '../config/schema.js';
@@ -10,6 +12,7 @@ export const PlanningContextSchema = Type.Object(
     protocols: Type.Array(Type.Pick(ProtocolConfigSchema, ['name', 'type', 'enabled', 'pinned', 'limits', 'profile']), { maxItems: 256 }),
     reserve: ConfigSchema.properties.host.properties.reserve,
     policies: Type.Array(PolicySchema, { maxItems: 256 }),
+    optimizer: Type.Optional(ConfigSchema.properties.optimizer),
   },
   { additionalProperties: false, description: "The host's planning settings (no endpoints, no secrets)." },
 );
@@ -28,6 +31,7 @@ export function planningContextOf(config: Config): PlanningContext {
     })),
     reserve: config.host.reserve,
     policies: config.policies,
+    optimizer: config.optimizer,
   };
 }
 
@@ -38,5 +42,6 @@ export function planningConfig(controlPlane: Config, context: PlanningContext): 
     protocols: context.protocols as Config['protocols'],
     host: { ...controlPlane.host, reserve: context.reserve },
     policies: context.policies,
+    optimizer: context.optimizer ?? controlPlane.optimizer,
   };
 }

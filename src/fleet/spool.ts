@@ -21,13 +21,19 @@ export interface SpoolCounts {
   pending: number;
   /** Snapshots the control plane refused as invalid (set aside). */
   rejected: number;
+  /**
+   * Of the acknowledged, those the control plane did not store because they were older than its retention horizon
+   * (hours it had already rolled up: a replay from there could have been counted twice). Dropped, never resent.
+   */
+  expired: number;
 }
 
 export interface Spool {
   append(snapshot: Snapshot): void;
   /** The batch to send next: the one already in flight (same id), or up to `max` oldest rows under a new id. */
   next(max: number): SpoolBatch | null;
-  acknowledge(batchId: string): void;
+  /** The control plane has the batch (`expired`: how many of its snapshots it dropped as past its retention). */
+  acknowledge(batchId: string, expired?: number): void;
   /** Set a batch the control plane refused as invalid aside (kept in the file for inspection, never resent). */
   reject(batchId: string): void;
   counts(): SpoolCounts;
@@ -52,7 +58,7 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     create index if not exists spool_batch on spool (batch_id);
     create table if not exists rejected (seq integer primary key, body text not null, batch_id text not null);
     create table if not exists counters (name text primary key, value integer not null);
-    insert or ignore into counters values ('produced', 0), ('acknowledged', 0), ('rejected', 0);
+    insert or ignore into counters values ('produced', 0), ('acknowledged', 0), ('rejected', 0), ('expired', 0);
     create table if not exists outcomes (seq integer primary key autoincrement, plan_id text not null unique, body text not null);
   `);
   const putOutcome = db.prepare(
@@ -92,9 +98,10 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     assign.run(id, edge);
     return id;
   });
-  const ack = db.transaction((batchId: string) => {
+  const ack = db.transaction((batchId: string, expired: number) => {
     const removed = remove.run(batchId).changes;
     bump.run(removed, 'acknowledged');
+    if (removed > 0 && expired > 0) bump.run(Math.min(expired, removed), 'expired');
   });
 
   const setAside = db.prepare('insert into rejected select seq, body, batch_id from spool where batch_id = ?');
@@ -112,13 +119,14 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
       const rows = rowsOf.all(batchId) as { body: string }[];
       return { batchId, snapshots: rows.map((r) => JSON.parse(r.body) as Snapshot) };
     },
-    acknowledge: (id) => void ack(id),
+    acknowledge: (id, expired = 0) => void ack(id, expired),
     counts() {
       return {
         produced: (counter.get('produced') as { value: number }).value,
         acknowledged: (counter.get('acknowledged') as { value: number }).value,
         pending: (count.get() as { n: number }).n,
         rejected: (counter.get('rejected') as { value: number }).value,
+        expired: (counter.get('expired') as { value: number }).value,
       };
     },
     oldestTime() {

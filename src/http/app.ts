@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { FleetService } from '../fleet/fleet.service.js';
+import type { HostReads } from '../fleet/host-reads.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
@@ -50,6 +51,8 @@ export interface BuildAppOptions {
   extraPlugins?: ((app: FastifyInstance) => Promise<void> | void)[];
   /** The fleet's hosts and the agents' ingest route (SPEC §9). */
   fleet?: FleetService;
+  /** The reads about one remote host (`?host=NAME` beyond metrics, GET hosts/{name}/plans). */
+  hostReads?: HostReads;
   version?: string;
   /**
    * Where `{file}`/`{env}` secrets of the config resolve (`metrics.auth`): the config file's directory and the
@@ -165,7 +168,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   if (options.security) await app.register(securityPlugin, options.security);
 
   let hub: WsHub | null = null;
-  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet };
+  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet, hostReads: options.hostReads };
   // `metrics.auth` is read at each scrape (hot reload applies); unset keeps /metrics public.
   const secrets = options.secrets ?? { baseDir: process.cwd(), env: process.env };
   const metricsCredentials = () => resolveMetricsCredentials(config().metrics.auth, secrets.baseDir, secrets.env);
@@ -187,7 +190,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       prefix: API_PREFIX,
     });
   }
-  if (options.fleet) await app.register(hostsRoutes, { prefix: API_PREFIX, fleet: options.fleet });
+  if (options.fleet) await app.register(hostsRoutes, { prefix: API_PREFIX, fleet: options.fleet, hostReads: options.hostReads });
   for (const plugin of options.extraPlugins ?? []) await app.register(async (scope) => plugin(scope));
   return app;
 }

@@ -5,6 +5,7 @@ import type { Principal, RouteRole } from '../auth/roles.js';
 import type { Config } from '../config/schema.js';
 import type { AppServices } from '../app/types.js';
 import type { FleetService } from '../fleet/fleet.service.js';
+import type { HostReads } from '../fleet/host-reads.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -16,6 +17,8 @@ export interface RouteDeps {
   websocketClients: () => number;
   /** The fleet's hosts (`?host=NAME` on read endpoints); absent when the server runs without the fleet. */
   fleet?: FleetService;
+  /** What the control plane knows about one remote host beyond its samples (plans, alerts, reports...). */
+  hostReads?: HostReads;
 }
 
 export type RoutePlugin = (app: App, deps: RouteDeps) => Promise<void> | void;

@@ -15,6 +15,7 @@ import { withFleetRollups } from './repositories/fleet-history.js';
 import { createFleetRollups } from './repositories/fleet-rollups.js';
 import { createLeaseRepository } from './repositories/leases.repository.js';
 import { createHostPlansRepository } from './repositories/host-plans.repository.js';
+import { createHostReadsRepository } from './repositories/host-reads.repository.js';
 import { createFetchRows } from './repositories/fetch-rows.js';
 import { createMetricsRepository } from './repositories/metrics.repository.js';
 import { createLedgerRepository, createNodeHealthRepository } from './repositories/node-health.repository.js';
@@ -67,11 +68,12 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     audit: createAuditRepository(db),
     notifications: createNotificationOutboxRepository(db),
     energy: createEnergyRepository(db as never),
-    fleet: withFleetRollups(createFleetRepository(db as never), fleetRollups),
+    fleet: withFleetRollups(createFleetRepository(db as never, dialect), fleetRollups),
     fleetRollups,
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
     hostPlans: createHostPlansRepository(db as never),
+    hostReads: createHostReadsRepository(db as never),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

@@ -17,6 +17,7 @@ import type { FleetRepository } from './repositories/fleet.repository.js';
 import type { FleetRollups } from './repositories/fleet-rollups.js';
 import type { LeaseRepository } from './repositories/leases.repository.js';
 import type { HostPlansRepository } from './repositories/host-plans.repository.js';
+import type { HostReadsRepository } from './repositories/host-reads.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -298,6 +299,8 @@ export interface Repositories {
   leases: LeaseRepository;
   /** Plans made for remote hosts and their outcomes, each host's planning context (migration 013). */
   hostPlans: HostPlansRepository;
+  /** Reads about one remote host: its plans (paginated), the alerts about it, its payouts. */
+  hostReads: HostReadsRepository;
   /** Node health per change and the earnings ledgers (migration 003). */
   nodeHealth: NodeHealthRepository;
   ledgers: LedgerRepository;

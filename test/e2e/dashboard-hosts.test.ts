@@ -1,7 +1,8 @@
 /**
  * The host picker in a real browser against the whole product: hidden while this machine is the only host; once a
  * remote host's agent reports, picking it makes the earnings and resource cards read `?host=NAME` (its nodes, its
- * earnings), and "this machine" brings the local picture back.
+ * earnings), and "this machine" brings the local picture back. The reallocations card then shows the plans the control
+ * plane made for that host (status, projected gain, its agent's outcome, who decided), the allocation card its nodes.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,7 +30,7 @@ describe('host picker', { timeout: 120_000 }, () => {
     await product?.close();
   });
 
-  it('appears with a second host and switches the earnings and resource cards to it', async () => {
+  it('appears with a second host and switches the overview to it: earnings, resources, allocation and its plans', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(product.url);
     await page.getByTestId('login-username').fill(ADMIN.username);
@@ -58,6 +59,29 @@ describe('host picker', { timeout: 120_000 }, () => {
     });
     expect(sent.status).toBe(200);
 
+    // Two plans the control plane made for edge under its decision lease; edge's agent reported one skipped.
+    const store = product.server.store;
+    const edge = (await store.fleet.findHostByName('edge'))!;
+    // This machine's plan narrowed to edge's two nodes (the optimizer's shape, edge's protocols).
+    const localPlan = (await product.server.services.engine.plan())!;
+    const mine = new Set(remote.protocols.map((p) => p.protocol));
+    const only = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).filter(([k]) => mine.has(k)));
+    const plan = { ...localPlan, current: only(localPlan.current), target: only(localPlan.target), opportunities: [] };
+    const lease = (await store.leases.acquire('host:edge', 'replica-ui', Date.now(), 600_000))!;
+    for (const [id, ago] of [['plan-old', 120_000], ['plan-new', 60_000]] as const) {
+      const stored = await store.hostPlans.insertFenced(
+        { id, hostId: edge.id, fence: lease.fence, createdAt: Date.now() - ago, plan },
+        { name: 'host:edge', holder: 'replica-ui', now: Date.now() },
+      );
+      expect(stored).toBe(true);
+    }
+    const reported = await fetch(`${product.url}/api/v1/agent/outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ outcomes: [{ planId: 'plan-old', status: 'skipped', reason: 'low_confidence: under 0.7', reallocationId: null, at: Date.now() }] }),
+    });
+    expect(await reported.json()).toEqual({ recorded: 1 });
+
     await page.reload();
     const picker = page.getByTestId('host-picker');
     await picker.waitFor({ state: 'visible', timeout: 15_000 });
@@ -68,11 +92,23 @@ describe('host picker', { timeout: 120_000 }, () => {
     await Promise.all([metrics, history]);
     await expect.poll(() => page.getByTestId('protocol-row').count(), { timeout: 10_000 }).toBe(2);
     expect(await page.getByTestId('total-earnings').textContent()).toBe('Total $0.4242 per hour');
+    // Its plans in the reallocations card, newest first; its two nodes in the allocation card; no dry-run of this machine.
+    await expect.poll(() => page.getByTestId('host-plan-row').count(), { timeout: 10_000 }).toBe(2);
+    const rows = page.getByTestId('host-plan-row');
+    expect([await rows.nth(0).getAttribute('data-status'), await rows.nth(1).getAttribute('data-status')]).toEqual(['planned', 'skipped']);
+    expect(await rows.nth(1).getByTestId('host-plan-outcome').textContent()).toBe('skipped: low_confidence: under 0.7');
+    expect(await rows.nth(0).getByTestId('host-plan-decided-by').textContent()).toBe(`replica replica-ui (${plan.strategy}, fence ${lease.fence})`);
+    expect(await rows.nth(0).getByTestId('host-plan-gain').textContent()).toContain(plan.improvementUsdPerHour.toFixed(4));
+    expect(await page.getByTestId('host-plans-summary').textContent()).toContain('the latest 2 of 2');
+    expect(await page.getByTestId('dry-run-button').isHidden()).toBe(true);
+    await expect.poll(() => page.getByTestId('allocation-row').count(), { timeout: 10_000 }).toBe(2);
 
     // Back to this machine: its own nodes again.
     await picker.selectOption('');
     await expect.poll(() => page.getByTestId('protocol-row').count(), { timeout: 10_000 }).toBe(local.protocols.length);
     expect(await page.getByTestId('total-earnings').textContent()).not.toBe('Total $0.4242 per hour');
+    await expect.poll(() => page.getByTestId('host-plans').count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.getByTestId('dry-run-button').isVisible()).toBe(true);
 
     // On a 390 px phone the picker wraps with the range buttons instead of pushing the page sideways.
     await page.setViewportSize({ width: 390, height: 900 });

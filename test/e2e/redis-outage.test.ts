@@ -4,9 +4,7 @@
  * restarts it: reads answer uncached, rate limits fall back to in-process buckets, health says Redis is down and the
  * whole degraded, and everything returns to Redis on its own.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,51 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
+import { type OwnRedis, ownRedis } from '../helpers/redis-server.js';
 
 const PASSWORD = 'redis-outage-password';
 let dir: string;
-let port: number;
-let redisServer: ChildProcess | null = null;
+let redis: OwnRedis;
 let orcha: RunningOrcha;
 let auth: Record<string, string>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startRedis(): Promise<void> {
-  redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  probe.on('error', () => undefined);
-  for (let i = 0; i < 100; i++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(): Promise<void> {
-  const proc = redisServer;
-  redisServer = null;
-  if (!proc || proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once('exit', () => resolve());
-    proc.kill('SIGKILL');
-  });
-}
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
 type J = any;
@@ -84,12 +44,12 @@ async function until(probe: () => Promise<boolean>, what: string): Promise<void>
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
+  redis = await ownRedis();
+  await redis.start();
   dir = mkdtempSync(join(tmpdir(), 'orcha-redis-outage-'));
   const config = loadConfigText(
     [
-      `redis: { url: "redis://127.0.0.1:${port}/0" }`,
+      `redis: { url: "${redis.url}" }`,
       'cache: { store: redis, ttl: 60 }',
       'rateLimit: { store: redis, login: 5 }',
       '',
@@ -110,7 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await orcha?.close();
-  await stopRedis();
+  await redis?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -134,7 +94,7 @@ describe('a Redis outage', () => {
   });
 
   it('while Redis is down: reads answer uncached, limits use in-process buckets, health says degraded', async () => {
-    await stopRedis();
+    await redis.stop();
     await until(async () => (await redisCheck()).redis === 'down', 'health to see Redis down');
     expect(await redisCheck()).toEqual({ overall: 'degraded', redis: 'down' });
     for (const url of ['/api/v1/dashboard', '/api/v1/allocation', '/api/v1/metrics', '/api/v1/metrics/history', '/api/v1/cache/stats']) {
@@ -155,7 +115,7 @@ describe('a Redis outage', () => {
   });
 
   it('when Redis is back: health recovers and reads are cached in Redis again, with no restart', async () => {
-    await startRedis();
+    await redis.start();
     await until(async () => (await redisCheck()).redis === 'up', 'health to see Redis up again');
     expect(await redisCheck()).toEqual({ overall: 'ok', redis: 'up' });
     await until(async () => {
@@ -163,7 +123,7 @@ describe('a Redis outage', () => {
       const stats = (await get('/api/v1/cache/stats')).json;
       return stats.available === true && stats.size > 0;
     }, 'the cache to use Redis again');
-    const direct = new Redis(port, '127.0.0.1');
+    const direct = new Redis(redis.port, '127.0.0.1');
     expect((await direct.keys('*')).length).toBeGreaterThan(0);
     direct.disconnect();
   });

@@ -89,4 +89,35 @@ describeEachStore('fleet: decisions per host', (factory) => {
     expect(await b.service.reportOutcomes(host, [outcome, { ...outcome, planId: 'no-such-plan' }])).toBe(1);
     expect((await store().hostPlans.latest(host.id))?.outcome).toEqual({ status: 'applied', reason: null, reallocationId: 'r-1', reportedAt: clock.now() });
   });
+
+  it("plans each host with its own optimizer settings, and with the control plane's for an agent that sends none", async () => {
+    const clock = new VirtualClock(T0);
+    const config = loadConfigText('optimizer: { strategy: equal }', {});
+    const cp = createFleetControlPlane({
+      store: store(),
+      clock,
+      log: silentLogger(),
+      events: { emit: () => undefined },
+      config: () => config.fleet,
+      replica: 'replica-a',
+      decisions: { strategy: createStrategy('equal'), config: () => config },
+    });
+    const hosts = await Promise.all(
+      ['own-settings', 'old-agent'].map(async (name) => {
+        const { key } = await cp.service.addHost(name, null);
+        const host = (await cp.service.authenticateAgent(key))!;
+        await cp.service.ingest(host, { batchId: `batch-${name}`, agentVersion: '0.2.0', snapshots: snaps(T0, 6) });
+        return host;
+      }),
+    );
+    // One agent runs the greedy strategy at home; the other is older and sends no optimizer settings.
+    const greedy = loadConfigText('optimizer: { strategy: greedy, minImprovementPercent: 1 }', {}).optimizer;
+    await cp.service.exchangePlan(hosts[0]!, { ...planning, optimizer: greedy });
+    await cp.service.exchangePlan(hosts[1]!, planning);
+    await cp.leases.round();
+    expect((await cp.decisions!.decideAll()).sort()).toEqual(['old-agent', 'own-settings']);
+    expect((await store().hostPlans.latest(hosts[0]!.id))?.plan.strategy).toBe('greedy');
+    expect((await store().hostPlans.latest(hosts[1]!.id))?.plan.strategy).toBe('equal');
+    await cp.stop();
+  });
 });

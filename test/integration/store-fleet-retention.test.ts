@@ -109,26 +109,84 @@ describeEachStore('fleet retention', (factory) => {
     expect(left.points[0]!.time).toBe(T0 + 12 * HOUR);
   });
 
-  it('merges a late batch for an hour already rolled up into that hour, counting each sample once', async () => {
+  it('never counts a batch twice when it is resent after its raw rows and batch id are gone; newer late snapshots still count', async () => {
     const clock = new VirtualClock(T0 + 10 * DAY);
     const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
     await fleet.addHost('edge', null);
     const host = await fleet.host('edge');
     const first = snaps(T0, 3); // 00:00, 00:10, 00:20
-    const late = snaps(T0 + 30 * 60_000, 3); // 00:30, 00:40, 00:50 (an agent offline for days)
-    await fleet.ingest(host, { batchId: 'first', agentVersion: '0.2.0', snapshots: first });
+    const sameHour = snaps(T0 + 30 * 60_000, 3); // 00:30, 00:40, 00:50: the rolled-up hour, never sent before
+    const later = snaps(T0 + 2 * HOUR, 3); // 02:00 ... 02:20: older than rawDays, but after every rolled-up hour
+    expect(await fleet.ingest(host, { batchId: 'first', agentVersion: '0.2.0', snapshots: first })).toEqual({ result: 'stored', snapshots: 3, expired: 0 });
     const config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 30 } } }, {});
     const job = createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config });
-    await job.run();
-    await fleet.ingest(host, { batchId: 'late', agentVersion: '0.2.0', snapshots: late });
-    await job.run();
+    expect(await job.run()).toMatchObject({ rawDeleted: 3 * 3 });
+    // Batch ids go rawDays after receipt (this one arrived just now, for the test's sake): as if that had passed.
+    await rawQuery(store(), 'delete from agent_batches');
+    const hour0 = async () => (await fleet.fullHistory(host, { from: T0, to: T0 + HOUR - 1, stepMs: HOUR })).protocols.find((p) => p.protocol === 'storj');
+    const storj = first.map((s) => s.protocols[0]!);
+    const expectHour0 = async () => {
+      const point = await hour0();
+      expect(point!.samples).toBe(3);
+      expect(point!.earnedUsd).toBeCloseTo(storj.reduce((sum, p) => sum + p.earnedUsd, 0), 9);
+    };
+    await expectHour0();
 
-    const [point] = (await fleet.fullHistory(host, { from: T0, to: T0 + HOUR - 1, stepMs: HOUR })).protocols.filter((p) => p.protocol === 'storj');
-    const storj = [...first, ...late].map((s) => s.protocols[0]!);
-    expect(point!.samples).toBe(6);
-    expect(point!.earnedUsd).toBeCloseTo(storj.reduce((s, p) => s + p.earnedUsd, 0), 9);
-    expect(point!.usdPerHour).toBeCloseTo(storj.reduce((s, p) => s + p.usdPerHour, 0) / 6, 9);
+    // The agent never got the acknowledgement and replays the batch weeks later: its batch id and raw rows are gone,
+    // but its snapshots are older than the host's horizon (the end of its newest rolled-up hour): not stored, and the
+    // answer says so (the agent drops them). So is a first-time snapshot of that hour: the two cannot be told apart.
+    expect(await fleet.ingest(host, { batchId: 'first', agentVersion: '0.2.0', snapshots: first })).toEqual({ result: 'stored', snapshots: 3, expired: 3 });
+    expect(await fleet.ingest(host, { batchId: 'same-hour', agentVersion: '0.2.0', snapshots: sameHour })).toEqual({ result: 'stored', snapshots: 3, expired: 3 });
+    // A batch with newer snapshots than the horizon keeps them, even past rawDays: they were never rolled up.
+    expect(await fleet.ingest(host, { batchId: 'later', agentVersion: '0.2.0', snapshots: [...sameHour, ...later] })).toEqual({
+      result: 'stored',
+      snapshots: 6,
+      expired: 3,
+    });
+    await job.run();
+    await expectHour0();
+    const hour2 = (await fleet.fullHistory(host, { from: T0 + 2 * HOUR, to: T0 + 3 * HOUR - 1, stepMs: HOUR })).protocols.find((p) => p.protocol === 'storj');
+    expect(hour2!.samples).toBe(3);
+    // The day they fall in was recomputed from its hours: its daily row counts both hours' samples, once.
+    const day0 = (await fleet.fullHistory(host, { from: T0, to: T0 + DAY - 1, stepMs: DAY })).protocols.find((p) => p.protocol === 'storj');
+    expect(day0!.samples).toBe(6);
+    // Resending that one too (its batch id gone with retention) changes nothing.
+    await rawQuery(store(), 'delete from agent_batches');
+    expect(await fleet.ingest(host, { batchId: 'later', agentVersion: '0.2.0', snapshots: later })).toMatchObject({ expired: 3 });
+    await job.run();
+    expect((await fleet.fullHistory(host, { from: T0 + 2 * HOUR, to: T0 + 3 * HOUR - 1, stepMs: HOUR })).protocols.find((p) => p.protocol === 'storj')!.samples).toBe(3);
     const rows = await rawQuery(store(), 'select count(*) as n from host_snapshots');
     expect(Number(rows[0]!.n)).toBe(0);
+  });
+
+  it('keeps daily rollups beside the hourly ones, reads whole days from them at day steps, and drops them with the hours', async () => {
+    const clock = new VirtualClock(T0);
+    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    await fleet.addHost('rack-9', null);
+    const host = await fleet.host('rack-9');
+    const all = snaps(T0, (12 * DAY) / STEP);
+    for (let i = 0; i < all.length; i += 500) await fleet.ingest(host, { batchId: `d-${i}`, agentVersion: '0.2.0', snapshots: all.slice(i, i + 500) });
+    const range = { from: T0, to: T0 + 12 * DAY - 1 };
+    const before = await fleet.fullHistory(host, { ...range, stepMs: DAY });
+
+    // 12 days and 30 minutes later: raw rows before day 10 rolled up and deleted, hours (and days) before day 4 too.
+    await clock.advance(12 * DAY + 30 * 60_000);
+    const config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 8 } } }, {});
+    await createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config }).run();
+    const days = await rawQuery(store(), 'select day, samples from host_snapshots_daily order by day');
+    expect(days.map((d) => [(Number(d.day) - T0) / DAY, Number(d.samples)])).toEqual([4, 5, 6, 7, 8, 9].map((d) => [d, DAY / STEP]));
+    const protocolDays = await rawQuery(store(), 'select count(*) as n from host_protocol_daily');
+    expect(Number(protocolDays[0]!.n)).toBe(6 * 2);
+
+    const after = await fleet.fullHistory(host, { ...range, stepMs: DAY });
+    const kept = (t: number) => t >= T0 + 4 * DAY;
+    expectSamePoints(after.points, before.points.filter((p) => kept(p.time)));
+    expectSameProtocols(after.protocols, before.protocols.filter((p) => kept(p.time)));
+
+    // Whole days come from the daily rows: with a day's hourly rows gone, a day-step read still has it, an hour-step one not.
+    await rawQuery(store(), `delete from host_snapshots_hourly where hour >= ${T0 + 6 * DAY} and hour < ${T0 + 7 * DAY}`);
+    const day6 = { from: T0 + 6 * DAY, to: T0 + 7 * DAY - 1 };
+    expect((await fleet.history(host, { ...day6, stepMs: DAY })).points).toHaveLength(1);
+    expect((await fleet.history(host, { ...day6, stepMs: HOUR })).points).toHaveLength(0);
   });
 });

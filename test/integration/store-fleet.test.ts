@@ -40,9 +40,9 @@ describeEachStore('fleet: hosts, agent keys and batches', (factory) => {
     expect(await fleet.authenticateAgent(`Bearer ${key.slice(0, -2)}xx`)).toBeNull();
 
     const batch = { batchId: 'batch-0001', agentVersion: '0.1.0', snapshots: snaps(T0, 12) };
-    expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'stored', snapshots: 12 });
+    expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'stored', snapshots: 12, expired: 0 });
     // The same batch again (an agent that never saw the answer) changes nothing.
-    expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'duplicate', snapshots: 12 });
+    expect(await fleet.ingest(agent!, batch)).toEqual({ result: 'duplicate', snapshots: 12, expired: 0 });
     // The live feed (WebSocket `hosts`) hears of the stored batch once, with its newest snapshot.
     expect(reports).toEqual([`rack-1:batch-0001:12:${T0 + 11 * 5000}`]);
     expect(await store().fleet.totals(agent!.id)).toEqual({ snapshots: 12, protocolSamples: 24 });

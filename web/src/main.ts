@@ -27,13 +27,15 @@ import { startSettings } from './views/settings';
 import { currentRoute, href } from './router';
 import { zoneLabel } from './format';
 import { fetchReport } from './reports';
-import type { Operation, OperationAcceptedAnswer, Opportunity, SystemStatus, Wire } from './server-types';
+import type { HostPlansAnswer, Operation, OperationAcceptedAnswer, Opportunity, SystemStatus, Wire } from './server-types';
 
 const LIST_REFRESH_MS = 15_000;
 const METRICS_FALLBACK_MS = 5_000;
 const TOTALS_REFRESH_MS = 5 * 60_000;
 /** Live pushes extend the charts only for short ranges; longer ones are re-read from history now and then. */
 const LIVE_APPEND_MAX_MS = 24 * 3_600_000;
+/** The longest period GET reports answers for a fleet host. */
+const HOST_REPORT_MAX_MS = 7 * 24 * 3_600_000;
 
 const app = document.getElementById('app')!;
 let reachable = true;
@@ -178,6 +180,10 @@ function startDashboard(role: string | null): void {
   // With more than this machine in the fleet: which host the earnings and resource cards show (`?host=`).
   const hostPicker = createHostPicker(api, () => {
     latest = null;
+    alertsById = new Map();
+    void loadLists();
+    void loadPayouts().catch(ignore);
+    void loadTotals().catch(ignore);
     chart.clear();
     resourceChart.clear();
     resources.render(null);
@@ -243,32 +249,54 @@ function startDashboard(role: string | null): void {
     resourceChart.add(resourcePoints(history));
   }
   async function loadTotals(): Promise<void> {
-    const periods = totalPeriods(latest?.time ?? Date.now());
-    const [answers, status] = await Promise.all([Promise.all(periods.map((p) => fetchReport(api, p.from, p.to))), api.get<SystemStatus>('status').catch(() => null)]);
+    const asked = host();
+    // A fleet host's reports cover up to 7 days (the server reads its agent's samples directly): longer periods are left out.
+    const periods = totalPeriods(latest?.time ?? Date.now()).filter((p) => asked === undefined || p.to - p.from <= HOST_REPORT_MAX_MS);
+    const [answers, status] = await Promise.all([
+      Promise.all(periods.map((p) => fetchReport(api, p.from, p.to, asked))),
+      asked === undefined ? api.get<SystemStatus>('status').catch(() => null) : null,
+    ]);
+    if (asked !== host()) return;
     // What each node says the network holds back (Storj's held amount), in the node's own unit.
     const held = new Map(status?.coordinator.adapters.flatMap((a) => (a.nodeHealth?.heldTokens === undefined ? [] : [[a.protocol, a.nodeHealth.heldTokens] as const])));
     totals.render(periods.map((p, i) => ({ key: p.key, label: p.label, totalUsd: answers[i]!.totalUsd, protocols: answers[i]!.protocols })), held);
   }
   async function loadPayouts(): Promise<void> {
     const now = latest?.time ?? Date.now();
-    payouts.render(fromWire<Payouts>(await api.get<Wire<Payouts>>('payouts', payoutsQuery(now))), now);
+    const asked = host();
+    const answer = fromWire<Payouts>(await api.get<Wire<Payouts>>('payouts', { ...payoutsQuery(now), host: asked }));
+    if (asked === host()) payouts.render(answer, now);
   }
   async function loadStatus(): Promise<void> {
     demoBanner.hidden = (await api.get<SystemStatus>('status')).simulated !== true;
   }
   async function loadAlerts(): Promise<void> {
-    const list = fromWire<{ alerts: Alert[] }>(await api.get<Wire<{ alerts: Alert[] }>>('alerts', { limit: 100 })).alerts;
+    const asked = host();
+    const list = fromWire<{ alerts: Alert[] }>(await api.get<Wire<{ alerts: Alert[] }>>('alerts', { limit: 100, host: asked })).alerts;
+    if (asked !== host()) return;
     alertsById = new Map(list.map((a) => [a.id, a]));
     alerts.render(list);
   }
   async function loadReallocations(): Promise<void> {
-    reallocations.render(fromWire<{ reallocations: Reallocation[] }>(await api.get<Wire<{ reallocations: Reallocation[] }>>('reallocation/history')).reallocations);
+    const asked = host();
+    if (asked !== undefined) {
+      // A fleet host: the plans the control plane made for it, with its agent's outcomes and who decided.
+      const answer = await api.get<HostPlansAnswer>(`hosts/${encodeURIComponent(asked)}/plans`, { limit: 30 });
+      if (asked === host()) reallocations.renderHostPlans(answer);
+      return;
+    }
+    const list = fromWire<{ reallocations: Reallocation[] }>(await api.get<Wire<{ reallocations: Reallocation[] }>>('reallocation/history')).reallocations;
+    if (host() === undefined) reallocations.render(list);
   }
   async function loadAllocation(): Promise<void> {
-    allocation.render(fromWire<AllocationView>(await api.get<Wire<AllocationView>>('allocation')));
+    const asked = host();
+    const view = fromWire<AllocationView>(await api.get<Wire<AllocationView>>('allocation', { host: asked }));
+    if (asked === host()) allocation.render(view);
   }
   async function loadOpportunities(): Promise<void> {
-    opportunities.render((await api.get<{ opportunities: Opportunity[] }>('opportunities')).opportunities);
+    const asked = host();
+    const list = (await api.get<{ opportunities: Opportunity[] }>('opportunities', { host: asked })).opportunities;
+    if (asked === host()) opportunities.render(list);
   }
   const loadLists = () =>
     Promise.allSettled([loadAlerts(), loadReallocations(), loadAllocation(), loadOpportunities()]).then((results) => {
@@ -308,6 +336,7 @@ function startDashboard(role: string | null): void {
         lastLiveMetricsAt = Date.now();
         setSnapshot(fromWire<Snapshot>(message.data as Wire<Snapshot>));
       } else if (topic === 'alerts') {
+        if (host() !== undefined) return; // another host's alerts are read over REST
         const one = fromWire<Alert>(message.data as Wire<Alert>);
         alertsById.set(one.id, one);
         alerts.render([...alertsById.values()]);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { RESOURCES, type ResourceShares } from '../../domain/resources.js';
 import { action, printJson, printLine, printTable } from '../output.js';
 import { type ClientCommandOptions, clientFrom, fixed, withClientOptions } from './common.js';
+import { hostOption } from './status.command.js';
 
 interface AllocationView {
   current: Record<string, ResourceShares>;
@@ -26,10 +27,13 @@ function cell(current: number | undefined, optimal: number | undefined): string 
 
 export function registerAllocationCommand(program: Command): void {
   withClientOptions(
-    program.command('allocation').description('Show the current allocation (percent of each host resource) next to the optimal one'),
+    program
+      .command('allocation')
+      .description('Show the current allocation (percent of each host resource) next to the optimal one')
+      .option('--host <name>', "a host of the fleet: as its agent reported it, next to the control plane's latest plan for it", hostOption),
   ).action(
-    action(async (opts: ClientCommandOptions) => {
-      const view = await clientFrom(opts).get<AllocationView>('allocation');
+    action(async (opts: ClientCommandOptions & { host?: string }) => {
+      const view = await clientFrom(opts).get<AllocationView>('allocation', { host: opts.host });
       if (opts.json) return printJson(view);
       const names = [...new Set([...Object.keys(view.current), ...Object.keys(view.optimal ?? {})])].sort();
       if (names.length === 0) return printLine('no allocation yet');

@@ -11,6 +11,7 @@ import { registerFleetCommand } from './fleet.command.js';
 import { registerHostCommands } from './host.command.js';
 import { registerNotifyCommand } from './notify.command.js';
 import { registerReallocateCommand } from './reallocate.command.js';
+import { registerReallocationCommand } from './reallocation.command.js';
 import { registerReportCommand } from './report.command.js';
 import { registerStatusCommand } from './status.command.js';
 import { registerUserCommands } from './user.command.js';
@@ -19,6 +20,7 @@ export function registerClientCommands(program: Command): void {
   registerStatusCommand(program);
   registerAllocationCommand(program);
   registerReallocateCommand(program);
+  registerReallocationCommand(program);
   registerAlertsCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);

@@ -3,7 +3,9 @@
  * validate and serialize and imported type-only by the dashboard (web/src/server-types.ts), so both read one shape.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { REALLOCATION_STATUSES } from '../../domain/reallocation.js';
 import { IsoTime } from '../routes/auth/schemas.js';
+import { ApiPlan } from './common.js';
 
 export const FleetHealthSchema = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
   description: 'silent: nothing heard within fleet.silentAfter; never-seen: no snapshot or batch yet; revoked: its agent key is revoked.',
@@ -72,6 +74,49 @@ export const HostSchema = Type.Object({
   ),
 });
 
+export const HostPlanSchema = Type.Object({
+  id: Type.String(),
+  createdAt: IsoTime,
+  status: Type.Union(
+    REALLOCATION_STATUSES.map((s) => Type.Literal(s)),
+    { description: "planned: its agent has reported no outcome (yet; a newer plan replaces one it never took); else the status of the agent's reallocation." },
+  ),
+  projectedGainUsdPerHour: Type.Number({ description: "The plan's projected improvement, USD/h." }),
+  plan: ApiPlan,
+  outcome: Type.Union(
+    [
+      Type.Object({
+        status: Type.String(),
+        reason: Type.Union([Type.String(), Type.Null()]),
+        reallocationId: Type.Union([Type.String(), Type.Null()], { description: "The reallocation's id in the host's own journal." }),
+        reportedAt: IsoTime,
+      }),
+      Type.Null(),
+    ],
+    { description: 'What the agent did with it, as it reported (null: nothing reported).' },
+  ),
+  decidedBy: Type.Object(
+    {
+      strategy: Type.String({ description: 'The optimizer strategy that made it.' }),
+      fence: Type.Integer({ description: "The fence of the host's decision lease it was made under." }),
+      replica: Type.Union([Type.String(), Type.Null()], {
+        description: 'The control-plane replica, while it still holds the lease under that fence; null once the lease moved on.',
+      }),
+    },
+    { description: "The control plane decided: the host's lease holder, under this fence." },
+  ),
+});
+
+export const HostPlansSchema = Type.Object({
+  host: Type.String(),
+  total: Type.Integer({ description: 'Plans matching the query (all pages).' }),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+  plans: Type.Array(HostPlanSchema, { description: 'Newest first.' }),
+});
+
+/** GET /api/v1/hosts/{name}/plans as it arrives. */
+export type HostPlansAnswer = Static<typeof HostPlansSchema>;
 /** GET /api/v1/fleet as it arrives (times are ISO strings already). */
 export type FleetAnswer = Static<typeof FleetSchema>;
 /** One host of GET /api/v1/hosts as it arrives. */

@@ -17,6 +17,7 @@ import { payoutsMigration } from './011-payouts.js';
 import { projectedDeltasMigration } from './012-projected-deltas.js';
 import { hostPlansMigration } from './013-host-plans.js';
 import { fleetRollupsMigration } from './014-fleet-rollups.js';
+import { fleetDailyMigration } from './015-fleet-daily.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -36,6 +37,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '012-projected-deltas': projectedDeltasMigration(),
         '013-host-plans': hostPlansMigration(dialect),
         '014-fleet-rollups': fleetRollupsMigration(dialect),
+        '015-fleet-daily': fleetDailyMigration(dialect),
       };
     },
   };

@@ -7,7 +7,7 @@ import type { AlertsRepository } from '../types.js';
 
 const num = (v: number | null) => (v == null ? null : Number(v));
 
-function toAlert(r: Selectable<AlertsTable>): Alert {
+export function toAlert(r: Selectable<AlertsTable>): Alert {
   return {
     id: r.id,
     type: r.type as Alert['type'],

@@ -5,8 +5,10 @@
  * rollup at the next run, weighted by its samples. Also the reads of the rollups for a host's history.
  */
 import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { HOUR_MS, floorHour } from '../codec.js';
+import { ceilDay, floorDay, HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
+import { deleteFleetDaysBefore, readHostDays, readProtocolDays, recomputeFleetDays } from './fleet-daily.js';
+import { RETENTION_LOCK } from './fleet-ingest.js';
 import type { Span } from './range-plan.js';
 
 export interface FleetRetentionResult {
@@ -56,6 +58,9 @@ export interface FleetRollups {
   coverage(hostId: string): Promise<{ rawStart: number | null; rollupEnd: number | null }>;
   hostHours(hostId: string, span: Span): Promise<HostHourRow[]>;
   protocolHours(hostId: string, span: Span, protocol?: string): Promise<ProtocolHourRow[]>;
+  /** The host's daily rollups over whole days [from, to) (migration 015), as rows whose `hour` is the day's start. */
+  hostDays(hostId: string, span: Span): Promise<HostHourRow[]>;
+  protocolDays(hostId: string, span: Span, protocol?: string): Promise<ProtocolHourRow[]>;
   /** Raw snapshot averages per bucket of `stepMs`, with their sample counts, over [from, to). */
   rawHostBuckets(hostId: string, span: Span, stepMs: number): Promise<HostHourRow[]>;
 }
@@ -101,7 +106,10 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
       const cutoff = floorHour(before);
       return db.transaction().execute(async (trx) => {
         // Replicas run retention each: one at a time, so the second finds the raw rows gone and adds nothing twice.
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('orcha:fleet-retention'))`.execute(trx);
+        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
+        // The days these raw rows fall in are recomputed from their hours afterwards (late rows may reach far back).
+        const oldest = await sql<{ t: unknown }>`select min(time) as t from host_snapshots where time < ${cutoff}`.execute(trx);
+        const oldestTime = nOrNull(oldest.rows[0]?.t);
         const hostCols = ['host_id', 'hour', 'samples', ...HOST_AVERAGES];
         const host = await sql`insert into host_snapshots_hourly (${sql.raw(hostCols.join(', '))})
           select host_id, ${hourOf} as h, count(*), ${sql.raw(HOST_AVERAGES.map((c) => `avg(${c})`).join(', '))}
@@ -126,6 +134,7 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
             ].join(', '),
           )}`.execute(trx);
 
+        if (oldestTime !== null) await recomputeFleetDays(trx, floorDay(oldestTime), ceilDay(cutoff));
         const snaps = await sql`delete from host_snapshots where time < ${cutoff}`.execute(trx);
         const samples = await sql`delete from host_protocol_samples where time < ${cutoff}`.execute(trx);
         return {
@@ -137,9 +146,14 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
 
     async deleteRollupsBefore(before) {
       const cutoff = floorHour(before);
-      const a = await sql`delete from host_snapshots_hourly where hour < ${cutoff}`.execute(db);
-      const b = await sql`delete from host_protocol_hourly where hour < ${cutoff}`.execute(db);
-      return n(a.numAffectedRows ?? 0) + n(b.numAffectedRows ?? 0);
+      return db.transaction().execute(async (trx) => {
+        const a = await sql`delete from host_snapshots_hourly where hour < ${cutoff}`.execute(trx);
+        const b = await sql`delete from host_protocol_hourly where hour < ${cutoff}`.execute(trx);
+        // Whole days before the cutoff go; the day it falls in is recomputed from the hours it keeps.
+        await deleteFleetDaysBefore(trx, floorDay(cutoff));
+        await recomputeFleetDays(trx, floorDay(cutoff), ceilDay(cutoff));
+        return n(a.numAffectedRows ?? 0) + n(b.numAffectedRows ?? 0);
+      });
     },
 
     async deleteBatchesBefore(before) {
@@ -164,25 +178,11 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
       const only = protocol === undefined ? sql`` : sql`and protocol = ${protocol}`;
       const r = await sql<Record<string, unknown>>`select * from host_protocol_hourly
         where host_id = ${hostId} and hour >= ${span.from} and hour < ${span.to} ${only} order by hour, protocol`.execute(db);
-      return r.rows.map((row) => ({
-        hour: n(row.hour),
-        protocol: String(row.protocol),
-        samples: n(row.samples),
-        earnedUsd: n(row.earned_usd),
-        earnedTokens: n(row.earned_tokens),
-        usdPerHour: n(row.usd_per_hour),
-        connected: n(row.connected),
-        uptime: n(row.uptime),
-        cpuPercent: nOrNull(row.cpu_percent),
-        memoryBytes: nOrNull(row.memory_bytes),
-        bandwidthBytesPerSec: nOrNull(row.bandwidth_bps),
-        storageBytes: n(row.storage_bytes),
-        allocCpu: n(row.alloc_cpu),
-        allocMemory: n(row.alloc_memory),
-        allocBandwidth: n(row.alloc_bandwidth),
-        allocStorage: n(row.alloc_storage),
-      }));
+      return r.rows.map(protocolRow);
     },
+
+    hostDays: async (hostId, span) => (await readHostDays(db, hostId, span)).map(hostRow),
+    protocolDays: async (hostId, span, protocol) => (await readProtocolDays(db, hostId, span, protocol)).map(protocolRow),
 
     async rawHostBuckets(hostId, span, stepMs) {
       const step = sql.raw(`cast(${Math.floor(stepMs)} as bigint)`);
@@ -203,5 +203,26 @@ function hostRow(row: Record<string, unknown>): HostHourRow {
     memoryPercent: n(row.memory_percent),
     bandwidthPercent: n(row.bandwidth_percent),
     storagePercent: n(row.storage_percent),
+  };
+}
+
+function protocolRow(row: Record<string, unknown>): ProtocolHourRow {
+  return {
+    hour: n(row.hour),
+    protocol: String(row.protocol),
+    samples: n(row.samples),
+    earnedUsd: n(row.earned_usd),
+    earnedTokens: n(row.earned_tokens),
+    usdPerHour: n(row.usd_per_hour),
+    connected: n(row.connected),
+    uptime: n(row.uptime),
+    cpuPercent: nOrNull(row.cpu_percent),
+    memoryBytes: nOrNull(row.memory_bytes),
+    bandwidthBytesPerSec: nOrNull(row.bandwidth_bps),
+    storageBytes: n(row.storage_bytes),
+    allocCpu: n(row.alloc_cpu),
+    allocMemory: n(row.alloc_memory),
+    allocBandwidth: n(row.alloc_bandwidth),
+    allocStorage: n(row.alloc_storage),
   };
 }

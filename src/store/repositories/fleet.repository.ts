@@ -1,12 +1,13 @@
 /**
  * Hosts, agent batches and remote hosts' snapshots (migration 006). A batch is stored whole or not at all, and a
- * batch id seen before is answered `duplicate` without writing anything: agents resend until acknowledged.
+ * batch id seen before is answered `duplicate` without writing anything: agents resend until acknowledged
+ * (fleet-ingest.ts, which also holds late batches to the host's retention horizon).
  */
 import { type Kysely, sql } from 'kysely';
 import type { HostResources, ProtocolSample, Snapshot } from '../../domain/sample.js';
-import { percent } from '../../domain/sample.js';
-import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
-import { decodeSample, encodeSample, SAMPLE_COLUMNS } from './fleet-sample-codec.js';
+import type { Dialect, HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
+import { ingestBatchRows, type IngestOptions, type IngestOutcome, type IngestTables } from './fleet-ingest.js';
+import { decodeSample, SAMPLE_COLUMNS } from './fleet-sample-codec.js';
 import { mergeProtocolPoints } from './metrics-points.js';
 
 export interface HostRecord {
@@ -47,6 +48,8 @@ export interface FleetRepository {
   touchHost(id: string, at: number, agentVersion: string, spool?: HostSpool): Promise<void>;
   /** Store a batch of snapshots once: `duplicate` when the batch id was stored before (nothing is written then). */
   ingestBatch(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number): Promise<'stored' | 'duplicate'>;
+  /** The same, saying how many snapshots were stored and how many were past the host's retention horizon (fleet-ingest.ts). */
+  ingest(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number, options?: IngestOptions): Promise<IngestOutcome>;
   latest(hostId: string): Promise<Snapshot | null>;
   history(hostId: string, query: TimeRange & { stepMs?: number }): Promise<SnapshotPoint[]>;
   /** The host's protocol points, in the shape of the local history (bucket averages, summed earnings). */
@@ -69,29 +72,8 @@ interface HostsTable {
   spool_growing_since: number | null;
   spool_reported_at: number | null;
 }
-interface FleetDatabase {
+interface FleetDatabase extends IngestTables {
   hosts: HostsTable;
-  agent_batches: { batch_id: string; host_id: string; received_at: number; snapshots: number };
-  host_snapshots: {
-    host_id: string;
-    time: number;
-    total_usd_per_hour: number;
-    cpu_percent: number;
-    memory_percent: number;
-    bandwidth_percent: number;
-    storage_percent: number;
-    host_json: string;
-  };
-  host_protocol_samples: {
-    host_id: string;
-    time: number;
-    protocol: string;
-    sample_json: string;
-    connected: number;
-    usd_per_hour: number;
-    earned_usd: number;
-    earned_tokens: number;
-  };
 }
 
 const num = (v: number | string | null): number | null => (v == null ? null : Number(v));
@@ -119,33 +101,6 @@ function toHost(r: HostsTable): HostRecord {
   };
 }
 
-function snapshotRow(hostId: string, s: Snapshot) {
-  const h = s.host;
-  return {
-    host_id: hostId,
-    time: s.time,
-    total_usd_per_hour: s.totalUsdPerHour,
-    cpu_percent: h.cpuPercent,
-    memory_percent: percent(h.memoryUsedBytes, h.memoryTotalBytes),
-    bandwidth_percent: percent(h.bandwidthBytesPerSec, h.bandwidthCapacityBytesPerSec),
-    storage_percent: percent(h.storageUsedBytes, h.storageTotalBytes),
-    host_json: JSON.stringify(h),
-  };
-}
-
-function sampleRow(hostId: string, time: number, p: ProtocolSample) {
-  return {
-    host_id: hostId,
-    time,
-    protocol: p.protocol,
-    sample_json: encodeSample(p, time),
-    connected: p.connected ? 1 : 0,
-    usd_per_hour: p.usdPerHour,
-    earned_usd: p.earnedUsd,
-    earned_tokens: p.earnedTokens,
-  };
-}
-
 function protocolPoint(time: number, p: ProtocolSample): ProtocolPoint {
   return {
     time,
@@ -167,10 +122,7 @@ function protocolPoint(time: number, p: ProtocolSample): ProtocolPoint {
   };
 }
 
-/** Rows per INSERT statement: PostgreSQL allows 65,535 parameters, SQLite 32,766. */
-const CHUNK = 200;
-
-export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
+export function createFleetRepository(anyDb: Kysely<unknown>, dialect: Dialect = 'sqlite'): FleetRepository {
   const db = anyDb as Kysely<FleetDatabase>;
   return {
     async createHost(h) {
@@ -216,34 +168,9 @@ export function createFleetRepository(anyDb: Kysely<unknown>): FleetRepository {
         .execute();
     },
     async ingestBatch(hostId, batchId, snapshots, receivedAt) {
-      return db.transaction().execute(async (tx) => {
-        const inserted = await tx
-          .insertInto('agent_batches')
-          .values({ batch_id: batchId, host_id: hostId, received_at: receivedAt, snapshots: snapshots.length })
-          .onConflict((oc) => oc.column('batch_id').doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate' as const;
-        const snaps = snapshots.map((s) => snapshotRow(hostId, s));
-        const samples = snapshots.flatMap((s) => s.protocols.map((p) => sampleRow(hostId, s.time, p)));
-        // A snapshot already stored under another batch id (an agent that lost its spool's acknowledgement and
-        // re-batched) is kept once: the key is (host, time).
-        for (let i = 0; i < snaps.length; i += CHUNK) {
-          await tx
-            .insertInto('host_snapshots')
-            .values(snaps.slice(i, i + CHUNK))
-            .onConflict((oc) => oc.columns(['host_id', 'time']).doNothing())
-            .execute();
-        }
-        for (let i = 0; i < samples.length; i += CHUNK) {
-          await tx
-            .insertInto('host_protocol_samples')
-            .values(samples.slice(i, i + CHUNK))
-            .onConflict((oc) => oc.columns(['host_id', 'time', 'protocol']).doNothing())
-            .execute();
-        }
-        return 'stored' as const;
-      });
+      return (await ingestBatchRows(anyDb, dialect, { hostId, batchId, snapshots, receivedAt })).result;
     },
+    ingest: (hostId, batchId, snapshots, receivedAt, options) => ingestBatchRows(anyDb, dialect, { hostId, batchId, snapshots, receivedAt }, options),
     async latest(hostId) {
       const snap = await db
         .selectFrom('host_snapshots')

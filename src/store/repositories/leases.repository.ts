@@ -25,6 +25,11 @@ export interface LeaseRepository {
   holds(name: string, holder: string, fence: number, now: number): Promise<boolean>;
   /** Every lease whose name starts with `prefix`. */
   list(prefix: string): Promise<Lease[]>;
+  /**
+   * Delete the leases named with `prefix` that expired before `before` (replicas' heartbeats: one name per process,
+   * never taken again, so their fences need not survive). Returns how many went.
+   */
+  purge(prefix: string, before: number): Promise<number>;
 }
 
 interface LeasesTable {
@@ -102,6 +107,13 @@ export function createLeaseRepository(anyDb: Kysely<unknown>): LeaseRepository {
       // Few rows (one per host and a few singletons): filtered here, no LIKE escaping across dialects.
       const rows = await db.selectFrom('leases').selectAll().orderBy('name').execute();
       return rows.filter((r) => r.name.startsWith(prefix)).map(toLease);
+    },
+    async purge(prefix, before) {
+      const rows = await db.selectFrom('leases').select('name').where('expires_at', '<', before).execute();
+      const names = rows.map((r) => r.name).filter((n) => n.startsWith(prefix));
+      if (names.length === 0) return 0;
+      const r = await db.deleteFrom('leases').where('name', 'in', names).where('expires_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
   };
 }

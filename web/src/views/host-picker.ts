@@ -1,6 +1,7 @@
 /**
- * The host picker: with more than this machine in the fleet, which host the earnings and resource cards show. Its
- * choice goes to the reads that take `?host=NAME` (metrics, metrics/history); "this machine" sends none. Hidden
+ * The host picker: with more than this machine in the fleet, which host the overview shows. Its choice goes to the
+ * reads that take `?host=NAME` (metrics and history, allocation, opportunities, alerts, payouts) and makes the
+ * reallocations card show the control plane's plans for that host; "this machine" sends none. Hidden
  * while this machine is the only host; hosts come from GET /api/v1/hosts (revoked ones are left out).
  */
 import type { Api } from '../api';

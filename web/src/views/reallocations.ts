@@ -1,11 +1,18 @@
-/** Reallocation history (outcome, projected and measured effect) and the "dry-run reallocation" button. */
+/**
+ * Reallocation history (outcome, projected and measured effect) and the "dry-run reallocation" button; with a fleet
+ * host picked, the plans the control plane made for that host instead (the button is this machine's only).
+ */
 import { card, empty, fill, h } from '../dom';
 import { ago, time, usd } from '../format';
 import type { Reallocation } from '../model';
+import type { HostPlansAnswer } from '../server-types';
+import { hostPlansTable } from './host-plans';
 
 export interface ReallocationsView {
   root: HTMLElement;
   render(items: Reallocation[] | null): void;
+  /** A fleet host's plans in place of this machine's reallocations. */
+  renderHostPlans(answer: HostPlansAnswer): void;
 }
 
 function effect(r: Reallocation): string {
@@ -47,7 +54,13 @@ export function createReallocations(dryRun: () => Promise<string>, canReallocate
 
   return {
     root: c.root,
+    renderHostPlans(answer) {
+      button.hidden = true;
+      message.textContent = '';
+      fill(body, hostPlansTable(answer));
+    },
     render(items) {
+      button.hidden = false;
       button.disabled = !canReallocate();
       if (!items || items.length === 0) return fill(body, empty('No reallocations yet.', 'reallocations-empty'));
       const sorted = [...items].sort((a, b) => b.createdAt - a.createdAt).slice(0, 30);

@@ -6,6 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { ExportFileResult } from '../../../app/exports.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { EXPORT_FORMATS, exportContentType } from '../../../engine/monitor/export.js';
+import { HostQuery, remoteScope } from '../../host-query.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { ErrorSchema, IdParams, OperationAccepted } from '../../schemas/common.js';
@@ -21,6 +22,7 @@ const ExportQuery = Type.Object(
     protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
     step: Type.Optional(StepQuery),
     async: Type.Optional(Type.Boolean()),
+    host: HostQuery,
   },
   { additionalProperties: false },
 );
@@ -30,7 +32,8 @@ const ExportFile = Type.Unsafe<Readable>(
   Type.String({ format: 'binary', description: 'The exported history, JSON or CSV as `format` asked' }),
 );
 
-const exportRoutes: RoutePlugin = (app, { services }) => {
+const exportRoutes: RoutePlugin = (app, deps) => {
+  const { services } = deps;
   app.get(
     '/export',
     {
@@ -38,9 +41,9 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
       schema: {
         tags: ['monitor'],
         summary: 'Export protocol history as JSON or CSV (streamed)',
-        description: `Ranges up to ${DIRECT_EXPORT_MAX_MS / 86_400_000} days stream the file at once (200). Longer ranges answer 202 with an operation id; the file is then at GET export/{operationId}.`,
+        description: `Ranges up to ${DIRECT_EXPORT_MAX_MS / 86_400_000} days stream the file at once (200). Longer ranges answer 202 with an operation id; the file is then at GET export/{operationId}. With \`host\`, that host's protocol rows as its agent sent them (no net columns), streamed for ranges up to ${DIRECT_EXPORT_MAX_MS / 86_400_000} days only (400 beyond, or with \`async\`); an unknown host is a 404 naming it.`,
         querystring: ExportQuery,
-        response: { 200: ExportFile, 202: OperationAccepted, 400: ErrorSchema, 503: ErrorSchema },
+        response: { 200: ExportFile, 202: OperationAccepted, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (request, reply) => {
@@ -49,6 +52,17 @@ const exportRoutes: RoutePlugin = (app, { services }) => {
       const range = parseRange(q, Date.now(), 86_400_000);
       const stepMs = q.step ? parseStepMs(q.step) : undefined;
       const query = { ...range, stepMs, protocol: q.protocol };
+      const remote = await remoteScope(q.host, deps);
+      if (remote) {
+        if (q.async || range.to - range.from > DIRECT_EXPORT_MAX_MS) {
+          const days = DIRECT_EXPORT_MAX_MS / 86_400_000;
+          throw new OrchaError('ORCHA_ERR_VALIDATION', `An export of fleet host "${remote.host.name}" is streamed at once, for at most ${days} days; ask for a shorter range`, [
+            { path: q.async ? 'query.async' : 'query.from', message: `fleet hosts' exports are not operations: at most ${days} days, no async` },
+          ]);
+        }
+        reply.type(exportContentType(format)).header('Content-Disposition', `attachment; filename="orcha-export-${remote.host.name}.${format}"`);
+        return reply.send(Readable.from(remote.reads.exportChunks(remote.host, query, format)));
+      }
       if (q.async || range.to - range.from > DIRECT_EXPORT_MAX_MS) {
         const op = await services.operations.submit({ kind: 'export', params: { ...query, format }, priority: 'low', createdBy: actorOf(request) });
         reply.status(202).header('Location', `/api/v1/export/${op.id}`);

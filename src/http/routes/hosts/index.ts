@@ -10,7 +10,9 @@ import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fl
 import { OrchaError } from '../../../lib/errors.js';
 import { iso } from '../auth/schemas.js';
 import { HostSchema } from '../../schemas/fleet.js';
+import type { HostReads } from '../../../fleet/host-reads.js';
 import { agentPlanRoutes } from './agent-plans.js';
+import { hostPlanRoutes } from './host-plans.js';
 
 /** At most this many snapshots per batch (an hour of 5 s polls is 720). */
 export const MAX_BATCH_SNAPSHOTS = 1000;
@@ -66,10 +68,11 @@ const HistoryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetService }): Promise<void> {
+export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetService; hostReads?: HostReads }): Promise<void> {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { fleet } = opts;
   await agentPlanRoutes(app, opts);
+  if (opts.hostReads) await hostPlanRoutes(app, { fleet, hostReads: opts.hostReads });
 
   r.get(
     '/hosts',

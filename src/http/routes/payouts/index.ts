@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { HostQuery, remoteScope } from '../../host-query.js';
 import { IsoQuery, parseRange } from '../../query.js';
 import { type RoutePlugin, role } from '../../route-types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
@@ -13,11 +14,13 @@ const PayoutsQuery = Type.Object(
     to: Type.Optional(IsoQuery),
     protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    host: HostQuery,
   },
   { additionalProperties: false },
 );
 
-const payoutsRoutes: RoutePlugin = (app, { services }) => {
+const payoutsRoutes: RoutePlugin = (app, deps) => {
+  const { services } = deps;
   app.get(
     '/payouts',
     {
@@ -27,14 +30,16 @@ const payoutsRoutes: RoutePlugin = (app, { services }) => {
         tags: ['metrics'],
         summary: 'Payouts with their amounts, and what the network holds back',
         description:
-          'Each payout the earnings ledger confirmed (a counter that fell and stayed down: a balance paid out, a month closed), newest first, with the tokens and their USD worth at that moment; default range: the last 365 days. `held`: what each node reports as held back (Storj), in its own unit.',
+          'With `host`, the payouts in the samples that host\'s agent sent (its own ledger found them; only while its raw samples are kept, `storage.retention.rawDays`) and what its latest snapshot says is held back; an unknown host is a 404 naming it. Each payout the earnings ledger confirmed (a counter that fell and stayed down: a balance paid out, a month closed), newest first, with the tokens and their USD worth at that moment; default range: the last 365 days. `held`: what each node reports as held back (Storj), in its own unit.',
         querystring: PayoutsQuery,
-        response: { 200: apiSchema(PayoutsSchema), 400: ErrorSchema },
+        response: { 200: apiSchema(PayoutsSchema), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (request) => {
       const range = parseRange(request.query, Date.now(), YEAR_MS);
-      return toApi(await services.payouts.list({ ...range, protocol: request.query.protocol, limit: request.query.limit }));
+      const query = { ...range, protocol: request.query.protocol, limit: request.query.limit };
+      const remote = await remoteScope(request.query.host, deps);
+      return toApi(remote ? await remote.reads.payouts(remote.host, query) : await services.payouts.list(query));
     },
   );
 };

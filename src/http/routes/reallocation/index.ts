@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PrioritySchema } from '../../../domain/operation.js';
 import { REALLOCATION_STATUSES } from '../../../domain/reallocation.js';
+import { HostQuery, remoteScope } from '../../host-query.js';
 import { IsoQuery, parseTime } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { toApi } from '../../schemas/api-time.js';
@@ -19,11 +20,13 @@ const HistoryQuery = Type.Object(
     status: Type.Optional(Type.Union(REALLOCATION_STATUSES.map((s) => Type.Literal(s)))),
     since: Type.Optional(IsoQuery),
     ...Pagination,
+    host: HostQuery,
   },
   { additionalProperties: false },
 );
 
-const reallocationRoutes: RoutePlugin = (app, { services }) => {
+const reallocationRoutes: RoutePlugin = (app, deps) => {
+  const { services } = deps;
   app.post(
     '/reallocate',
     {
@@ -55,18 +58,17 @@ const reallocationRoutes: RoutePlugin = (app, { services }) => {
       schema: {
         tags: ['engine'],
         summary: 'Reallocations, newest first, including skipped decisions and why',
+        description:
+          "With `host`, the plans the control plane made for that host, in the same shape: `planned` until its agent reports an outcome, then the agent's status and reason; strategy `control-plane:<strategy>`; steps and the measured effect stay in the host's own journal (empty, null). GET hosts/{name}/plans has each plan whole. An unknown host is a 404 naming it.",
         querystring: HistoryQuery,
-        response: { 200: Type.Object({ reallocations: Type.Array(ApiReallocation) }), 400: ErrorSchema },
+        response: { 200: Type.Object({ reallocations: Type.Array(ApiReallocation) }), 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (request) => {
       const q = request.query;
-      const reallocations = await services.engine.reallocationHistory({
-        status: q.status,
-        limit: q.limit ?? 100,
-        offset: q.offset ?? 0,
-        since: q.since ? parseTime(q.since, 'since') : undefined,
-      });
+      const query = { status: q.status, limit: q.limit ?? 100, offset: q.offset ?? 0, since: q.since ? parseTime(q.since, 'since') : undefined };
+      const remote = await remoteScope(q.host, deps);
+      const reallocations = remote ? await remote.reads.reallocations(remote.host, query) : await services.engine.reallocationHistory(query);
       return { reallocations: toApi(reallocations) };
     },
   );

@@ -1,0 +1,198 @@
+/**
+ * The read endpoints for one remote host (`?host=NAME`): what the control plane knows about it, in the answer
+ * shapes of this machine's own reads. Current allocation from its agent's latest snapshot; optimal allocation,
+ * opportunities and the reallocation history from the plans the control plane made for it (host_plans) and the
+ * outcomes its agent reported; the alerts the fleet raised about it; reports, payouts and exports from its agent's
+ * samples. What stays on the host (its journal's steps, measured effects, its own node alerts) is said, not faked.
+ */
+import type { ReportsService } from '../app/types.js';
+import type { PayoutsAnswer } from '../app/payouts.js';
+import type { Alert } from '../domain/alert.js';
+import type { Opportunity, Plan } from '../domain/plan.js';
+import type { Reallocation, ReallocationStatus } from '../domain/reallocation.js';
+import type { Allocation } from '../domain/resources.js';
+import type { Snapshot } from '../domain/sample.js';
+import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
+import type { Clock } from '../lib/clock.js';
+import type { HostRecord } from '../store/repositories/fleet.repository.js';
+import type { HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
+import { hostLease } from './fleet.service.js';
+import { FLEET_ALERT_TYPES } from './fleet-alerts.js';
+
+type Report = Awaited<ReturnType<ReportsService['generate']>>;
+
+/** One plan the control plane made for a host, with what became of it. */
+export interface HostPlanView {
+  id: string;
+  createdAt: number;
+  /** `planned` until the host's agent reports an outcome; then the agent's reallocation status. */
+  status: ReallocationStatus;
+  plan: Plan;
+  projectedGainUsdPerHour: number;
+  outcome: { status: string; reason: string | null; reallocationId: string | null; reportedAt: number } | null;
+  /**
+   * Who decided: the control plane, under the host's decision lease at `fence`, with the optimizer `strategy`.
+   * `replica` names the replica while it still holds the lease under that fence (the only one that could write the
+   * plan); null once the lease moved on (plans do not record their replica).
+   */
+  decidedBy: { strategy: string; fence: number; replica: string | null };
+}
+
+export interface HostReads {
+  allocation(host: HostRecord): Promise<{ current: Allocation; optimal: Allocation | null; plan: Plan | null }>;
+  opportunities(host: HostRecord): Promise<Opportunity[]>;
+  /** The host's plans as reallocations, newest first (the answer shape of this machine's history). */
+  reallocations(host: HostRecord, query: ReallocationQuery): Promise<Reallocation[]>;
+  plans(host: HostRecord, query: { status?: string; since?: number; limit: number; offset: number }): Promise<{ total: number; plans: HostPlanView[] }>;
+  /** Alerts about a remote host, or (null) about this machine: every alert but the fleet's alerts about its hosts. */
+  alerts(host: HostRecord | null, query: AlertQuery): Promise<Alert[]>;
+  report(host: HostRecord, range: TimeRange): Promise<Report>;
+  payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
+  exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
+}
+
+const HOUR_MS = 3_600_000;
+
+const allocationOf = (s: Snapshot | null): Allocation =>
+  Object.fromEntries((s?.protocols ?? []).map((p) => [p.protocol, { ...p.allocation }]));
+
+const statusOf = (r: HostPlanRecord): ReallocationStatus => (r.outcome?.status as ReallocationStatus | undefined) ?? 'planned';
+
+/** A plan in the shape of a reallocation: its steps and measured effect live in the host's own journal. */
+function asReallocation(r: HostPlanRecord): Reallocation {
+  const p = r.plan;
+  return {
+    id: r.id,
+    status: statusOf(r),
+    reason: r.outcome?.reason ?? null,
+    trigger: 'loop',
+    dryRun: false,
+    exploration: p.exploration,
+    strategy: `control-plane:${p.strategy}`,
+    before: p.current,
+    after: p.target,
+    projectedImprovementUsdPerHour: p.improvementUsdPerHour,
+    ...(p.projectedDeltas ? { projectedDeltas: p.projectedDeltas } : {}),
+    confidence: p.confidence,
+    steps: [],
+    measuredBeforeUsdPerHour: null,
+    measuredAfterUsdPerHour: null,
+    createdAt: r.createdAt,
+    finishedAt: r.outcome?.reportedAt ?? null,
+  };
+}
+
+export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
+  const { store } = deps;
+
+  async function allPlansIn(host: HostRecord, range: TimeRange): Promise<HostPlanRecord[]> {
+    const out: HostPlanRecord[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await store.hostReads.plans(host.id, { since: range.from, limit: 1000, offset });
+      out.push(...page.plans.filter((p) => p.createdAt <= range.to));
+      if (page.plans.length < 1000) return out;
+    }
+  }
+
+  async function* protocolPages(host: HostRecord, query: HistoryQuery): AsyncGenerator<ProtocolPoint[]> {
+    // An hour per page (a whole number of steps, aligned to them): memory stays flat whatever the range.
+    const chunk = query.stepMs ? Math.ceil(HOUR_MS / query.stepMs) * query.stepMs : HOUR_MS;
+    for (let from = query.from; from <= query.to; ) {
+      const next = (Math.floor(from / chunk) + 1) * chunk;
+      yield await store.fleet.protocolHistory(host.id, { ...query, from, to: Math.min(next - 1, query.to) });
+      from = next;
+    }
+  }
+
+  return {
+    async allocation(host) {
+      const [latest, plan] = await Promise.all([store.fleet.latest(host.id), store.hostPlans.latest(host.id)]);
+      return { current: allocationOf(latest), optimal: plan?.plan.target ?? null, plan: plan?.plan ?? null };
+    },
+    async opportunities(host) {
+      return (await store.hostPlans.latest(host.id))?.plan.opportunities ?? [];
+    },
+    async reallocations(host, q) {
+      const { plans } = await store.hostReads.plans(host.id, { status: q.status, since: q.since, limit: q.limit ?? 100, offset: q.offset ?? 0 });
+      return plans.map(asReallocation);
+    },
+    async plans(host, q) {
+      const [page, leases] = await Promise.all([store.hostReads.plans(host.id, q), store.leases.list(hostLease(host.name))]);
+      const lease = leases.find((l) => l.name === hostLease(host.name));
+      return {
+        total: page.total,
+        plans: page.plans.map((r) => ({
+          id: r.id,
+          createdAt: r.createdAt,
+          status: statusOf(r),
+          plan: r.plan,
+          projectedGainUsdPerHour: r.plan.improvementUsdPerHour,
+          outcome: r.outcome,
+          decidedBy: { strategy: r.plan.strategy, fence: r.fence, replica: lease && lease.fence === r.fence ? lease.holder : null },
+        })),
+      };
+    },
+    async alerts(host, query) {
+      if (host === null) return store.hostReads.alerts({ ...query, excludeTypes: [...FLEET_ALERT_TYPES] });
+      return store.hostReads.alerts({ ...query, dedupKeys: FLEET_ALERT_TYPES.map((t) => `${t}:${host.name}`) });
+    },
+    async report(host, range) {
+      const span = Math.max(1, range.to - range.from);
+      const [points, halves, latest, plans, payouts] = await Promise.all([
+        store.fleet.protocolHistory(host.id, { ...range, stepMs: span + 1 }),
+        store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
+        store.fleet.latest(host.id),
+        allPlansIn(host, range),
+        store.hostReads.payouts(host.id, { ...range, limit: 100_000 }),
+      ]);
+      const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number }>();
+      for (const p of points) {
+        const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0 };
+        s.usd += p.earnedUsd;
+        s.tokens += p.earnedTokens;
+        s.uptime += p.uptime * p.samples;
+        s.samples += p.samples;
+        byProtocol.set(p.protocol, s);
+      }
+      const tokenOf = (protocol: string) =>
+        latest?.protocols.find((p) => p.protocol === protocol)?.token ?? payouts.find((p) => p.protocol === protocol)?.token ?? '';
+      const decided = plans.filter((p) => p.outcome !== null);
+      const first = halves[0]?.totalUsdPerHour ?? 0;
+      const second = halves.at(-1)?.totalUsdPerHour ?? first;
+      return {
+        from: range.from,
+        to: range.to,
+        generatedAt: deps.clock.now(),
+        totalUsd: [...byProtocol.values()].reduce((sum, s) => sum + s.usd, 0),
+        protocols: [...byProtocol]
+          .map(([protocol, s]) => ({
+            protocol,
+            token: tokenOf(protocol),
+            usd: s.usd,
+            tokens: s.tokens,
+            payoutEvents: payouts.filter((p) => p.protocol === protocol).length,
+            uptime: s.samples > 0 ? s.uptime / s.samples : null,
+          }))
+          .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),
+        reallocations: {
+          total: decided.length,
+          applied: decided.filter((p) => p.outcome?.status === 'applied').length,
+          failed: decided.filter((p) => p.outcome?.status === 'failed').length,
+          rolledBack: decided.filter((p) => p.outcome?.status === 'rolled_back').length,
+          // The measured effect is in the host's own journal; the control plane does not receive it.
+          measuredGainUsdPerHour: null,
+        },
+        trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
+      };
+    },
+    async payouts(host, query) {
+      const [payouts, latest] = await Promise.all([store.hostReads.payouts(host.id, query), store.fleet.latest(host.id)]);
+      const held = (latest?.protocols ?? [])
+        .filter((p) => (query.protocol === undefined || p.protocol === query.protocol) && p.health?.heldTokens !== undefined)
+        .map((p) => ({ protocol: p.protocol, token: p.token, heldTokens: p.health!.heldTokens!, time: p.time }));
+      return { payouts, held };
+    },
+    exportChunks: (host, query, format) => exportChunks(protocolPages(host, query), format),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * An agent's batch into the fleet tables (migration 006), once: a batch id seen before is answered `duplicate`
+ * without writing anything, and a snapshot already stored under another batch id is kept once (key: host, time).
+ *
+ * Beyond the raw window those two keys are gone: retention rolled the host's old hours up and deleted their raw rows
+ * and batch ids, so a batch resent from there (an agent offline longer than `rawDays`, replaying its spool) would be
+ * added to the rollups a second time. Snapshots older than the host's retention horizon (the end of its newest
+ * rolled-up hour) are therefore not stored: they are counted as `expired` in the answer, so the agent drops them
+ * from its spool knowingly, and the rest of the batch is stored as usual. Anything at or after the horizon was never
+ * rolled up, so if it was stored before, its raw row is still there to make it a duplicate.
+ */
+import { type Kysely, sql } from 'kysely';
+import { percent, type ProtocolSample, type Snapshot } from '../../domain/sample.js';
+import { HOUR_MS } from '../codec.js';
+import type { Dialect } from '../types.js';
+import { encodeSample } from './fleet-sample-codec.js';
+
+export interface IngestOutcome {
+  result: 'stored' | 'duplicate';
+  /** Snapshots written (0 for a duplicate). */
+  stored: number;
+  /** Snapshots older than the host's retention horizon, not stored. */
+  expired: number;
+  /** The horizon the batch was held to (epoch ms), null while nothing of the host was rolled up. */
+  horizon: number | null;
+}
+
+export interface IngestOptions {
+  /**
+   * Snapshots older than this may be in an hour that retention is rolling up right now: on PostgreSQL the ingest then
+   * waits for a running retention to finish (a shared lock against its exclusive one), so a row is never inserted
+   * between its rollup and its deletion. Default: an hour before receipt (retention cutoffs are whole hours, days back).
+   */
+  lockBefore?: number;
+}
+
+export function snapshotRow(hostId: string, s: Snapshot) {
+  const h = s.host;
+  return {
+    host_id: hostId,
+    time: s.time,
+    total_usd_per_hour: s.totalUsdPerHour,
+    cpu_percent: h.cpuPercent,
+    memory_percent: percent(h.memoryUsedBytes, h.memoryTotalBytes),
+    bandwidth_percent: percent(h.bandwidthBytesPerSec, h.bandwidthCapacityBytesPerSec),
+    storage_percent: percent(h.storageUsedBytes, h.storageTotalBytes),
+    host_json: JSON.stringify(h),
+  };
+}
+
+export function sampleRow(hostId: string, time: number, p: ProtocolSample) {
+  return {
+    host_id: hostId,
+    time,
+    protocol: p.protocol,
+    sample_json: encodeSample(p, time),
+    connected: p.connected ? 1 : 0,
+    usd_per_hour: p.usdPerHour,
+    earned_usd: p.earnedUsd,
+    earned_tokens: p.earnedTokens,
+  };
+}
+
+/** The tables a batch is written to (migration 006). */
+export interface IngestTables {
+  agent_batches: { batch_id: string; host_id: string; received_at: number; snapshots: number };
+  host_snapshots: ReturnType<typeof snapshotRow>;
+  host_protocol_samples: ReturnType<typeof sampleRow>;
+}
+
+/** The advisory lock retention holds exclusively while it rolls up and deletes (fleet-rollups.ts). */
+export const RETENTION_LOCK = sql`hashtext('orcha:fleet-retention')`;
+
+/** Rows per INSERT statement: PostgreSQL allows 65,535 parameters, SQLite 32,766. */
+const CHUNK = 200;
+
+export async function ingestBatchRows(
+  anyDb: Kysely<unknown>,
+  dialect: Dialect,
+  batch: { hostId: string; batchId: string; snapshots: Snapshot[]; receivedAt: number },
+  options: IngestOptions = {},
+): Promise<IngestOutcome> {
+  const db = anyDb as Kysely<IngestTables>;
+  const { hostId, batchId, snapshots, receivedAt } = batch;
+  return db.transaction().execute(async (tx) => {
+    const oldest = snapshots.reduce((t, s) => Math.min(t, s.time), Infinity);
+    if (dialect === 'postgres' && oldest < (options.lockBefore ?? receivedAt - HOUR_MS)) {
+      await sql`select pg_advisory_xact_lock_shared(${RETENTION_LOCK})`.execute(tx);
+    }
+    const inserted = await tx
+      .insertInto('agent_batches')
+      .values({ batch_id: batchId, host_id: hostId, received_at: receivedAt, snapshots: snapshots.length })
+      .onConflict((oc) => oc.column('batch_id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { result: 'duplicate', stored: 0, expired: 0, horizon: null };
+    const rolled = await sql<{ h: unknown }>`select max(hour) as h from host_snapshots_hourly where host_id = ${hostId}`.execute(tx);
+    const newestHour = rolled.rows[0]?.h;
+    const horizon = newestHour == null ? null : Number(newestHour) + HOUR_MS;
+    const kept = horizon === null ? snapshots : snapshots.filter((s) => s.time >= horizon);
+    const snaps = kept.map((s) => snapshotRow(hostId, s));
+    const samples = kept.flatMap((s) => s.protocols.map((p) => sampleRow(hostId, s.time, p)));
+    for (let i = 0; i < snaps.length; i += CHUNK) {
+      await tx
+        .insertInto('host_snapshots')
+        .values(snaps.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['host_id', 'time']).doNothing())
+        .execute();
+    }
+    for (let i = 0; i < samples.length; i += CHUNK) {
+      await tx
+        .insertInto('host_protocol_samples')
+        .values(samples.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['host_id', 'time', 'protocol']).doNothing())
+        .execute();
+    }
+    return { result: 'stored', stored: kept.length, expired: snapshots.length - kept.length, horizon };
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Reads about one remote host that its plans, alerts and samples answer (the read side of `?host=NAME` and
+ * `GET /hosts/{name}/plans`): its plans newest first with their outcomes, paginated; the alerts about it (found by
+ * their dedup keys, which name the host); the payouts its agent's samples carry (raw rows only: hourly rollups keep
+ * sums, not payout events).
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Alert } from '../../domain/alert.js';
+import type { Payout } from '../../domain/payout.js';
+import type { AlertsTable } from '../schema.js';
+import type { AlertQuery, PayoutQuery } from '../types.js';
+import { toAlert } from './alerts.repository.js';
+import type { HostPlanRecord } from './host-plans.repository.js';
+
+export interface HostPlanQuery {
+  /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
+  status?: string;
+  /** Plans made at or after (epoch ms). */
+  since?: number;
+  limit: number;
+  offset: number;
+}
+
+export interface HostAlertQuery extends AlertQuery {
+  /** Only alerts with one of these dedup keys (the fleet's alerts about a host are keyed `<type>:<host>`). */
+  dedupKeys?: string[];
+  /** Leave out alerts of these types. */
+  excludeTypes?: string[];
+}
+
+export interface HostReadsRepository {
+  plans(hostId: string, query: HostPlanQuery): Promise<{ plans: HostPlanRecord[]; total: number }>;
+  alerts(query: HostAlertQuery): Promise<Alert[]>;
+  /** Payouts in the host's raw samples (those its agent's ledger confirmed), newest first. */
+  payouts(hostId: string, query: PayoutQuery): Promise<Payout[]>;
+}
+
+interface Db {
+  host_plans: {
+    id: string;
+    host_id: string;
+    fence: number;
+    created_at: number;
+    plan_json: string;
+    outcome_status: string | null;
+    outcome_reason: string | null;
+    reallocation_id: string | null;
+    reported_at: number | null;
+  };
+  alerts: AlertsTable;
+  host_protocol_samples: { host_id: string; time: number; protocol: string; sample_json: string };
+}
+
+const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
+  id: r.id,
+  hostId: r.host_id,
+  fence: Number(r.fence),
+  createdAt: Number(r.created_at),
+  plan: JSON.parse(r.plan_json) as HostPlanRecord['plan'],
+  outcome:
+    r.outcome_status === null
+      ? null
+      : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
+});
+
+export function createHostReadsRepository(anyDb: Kysely<unknown>): HostReadsRepository {
+  const db = anyDb as Kysely<Db>;
+  return {
+    async plans(hostId, q) {
+      let base = db.selectFrom('host_plans').where('host_id', '=', hostId);
+      if (q.status === 'planned') base = base.where('outcome_status', 'is', null);
+      else if (q.status !== undefined) base = base.where('outcome_status', '=', q.status);
+      if (q.since !== undefined) base = base.where('created_at', '>=', q.since);
+      const [rows, count] = await Promise.all([
+        base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(q.limit).offset(q.offset).execute(),
+        base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { plans: rows.map(toPlan), total: Number(count.n) };
+    },
+    async alerts(query) {
+      let q = db.selectFrom('alerts').selectAll();
+      if (query.dedupKeys !== undefined) {
+        if (query.dedupKeys.length === 0) return [];
+        q = q.where('dedup_key', 'in', query.dedupKeys);
+      }
+      if (query.excludeTypes !== undefined && query.excludeTypes.length > 0) q = q.where('type', 'not in', query.excludeTypes);
+      if (query.status !== undefined) {
+        const statuses = Array.isArray(query.status) ? query.status : [query.status];
+        if (statuses.length === 0) return [];
+        q = q.where('status', 'in', statuses);
+      }
+      if (query.type !== undefined) q = q.where('type', '=', query.type);
+      if (query.protocol !== undefined) q = q.where('protocol', '=', query.protocol);
+      const rows = await q
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(query.limit ?? 100)
+        .offset(query.offset ?? 0)
+        .execute();
+      return rows.map(toAlert);
+    },
+    async payouts(hostId, query) {
+      let q = db
+        .selectFrom('host_protocol_samples')
+        .select(['time', 'protocol', 'sample_json'])
+        .where('host_id', '=', hostId)
+        .where('time', '>=', query.from)
+        .where('time', '<', query.to)
+        // The stored JSON is JSON.stringify's (no spaces): a sample with a payout says exactly this.
+        .where('sample_json', 'like', '%"payoutEvent":true%');
+      if (query.protocol !== undefined) q = q.where('protocol', '=', query.protocol);
+      const rows = await q.orderBy('time', 'desc').limit(query.limit ?? 100).execute();
+      return rows.flatMap((r) => {
+        const s = JSON.parse(r.sample_json) as { token?: string; time?: number; payout?: { tokens: number; usd: number } };
+        if (!s.payout) return [];
+        return [{ protocol: r.protocol, token: s.token ?? '', time: s.time ?? Number(r.time), tokens: s.payout.tokens, usd: s.payout.usd }];
+      });
+    },
+  };
+}

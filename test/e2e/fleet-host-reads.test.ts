@@ -1,0 +1,271 @@
+/**
+ * Every read endpoint for one host, with real processes: a control plane (`orcha serve` on PostgreSQL, with its own
+ * simulated nodes) and an agent (`orcha agent --demo`) that reports, takes the control plane's plans and reports
+ * what it did. `?host=alpha` answers alpha's figures (its snapshots, the plans made for it, their outcomes, the alerts
+ * about it), never the control plane's own; `GET hosts/alpha/plans` pages through the plans with who decided them;
+ * `orcha reallocation history --host alpha` prints them. An unknown host is a 404 naming it on every endpoint; energy,
+ * which agents do not send, is a 400 saying so.
+ */
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/types.js';
+import { CLI, freePort, startCli, stopProcess, waitFor } from '../helpers/cli-processes.js';
+import { createPostgresTestStore, rawQuery } from '../helpers/stores.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field
+type J = any;
+
+const PASSWORD = 'fleet-reads-test-password';
+
+describe('fleet: the read endpoints for one host', () => {
+  let dir: string;
+  let store: Store & { url: string };
+  let url: string;
+  let token = '';
+  let hostId = '';
+  const children: ChildProcess[] = [];
+
+  const api = async (path: string) => {
+    const res = await fetch(`${url}/api/v1/${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    let json: J = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return { status: res.status, json, text };
+  };
+  const plansOf = async () => rawQuery(store, `select id, created_at, outcome_status, outcome_reason from host_plans where host_id = '${hostId}' order by created_at desc`);
+  const cli = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+    new Promise((done) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { PATH: process.env.PATH ?? '', HOME: dir, NO_COLOR: '1', ORCHA_URL: url, ORCHA_TOKEN: token }, timeout: 60_000 },
+        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+      );
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'orcha-fleet-reads-'));
+    store = await createPostgresTestStore();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const cpConfig = join(dir, 'control-plane.yaml');
+    writeFileSync(
+      cpConfig,
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'cp'))}`,
+        `server: { host: 127.0.0.1, port: ${port} }`,
+        `storage: { url: ${JSON.stringify(store.url)} }`,
+        'fleet: { localName: cp }',
+        'intervals: { poll: 2, decide: 2 }',
+        'log: { level: warn }',
+      ].join('\n'),
+    );
+    const added = spawnSync(process.execPath, [CLI, 'host', 'add', 'alpha', '--json', '-c', cpConfig], { encoding: 'utf8' });
+    expect(added.status, added.stderr).toBe(0);
+    const { key } = JSON.parse(added.stdout) as { key: string };
+    hostId = (await store.fleet.findHostByName('alpha'))!.id;
+    const agentConfig = join(dir, 'alpha.yaml');
+    writeFileSync(
+      agentConfig,
+      [`dataDir: ${JSON.stringify(join(dir, 'alpha'))}`, 'intervals: { poll: 1, decide: 3 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+    );
+
+    children.push(startCli(['serve', '-c', cpConfig], { ORCHA_ADMIN_PASSWORD: PASSWORD }));
+    await waitFor('the control plane', async () => (await fetch(`${url}/api/v1/health`)).status < 500, 120_000);
+    const agent = startCli(['agent', '--demo', '--server', url, '--flush-interval', '1', '-c', agentConfig], { ORCHA_AGENT_KEY: key });
+    children.push(agent);
+    await waitFor('the agent to start', async () => agent.output().includes('orcha agent reporting'), 180_000);
+    // The control plane plans for alpha; alpha's agent takes a plan, decides on it and reports the outcome.
+    await waitFor('a plan of alpha with an outcome', async () => (await plansOf()).some((p) => p.outcome_status !== null), 240_000);
+    // Enough to page through, and earnings in alpha's samples (its first samples earn nothing yet).
+    await waitFor('three plans of alpha', async () => (await plansOf()).length >= 3, 120_000);
+    await waitFor("alpha's first earnings", async () => {
+      const [r] = await rawQuery(store, `select sum(earned_usd) as usd from host_protocol_samples where host_id = '${hostId}'`);
+      return Number(r?.usd ?? 0) > 0;
+    }, 120_000);
+
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+    });
+    token = ((await login.json()) as { accessToken: string }).accessToken;
+  }, 600_000);
+
+  afterAll(async () => {
+    for (const c of children.reverse()) await stopProcess(c, 'SIGKILL');
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("allocation, opportunities and reallocation history answer alpha's plans and outcomes, not the control plane's own", { timeout: 120_000 }, async () => {
+    const before = await store.fleet.latest(hostId);
+    const allocation = await api('allocation?host=alpha');
+    const after = await store.fleet.latest(hostId);
+    expect(allocation.status).toBe(200);
+    const reported = (s: typeof before) => Object.fromEntries(s!.protocols.map((p) => [p.protocol, p.allocation]));
+    expect([reported(before), reported(after)]).toContainEqual(allocation.json.current);
+    // optimal is the target of a plan the control plane stored for alpha (the one made at plan.createdAt).
+    const planRows = await rawQuery(store, `select plan_json from host_plans where host_id = '${hostId}'`);
+    const stored = planRows.map((r) => JSON.parse(String(r.plan_json)));
+    const made = stored.find((p) => new Date(p.createdAt).toISOString() === allocation.json.plan.createdAt);
+    expect(made, 'the plan in the answer is one stored for alpha').toBeDefined();
+    expect(allocation.json.optimal).toEqual(made.target);
+
+    const opportunities = await api('opportunities?host=alpha');
+    expect(opportunities.status).toBe(200);
+    expect(opportunities.json.opportunities).toEqual(expect.any(Array));
+
+    const plans = await plansOf();
+    const history = await api('reallocation/history?host=alpha&limit=1000');
+    expect(history.status).toBe(200);
+    // An outcome may arrive while the request runs: a plan then answers `planned` or that outcome.
+    const later = new Map((await plansOf()).map((p) => [String(p.id), p.outcome_status]));
+    const ids = new Set(plans.map((p) => String(p.id)));
+    const answered = history.json.reallocations as J[];
+    expect(answered.length).toBeGreaterThanOrEqual(plans.length);
+    const known = answered.filter((r) => ids.has(r.id));
+    expect(known.map((r) => r.id)).toEqual(plans.map((p) => String(p.id)));
+    for (const r of known) {
+      const row = plans.find((p) => p.id === r.id)!;
+      expect([row.outcome_status ?? 'planned', later.get(r.id) ?? 'planned']).toContain(r.status);
+      expect(r.strategy).toMatch(/^control-plane:/);
+      expect(r.steps).toEqual([]);
+    }
+    // Filtered by outcome: only plans the agent reported with that status.
+    const outcome = String(plans.find((p) => p.outcome_status !== null)!.outcome_status);
+    const filtered = await api(`reallocation/history?host=alpha&status=${outcome}`);
+    expect(filtered.json.reallocations.length).toBeGreaterThan(0);
+    expect(new Set(filtered.json.reallocations.map((r: J) => r.status))).toEqual(new Set([outcome]));
+
+    // This machine's own history is its engine's journal: none of alpha's plans in it, the same with its own name.
+    const local = await api('reallocation/history?limit=1000');
+    expect(local.json.reallocations.filter((r: J) => ids.has(r.id))).toEqual([]);
+    expect((await api('reallocation/history?host=cp&limit=1000')).json.reallocations.map((r: J) => r.id)).toEqual(local.json.reallocations.map((r: J) => r.id));
+  });
+
+  it('GET hosts/alpha/plans pages through the plans with projected gain, outcome and who decided', { timeout: 60_000 }, async () => {
+    const first = await api('hosts/alpha/plans?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.json).toMatchObject({ host: 'alpha', limit: 2, offset: 0 });
+    expect(first.json.total).toBeGreaterThanOrEqual(2);
+    expect(first.json.plans).toHaveLength(2);
+    const [a, b] = first.json.plans;
+    expect(Date.parse(a.createdAt)).toBeGreaterThanOrEqual(Date.parse(b.createdAt));
+    expect(a.projectedGainUsdPerHour).toBe(a.plan.improvementUsdPerHour);
+    const lease = (await api('hosts')).json.hosts.find((h: J) => h.name === 'alpha').decidedBy;
+    expect(a.decidedBy).toMatchObject({ strategy: a.plan.strategy, fence: lease.fence, replica: lease.replica });
+    const second = await api(`hosts/alpha/plans?limit=2&offset=2`);
+    expect(second.json.plans.map((p: J) => p.id)).not.toContain(a.id);
+
+    const reported = (await plansOf()).find((p) => p.outcome_status !== null)!;
+    const withOutcome = await api(`hosts/alpha/plans?status=${reported.outcome_status}&limit=100`);
+    const plan = withOutcome.json.plans.find((p: J) => p.id === reported.id);
+    expect(plan).toMatchObject({ status: reported.outcome_status, outcome: { status: reported.outcome_status, reason: reported.outcome_reason } });
+    expect(plan.outcome.reportedAt).toEqual(expect.any(String));
+    expect((await api('hosts/alpha/plans?limit=101')).status).toBe(400);
+  });
+
+  it("reports, payouts and exports answer from alpha's samples; the alerts are those about alpha", { timeout: 60_000 }, async () => {
+    const now = Date.now();
+    const from = new Date(now - 10 * 60_000).toISOString();
+    const to = new Date(now - 5_000).toISOString();
+    const range = `from=${from}&to=${to}`;
+    const where = `host_id = '${hostId}' and time >= ${Date.parse(from)} and time <= ${Date.parse(to)}`;
+    const [sums] = await rawQuery(store, `select sum(earned_usd) as usd, count(*) as n, count(distinct protocol) as protocols from host_protocol_samples where ${where}`);
+
+    const report = await api(`reports?host=alpha&${range}`);
+    expect(report.status).toBe(200);
+    expect(report.json.totalUsd).toBeGreaterThan(0);
+    expect(report.json.totalUsd).toBeCloseTo(Number(sums!.usd), 9);
+    expect(report.json.protocols).toHaveLength(Number(sums!.protocols));
+    expect(report.json.reallocations.measuredGainUsdPerHour).toBeNull();
+    const localReport = await api(`reports?${range}`);
+    expect(localReport.json.totalUsd).not.toBe(report.json.totalUsd);
+    const tooLong = await api(`reports?host=alpha&from=${new Date(now - 8 * 86_400_000).toISOString()}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json.error.message).toContain('"alpha"');
+
+    const csv = await api(`export?host=alpha&format=csv&${range}`);
+    expect(csv.status).toBe(200);
+    expect(csv.text.trim().split('\n')).toHaveLength(Number(sums!.n) + 1);
+    const json = await api(`export?host=alpha&${range}`);
+    expect(json.json).toHaveLength(Number(sums!.n));
+    expect((await api(`export?host=alpha&async=true&${range}`)).status).toBe(400);
+
+    const payouts = await api(`payouts?host=alpha&${range}`);
+    expect(payouts.status).toBe(200);
+    expect(payouts.json).toEqual({ payouts: expect.any(Array), held: expect.any(Array) });
+    const [paid] = await rawQuery(store, `select count(*) as n from host_protocol_samples where ${where} and sample_json like '%"payout":%'`);
+    expect(payouts.json.payouts).toHaveLength(Number(paid!.n));
+
+    // An alert about alpha (as the fleet's alert loop keys them) is alpha's; the control plane's own name excludes it.
+    const alertId = randomUUID();
+    const t = Date.now();
+    await store.alerts.insert({
+      id: alertId,
+      type: 'agent_spool_growing',
+      severity: 'warning',
+      status: 'open',
+      dedupKey: 'agent_spool_growing:alpha',
+      protocol: null,
+      message: 'host alpha: 900 snapshots wait in its agent spool',
+      details: { host: 'alpha', pending: 900 },
+      createdAt: t,
+      updatedAt: t,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+    });
+    const alpha = await api('alerts?host=alpha');
+    expect(alpha.status).toBe(200);
+    expect(alpha.json.alerts.map((a: J) => a.id)).toEqual([alertId]);
+    expect((await api('alerts?host=cp&limit=1000')).json.alerts.map((a: J) => a.id)).not.toContain(alertId);
+    expect((await api('alerts?limit=1000')).json.alerts.map((a: J) => a.id)).toContain(alertId);
+  });
+
+  it('an unknown host is a 404 naming it on every host-scoped endpoint', async () => {
+    for (const path of ['allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
+      const res = await api(`${path}?host=nope`);
+      expect(res.status, path).toBe(404);
+      expect(res.json.error.message, path).toContain('"nope"');
+    }
+    expect((await api('hosts/nope/plans')).status).toBe(404);
+  });
+
+  it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {
+    for (const path of ['energy', 'energy/history', 'energy/report']) {
+      const res = await api(`${path}?host=alpha`);
+      expect(res.status, path).toBe(400);
+      expect(res.json.error.message, path).toContain('"alpha": agents send no power readings');
+      expect((await api(`${path}?host=nope`)).status, path).toBe(404);
+    }
+  });
+
+  it('orcha reallocation history --host alpha prints the plans and their outcomes; --json is the API answer', { timeout: 120_000 }, async () => {
+    const human = await cli(['reallocation', 'history', '--host', 'alpha', '--limit', '2']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^host alpha: plans 1-2 of \d+, newest first/);
+    expect(human.stdout).toContain('decided by');
+    const json = await cli(['reallocation', 'history', '--host', 'alpha', '--limit', '2', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ host: 'alpha', limit: 2, offset: 0 });
+    expect(parsed.plans).toHaveLength(2);
+    const local = await cli(['reallocation', 'history', '--json', '--limit', '1000']);
+    expect(local.code, local.stderr).toBe(0);
+    const localIds = new Set(JSON.parse(local.stdout).map((r: J) => r.id));
+    for (const p of parsed.plans) expect(localIds.has(p.id)).toBe(false);
+    const missing = await cli(['reallocation', 'history', '--host', 'nope']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('"nope"');
+  });
+});
