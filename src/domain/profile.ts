@@ -93,7 +93,15 @@ export const DEFAULT_PROFILES: Record<ProtocolType, ProtocolProfile> = {
     restartMinutes: 10,
     deletesDataWhenCut: true,
   }),
-  golem: base({ kind: 'compute', paidOn: ['cpu', 'memory'], slot: { cores: 1, memoryGiB: 2 }, lagMinutes: 6 * HOUR, restartMinutes: 5 }),
+  golem: base({
+    kind: 'compute',
+    paidOn: ['cpu', 'memory'],
+    // Tasks are fetched and their results sent over the network: without any bandwidth none runs.
+    minShare: { cpu: 0, memory: 0, bandwidth: 1, storage: 0 },
+    slot: { cores: 1, memoryGiB: 2 },
+    lagMinutes: 6 * HOUR,
+    restartMinutes: 5,
+  }),
   mysterium: base({ kind: 'bandwidth', paidOn: ['bandwidth'], minShare: { cpu: 1, memory: 1, bandwidth: 1, storage: 0 } }),
   streamr: base({
     kind: 'generic',

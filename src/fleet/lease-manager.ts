@@ -6,8 +6,9 @@
  * holder also check the fence in the database (`LeaseRepository.holds`).
  *
  * Leases named as `shared` (the hosts' decision loops) are spread over the live replicas (replica-heartbeat.ts):
- * a replica takes free ones only up to its fair share, ceil(shared / live replicas), and at renewal releases what it
- * holds beyond that share, so a replica that joins gets hosts at the others' next round. Fencing is unchanged: a
+ * a replica takes free ones only up to its fair share (an equal part, the remainder spread one each by replica id:
+ * never more than ceil(shared / live replicas)), and at renewal releases what it holds beyond that share, so a
+ * replica that joins gets hosts at the others' next round. Fencing is unchanged: a
  * lease still changes holder only when free or expired, under a higher fence.
  */
 import { hostname } from 'node:os';
@@ -77,10 +78,10 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
   const deadline = (startedAt: number, ttl: number) => startedAt + ttl - Math.ceil(ttl / 3);
 
   /** How many shared leases this replica may hold now (Infinity: no sharing, or the live replicas are unknown). */
-  async function share(ttl: number, sharedWanted: number): Promise<number> {
-    if (!heartbeat) return Infinity;
+  async function share(sharedWanted: number): Promise<number> {
+    if (!heartbeat || !beating) return Infinity;
     try {
-      return fairShare(sharedWanted, await heartbeat.beat(clock.now(), ttl));
+      return fairShare(sharedWanted, await heartbeat.live(clock.now()), holder);
     } catch (err) {
       log.warn({ err: errorMessage(err) }, 'lease round: cannot count the live replicas');
       return Infinity;
@@ -95,8 +96,18 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
     options.onChange?.(name, null);
   };
 
+  let beating = false;
   async function round(): Promise<void> {
     const ttl = options.ttlMs();
+    // The heartbeat is renewed before the leases, so it expires first when this replica dies: by the time its leases
+    // are free, the others no longer count it and their shares already cover its hosts.
+    try {
+      await heartbeat?.beat(clock.now(), ttl);
+      beating = true;
+    } catch (err) {
+      beating = false;
+      log.warn({ err: errorMessage(err) }, 'lease round: heartbeat failed');
+    }
     for (const [name, lease] of [...held]) {
       const startedAt = clock.now();
       // Past its local deadline this replica no longer acts under the lease (fence() is null), but it may still
@@ -120,7 +131,7 @@ export function createLeaseManager(options: LeaseManagerOptions): LeaseManager {
     const want = new Set(wanted);
     for (const name of [...held.keys()]) if (!want.has(name)) await release(name);
     const isShared = options.shared ?? (() => false);
-    const quota = await share(ttl, wanted.filter(isShared).length);
+    const quota = await share(wanted.filter(isShared).length);
     const heldShared = () => [...held.keys()].filter(isShared);
     // Beyond the fair share: the surplus goes back at once (last names first), for the replicas below theirs.
     const surplus = heldShared().sort().slice(quota);

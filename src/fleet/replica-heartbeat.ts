@@ -11,8 +11,10 @@ export const REPLICA_PREFIX = 'replica:';
 const PURGE_AFTER_MS = 3_600_000;
 
 export interface ReplicaHeartbeat {
-  /** Renew (or re-announce) this replica's row; then the number of live replicas, this one included. */
-  beat(now: number, ttlMs: number): Promise<number>;
+  /** Renew (or re-announce) this replica's row. */
+  beat(now: number, ttlMs: number): Promise<void>;
+  /** The live replicas (holders, sorted), this one included. */
+  live(now: number): Promise<string[]>;
   /** Withdraw the row at once (a clean shutdown): the others take the shares over at their next round. */
   stop(): Promise<void>;
 }
@@ -30,9 +32,12 @@ export function createReplicaHeartbeat(repo: LeaseRepository, holder: string): R
         lastPurge = now;
         await repo.purge(REPLICA_PREFIX, now - PURGE_AFTER_MS);
       }
-      const live = (await repo.list(REPLICA_PREFIX)).filter((l) => l.expiresAt > now).length;
+    },
+    async live(now) {
+      const live = new Set((await repo.list(REPLICA_PREFIX)).filter((l) => l.expiresAt > now).map((l) => l.holder));
       // This replica counts even when its own row could not be written: it is running.
-      return Math.max(1, fence === null ? live + 1 : live);
+      live.add(holder);
+      return [...live].sort();
     },
     async stop() {
       if (fence !== null) await repo.release(name, holder, fence).catch(() => undefined);
@@ -41,7 +46,13 @@ export function createReplicaHeartbeat(repo: LeaseRepository, holder: string): R
   };
 }
 
-/** A replica's fair share of `leases` shared among `live` replicas: no replica needs more than this. */
-export function fairShare(leases: number, live: number): number {
-  return Math.ceil(leases / Math.max(1, live));
+/**
+ * A replica's fair share of `leases` among the `live` replicas (sorted ids): an equal part each, the remainder one
+ * each to the first replicas in id order, so the shares add up to exactly the leases and differ by one at most.
+ * Never more than ceil(leases / live).
+ */
+export function fairShare(leases: number, live: string[], self: string): number {
+  const n = Math.max(1, live.length);
+  const rank = Math.max(0, live.indexOf(self));
+  return Math.floor(leases / n) + (rank < leases % n ? 1 : 0);
 }

@@ -3,7 +3,8 @@
  * simulated nodes) and an agent (`orcha agent --demo`) that reports, takes the control plane's plans and reports
  * what it did. `?host=alpha` answers alpha's figures (its snapshots, the plans made for it, their outcomes, the alerts
  * about it), never the control plane's own; `GET hosts/alpha/plans` pages through the plans with who decided them;
- * `orcha reallocation history --host alpha` prints them. An unknown host is a 404 naming it on every endpoint.
+ * `orcha reallocation history --host alpha` prints them. An unknown host is a 404 naming it on every endpoint; energy,
+ * which agents do not send, is a 400 saying so.
  */
 import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -84,6 +85,12 @@ describe('fleet: the read endpoints for one host', () => {
     await waitFor('the agent to start', async () => agent.output().includes('orcha agent reporting'), 180_000);
     // The control plane plans for alpha; alpha's agent takes a plan, decides on it and reports the outcome.
     await waitFor('a plan of alpha with an outcome', async () => (await plansOf()).some((p) => p.outcome_status !== null), 240_000);
+    // Enough to page through, and earnings in alpha's samples (its first samples earn nothing yet).
+    await waitFor('three plans of alpha', async () => (await plansOf()).length >= 3, 120_000);
+    await waitFor("alpha's first earnings", async () => {
+      const [r] = await rawQuery(store, `select sum(earned_usd) as usd from host_protocol_samples where host_id = '${hostId}'`);
+      return Number(r?.usd ?? 0) > 0;
+    }, 120_000);
 
     const login = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',
@@ -139,6 +146,14 @@ describe('fleet: the read endpoints for one host', () => {
     expect(filtered.json.reallocations.length).toBeGreaterThan(0);
     expect(new Set(filtered.json.reallocations.map((r: J) => r.status))).toEqual(new Set([outcome]));
 
+    // GET dashboard: the same pieces at once, for alpha.
+    const dashboard = await api('dashboard?host=alpha');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.json.mode).toBe('unknown');
+    expect(Object.keys(dashboard.json.allocation.current).sort()).toEqual(Object.keys(allocation.json.current).sort());
+    expect(dashboard.json.reallocations.length).toBeGreaterThan(0);
+    for (const r of dashboard.json.reallocations) expect(r.strategy).toMatch(/^control-plane:/);
+
     // This machine's own history is its engine's journal: none of alpha's plans in it, the same with its own name.
     const local = await api('reallocation/history?limit=1000');
     expect(local.json.reallocations.filter((r: J) => ids.has(r.id))).toEqual([]);
@@ -177,6 +192,7 @@ describe('fleet: the read endpoints for one host', () => {
 
     const report = await api(`reports?host=alpha&${range}`);
     expect(report.status).toBe(200);
+    expect(report.json.totalUsd).toBeGreaterThan(0);
     expect(report.json.totalUsd).toBeCloseTo(Number(sums!.usd), 9);
     expect(report.json.protocols).toHaveLength(Number(sums!.protocols));
     expect(report.json.reallocations.measuredGainUsdPerHour).toBeNull();
@@ -225,12 +241,21 @@ describe('fleet: the read endpoints for one host', () => {
   });
 
   it('an unknown host is a 404 naming it on every host-scoped endpoint', async () => {
-    for (const path of ['allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
+    for (const path of ['dashboard', 'allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
       const res = await api(`${path}?host=nope`);
       expect(res.status, path).toBe(404);
       expect(res.json.error.message, path).toContain('"nope"');
     }
     expect((await api('hosts/nope/plans')).status).toBe(404);
+  });
+
+  it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {
+    for (const path of ['energy', 'energy/history', 'energy/report']) {
+      const res = await api(`${path}?host=alpha`);
+      expect(res.status, path).toBe(400);
+      expect(res.json.error.message, path).toContain('"alpha": agents send no power readings');
+      expect((await api(`${path}?host=nope`)).status, path).toBe(404);
+    }
   });
 
   it('orcha reallocation history --host alpha prints the plans and their outcomes; --json is the API answer', { timeout: 120_000 }, async () => {

@@ -148,6 +148,7 @@ const ROWS: Row[] = [
   { method: 'DELETE', path: '/api/v1/hosts/{name}', role: 'admin', url: async () => `/api/v1/hosts/${await freshHost()}` },
   { method: 'GET', path: '/api/v1/hosts/{name}/metrics', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics` },
   { method: 'GET', path: '/api/v1/hosts/{name}/metrics/history', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/metrics/history` },
+  { method: 'GET', path: '/api/v1/hosts/{name}/plans', role: 'viewer', url: async () => `/api/v1/hosts/${keptHost}/plans` },
   { method: 'GET', path: '/api/v1/fleet', role: 'viewer' },
 ];
 /** Routes that no user role opens: the agents' routes take an agent key only (tested on their own below). */

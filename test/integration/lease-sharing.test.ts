@@ -1,7 +1,7 @@
 /**
- * Two control-plane instances on one real database share the hosts' decision leases: each takes at most its fair
- * share, ceil(hosts / live replicas); one that joins gets hosts at the others' next round; a dead one's hosts move to
- * the survivor once their leases expire, under higher fences, and a clean shutdown hands them over at once.
+ * Control-plane instances on one real database share the hosts' decision leases: each takes its fair share (never
+ * more than ceil(hosts / live replicas)); one that joins gets hosts at the others' next round; a dead one's hosts move
+ * to the survivor once their leases expire, under higher fences, and a clean shutdown hands them over at once.
  */
 import { expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
@@ -67,18 +67,25 @@ describeEachStore('fleet: host leases shared among replicas', (factory) => {
       expect((await fences())[h], h).toEqual(['replica-b', 2]);
     }
 
-    // replica-a comes back: its renewals fail, it takes only free hosts (none), then gets its share back from b.
+    // replica-a comes back: its renewals fail and it finds nothing free; replica-b hands it its share back.
     await a.leases.round();
     expect(hostsOf(a)).toEqual([]);
     await b.leases.round();
     await a.leases.round();
-    expect(hostsOf(b)).toHaveLength(3);
-    expect(hostsOf(a)).toHaveLength(2);
+    expect([hostsOf(a).length, hostsOf(b).length]).toEqual([3, 2]);
 
-    // replica-b shuts down cleanly: replica-a takes every host at its next round, without waiting for expiry.
+    // A third replica joins: shares of 2, 2 and 1 (never more than ceil(5 / 3)), every host held once.
+    const c = replica('replica-c');
+    await c.leases.round();
+    for (const r of [a, b, c]) await r.leases.round();
+    expect([hostsOf(a).length, hostsOf(b).length, hostsOf(c).length]).toEqual([2, 2, 1]);
+    expect([...hostsOf(a), ...hostsOf(b), ...hostsOf(c)].sort()).toEqual(HOSTS.map((h) => `host:${h}`));
+
+    // replica-b shuts down cleanly: the others take its hosts at their next round, without waiting for expiry.
     await b.stop();
-    await a.leases.round();
-    expect(hostsOf(a)).toHaveLength(5);
+    for (const r of [a, c]) await r.leases.round();
+    expect([hostsOf(a).length, hostsOf(c).length]).toEqual([3, 2]);
     await a.stop();
+    await c.stop();
   });
 });

@@ -3,6 +3,7 @@ import { expect, it } from 'vitest';
 import { describeEachStore, protocolSample, rawQuery, snapshot, useStore } from '../helpers/stores.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
+const HOUR = 3_600_000;
 
 describeEachStore('fleet samples as stored', (factory) => {
   const store = useStore(factory);
@@ -43,5 +44,49 @@ describeEachStore('fleet samples as stored', (factory) => {
     const whole = JSON.stringify(sample).replaceAll("'", "''");
     await rawQuery(store(), `update host_protocol_samples set sample_json = '${whole}' where host_id = 'h-2'`);
     expect((await repo.latest('h-2'))?.protocols).toEqual([sample]);
+  });
+
+  it('averages samples per bucket in the database as the raw samples would: earnings summed, measured figures over the samples that measured them', async () => {
+    const repo = store().fleet;
+    await repo.createHost({ id: 'h-3', name: 'rack-3', keyPrefix: 'p3', keyHash: 'x', createdAt: T0, createdBy: null, revokedAt: null, lastSeenAt: null, agentVersion: null, spool: null });
+    const snaps = Array.from({ length: 40 }, (_, i) => {
+      const t = T0 + i * 90_000; // an hour in 40 polls
+      return snapshot(t, [
+        protocolSample('storj', t, { usdPerHour: 0.1 + i * 0.01, earnedUsd: 0.001 * (i % 4), earnedTokens: 0.01 * i, connected: i % 5 !== 0, uptime: 0.9 + (i % 3) * 0.01 }),
+        protocolSample('golem', t, {
+          cpuPercent: i % 3 === 0 ? null : 10 + i,
+          memoryBytes: i % 3 === 0 ? null : 1e6 * i,
+          bandwidthBytesPerSec: null,
+          allocation: { cpu: i, memory: 2 * i, bandwidth: 50, storage: 10 },
+          storageBytes: 1e9 + i,
+        }),
+      ]);
+    });
+    await repo.ingestBatch('h-3', 'b-3', snaps, T0);
+    const range = { from: T0, to: T0 + HOUR - 1 };
+    const raw = await repo.protocolHistory('h-3', range);
+    for (const step of [10 * 60_000, HOUR]) {
+      const buckets = await repo.protocolHistory('h-3', { ...range, stepMs: step });
+      expect(buckets).toHaveLength(2 * (HOUR / step));
+      for (const b of buckets) {
+        const inside = raw.filter((p) => p.protocol === b.protocol && Math.floor(p.time / step) * step === b.time);
+        const avg = (f: (p: (typeof raw)[number]) => number | null) => {
+          const v = inside.map(f).filter((x): x is number => x !== null);
+          return v.length ? v.reduce((a, x) => a + x, 0) / v.length : null;
+        };
+        const sum = (f: (p: (typeof raw)[number]) => number) => inside.reduce((a, p) => a + f(p), 0);
+        expect(b.samples).toBe(inside.length);
+        expect(b.earnedUsd).toBeCloseTo(sum((p) => p.earnedUsd), 12);
+        expect(b.earnedTokens).toBeCloseTo(sum((p) => p.earnedTokens), 12);
+        for (const k of ['usdPerHour', 'connected', 'uptime', 'storageBytes', 'allocCpu', 'allocMemory', 'allocBandwidth', 'allocStorage'] as const) {
+          expect(b[k], `${b.protocol} ${k}`).toBeCloseTo(avg((p) => p[k])!, 6);
+        }
+        for (const k of ['cpuPercent', 'memoryBytes', 'bandwidthBytesPerSec'] as const) {
+          const expected = avg((p) => p[k]);
+          if (expected === null) expect(b[k], `${b.protocol} ${k}`).toBeNull();
+          else expect(b[k], `${b.protocol} ${k}`).toBeCloseTo(expected, 6);
+        }
+      }
+    }
   });
 });

@@ -79,16 +79,27 @@ describe('storage rule', () => {
     expect(plan.target.storj.storage).toBeGreaterThanOrEqual(17.5);
   });
 
-  it('grows a filling storage node ahead of its data from capacity nobody is paid for, as a rule move', async () => {
+  it('grows a filling storage node ahead of its data by all the disk no other node is paid for, in one rule move', async () => {
     const storj = protocol('storj', 'storj', { storedShare: 15, fillSharePerDay: 0.6, observations: held(sh(18, 18, 18, 18), 0.05, 48) });
     const golem = protocol('golem', 'golem', { observations: held(sh(18, 18, 18, 18), 0.05, 48) });
     const inp = input([storj, golem], { storj: sh(18, 18, 18, 18), golem: sh(18, 18, 18, 18) });
     const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
     expect(plan.rule).toMatch(/storage grown ahead of the data/);
-    expect(plan.target.storj.storage).toBeCloseTo(15 + 0.6 * 21, 6);
-    // Free capacity first (90 - 36 = 54 points): golem keeps its storage.
-    expect(plan.target.golem.storage).toBe(18);
+    // Free capacity (90 - 36 = 54 points) and golem's disk, which golem is not paid for: storj can fill all of it.
+    expect(plan.target.storj.storage).toBeCloseTo(90, 6);
+    expect(plan.target.golem.storage).toBe(0);
     for (const r of ['cpu', 'memory', 'bandwidth'] as const) expect(plan.target.storj[r]).toBe(18);
+  });
+
+  it('leaves a storage node alone while its data is far from its allocation, and never takes disk a node is paid for', () => {
+    const far = protocol('storj', 'storj', { storedShare: 5, fillSharePerDay: 0.6 });
+    const idle = input([far, protocol('golem', 'golem')], { storj: sh(18, 18, 18, 18), golem: sh(18, 18, 18, 18) });
+    expect(storageTargets(idle, effectiveBounds(idle))?.target).toEqual({ storj: 18, golem: 18 });
+    // A full node next to another storage node: only the free capacity (90 - 36) is idle.
+    const full = protocol('storj', 'storj', { storedShare: 18, fillSharePerDay: 0 });
+    const other = protocol('other', 'http-json', { profile: resolveProfile('http-json', { kind: 'storage', paidOn: ['storage'] }, host), storedShare: 2 });
+    const inp = input([full, other], { storj: sh(18, 18, 18, 18), other: sh(18, 18, 18, 18) });
+    expect(storageTargets(inp, effectiveBounds(inp))?.target).toEqual({ storj: 72, other: 18 });
   });
 
   it('does not grow storage of a node that earns nothing', () => {

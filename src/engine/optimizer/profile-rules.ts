@@ -13,12 +13,11 @@ import { type Bounds, capacityOf, currentShares, type OptimizerInput, pinnedProt
  */
 
 const EPS = 1e-9;
-/** Days of fill an allocation is kept ahead of the data, and the margin below which it is grown. */
-const FILL_AHEAD_DAYS = 21;
+/** A node filling to within this many days of its allocation, or holding data within FULL_FRACTION of it, grows. */
 const GROW_WHEN_WITHIN_DAYS = 7;
-/** A full node (data within this fraction of its allocation) is given this much more room, at least 2 points. */
 const FULL_FRACTION = 0.95;
-const FULL_GROWTH = 0.25;
+/** Growth smaller than this (percent points) is not worth the restart it causes. */
+const MIN_GROWTH = 1;
 /** Below this fraction of a protocol's best observed level, it "earned nothing" there. */
 const NOTHING_FRACTION = 0.1;
 
@@ -47,9 +46,12 @@ export function learnedFloor(p: ProtocolInput, r: Resource): number {
 const storageRuled = (p: ProtocolInput) => isStorageRuled(p.profile);
 
 /**
- * Storage targets: storage nodes keep at least their data, and grow ahead of the fill from free capacity first, then
- * from what nodes not paid on storage hold above their minimum. Returns null when no protocol has a storage profile
- * (the storage shares are then the model's, as for any resource).
+ * Storage targets: storage nodes keep at least their data, and a node whose data is about to reach its allocation
+ * (within a week at the measured fill rate, or already full) grows ahead of it, by the disk that earns nothing where
+ * it is: capacity nobody holds, and what nodes not paid on storage hold above their minimum. Such disk has no other
+ * use, a storage node can only fill what it is given, and every change of it restarts the node: so it is handed over
+ * whole, in one move, split between the growing storage nodes as their fill rates. Returns null when no protocol has
+ * a storage profile (the storage shares are then the model's, as for any resource).
  */
 export function storageTargets(input: OptimizerInput, bounds: Bounds): { target: Record<string, number>; notes: Record<string, string> } | null {
   const ruled = input.protocols.filter(storageRuled);
@@ -59,37 +61,39 @@ export function storageTargets(input: OptimizerInput, bounds: Bounds): { target:
   const notes: Record<string, string> = {};
   for (const p of input.protocols) target[p.name] = currentShares(input, p.name).storage;
   const cap = capacityOf(input).storage;
-  let free = cap - Object.values(target).reduce((s, x) => s + x, 0);
-  const donors = input.protocols.filter((p) => !pinned.has(p.name) && !(p.profile?.paidOn.includes('storage') ?? true));
-  for (const p of ruled) {
-    if (pinned.has(p.name) || !p.connected || !(p.currentUsdPerHour > 0)) continue;
+  const free = Math.max(0, cap - Object.values(target).reduce((s, x) => s + x, 0));
+  const growing = ruled.filter((p) => {
+    if (pinned.has(p.name) || !p.connected || !(p.currentUsdPerHour > 0)) return false;
     const cur = target[p.name];
     const stored = Math.min(p.storedShare ?? 0, 100);
     const fill = p.fillSharePerDay ?? 0;
-    let want = cur;
-    if (fill > 0 && cur - stored < fill * GROW_WHEN_WITHIN_DAYS) want = stored + fill * FILL_AHEAD_DAYS;
-    else if (stored >= FULL_FRACTION * cur && cur > 0) want = cur + Math.max(2, FULL_GROWTH * cur);
-    want = Math.min(want, bounds[p.name].storage.hi);
-    if (want - cur < 1) continue;
-    let need = want - cur;
-    const fromFree = Math.min(need, Math.max(0, free));
-    free -= fromFree;
-    need -= fromFree;
-    let taken = fromFree;
-    const room = donors.map((d) => ({ d, room: Math.max(0, target[d.name] - Math.max(bounds[d.name].storage.lo, d.profile?.minShare.storage ?? 0)) }));
-    const total = room.reduce((s, x) => s + x.room, 0);
-    if (need > 0 && total > 0) {
-      const k = Math.min(1, need / total);
-      for (const { d, room: x } of room) {
-        target[d.name] = round(target[d.name] - k * x, 6);
-        taken += k * x;
-      }
-    }
-    if (taken < 1) continue;
-    target[p.name] = round(cur + taken, 6);
+    return (fill > 0 && cur - stored < fill * GROW_WHEN_WITHIN_DAYS) || (cur > 0 && stored >= FULL_FRACTION * cur);
+  });
+  if (growing.length === 0) return { target, notes };
+  const donors = input.protocols.filter((p) => !pinned.has(p.name) && !(p.profile?.paidOn.includes('storage') ?? true));
+  const room = donors.map((d) => ({ d, room: Math.max(0, target[d.name] - Math.max(bounds[d.name].storage.lo, d.profile?.minShare.storage ?? 0)) }));
+  const donated = room.reduce((s, x) => s + x.room, 0);
+  // Each growing node's part of the idle disk: by fill rate (a node not measured filling yet counts as the slowest).
+  const weights = growing.map((p) => Math.max(p.fillSharePerDay ?? 0, 1e-3));
+  const totalWeight = weights.reduce((s, w) => s + w, 0);
+  const want = growing.map((p, i) => Math.max(0, Math.min(bounds[p.name].storage.hi, target[p.name] + ((free + donated) * weights[i]) / totalWeight) - target[p.name]));
+  const need = want.reduce((s, x) => s + x, 0);
+  if (need < MIN_GROWTH) return { target, notes };
+  // Free capacity first; the rest from the donors, each in proportion to what it holds above its minimum.
+  const fromDonors = Math.max(0, need - free);
+  const k = donated > 0 ? Math.min(1, fromDonors / donated) : 0;
+  const given = k * donated + Math.min(free, need);
+  for (const { d, room: x } of room) if (k * x > 0) target[d.name] = round(target[d.name] - k * x, 6);
+  growing.forEach((p, i) => {
+    const cur = target[p.name];
+    const add = (want[i] / need) * given;
+    if (add < MIN_GROWTH) return;
+    target[p.name] = round(cur + add, 6);
+    const stored = Math.min(p.storedShare ?? 0, 100);
     notes[p.name] =
-      `storage grown ahead of the data (${round(stored, 2)} % stored, filling ${round(fill, 3)} %/day): ` + `${round(cur, 2)} → ${round(target[p.name], 2)} %`;
-  }
+      `storage grown ahead of the data (${round(stored, 2)} % stored, filling ${round(p.fillSharePerDay ?? 0, 3)} %/day) ` +
+      `by the disk no other node is paid for: ${round(cur, 2)} → ${round(target[p.name], 2)} %`;
+  });
   return { target, notes };
 }
 

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { EnergyHistorySchema, EnergyReportSchema, EnergyViewSchema } from '../../../energy/views.js';
 import { OrchaError } from '../../../lib/errors.js';
+import { hostQuery, remoteHost } from '../../host-query.js';
 import { IsoQuery, StepQuery, parseRange, parseStepMs } from '../../query.js';
-import { type RoutePlugin, role } from '../../route-types.js';
+import { type RouteDeps, type RoutePlugin, role } from '../../route-types.js';
 import type { AppServices } from '../../../app/types.js';
 import { apiSchema, toApi } from '../../schemas/api-time.js';
 import { ErrorSchema } from '../../schemas/common.js';
@@ -11,23 +12,38 @@ import { ErrorSchema } from '../../schemas/common.js';
 const MAX_ENERGY_POINTS = 10_000;
 const MAX_REPORT_MS = 366 * 86_400_000;
 
-const RangeQuery = Type.Object({ from: Type.Optional(IsoQuery), to: Type.Optional(IsoQuery) }, { additionalProperties: false });
+/** `host`: energy is this machine's only (agents send no power readings); a fleet host is refused, naming why. */
+const EnergyHost = hostQuery("This machine's name or none: agents send no power readings, so a fleet host is a 400 that says so (an unknown one a 404).");
+
+const RangeQuery = Type.Object({ from: Type.Optional(IsoQuery), to: Type.Optional(IsoQuery), host: EnergyHost }, { additionalProperties: false });
 const HistoryQuery = Type.Object(
   {
     from: Type.Optional(IsoQuery),
     to: Type.Optional(IsoQuery),
     step: Type.Optional(StepQuery),
     protocol: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$' })),
+    host: EnergyHost,
   },
   { additionalProperties: false },
 );
+
+/** Refuses a fleet host: the control plane has no power readings for it. */
+async function thisMachineOnly(name: string | undefined, deps: RouteDeps): Promise<void> {
+  const remote = await remoteHost(name, deps.config(), deps.fleet);
+  if (remote) {
+    throw new OrchaError('ORCHA_ERR_VALIDATION', `No energy figures for fleet host "${remote.name}": agents send no power readings, energy accounting is this machine's only`, [
+      { path: 'query.host', message: "energy is this machine's only (omit host)" },
+    ]);
+  }
+}
 
 function energyOf(services: AppServices) {
   if (!services.energy) throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'Energy accounting is not available in this server');
   return services.energy;
 }
 
-const energyRoutes: RoutePlugin = (app, { services, config }) => {
+const energyRoutes: RoutePlugin = (app, deps) => {
+  const { services, config } = deps;
   app.get(
     '/energy',
     {
@@ -36,10 +52,12 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
         tags: ['energy'],
         summary: 'Power now: meters, tariff, host draw, and per protocol gross, power cost and net (USD/h)',
         description: '`estimated: true` when the figures come from declared watts (no meter, or a meter silent or failing).',
-        response: { 200: apiSchema(EnergyViewSchema), 404: ErrorSchema, 503: ErrorSchema },
+        querystring: Type.Object({ host: EnergyHost }, { additionalProperties: false }),
+        response: { 200: apiSchema(EnergyViewSchema), 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
-    async () => {
+    async (request) => {
+      await thisMachineOnly(request.query.host, deps);
       const energy = energyOf(services);
       if (!config().energy.enabled) {
         throw new OrchaError('ORCHA_ERR_NOT_FOUND', 'Energy accounting is off', [{ path: 'energy.enabled', message: 'set to true to compute power cost and net earnings' }]);
@@ -63,6 +81,7 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
       },
     },
     async (request) => {
+      await thisMachineOnly(request.query.host, deps);
       const energy = energyOf(services);
       const q = request.query;
       const range = parseRange(q, Date.now(), 24 * 3_600_000);
@@ -89,6 +108,7 @@ const energyRoutes: RoutePlugin = (app, { services, config }) => {
       },
     },
     async (request) => {
+      await thisMachineOnly(request.query.host, deps);
       const energy = energyOf(services);
       const range = parseRange(request.query, Date.now(), 86_400_000);
       if (range.to - range.from > MAX_REPORT_MS) {
