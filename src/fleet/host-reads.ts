@@ -5,7 +5,7 @@
  * outcomes its agent reported; the alerts the fleet raised about it; reports, payouts and exports from its agent's
  * samples. What stays on the host (its journal's steps, measured effects, its own node alerts) is said, not faked.
  */
-import type { ReportsService } from '../app/types.js';
+import type { MonitorService, ReportsService } from '../app/types.js';
 import type { PayoutsAnswer } from '../app/payouts.js';
 import type { Alert } from '../domain/alert.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
@@ -21,6 +21,7 @@ import { hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES } from './fleet-alerts.js';
 
 type Report = Awaited<ReturnType<ReportsService['generate']>>;
+type Dashboard = Awaited<ReturnType<MonitorService['dashboard']>>;
 
 /** One plan the control plane made for a host, with what became of it. */
 export interface HostPlanView {
@@ -50,6 +51,8 @@ export interface HostReads {
   report(host: HostRecord, range: TimeRange): Promise<Report>;
   payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
+  /** GET dashboard's answer for the host; `mode` is `unknown` (its agent does not report its reallocation mode). */
+  dashboard(host: HostRecord): Promise<Dashboard>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -105,7 +108,7 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
     }
   }
 
-  return {
+  const reads: HostReads = {
     async allocation(host) {
       const [latest, plan] = await Promise.all([store.fleet.latest(host.id), store.hostPlans.latest(host.id)]);
       return { current: allocationOf(latest), optimal: plan?.plan.target ?? null, plan: plan?.plan ?? null };
@@ -194,5 +197,24 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
       return { payouts, held };
     },
     exportChunks: (host, query, format) => exportChunks(protocolPages(host, query), format),
+    async dashboard(host) {
+      const [snapshot, allocation, alerts, reallocations] = await Promise.all([
+        store.fleet.latest(host.id),
+        reads.allocation(host),
+        reads.alerts(host, { status: ['open', 'acknowledged'], limit: 50 }),
+        reads.reallocations(host, { limit: 10 }),
+      ]);
+      return {
+        time: deps.clock.now(),
+        totalUsdPerHour: snapshot?.totalUsdPerHour ?? 0,
+        mode: 'unknown',
+        snapshot,
+        allocation,
+        opportunities: allocation.plan?.opportunities ?? [],
+        alerts,
+        reallocations,
+      };
+    },
   };
+  return reads;
 }

@@ -146,6 +146,14 @@ describe('fleet: the read endpoints for one host', () => {
     expect(filtered.json.reallocations.length).toBeGreaterThan(0);
     expect(new Set(filtered.json.reallocations.map((r: J) => r.status))).toEqual(new Set([outcome]));
 
+    // GET dashboard: the same pieces at once, for alpha.
+    const dashboard = await api('dashboard?host=alpha');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.json.mode).toBe('unknown');
+    expect(Object.keys(dashboard.json.allocation.current).sort()).toEqual(Object.keys(allocation.json.current).sort());
+    expect(dashboard.json.reallocations.length).toBeGreaterThan(0);
+    for (const r of dashboard.json.reallocations) expect(r.strategy).toMatch(/^control-plane:/);
+
     // This machine's own history is its engine's journal: none of alpha's plans in it, the same with its own name.
     const local = await api('reallocation/history?limit=1000');
     expect(local.json.reallocations.filter((r: J) => ids.has(r.id))).toEqual([]);
@@ -233,7 +241,7 @@ describe('fleet: the read endpoints for one host', () => {
   });
 
   it('an unknown host is a 404 naming it on every host-scoped endpoint', async () => {
-    for (const path of ['allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
+    for (const path of ['dashboard', 'allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
       const res = await api(`${path}?host=nope`);
       expect(res.status, path).toBe(404);
       expect(res.json.error.message, path).toContain('"nope"');
