@@ -108,6 +108,11 @@ for (const market of MARKETS) {
       rows: SEEDS.map((seed) => [seed, ...STRATEGIES.map((s) => `${round(get(seed, s).earnedUsd, 2)} (${round(pct(seed, s), 1)} %)`)]),
     },
   );
+  tables.push({
+    title: `${m}: what each node earned, USD (mean over seeds)`,
+    columns: ['protocol', ...STRATEGIES],
+    rows: market.protocols.map((p) => [p.name, ...STRATEGIES.map((s) => round(mean(SEEDS.map((seed) => get(seed, s).earnedByProtocol[p.name] ?? 0)), 2))]),
+  });
   const skipped: Record<string, number> = {};
   for (const seed of SEEDS) for (const [k, v] of Object.entries(get(seed, 'lp').skipped)) skipped[k] = (skipped[k] ?? 0) + v;
   tables.push({ title: `${m}: orcha's skipped decisions by reason (all seeds)`, columns: ['reason', 'count'], rows: Object.entries(skipped).sort((a, b) => b[1] - a[1]) });
