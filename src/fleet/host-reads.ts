@@ -7,6 +7,7 @@
  */
 import type { MonitorService, ReportsService } from '../app/types.js';
 import type { PayoutsAnswer } from '../app/payouts.js';
+import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation, ReallocationStatus } from '../domain/reallocation.js';
@@ -51,6 +52,8 @@ export interface HostReads {
   report(host: HostRecord, range: TimeRange): Promise<Report>;
   payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
+  /** The policies the host's agent last reported with its planning settings; null before it did. */
+  policies(host: HostRecord): Promise<Policy[] | null>;
   /** GET dashboard's answer for the host; `mode` is `unknown` (its agent does not report its reallocation mode). */
   dashboard(host: HostRecord): Promise<Dashboard>;
 }
@@ -197,6 +200,10 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
       return { payouts, held };
     },
     exportChunks: (host, query, format) => exportChunks(protocolPages(host, query), format),
+    async policies(host) {
+      const context = (await store.hostPlans.planning(host.id)) as { policies?: Policy[] } | null;
+      return context?.policies ?? null;
+    },
     async dashboard(host) {
       const [snapshot, allocation, alerts, reallocations] = await Promise.all([
         store.fleet.latest(host.id),

@@ -75,7 +75,14 @@ describe('fleet: the read endpoints for one host', () => {
     const agentConfig = join(dir, 'alpha.yaml');
     writeFileSync(
       agentConfig,
-      [`dataDir: ${JSON.stringify(join(dir, 'alpha'))}`, 'intervals: { poll: 1, decide: 3 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'alpha'))}`,
+        'intervals: { poll: 1, decide: 3 }',
+        'reallocation: { mode: auto }',
+        // alpha's own policy: the control plane plans with it and shows it under ?host=alpha.
+        'policies: [{ name: alpha-quiet-hours, excludedHours: [3] }]',
+        'log: { level: warn }',
+      ].join('\n'),
     );
 
     children.push(startCli(['serve', '-c', cpConfig], { ORCHA_ADMIN_PASSWORD: PASSWORD }));
@@ -247,6 +254,20 @@ describe('fleet: the read endpoints for one host', () => {
       expect(res.json.error.message, path).toContain('"nope"');
     }
     expect((await api('hosts/nope/plans')).status).toBe(404);
+  });
+
+  it("policies answer alpha's as its agent reported them; status, the daemon's own, is a 400 that says where to look", async () => {
+    const policies = await api('policies?host=alpha');
+    expect(policies.status).toBe(200);
+    expect(policies.json.policies.map((p: J) => [p.name, p.excludedHours])).toEqual([['alpha-quiet-hours', [3]]]);
+    expect((await api('policies/alpha-quiet-hours?host=alpha')).json).toMatchObject({ name: 'alpha-quiet-hours' });
+    expect((await api('policies/alpha-quiet-hours')).status).toBe(404);
+    expect((await api('policies')).json.policies.map((p: J) => p.name)).not.toContain('alpha-quiet-hours');
+    const status = await api('status?host=alpha');
+    expect(status.status).toBe(400);
+    expect(status.json.error.message).toContain('GET metrics?host=alpha');
+    expect((await api('status?host=cp')).status).toBe(200);
+    for (const path of ['policies', 'status']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
   it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {

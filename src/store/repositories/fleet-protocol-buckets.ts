@@ -18,24 +18,26 @@ const FROM_JSON = {
 } as const;
 const MEASURED = { cpuPercent: 'cpuPercent', memoryBytes: 'memoryBytes', bandwidthBytesPerSec: 'bandwidthBytesPerSec' } as const;
 
+/** PostgreSQL reads the JSON once per row into typed fields (twice as fast as a jsonb path per figure). */
+const PG_RECORD =
+  'json_to_record(sample_json::json) as r(uptime double precision, "storageBytes" double precision, "cpuPercent" double precision, ' +
+  '"memoryBytes" double precision, "bandwidthBytesPerSec" double precision, allocation json)';
+
 export async function protocolBuckets(db: Kysely<unknown>, dialect: Dialect, hostId: string, q: HistoryQuery & { stepMs: number }): Promise<ProtocolPoint[]> {
-  // PostgreSQL parses each row's JSON once in the inner select; SQLite reads paths straight from the text.
-  const json = (path: string): RawBuilder<unknown> =>
-    dialect === 'postgres' ? sql.raw(`(j #>> '{${path.split('.').join(',')}}')::double precision`) : sql.raw(`json_extract(j, '$.${path}')`);
-  const jsonColumn = dialect === 'postgres' ? sql.raw('sample_json::jsonb as j') : sql.raw('sample_json as j');
-  // `offset 0` keeps PostgreSQL from folding the inner select into the outer one, which would parse the JSON once
-  // per figure instead of once per row (9 times slower).
-  const fence = dialect === 'postgres' ? sql.raw('offset 0') : sql``;
+  const json = (path: string): RawBuilder<unknown> => {
+    if (dialect !== 'postgres') return sql.raw(`json_extract(sample_json, '$.${path}')`);
+    const [head, tail] = path.split('.');
+    return sql.raw(tail ? `(r.${head}->>'${tail}')::double precision` : `r."${head}"`);
+  };
+  const from = dialect === 'postgres' ? sql.raw(`host_protocol_samples, ${PG_RECORD}`) : sql.raw('host_protocol_samples');
   const step = sql.raw(`cast(${Math.floor(q.stepMs)} as bigint)`);
   const only = q.protocol === undefined ? sql`` : sql`and protocol = ${q.protocol}`;
-  const averages = Object.values(FROM_JSON).map((path) => sql`coalesce(avg(${json(path)}), 0)`);
-  const measured = Object.values(MEASURED).map((path) => sql`avg(${json(path)})`);
+  const averages = Object.values(FROM_JSON).map((path, i) => sql`coalesce(avg(${json(path)}), 0) as ${sql.raw(`a${i}`)}`);
+  const measured = Object.values(MEASURED).map((path, i) => sql`avg(${json(path)}) as ${sql.raw(`m${i}`)}`);
   const r = await sql<Record<string, unknown>>`select protocol, (time / ${step}) * ${step} as bucket, count(*) as samples,
       avg(usd_per_hour) as usd, sum(earned_usd) as earned, sum(earned_tokens) as tokens, avg(connected) as connected,
-      ${sql.join(averages.map((a, i) => sql`${a} as a${sql.raw(String(i))}`))},
-      ${sql.join(measured.map((m, i) => sql`${m} as m${sql.raw(String(i))}`))}
-    from (select time, protocol, usd_per_hour, earned_usd, earned_tokens, connected, ${jsonColumn} from host_protocol_samples
-      where host_id = ${hostId} and time >= ${q.from} and time <= ${q.to} ${only} ${fence}) s
+      ${sql.join(averages)}, ${sql.join(measured)}
+    from ${from} where host_id = ${hostId} and time >= ${q.from} and time <= ${q.to} ${only}
     group by protocol, bucket order by bucket, protocol`.execute(db);
   const n = (v: unknown) => Number(v ?? 0);
   const nOrNull = (v: unknown) => (v == null ? null : Number(v));
