@@ -279,7 +279,7 @@ describe('fleet: the read endpoints for one host', () => {
     }
   });
 
-  it('orcha reallocation history --host alpha prints the plans and their outcomes; --json is the API answer', { timeout: 120_000 }, async () => {
+  it('orcha reallocation history --host alpha prints the plans and their outcomes; report, export, alerts and allocation take --host', { timeout: 120_000 }, async () => {
     const human = await cli(['reallocation', 'history', '--host', 'alpha', '--limit', '2']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^host alpha: plans 1-2 of \d+, newest first/);
@@ -293,6 +293,21 @@ describe('fleet: the read endpoints for one host', () => {
     expect(local.code, local.stderr).toBe(0);
     const localIds = new Set(JSON.parse(local.stdout).map((r: J) => r.id));
     for (const p of parsed.plans) expect(localIds.has(p.id)).toBe(false);
+    // report, export, alerts and allocation take --host too.
+    const report = await cli(['report', '--host', 'alpha', '--from', '10m', '--json']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).totalUsd).toBeGreaterThan(0);
+    const exported = await cli(['export', '--host', 'alpha', '--from', '2m']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.split('\n')[0]).toMatch(/^time,protocol,usdPerHour,/);
+    expect(exported.stdout.trim().split('\n').length).toBeGreaterThan(6);
+    const alerts = await cli(['alerts', '--host', 'alpha', '--json']);
+    expect(alerts.code, alerts.stderr).toBe(0);
+    expect(JSON.parse(alerts.stdout).map((a: J) => a.dedupKey)).toEqual(['agent_spool_growing:alpha']);
+    const allocation = await cli(['allocation', '--host', 'alpha', '--json']);
+    expect(allocation.code, allocation.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(allocation.stdout).current)).toHaveLength(6);
+
     const missing = await cli(['reallocation', 'history', '--host', 'nope']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('"nope"');
