@@ -17,6 +17,7 @@ import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { Clock } from '../lib/clock.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
 import type { HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import { planRange } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES } from './fleet-alerts.js';
@@ -89,7 +90,7 @@ function asReallocation(r: HostPlanRecord): Reallocation {
   };
 }
 
-export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
+export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollups' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
   const { store } = deps;
 
   async function allPlansIn(host: HostRecord, range: TimeRange): Promise<HostPlanRecord[]> {
@@ -99,6 +100,18 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
       out.push(...page.plans.filter((p) => p.createdAt <= range.to));
       if (page.plans.length < 1000) return out;
     }
+  }
+
+  /** Per protocol sums over the range (inclusive `to`): raw rows summed in SQL, rolled-up hours where retention left only those. */
+  async function protocolSums(host: HostRecord, range: TimeRange) {
+    const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
+    const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
+    if (p.rollup) {
+      for (const r of await store.fleetRollups.protocolHours(host.id, p.rollup)) {
+        parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples });
+      }
+    }
+    return parts;
   }
 
   async function* protocolPages(host: HostRecord, query: HistoryQuery): AsyncGenerator<ProtocolPoint[]> {
@@ -145,19 +158,19 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);
-      const [points, halves, latest, plans, payouts] = await Promise.all([
-        store.fleet.protocolHistory(host.id, { ...range, stepMs: span + 1 }),
+      const [sums, halves, latest, plans, payouts] = await Promise.all([
+        protocolSums(host, range),
         store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
         store.fleet.latest(host.id),
         allPlansIn(host, range),
         store.hostReads.payouts(host.id, { ...range, limit: 100_000 }),
       ]);
       const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number }>();
-      for (const p of points) {
+      for (const p of sums) {
         const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0 };
         s.usd += p.earnedUsd;
         s.tokens += p.earnedTokens;
-        s.uptime += p.uptime * p.samples;
+        s.uptime += p.uptimeSum;
         s.samples += p.samples;
         byProtocol.set(p.protocol, s);
       }

@@ -2,15 +2,16 @@
  * Reads about one remote host that its plans, alerts and samples answer (the read side of `?host=NAME` and
  * `GET /hosts/{name}/plans`): its plans newest first with their outcomes, paginated; the alerts about it (found by
  * their dedup keys, which name the host); the payouts its agent's samples carry (raw rows only: hourly rollups keep
- * sums, not payout events).
+ * sums, not payout events); per-protocol sums of its raw rows over a span, in SQL (reports).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Alert } from '../../domain/alert.js';
 import type { Payout } from '../../domain/payout.js';
 import type { AlertsTable } from '../schema.js';
-import type { AlertQuery, PayoutQuery } from '../types.js';
+import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
 import type { HostPlanRecord } from './host-plans.repository.js';
+import type { Span } from './range-plan.js';
 
 export interface HostPlanQuery {
   /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
@@ -28,7 +29,18 @@ export interface HostAlertQuery extends AlertQuery {
   excludeTypes?: string[];
 }
 
+/** One protocol's raw samples over a span, summed (uptime summed too: divide by samples for the average). */
+export interface ProtocolSums {
+  protocol: string;
+  samples: number;
+  earnedUsd: number;
+  earnedTokens: number;
+  uptimeSum: number;
+}
+
 export interface HostReadsRepository {
+  /** Per protocol, the host's raw samples over [from, to) summed. */
+  protocolSums(hostId: string, span: Span): Promise<ProtocolSums[]>;
   plans(hostId: string, query: HostPlanQuery): Promise<{ plans: HostPlanRecord[]; total: number }>;
   alerts(query: HostAlertQuery): Promise<Alert[]>;
   /** Payouts in the host's raw samples (those its agent's ledger confirmed), newest first. */
@@ -63,9 +75,22 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
       : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
 });
 
-export function createHostReadsRepository(anyDb: Kysely<unknown>): HostReadsRepository {
+export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
+  const uptime = dialect === 'postgres' ? sql.raw(`(sample_json::json ->> 'uptime')::double precision`) : sql.raw(`json_extract(sample_json, '$.uptime')`);
   return {
+    async protocolSums(hostId, span) {
+      const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
+        coalesce(sum(${uptime}), 0) as uptime from host_protocol_samples
+        where host_id = ${hostId} and time >= ${span.from} and time < ${span.to} group by protocol`.execute(db);
+      return r.rows.map((x) => ({
+        protocol: String(x.protocol),
+        samples: Number(x.samples),
+        earnedUsd: Number(x.usd),
+        earnedTokens: Number(x.tokens),
+        uptimeSum: Number(x.uptime),
+      }));
+    },
     async plans(hostId, q) {
       let base = db.selectFrom('host_plans').where('host_id', '=', hostId);
       if (q.status === 'planned') base = base.where('outcome_status', 'is', null);
