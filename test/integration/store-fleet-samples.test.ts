@@ -1,4 +1,4 @@
-/** A remote host's samples are stored once per figure (no column duplicated in the JSON) and read back whole. */
+/** A remote host's samples are stored once per figure (no column duplicated in the JSON) and read back whole, old rows too. */
 import { expect, it } from 'vitest';
 import { describeEachStore, protocolSample, rawQuery, snapshot, useStore } from '../helpers/stores.js';
 
@@ -29,7 +29,8 @@ describeEachStore('fleet samples as stored', (factory) => {
     const rows = await rawQuery(store(), 'select protocol, sample_json from host_protocol_samples order by protocol');
     const stored = rows.map((r) => JSON.parse(String(r.sample_json)) as Record<string, unknown>);
     for (const json of stored) {
-      for (const k of ['protocol', 'connected', 'usdPerHour', 'earnedUsd', 'earnedTokens']) expect(json).not.toHaveProperty(k);
+      const columns = ['protocol', 'connected', 'usdPerHour', 'earnedUsd', 'earnedTokens', 'uptime', 'storageBytes', 'allocation', 'cpuPercent', 'memoryBytes', 'bandwidthBytesPerSec'];
+      for (const k of columns) expect(json).not.toHaveProperty(k);
     }
     // The time stays in the JSON only where it is not the snapshot's.
     expect(stored.map((j) => j.time)).toEqual([T0 - 1234, undefined]);
@@ -42,8 +43,18 @@ describeEachStore('fleet samples as stored', (factory) => {
     const snap = snapshot(T0, [sample]);
     await repo.ingestBatch('h-2', 'b-2', [snap], T0);
     const whole = JSON.stringify(sample).replaceAll("'", "''");
-    await rawQuery(store(), `update host_protocol_samples set sample_json = '${whole}' where host_id = 'h-2'`);
+    // A row as written before migration 016: every figure in the JSON, none in the figure columns.
+    const figures = ['uptime', 'storage_bytes', 'alloc_cpu', 'alloc_memory', 'alloc_bandwidth', 'alloc_storage', 'cpu_percent', 'memory_bytes', 'bandwidth_bps'];
+    await rawQuery(store(), `update host_protocol_samples set sample_json = '${whole}', ${figures.map((c) => `${c} = null`).join(', ')} where host_id = 'h-2'`);
     expect((await repo.latest('h-2'))?.protocols).toEqual([sample]);
+    // Averaged in the database, its figures come from the JSON too.
+    const [point] = await repo.protocolHistory('h-2', { from: T0, to: T0, stepMs: HOUR });
+    expect(point).toMatchObject({ uptime: sample.uptime, storageBytes: sample.storageBytes, allocCpu: sample.allocation.cpu, allocStorage: sample.allocation.storage });
+    expect(point).toMatchObject({ cpuPercent: sample.cpuPercent, memoryBytes: sample.memoryBytes, bandwidthBytesPerSec: sample.bandwidthBytesPerSec });
+    // And its hour rolls up with them.
+    expect((await store().fleetRollups.rollupAndDeleteRawBefore(T0 + 2 * HOUR)).rawDeleted).toBe(2);
+    const [hour] = await store().fleetRollups.protocolHours('h-2', { from: T0 - HOUR, to: T0 + HOUR });
+    expect(hour).toMatchObject({ uptime: sample.uptime, storageBytes: sample.storageBytes, allocMemory: sample.allocation.memory, cpuPercent: sample.cpuPercent });
   });
 
   it('averages samples per bucket in the database as the raw samples would: earnings summed, measured figures over the samples that measured them', async () => {

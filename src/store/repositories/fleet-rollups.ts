@@ -9,6 +9,7 @@ import { ceilDay, floorDay, HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
 import { deleteFleetDaysBefore, readHostDays, readProtocolDays, recomputeFleetDays } from './fleet-daily.js';
 import { RETENTION_LOCK } from './fleet-ingest.js';
+import { figureSql } from './fleet-sample-codec.js';
 import type { Span } from './range-plan.js';
 
 export interface FleetRetentionResult {
@@ -92,11 +93,16 @@ const mergeMeasured = (table: string, c: string) =>
   `(${table}.${c} * ${table}.samples + excluded.${c} * excluded.samples) / (${table}.samples + excluded.samples) end`;
 
 export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): FleetRollups {
-  /** A number from the sample JSON, NULL when absent or null. Paths are the fixed names above. */
-  const json = (path: string): RawBuilder<unknown> =>
-    dialect === 'postgres'
-      ? sql.raw(`(sample_json::jsonb #>> '{${path.split('.').join(',')}}')::double precision`)
-      : sql.raw(`json_extract(sample_json, '$.${path}')`);
+  /** A sample's figure: its column (016), or its JSON for rows written before. Names and paths are fixed above. */
+  const figure = (column: string, path: string): RawBuilder<unknown> =>
+    sql.raw(
+      figureSql(
+        column,
+        dialect === 'postgres'
+          ? `(sample_json::jsonb #>> '{${path.split('.').join(',')}}')::double precision`
+          : `json_extract(sample_json, '$.${path}')`,
+      ),
+    );
 
   const protocolAverages = Object.entries(PROTOCOL_AVERAGES);
   const protocolMeasured = Object.entries(PROTOCOL_MEASURED);
@@ -117,8 +123,8 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
           on conflict (host_id, hour) do update set
           ${sql.raw([...HOST_AVERAGES.map((c) => mergeAvg('host_snapshots_hourly', c)), 'samples = host_snapshots_hourly.samples + excluded.samples'].join(', '))}`.execute(trx);
 
-        const averages = protocolAverages.map(([c, path]) => sql`avg(${path ? json(path) : sql.raw(c)})`);
-        const measured = protocolMeasured.map(([, path]) => sql`avg(${json(path)})`);
+        const averages = protocolAverages.map(([c, path]) => sql`avg(${path ? figure(c, path) : sql.raw(c)})`);
+        const measured = protocolMeasured.map(([c, path]) => sql`avg(${figure(c, path)})`);
         const protocolCols = ['host_id', 'hour', 'protocol', 'samples', ...PROTOCOL_SUMS, ...protocolAverages.map(([c]) => c), ...protocolMeasured.map(([c]) => c)];
         const t = 'host_protocol_hourly';
         const protocol = await sql`insert into host_protocol_hourly (${sql.raw(protocolCols.join(', '))})
