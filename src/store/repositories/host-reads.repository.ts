@@ -77,7 +77,11 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
 
 export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
-  const uptime = dialect === 'postgres' ? sql.raw(`(sample_json::json ->> 'uptime')::double precision`) : sql.raw(`json_extract(sample_json, '$.uptime')`);
+  // Uptime has a column since migration 016; rows written before keep it in their JSON only.
+  const uptime =
+    dialect === 'postgres'
+      ? sql.raw(`coalesce(uptime, (sample_json::json ->> 'uptime')::double precision)`)
+      : sql.raw(`coalesce(uptime, json_extract(sample_json, '$.uptime'))`);
   return {
     async protocolSums(hostId, span) {
       const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
