@@ -12,6 +12,7 @@ import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
 import type { HostPlanRecord } from './host-plans.repository.js';
 import type { Span } from './range-plan.js';
+import { figureSql } from './fleet-sample-codec.js';
 
 export interface HostPlanQuery {
   /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
@@ -77,7 +78,10 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
 
 export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
-  const uptime = dialect === 'postgres' ? sql.raw(`(sample_json::json ->> 'uptime')::double precision`) : sql.raw(`json_extract(sample_json, '$.uptime')`);
+  // The uptime column since migration 016; rows written before keep it in their JSON only.
+  const uptime = sql.raw(
+    figureSql('uptime', dialect === 'postgres' ? `(sample_json::json ->> 'uptime')::double precision` : `json_extract(sample_json, '$.uptime')`),
+  );
   return {
     async protocolSums(hostId, span) {
       const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
