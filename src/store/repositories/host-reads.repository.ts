@@ -12,7 +12,6 @@ import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
 import type { HostPlanRecord } from './host-plans.repository.js';
 import type { Span } from './range-plan.js';
-import { figureSql } from './fleet-sample-codec.js';
 
 export interface HostPlanQuery {
   /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
@@ -78,10 +77,11 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
 
 export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
-  // The uptime column since migration 016; rows written before keep it in their JSON only.
-  const uptime = sql.raw(
-    figureSql('uptime', dialect === 'postgres' ? `(sample_json::json ->> 'uptime')::double precision` : `json_extract(sample_json, '$.uptime')`),
-  );
+  // Uptime has a column since migration 016; rows written before keep it in their JSON only.
+  const uptime =
+    dialect === 'postgres'
+      ? sql.raw(`coalesce(uptime, (sample_json::json ->> 'uptime')::double precision)`)
+      : sql.raw(`coalesce(uptime, json_extract(sample_json, '$.uptime'))`);
   return {
     async protocolSums(hostId, span) {
       const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
