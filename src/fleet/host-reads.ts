@@ -108,7 +108,8 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
     if (p.rollup) {
       for (const r of await store.fleetRollups.protocolHours(host.id, p.rollup)) {
-        parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples });
+        // Rollups keep sums, not payout events.
+        parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
       }
     }
     return parts;
@@ -158,24 +159,23 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);
-      const [sums, halves, latest, plans, payouts] = await Promise.all([
+      const [sums, halves, latest, plans] = await Promise.all([
         protocolSums(host, range),
         store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
         store.fleet.latest(host.id),
         allPlansIn(host, range),
-        store.hostReads.payouts(host.id, { ...range, limit: 100_000 }),
       ]);
-      const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number }>();
+      const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number; payouts: number }>();
       for (const p of sums) {
-        const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0 };
+        const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0, payouts: 0 };
         s.usd += p.earnedUsd;
         s.tokens += p.earnedTokens;
         s.uptime += p.uptimeSum;
         s.samples += p.samples;
+        s.payouts += p.payoutEvents;
         byProtocol.set(p.protocol, s);
       }
-      const tokenOf = (protocol: string) =>
-        latest?.protocols.find((p) => p.protocol === protocol)?.token ?? payouts.find((p) => p.protocol === protocol)?.token ?? '';
+      const tokenOf = (protocol: string) => latest?.protocols.find((p) => p.protocol === protocol)?.token ?? '';
       const decided = plans.filter((p) => p.outcome !== null);
       const first = halves[0]?.totalUsdPerHour ?? 0;
       const second = halves.at(-1)?.totalUsdPerHour ?? first;
@@ -190,7 +190,7 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
             token: tokenOf(protocol),
             usd: s.usd,
             tokens: s.tokens,
-            payoutEvents: payouts.filter((p) => p.protocol === protocol).length,
+            payoutEvents: s.payouts,
             uptime: s.samples > 0 ? s.uptime / s.samples : null,
           }))
           .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),

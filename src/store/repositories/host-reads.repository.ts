@@ -36,6 +36,8 @@ export interface ProtocolSums {
   earnedUsd: number;
   earnedTokens: number;
   uptimeSum: number;
+  /** Samples at which the counter dropped (a payout or a reset), as the agent's ledger flagged them. */
+  payoutEvents: number;
 }
 
 export interface HostReadsRepository {
@@ -75,6 +77,9 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
       : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
 });
 
+/** The stored JSON is JSON.stringify's (no spaces): a sample whose counter dropped says exactly this. */
+const PAYOUT_EVENT = '%"payoutEvent":true%';
+
 export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
   // Uptime has a column since migration 016; rows written before keep it in their JSON only.
@@ -85,7 +90,8 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
   return {
     async protocolSums(hostId, span) {
       const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
-        coalesce(sum(${uptime}), 0) as uptime from host_protocol_samples
+        coalesce(sum(${uptime}), 0) as uptime,
+        sum(case when sample_json like ${PAYOUT_EVENT} then 1 else 0 end) as payouts from host_protocol_samples
         where host_id = ${hostId} and time >= ${span.from} and time < ${span.to} group by protocol`.execute(db);
       return r.rows.map((x) => ({
         protocol: String(x.protocol),
@@ -93,6 +99,7 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
         earnedUsd: Number(x.usd),
         earnedTokens: Number(x.tokens),
         uptimeSum: Number(x.uptime),
+        payoutEvents: Number(x.payouts),
       }));
     },
     async plans(hostId, q) {
@@ -135,8 +142,7 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
         .where('host_id', '=', hostId)
         .where('time', '>=', query.from)
         .where('time', '<', query.to)
-        // The stored JSON is JSON.stringify's (no spaces): a sample with a payout says exactly this.
-        .where('sample_json', 'like', '%"payoutEvent":true%');
+        .where('sample_json', 'like', PAYOUT_EVENT);
       if (query.protocol !== undefined) q = q.where('protocol', '=', query.protocol);
       const rows = await q.orderBy('time', 'desc').limit(query.limit ?? 100).execute();
       return rows.flatMap((r) => {
