@@ -15,6 +15,7 @@ import { createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
 import { createFleetView } from './views/fleet';
 import { createHostPicker } from './views/host-picker';
+import { setNodeLinksHost } from './views/node-link';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createNotificationsView } from './views/notifications';
@@ -167,6 +168,7 @@ window.addEventListener('hashchange', () => {
 // ---- overview ----------------------------------------------------------------------------------------------
 function startDashboard(role: string | null): void {
   stopDashboard?.();
+  setNodeLinksHost(undefined);
   const canOperate = role !== 'viewer';
 
   const chart = createEarningsChart();
@@ -178,7 +180,8 @@ function startDashboard(role: string | null): void {
     void loadHistory(range).catch(ignore);
   });
   // With more than this machine in the fleet: which host the earnings and resource cards show (`?host=`).
-  const hostPicker = createHostPicker(api, () => {
+  const hostPicker = createHostPicker(api, (picked) => {
+    setNodeLinksHost(picked);
     latest = null;
     alertsById = new Map();
     void loadLists();
