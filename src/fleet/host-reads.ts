@@ -93,15 +93,6 @@ function asReallocation(r: HostPlanRecord): Reallocation {
 export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollups' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
   const { store } = deps;
 
-  async function allPlansIn(host: HostRecord, range: TimeRange): Promise<HostPlanRecord[]> {
-    const out: HostPlanRecord[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const page = await store.hostReads.plans(host.id, { since: range.from, limit: 1000, offset });
-      out.push(...page.plans.filter((p) => p.createdAt <= range.to));
-      if (page.plans.length < 1000) return out;
-    }
-  }
-
   /** Per protocol sums over the range (inclusive `to`): raw rows summed in SQL, rolled-up hours where retention left only those. */
   async function protocolSums(host: HostRecord, range: TimeRange) {
     const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
@@ -159,11 +150,11 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);
-      const [sums, halves, latest, plans] = await Promise.all([
+      const [sums, halves, latest, outcomes] = await Promise.all([
         protocolSums(host, range),
         store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
         store.fleet.latest(host.id),
-        allPlansIn(host, range),
+        store.hostReads.outcomeCounts(host.id, range.from, range.to),
       ]);
       const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number; payouts: number }>();
       for (const p of sums) {
@@ -176,7 +167,6 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
         byProtocol.set(p.protocol, s);
       }
       const tokenOf = (protocol: string) => latest?.protocols.find((p) => p.protocol === protocol)?.token ?? '';
-      const decided = plans.filter((p) => p.outcome !== null);
       const first = halves[0]?.totalUsdPerHour ?? 0;
       const second = halves.at(-1)?.totalUsdPerHour ?? first;
       return {
@@ -195,10 +185,10 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
           }))
           .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),
         reallocations: {
-          total: decided.length,
-          applied: decided.filter((p) => p.outcome?.status === 'applied').length,
-          failed: decided.filter((p) => p.outcome?.status === 'failed').length,
-          rolledBack: decided.filter((p) => p.outcome?.status === 'rolled_back').length,
+          total: Object.values(outcomes).reduce((a, b) => a + b, 0),
+          applied: outcomes.applied ?? 0,
+          failed: outcomes.failed ?? 0,
+          rolledBack: outcomes.rolled_back ?? 0,
           // The measured effect is in the host's own journal; the control plane does not receive it.
           measuredGainUsdPerHour: null,
         },

@@ -91,6 +91,10 @@ describeEachStore('fleet: reads for one host', (factory) => {
     const shown = await reads.plans(edge, { limit: 1, offset: 0 });
     expect(shown.plans[0]).toMatchObject({ id: 'edge-4', status: 'planned', projectedGainUsdPerHour: 0.04, decidedBy: { strategy: 'lp', fence: lease.fence, replica: 'r1' } });
 
+    // A report counts the plans its agent reported on, by outcome (made in the period).
+    expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations).toEqual({ total: 2, applied: 1, failed: 0, rolledBack: 0, measuredGainUsdPerHour: null });
+    expect((await reads.report(edge, { from: T0 + 2000, to: T0 + 10_000 })).reallocations.total).toBe(1);
+
     await s.fleet.ingestBatch(edge.id, 'batch-alloc-1', [snapshot(T0, [protocolSample('storj', T0, { allocation: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } })])], T0);
     expect(await reads.allocation(edge)).toEqual({ current: { storj: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } }, optimal: plan(4).target, plan: plan(4) });
     expect(await reads.allocation(other)).toMatchObject({ current: {}, optimal: plan(9).target });

@@ -44,6 +44,8 @@ export interface HostReadsRepository {
   /** Per protocol, the host's raw samples over [from, to) summed. */
   protocolSums(hostId: string, span: Span): Promise<ProtocolSums[]>;
   plans(hostId: string, query: HostPlanQuery): Promise<{ plans: HostPlanRecord[]; total: number }>;
+  /** Plans made in [from, to] that their agent reported on, counted by outcome status. */
+  outcomeCounts(hostId: string, from: number, to: number): Promise<Record<string, number>>;
   alerts(query: HostAlertQuery): Promise<Alert[]>;
   /** Payouts in the host's raw samples (those its agent's ledger confirmed), newest first. */
   payouts(hostId: string, query: PayoutQuery): Promise<Payout[]>;
@@ -112,6 +114,18 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
         base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
       ]);
       return { plans: rows.map(toPlan), total: Number(count.n) };
+    },
+    async outcomeCounts(hostId, from, to) {
+      const rows = await db
+        .selectFrom('host_plans')
+        .select(['outcome_status', sql<number>`count(*)`.as('n')])
+        .where('host_id', '=', hostId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<=', to)
+        .where('outcome_status', 'is not', null)
+        .groupBy('outcome_status')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [String(r.outcome_status), Number(r.n)]));
     },
     async alerts(query) {
       let q = db.selectFrom('alerts').selectAll();
