@@ -102,6 +102,8 @@ describe('host picker', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('host-plans-summary').textContent()).toContain('the latest 2 of 2');
     expect(await page.getByTestId('dry-run-button').isHidden()).toBe(true);
     await expect.poll(() => page.getByTestId('allocation-row').count(), { timeout: 10_000 }).toBe(2);
+    // Its earnings totals: its two nodes, over every period (today, 7 days, 30 days, month to date).
+    await expect.poll(() => page.getByTestId('totals-row').count(), { timeout: 10_000 }).toBe(2);
     // Node pages are this machine's: edge's protocols are not links to them.
     expect(await page.getByTestId('protocol-row').getByTestId('node-link').count()).toBe(0);
 
