@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { WorkerJob } from './lib/decision-worker.js';
+import type { WorkerJob, WorkerMessage } from './lib/decision-worker.js';
 import { loadMarket } from './lib/load-market.js';
 import type { RunResult, StrategyName } from './lib/market-run.js';
 import { type Check, round, startRun } from './lib/results.js';
@@ -35,27 +35,33 @@ const WORKERS = Math.max(1, Math.min(Number(values.workers), pairs.length));
 const run = startRun('decision-quality', `Decision quality: ${DAYS}-day markets (${MARKETS.map((m) => m.name).join(', ')})`);
 console.log(`decision quality: ${MARKETS.length} market(s) x ${SEEDS.length} seeds x ${STRATEGIES.length} strategies, ${DAYS} days, ${WORKERS} worker(s)`);
 
-function runWorker(runs: [string, number][]): Promise<RunResult[]> {
-  const job: WorkerJob = { runs, strategies: STRATEGIES, days: DAYS, sampleMinutes: SAMPLE_MINUTES, decideEverySamples: DECIDE_EVERY };
+/** A child process that takes (market, seed) pairs from the shared queue until it is empty. */
+function runWorker(queue: [string, number][]): Promise<RunResult[]> {
+  const job: WorkerJob = { strategies: STRATEGIES, days: DAYS, sampleMinutes: SAMPLE_MINUTES, decideEverySamples: DECIDE_EVERY };
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(new URL('./lib/decision-worker.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, ORCHA_BENCH_JOB: JSON.stringify(job) },
     });
-    let out: RunResult[] | null = null;
+    const out: RunResult[] = [];
+    let pending = false;
+    const next = () => {
+      const run = queue.shift();
+      pending = run !== undefined;
+      child.send((run ? { run } : { done: true }) satisfies WorkerMessage);
+    };
     child.on('message', (m) => {
-      out = m as RunResult[];
+      out.push(...(m as RunResult[]));
+      next();
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 && out ? resolve(out) : reject(new Error(`decision worker exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 && !pending ? resolve(out) : reject(new Error(`decision worker exited with ${code}`))));
+    next();
   });
 }
 
-const groups: [string, number][][] = Array.from({ length: WORKERS }, () => []);
-pairs.forEach((p, i) => {
-  groups[i % WORKERS].push(p);
-});
-const results = (await Promise.all(groups.map(runWorker))).flat();
+const queue = [...pairs];
+const results = (await Promise.all(Array.from({ length: WORKERS }, () => runWorker(queue)))).flat();
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const perMonth = (x: number) => (x * 30) / DAYS;
@@ -108,6 +114,11 @@ for (const market of MARKETS) {
       rows: SEEDS.map((seed) => [seed, ...STRATEGIES.map((s) => `${round(get(seed, s).earnedUsd, 2)} (${round(pct(seed, s), 1)} %)`)]),
     },
   );
+  tables.push({
+    title: `${m}: what each node earned, USD (mean over seeds)`,
+    columns: ['protocol', ...STRATEGIES],
+    rows: market.protocols.map((p) => [p.name, ...STRATEGIES.map((s) => round(mean(SEEDS.map((seed) => get(seed, s).earnedByProtocol[p.name] ?? 0)), 2))]),
+  });
   const skipped: Record<string, number> = {};
   for (const seed of SEEDS) for (const [k, v] of Object.entries(get(seed, 'lp').skipped)) skipped[k] = (skipped[k] ?? 0) + v;
   tables.push({ title: `${m}: orcha's skipped decisions by reason (all seeds)`, columns: ['reason', 'count'], rows: Object.entries(skipped).sort((a, b) => b[1] - a[1]) });

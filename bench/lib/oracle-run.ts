@@ -9,13 +9,14 @@
  * - it never cuts a storage node below the data it stores: that data earns until the end of the month and takes weeks
  *   to refill, which no gain of an hour repays (it is planned on the value of the data, not the instantaneous rate);
  * - it moves when the true gain over the next day (the known future response of the new allocation against holding
- *   the current one) repays the restarts the move causes.
+ *   the current one) repays the restarts the move causes, choosing between the best allocation and the best that
+ *   restarts no node by that net gain (so it does not restart a node for a tweak it could nearly match without).
  */
 import type { Config } from '../../src/config/schema.js';
 import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { Snapshot } from '../../src/domain/sample.js';
 import { type LpSolver, oracleStrategy } from '../../src/engine/optimizer/index.js';
-import { capacityOf, effectiveBounds } from '../../src/engine/optimizer/types.js';
+import { type Bounds, capacityOf, effectiveBounds } from '../../src/engine/optimizer/types.js';
 import { buildOptimizerInput } from '../../src/engine/reallocation/index.js';
 import type { Executor } from '../../src/executors/types.js';
 import type { Market, MarketModel } from '../../src/sim/market.js';
@@ -56,7 +57,11 @@ export function createOracleRunner(deps: {
   /** Stored data is a floor: a storage node (one whose cuts delete data) is never planned below what it stores. */
   const storedFloor = (m: MarketModel) => (m.dataDeletedPercent ? m.effectiveShares().storage : 0);
 
-  async function plan(now: number, latest: Snapshot, health: Record<string, boolean>, wide: boolean): Promise<Allocation> {
+  /**
+   * The best allocation found now, and the best that restarts no node (every node with a restart cost held where it
+   * is): the caller weighs a restart against the best move that needs none, not against standing still.
+   */
+  async function plan(now: number, latest: Snapshot, health: Record<string, boolean>, wide: boolean): Promise<Allocation[]> {
     const input = await buildOptimizerInput({ config: deps.config, now, current, snapshot: latest, health, executors: deps.executors });
     for (const p of input.protocols) {
       // Truth needs no history; connected is the truth too (an outage earns nothing whatever it is given).
@@ -68,27 +73,34 @@ export function createOracleRunner(deps: {
     const truth = truthAt(now);
     const bounds = effectiveBounds(input);
     const capacity = capacityOf(input);
-    // Where it is, every time; when an event starts or ends (the landscape changed at once), from afar too.
-    const starts = wide ? [current, (await lp.plan(input)).target, deps.initial] : [current];
-    let best = current;
-    let bestValue = totalOf(current, truth);
-    for (const start of starts) {
-      const target = polishOnTruth(start, truth, bounds, capacity);
-      const value = totalOf(target, truth);
-      if (value > bestValue + 1e-9) {
-        best = target;
-        bestValue = value;
+    const best = (starts: Allocation[], b: Bounds) => {
+      let out = current;
+      let outValue = totalOf(current, truth);
+      for (const start of starts) {
+        const target = polishOnTruth(start, truth, b, capacity);
+        const value = totalOf(target, truth);
+        if (value > outValue + 1e-9) {
+          out = target;
+          outValue = value;
+        }
       }
+      return out;
+    };
+    // Where it is, every time; when an event starts or ends (the landscape changed at once), from afar too.
+    const free = best(wide ? [current, (await lp.plan(input)).target, deps.initial] : [current], bounds);
+    const held = structuredClone(bounds);
+    for (const m of models) {
+      if ((m.restartMinutes ?? 0) > 0) for (const r of RESOURCES) held[m.protocol][r] = { lo: current[m.protocol][r], hi: current[m.protocol][r] };
     }
-    return best;
+    return [free, best([current], held)];
   }
 
-  /** The true gain of holding `target` instead of `current` over the next hours, against the restarts it causes. */
-  function worthMoving(target: Allocation, now: number, changed: MarketModel[]): boolean {
+  /** The true gain of holding `target` instead of `current` over the next hours, less the restarts it causes. */
+  function netGain(target: Allocation, now: number): number {
     let gain = 0;
     for (let h = 0; h < GAIN_HORIZON_HOURS; h++) gain += market.trueUsdPerHour(target, now + h * HOUR) - market.trueUsdPerHour(current, now + h * HOUR);
-    const restartCost = changed.reduce((s, m) => s + ((m.restartMinutes ?? 0) / 60) * m.trueUsdPerHour(current[m.protocol], now), 0);
-    return gain > restartCost + 1e-9;
+    const changed = models.filter((m) => moved(target[m.protocol], current[m.protocol]));
+    return gain - changed.reduce((s, m) => s + ((m.restartMinutes ?? 0) / 60) * m.trueUsdPerHour(current[m.protocol], now), 0);
   }
 
   return {
@@ -104,9 +116,10 @@ export function createOracleRunner(deps: {
       if (slot === lastSlot && !eventEdge) return false;
       lastSlot = slot;
       plans++;
-      const target = await plan(now, latest, health, eventEdge);
+      const scored = (await plan(now, latest, health, eventEdge)).map((target) => ({ target, net: netGain(target, now) }));
+      const { target, net } = scored.reduce((a, b) => (b.net > a.net ? b : a));
       const changed = models.filter((m) => moved(target[m.protocol], current[m.protocol]));
-      if (changed.length === 0 || !worthMoving(target, now, changed)) return false;
+      if (changed.length === 0 || net <= 1e-9) return false;
       changes++;
       for (const m of changed) {
         m.setAllocation(target[m.protocol]);

@@ -5,8 +5,9 @@
  * outcomes its agent reported; the alerts the fleet raised about it; reports, payouts and exports from its agent's
  * samples. What stays on the host (its journal's steps, measured effects, its own node alerts) is said, not faked.
  */
-import type { ReportsService } from '../app/types.js';
+import type { MonitorService, ReportsService } from '../app/types.js';
 import type { PayoutsAnswer } from '../app/payouts.js';
+import type { Policy } from '../config/schema.js';
 import type { Alert } from '../domain/alert.js';
 import type { Opportunity, Plan } from '../domain/plan.js';
 import type { Reallocation, ReallocationStatus } from '../domain/reallocation.js';
@@ -16,11 +17,13 @@ import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { Clock } from '../lib/clock.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
 import type { HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import { planRange } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES } from './fleet-alerts.js';
 
 type Report = Awaited<ReturnType<ReportsService['generate']>>;
+type Dashboard = Awaited<ReturnType<MonitorService['dashboard']>>;
 
 /** One plan the control plane made for a host, with what became of it. */
 export interface HostPlanView {
@@ -50,6 +53,10 @@ export interface HostReads {
   report(host: HostRecord, range: TimeRange): Promise<Report>;
   payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
+  /** The policies the host's agent last reported with its planning settings; null before it did. */
+  policies(host: HostRecord): Promise<Policy[] | null>;
+  /** GET dashboard's answer for the host; `mode` is `unknown` (its agent does not report its reallocation mode). */
+  dashboard(host: HostRecord): Promise<Dashboard>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -83,16 +90,20 @@ function asReallocation(r: HostPlanRecord): Reallocation {
   };
 }
 
-export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
+export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollups' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
   const { store } = deps;
 
-  async function allPlansIn(host: HostRecord, range: TimeRange): Promise<HostPlanRecord[]> {
-    const out: HostPlanRecord[] = [];
-    for (let offset = 0; ; offset += 1000) {
-      const page = await store.hostReads.plans(host.id, { since: range.from, limit: 1000, offset });
-      out.push(...page.plans.filter((p) => p.createdAt <= range.to));
-      if (page.plans.length < 1000) return out;
+  /** Per protocol sums over the range (inclusive `to`): raw rows summed in SQL, rolled-up hours where retention left only those. */
+  async function protocolSums(host: HostRecord, range: TimeRange) {
+    const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
+    const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
+    if (p.rollup) {
+      for (const r of await store.fleetRollups.protocolHours(host.id, p.rollup)) {
+        // Rollups keep sums, not payout events.
+        parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
+      }
     }
+    return parts;
   }
 
   async function* protocolPages(host: HostRecord, query: HistoryQuery): AsyncGenerator<ProtocolPoint[]> {
@@ -105,7 +116,7 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
     }
   }
 
-  return {
+  const reads: HostReads = {
     async allocation(host) {
       const [latest, plan] = await Promise.all([store.fleet.latest(host.id), store.hostPlans.latest(host.id)]);
       return { current: allocationOf(latest), optimal: plan?.plan.target ?? null, plan: plan?.plan ?? null };
@@ -139,25 +150,23 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);
-      const [points, halves, latest, plans, payouts] = await Promise.all([
-        store.fleet.protocolHistory(host.id, { ...range, stepMs: span + 1 }),
+      const [sums, halves, latest, outcomes] = await Promise.all([
+        protocolSums(host, range),
         store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
         store.fleet.latest(host.id),
-        allPlansIn(host, range),
-        store.hostReads.payouts(host.id, { ...range, limit: 100_000 }),
+        store.hostReads.outcomeCounts(host.id, range.from, range.to),
       ]);
-      const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number }>();
-      for (const p of points) {
-        const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0 };
+      const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number; payouts: number }>();
+      for (const p of sums) {
+        const s = byProtocol.get(p.protocol) ?? { usd: 0, tokens: 0, uptime: 0, samples: 0, payouts: 0 };
         s.usd += p.earnedUsd;
         s.tokens += p.earnedTokens;
-        s.uptime += p.uptime * p.samples;
+        s.uptime += p.uptimeSum;
         s.samples += p.samples;
+        s.payouts += p.payoutEvents;
         byProtocol.set(p.protocol, s);
       }
-      const tokenOf = (protocol: string) =>
-        latest?.protocols.find((p) => p.protocol === protocol)?.token ?? payouts.find((p) => p.protocol === protocol)?.token ?? '';
-      const decided = plans.filter((p) => p.outcome !== null);
+      const tokenOf = (protocol: string) => latest?.protocols.find((p) => p.protocol === protocol)?.token ?? '';
       const first = halves[0]?.totalUsdPerHour ?? 0;
       const second = halves.at(-1)?.totalUsdPerHour ?? first;
       return {
@@ -171,15 +180,15 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
             token: tokenOf(protocol),
             usd: s.usd,
             tokens: s.tokens,
-            payoutEvents: payouts.filter((p) => p.protocol === protocol).length,
+            payoutEvents: s.payouts,
             uptime: s.samples > 0 ? s.uptime / s.samples : null,
           }))
           .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),
         reallocations: {
-          total: decided.length,
-          applied: decided.filter((p) => p.outcome?.status === 'applied').length,
-          failed: decided.filter((p) => p.outcome?.status === 'failed').length,
-          rolledBack: decided.filter((p) => p.outcome?.status === 'rolled_back').length,
+          total: Object.values(outcomes).reduce((a, b) => a + b, 0),
+          applied: outcomes.applied ?? 0,
+          failed: outcomes.failed ?? 0,
+          rolledBack: outcomes.rolled_back ?? 0,
           // The measured effect is in the host's own journal; the control plane does not receive it.
           measuredGainUsdPerHour: null,
         },
@@ -194,5 +203,28 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'hostPlans'
       return { payouts, held };
     },
     exportChunks: (host, query, format) => exportChunks(protocolPages(host, query), format),
+    async policies(host) {
+      const context = (await store.hostPlans.planning(host.id)) as { policies?: Policy[] } | null;
+      return context?.policies ?? null;
+    },
+    async dashboard(host) {
+      const [snapshot, allocation, alerts, reallocations] = await Promise.all([
+        store.fleet.latest(host.id),
+        reads.allocation(host),
+        reads.alerts(host, { status: ['open', 'acknowledged'], limit: 50 }),
+        reads.reallocations(host, { limit: 10 }),
+      ]);
+      return {
+        time: deps.clock.now(),
+        totalUsdPerHour: snapshot?.totalUsdPerHour ?? 0,
+        mode: 'unknown',
+        snapshot,
+        allocation,
+        opportunities: allocation.plan?.opportunities ?? [],
+        alerts,
+        reallocations,
+      };
+    },
   };
+  return reads;
 }

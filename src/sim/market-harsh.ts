@@ -15,7 +15,8 @@ import { gaussian, hashString, uniform } from './random.js';
  * - correlated token crashes hit every token-paid protocol at once and recover over days; one node goes down for
  *   days; hourly noise is heavy-tailed (Student t, 3 degrees of freedom).
  * `trueUsdPerHour` is the noise-free steady state at `time` (drift, crashes, demand and outages included; storage
- * counted as the data that could be stored within a week at the current fill rate): what the oracle optimizes.
+ * counted as the data that could be stored within a week at the full fill rate, not counting the bandwidth the fill
+ * needs): what the oracle optimizes.
  */
 
 const MINUTE = 60_000;

@@ -73,7 +73,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
     hostPlans: createHostPlansRepository(db as never),
-    hostReads: createHostReadsRepository(db as never),
+    hostReads: createHostReadsRepository(db as never, dialect),
     nodeHealth: createNodeHealthRepository(db as never),
     ledgers: createLedgerRepository(db as never),
     migrate,

@@ -102,6 +102,10 @@ describe('host picker', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('host-plans-summary').textContent()).toContain('the latest 2 of 2');
     expect(await page.getByTestId('dry-run-button').isHidden()).toBe(true);
     await expect.poll(() => page.getByTestId('allocation-row').count(), { timeout: 10_000 }).toBe(2);
+    // Its earnings totals: its two nodes, over every period (today, 7 days, 30 days, month to date).
+    await expect.poll(() => page.getByTestId('totals-row').count(), { timeout: 10_000 }).toBe(2);
+    // Node pages are this machine's: edge's protocols are not links to them.
+    expect(await page.getByTestId('protocol-row').getByTestId('node-link').count()).toBe(0);
 
     // Back to this machine: its own nodes again.
     await picker.selectOption('');
@@ -109,6 +113,7 @@ describe('host picker', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('total-earnings').textContent()).not.toBe('Total $0.4242 per hour');
     await expect.poll(() => page.getByTestId('host-plans').count(), { timeout: 10_000 }).toBe(0);
     expect(await page.getByTestId('dry-run-button').isVisible()).toBe(true);
+    expect(await page.getByTestId('node-link').count()).toBe(local.protocols.length);
 
     // On a 390 px phone the picker wraps with the range buttons instead of pushing the page sideways.
     await page.setViewportSize({ width: 390, height: 900 });

@@ -1,6 +1,6 @@
 /**
- * Every read endpoint for one host, with real processes: a control plane (`orcha serve` on PostgreSQL, with its own
- * simulated nodes) and an agent (`orcha agent --demo`) that reports, takes the control plane's plans and reports
+ * Every read endpoint for one host, with real processes: a control plane (`orcha serve` on PostgreSQL, no nodes of
+ * its own, so anything it answered from its own tables would be empty) and an agent (`orcha agent --demo`) that reports, takes the control plane's plans and reports
  * what it did. `?host=alpha` answers alpha's figures (its snapshots, the plans made for it, their outcomes, the alerts
  * about it), never the control plane's own; `GET hosts/alpha/plans` pages through the plans with who decided them;
  * `orcha reallocation history --host alpha` prints them. An unknown host is a 404 naming it on every endpoint; energy,
@@ -64,6 +64,8 @@ describe('fleet: the read endpoints for one host', () => {
         `server: { host: 127.0.0.1, port: ${port} }`,
         `storage: { url: ${JSON.stringify(store.url)} }`,
         'fleet: { localName: cp }',
+        // No nodes of its own (the agent's demo simulators would give it the very same figures).
+        'simulators: { enabled: false }',
         'intervals: { poll: 2, decide: 2 }',
         'log: { level: warn }',
       ].join('\n'),
@@ -75,7 +77,14 @@ describe('fleet: the read endpoints for one host', () => {
     const agentConfig = join(dir, 'alpha.yaml');
     writeFileSync(
       agentConfig,
-      [`dataDir: ${JSON.stringify(join(dir, 'alpha'))}`, 'intervals: { poll: 1, decide: 3 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+      [
+        `dataDir: ${JSON.stringify(join(dir, 'alpha'))}`,
+        'intervals: { poll: 1, decide: 3 }',
+        'reallocation: { mode: auto }',
+        // alpha's own policy: the control plane plans with it and shows it under ?host=alpha.
+        'policies: [{ name: alpha-quiet-hours, excludedHours: [3] }]',
+        'log: { level: warn }',
+      ].join('\n'),
     );
 
     children.push(startCli(['serve', '-c', cpConfig], { ORCHA_ADMIN_PASSWORD: PASSWORD }));
@@ -146,6 +155,14 @@ describe('fleet: the read endpoints for one host', () => {
     expect(filtered.json.reallocations.length).toBeGreaterThan(0);
     expect(new Set(filtered.json.reallocations.map((r: J) => r.status))).toEqual(new Set([outcome]));
 
+    // GET dashboard: the same pieces at once, for alpha.
+    const dashboard = await api('dashboard?host=alpha');
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.json.mode).toBe('unknown');
+    expect(Object.keys(dashboard.json.allocation.current).sort()).toEqual(Object.keys(allocation.json.current).sort());
+    expect(dashboard.json.reallocations.length).toBeGreaterThan(0);
+    for (const r of dashboard.json.reallocations) expect(r.strategy).toMatch(/^control-plane:/);
+
     // This machine's own history is its engine's journal: none of alpha's plans in it, the same with its own name.
     const local = await api('reallocation/history?limit=1000');
     expect(local.json.reallocations.filter((r: J) => ids.has(r.id))).toEqual([]);
@@ -188,9 +205,12 @@ describe('fleet: the read endpoints for one host', () => {
     expect(report.json.totalUsd).toBeCloseTo(Number(sums!.usd), 9);
     expect(report.json.protocols).toHaveLength(Number(sums!.protocols));
     expect(report.json.reallocations.measuredGainUsdPerHour).toBeNull();
-    const localReport = await api(`reports?${range}`);
-    expect(localReport.json.totalUsd).not.toBe(report.json.totalUsd);
-    const tooLong = await api(`reports?host=alpha&from=${new Date(now - 8 * 86_400_000).toISOString()}`);
+    expect((await api(`reports?${range}`)).json.totalUsd).toBe(0);
+    // Periods past the 7 days this machine answers at once are summed at once for a fleet host too (up to 31 days).
+    const month = await api(`reports?host=alpha&from=${new Date(now - 30 * 86_400_000).toISOString()}`);
+    expect(month.status).toBe(200);
+    expect(month.json.totalUsd).toBeGreaterThanOrEqual(report.json.totalUsd);
+    const tooLong = await api(`reports?host=alpha&from=${new Date(now - 32 * 86_400_000).toISOString()}`);
     expect(tooLong.status).toBe(400);
     expect(tooLong.json.error.message).toContain('"alpha"');
 
@@ -233,12 +253,26 @@ describe('fleet: the read endpoints for one host', () => {
   });
 
   it('an unknown host is a 404 naming it on every host-scoped endpoint', async () => {
-    for (const path of ['allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
+    for (const path of ['dashboard', 'allocation', 'opportunities', 'reallocation/history', 'alerts', 'reports', 'payouts', 'export']) {
       const res = await api(`${path}?host=nope`);
       expect(res.status, path).toBe(404);
       expect(res.json.error.message, path).toContain('"nope"');
     }
     expect((await api('hosts/nope/plans')).status).toBe(404);
+  });
+
+  it("policies answer alpha's as its agent reported them; status, the daemon's own, is a 400 that says where to look", async () => {
+    const policies = await api('policies?host=alpha');
+    expect(policies.status).toBe(200);
+    expect(policies.json.policies.map((p: J) => [p.name, p.excludedHours])).toEqual([['alpha-quiet-hours', [3]]]);
+    expect((await api('policies/alpha-quiet-hours?host=alpha')).json).toMatchObject({ name: 'alpha-quiet-hours' });
+    expect((await api('policies/alpha-quiet-hours')).status).toBe(404);
+    expect((await api('policies')).json.policies.map((p: J) => p.name)).not.toContain('alpha-quiet-hours');
+    const status = await api('status?host=alpha');
+    expect(status.status).toBe(400);
+    expect(status.json.error.message).toContain('GET metrics?host=alpha');
+    expect((await api('status?host=cp')).status).toBe(200);
+    for (const path of ['policies', 'status']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
   it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {
@@ -250,7 +284,7 @@ describe('fleet: the read endpoints for one host', () => {
     }
   });
 
-  it('orcha reallocation history --host alpha prints the plans and their outcomes; --json is the API answer', { timeout: 120_000 }, async () => {
+  it('orcha reallocation history --host alpha prints the plans and their outcomes; report, export, alerts and allocation take --host', { timeout: 120_000 }, async () => {
     const human = await cli(['reallocation', 'history', '--host', 'alpha', '--limit', '2']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^host alpha: plans 1-2 of \d+, newest first/);
@@ -264,6 +298,21 @@ describe('fleet: the read endpoints for one host', () => {
     expect(local.code, local.stderr).toBe(0);
     const localIds = new Set(JSON.parse(local.stdout).map((r: J) => r.id));
     for (const p of parsed.plans) expect(localIds.has(p.id)).toBe(false);
+    // report, export, alerts and allocation take --host too.
+    const report = await cli(['report', '--host', 'alpha', '--from', '10m', '--json']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(JSON.parse(report.stdout).totalUsd).toBeGreaterThan(0);
+    const exported = await cli(['export', '--host', 'alpha', '--from', '2m']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.split('\n')[0]).toMatch(/^time,protocol,usdPerHour,/);
+    expect(exported.stdout.trim().split('\n').length).toBeGreaterThan(6);
+    const alerts = await cli(['alerts', '--host', 'alpha', '--json']);
+    expect(alerts.code, alerts.stderr).toBe(0);
+    expect(JSON.parse(alerts.stdout).map((a: J) => a.dedupKey)).toEqual(['agent_spool_growing:alpha']);
+    const allocation = await cli(['allocation', '--host', 'alpha', '--json']);
+    expect(allocation.code, allocation.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(allocation.stdout).current)).toHaveLength(6);
+
     const missing = await cli(['reallocation', 'history', '--host', 'nope']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain('"nope"');

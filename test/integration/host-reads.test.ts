@@ -1,7 +1,8 @@
 /**
  * The reads behind `?host=NAME`, on both databases: one host's plans newest first, paginated, filtered by outcome
  * (`planned`: none reported yet); the alerts about a host by their keys, and this machine's without the fleet's;
- * the payouts in a host's samples; and the host's report, allocation and export built from them (src/fleet/host-reads).
+ * the payouts in a host's samples; and the host's report (also once retention rolled its rows up), allocation and
+ * export built from them (src/fleet/host-reads).
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -90,6 +91,10 @@ describeEachStore('fleet: reads for one host', (factory) => {
     const shown = await reads.plans(edge, { limit: 1, offset: 0 });
     expect(shown.plans[0]).toMatchObject({ id: 'edge-4', status: 'planned', projectedGainUsdPerHour: 0.04, decidedBy: { strategy: 'lp', fence: lease.fence, replica: 'r1' } });
 
+    // A report counts the plans its agent reported on, by outcome (made in the period).
+    expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations).toEqual({ total: 2, applied: 1, failed: 0, rolledBack: 0, measuredGainUsdPerHour: null });
+    expect((await reads.report(edge, { from: T0 + 2000, to: T0 + 10_000 })).reallocations.total).toBe(1);
+
     await s.fleet.ingestBatch(edge.id, 'batch-alloc-1', [snapshot(T0, [protocolSample('storj', T0, { allocation: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } })])], T0);
     expect(await reads.allocation(edge)).toEqual({ current: { storj: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } }, optimal: plan(4).target, plan: plan(4) });
     expect(await reads.allocation(other)).toMatchObject({ current: {}, optimal: plan(9).target });
@@ -148,5 +153,15 @@ describeEachStore('fleet: reads for one host', (factory) => {
     const lines = csv.trim().split('\n');
     expect(lines).toHaveLength(1 + 12);
     expect(lines[1]).toMatch(/^2026-12-01T00:00:00.000Z,(golem|storj),/);
+
+    // Retention rolls the hour up and deletes its raw rows: the report's sums come from the rollup, unchanged; the
+    // payout events were in the raw rows only.
+    expect((await s.fleetRollups.rollupAndDeleteRawBefore(T0 + 3_600_000)).rawDeleted).toBeGreaterThan(0);
+    const rolled = await reads.report(edge, range);
+    expect(rolled.totalUsd).toBeCloseTo(report.totalUsd, 12);
+    expect(rolled.protocols.map((p) => [p.protocol, p.tokens.toFixed(6), p.uptime?.toFixed(6)])).toEqual(
+      report.protocols.map((p) => [p.protocol, p.tokens.toFixed(6), p.uptime?.toFixed(6)]),
+    );
+    expect(rolled.protocols.map((p) => p.payoutEvents)).toEqual([0, 0]);
   });
 });

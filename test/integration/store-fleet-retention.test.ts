@@ -189,4 +189,25 @@ describeEachStore('fleet retention', (factory) => {
     expect((await fleet.history(host, { ...day6, stepMs: DAY })).points).toHaveLength(1);
     expect((await fleet.history(host, { ...day6, stepMs: HOUR })).points).toHaveLength(0);
   });
+
+  it('applies retention host by host: each host keeps its own hours and days, and a host with nothing old is left alone', async () => {
+    const clock = new VirtualClock(T0);
+    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    for (const name of ['east', 'west', 'idle']) await fleet.addHost(name, null);
+    const [east, west, idle] = await Promise.all(['east', 'west', 'idle'].map((n) => fleet.host(n)));
+    await fleet.ingest(east!, { batchId: 'east-1', agentVersion: '0.2.0', snapshots: snaps(T0, 12) }); // 00:00-01:50
+    await fleet.ingest(west!, { batchId: 'west-1', agentVersion: '0.2.0', snapshots: snaps(T0 + HOUR, 6) }); // 01:00-01:50
+    await fleet.ingest(idle!, { batchId: 'idle-1', agentVersion: '0.2.0', snapshots: snaps(T0 + 3 * DAY, 3) });
+    await clock.advance(3 * DAY);
+    const config = buildConfig({ storage: { retention: { rawDays: 1, rollupDays: 30 } } }, {});
+    const result = await createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config }).run();
+    expect(result.rawDeleted).toBe(18 * 3);
+    const hours = async (id: string) => (await store().fleetRollups.hostHours(id, { from: T0, to: T0 + DAY })).map((h) => [(h.hour - T0) / HOUR, h.samples]);
+    expect(await hours(east!.id)).toEqual([[0, 6], [1, 6]]);
+    expect(await hours(west!.id)).toEqual([[1, 6]]);
+    expect(await hours(idle!.id)).toEqual([]);
+    const days = async (id: string) => (await store().fleetRollups.hostDays(id, { from: T0, to: T0 + DAY })).map((d) => d.samples);
+    expect([await days(east!.id), await days(west!.id), await days(idle!.id)]).toEqual([[12], [6], []]);
+    expect(await store().fleet.totals(idle!.id)).toEqual({ snapshots: 3, protocolSamples: 6 });
+  });
 });

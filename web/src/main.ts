@@ -15,6 +15,7 @@ import { createEarningsTotals, totalPeriods } from './views/earnings-totals';
 import { createEnergyView } from './views/energy';
 import { createFleetView } from './views/fleet';
 import { createHostPicker } from './views/host-picker';
+import { setNodeLinksHost } from './views/node-link';
 import { type TimeRange, createRangePicker } from './views/range-picker';
 import { createLogin } from './views/login';
 import { createNotificationsView } from './views/notifications';
@@ -35,7 +36,7 @@ const TOTALS_REFRESH_MS = 5 * 60_000;
 /** Live pushes extend the charts only for short ranges; longer ones are re-read from history now and then. */
 const LIVE_APPEND_MAX_MS = 24 * 3_600_000;
 /** The longest period GET reports answers for a fleet host. */
-const HOST_REPORT_MAX_MS = 7 * 24 * 3_600_000;
+const HOST_REPORT_MAX_MS = 31 * 24 * 3_600_000;
 
 const app = document.getElementById('app')!;
 let reachable = true;
@@ -167,6 +168,7 @@ window.addEventListener('hashchange', () => {
 // ---- overview ----------------------------------------------------------------------------------------------
 function startDashboard(role: string | null): void {
   stopDashboard?.();
+  setNodeLinksHost(undefined);
   const canOperate = role !== 'viewer';
 
   const chart = createEarningsChart();
@@ -177,20 +179,19 @@ function startDashboard(role: string | null): void {
     resourceChart.clear();
     void loadHistory(range).catch(ignore);
   });
-  // With more than this machine in the fleet: which host the earnings and resource cards show (`?host=`).
-  const hostPicker = createHostPicker(api, () => {
+  // With more than this machine in the fleet: which host the overview shows (`?host=`).
+  const hostPicker = createHostPicker(api, (picked) => {
+    setNodeLinksHost(picked);
     latest = null;
     alertsById = new Map();
     void loadLists();
-    void loadPayouts().catch(ignore);
-    void loadTotals().catch(ignore);
     chart.clear();
     resourceChart.clear();
     resources.render(null);
+    // History, totals and payouts are anchored on the host's latest snapshot: read it first.
     void loadMetrics()
       .catch(ignore)
-      .then(() => loadHistory())
-      .catch(ignore);
+      .then(() => Promise.allSettled([loadHistory(), loadTotals(), loadPayouts()]));
   });
   chart.actions.prepend(hostPicker.root, rangePicker.root);
   const resources = createResources();
@@ -250,7 +251,7 @@ function startDashboard(role: string | null): void {
   }
   async function loadTotals(): Promise<void> {
     const asked = host();
-    // A fleet host's reports cover up to 7 days (the server reads its agent's samples directly): longer periods are left out.
+    // A fleet host's reports cover up to 31 days (answered at once, never as an operation): longer periods are left out.
     const periods = totalPeriods(latest?.time ?? Date.now()).filter((p) => asked === undefined || p.to - p.from <= HOST_REPORT_MAX_MS);
     const [answers, status] = await Promise.all([
       Promise.all(periods.map((p) => fetchReport(api, p.from, p.to, asked))),

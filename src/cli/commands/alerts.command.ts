@@ -2,10 +2,12 @@ import { type Command, Option } from 'commander';
 import { ALERT_STATUSES, type Alert } from '../../domain/alert.js';
 import { action, printJson, printLine, printTable } from '../output.js';
 import { type ClientCommandOptions, clientFrom, parsePositiveInt, showTime, withClientOptions } from './common.js';
+import { hostOption } from './status.command.js';
 
 interface AlertsOptions extends ClientCommandOptions {
   status?: string;
   limit: number;
+  host?: string;
 }
 
 interface DeliveryView {
@@ -36,12 +38,14 @@ export function registerAlertsCommand(program: Command): void {
       .command('alerts')
       .description('List alerts (open ones by default); `alerts ack <id...>` acknowledges')
       .addOption(new Option('--status <status>', 'only alerts in this state').choices([...ALERT_STATUSES, 'all']).default('open'))
-      .addOption(new Option('--limit <n>', 'at most this many').argParser(parsePositiveInt).default(50)),
+      .addOption(new Option('--limit <n>', 'at most this many').argParser(parsePositiveInt).default(50))
+      .option('--host <name>', "alerts about one host (a fleet host: silent, version skew, spool growing; this machine's name: all but those)", hostOption),
   ).action(
     action(async (opts: AlertsOptions) => {
       const raw = await clientFrom(opts).get('alerts', {
         status: opts.status === 'all' ? undefined : opts.status,
         limit: opts.limit,
+        host: opts.host,
       });
       const list = alertList(raw);
       if (opts.json) return printJson(list);

@@ -6,6 +6,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type Command, Option } from 'commander';
 import { action, createProgress, printJson } from '../output.js';
 import { type ClientCommandOptions, clientFrom, parseTime, withClientOptions } from './common.js';
+import { hostOption } from './status.command.js';
 
 interface ExportOptions extends ClientCommandOptions {
   format: 'csv' | 'json';
@@ -13,6 +14,7 @@ interface ExportOptions extends ClientCommandOptions {
   to?: string;
   protocol?: string;
   output?: string;
+  host?: string;
 }
 
 export function registerExportCommand(program: Command): void {
@@ -24,7 +26,8 @@ export function registerExportCommand(program: Command): void {
       .option('--from <time>', 'start (ISO 8601, or an age like 24h, 7d; default 24h)', (v: string) => parseTime(v))
       .option('--to <time>', 'end (ISO 8601 or "now"; default now)', (v: string) => parseTime(v))
       .option('-p, --protocol <name>', 'only this protocol')
-      .option('-o, --output <file>', 'write to this file instead of stdout'),
+      .option('-o, --output <file>', 'write to this file instead of stdout')
+      .option('--host <name>', "a host of the fleet: the rows its agent sent (ranges up to 31 days)", hostOption),
   ).action(
     action(async (opts: ExportOptions) => {
       const client = clientFrom(opts);
@@ -33,6 +36,7 @@ export function registerExportCommand(program: Command): void {
         from: opts.from ?? parseTime('24h'),
         to: opts.to ?? parseTime('now'),
         protocol: opts.protocol,
+        host: opts.host,
       };
       const accept = opts.format === 'csv' ? 'text/csv' : 'application/json';
       let res = await client.send('GET', 'export', { query, accept, waitMs: 600_000 });

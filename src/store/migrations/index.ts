@@ -18,6 +18,7 @@ import { projectedDeltasMigration } from './012-projected-deltas.js';
 import { hostPlansMigration } from './013-host-plans.js';
 import { fleetRollupsMigration } from './014-fleet-rollups.js';
 import { fleetDailyMigration } from './015-fleet-daily.js';
+import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -38,6 +39,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '013-host-plans': hostPlansMigration(dialect),
         '014-fleet-rollups': fleetRollupsMigration(dialect),
         '015-fleet-daily': fleetDailyMigration(dialect),
+        '016-fleet-sample-figures': fleetSampleFiguresMigration(),
       };
     },
   };

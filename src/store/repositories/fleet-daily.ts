@@ -20,25 +20,29 @@ const weighted = (columns: string[]) => columns.map((c) => `sum(${c} * samples) 
 const weightedMeasured = (columns: string[]) =>
   columns.map((c) => `sum(${c} * samples) / nullif(sum(case when ${c} is null then 0 else samples end), 0)`);
 
-/** Replaces every host's day rows of [fromDay, toDay) (day-aligned) with fresh aggregates of their hourly rows. */
-export async function recomputeFleetDays(trx: Kysely<unknown>, fromDay: number, toDay: number): Promise<void> {
+/**
+ * Replaces the day rows of [fromDay, toDay) (day-aligned) with fresh aggregates of their hourly rows: one host's
+ * (read along the (host, hour) keys) or, without `hostId`, every host's.
+ */
+export async function recomputeFleetDays(trx: Kysely<unknown>, fromDay: number, toDay: number, hostId?: string): Promise<void> {
   if (toDay <= fromDay) return;
-  await sql`delete from host_snapshots_daily where day >= ${fromDay} and day < ${toDay}`.execute(trx);
+  const host = hostId === undefined ? sql`` : sql`and host_id = ${hostId}`;
+  await sql`delete from host_snapshots_daily where day >= ${fromDay} and day < ${toDay} ${host}`.execute(trx);
   await sql`insert into host_snapshots_daily (host_id, day, samples, ${sql.raw(HOST_AVERAGES.join(', '))})
     select host_id, ${dayOf} as d, sum(samples), ${sql.raw(weighted(HOST_AVERAGES).join(', '))}
-    from host_snapshots_hourly where hour >= ${fromDay} and hour < ${toDay} group by host_id, d`.execute(trx);
+    from host_snapshots_hourly where hour >= ${fromDay} and hour < ${toDay} ${host} group by host_id, d`.execute(trx);
   const columns = [...PROTOCOL_SUMS, ...PROTOCOL_AVERAGES, ...PROTOCOL_MEASURED];
   const aggregates = [...PROTOCOL_SUMS.map((c) => `sum(${c})`), ...weighted(PROTOCOL_AVERAGES), ...weightedMeasured(PROTOCOL_MEASURED)];
-  await sql`delete from host_protocol_daily where day >= ${fromDay} and day < ${toDay}`.execute(trx);
+  await sql`delete from host_protocol_daily where day >= ${fromDay} and day < ${toDay} ${host}`.execute(trx);
   await sql`insert into host_protocol_daily (host_id, day, protocol, samples, ${sql.raw(columns.join(', '))})
     select host_id, ${dayOf} as d, protocol, sum(samples), ${sql.raw(aggregates.join(', '))}
-    from host_protocol_hourly where hour >= ${fromDay} and hour < ${toDay} group by host_id, d, protocol`.execute(trx);
+    from host_protocol_hourly where hour >= ${fromDay} and hour < ${toDay} ${host} group by host_id, d, protocol`.execute(trx);
 }
 
-/** Deletes the day rows before `day` (day-aligned). */
-export async function deleteFleetDaysBefore(trx: Kysely<unknown>, day: number): Promise<void> {
-  await sql`delete from host_snapshots_daily where day < ${day}`.execute(trx);
-  await sql`delete from host_protocol_daily where day < ${day}`.execute(trx);
+/** Deletes one host's day rows before `day` (day-aligned). */
+export async function deleteFleetDaysBefore(trx: Kysely<unknown>, hostId: string, day: number): Promise<void> {
+  await sql`delete from host_snapshots_daily where host_id = ${hostId} and day < ${day}`.execute(trx);
+  await sql`delete from host_protocol_daily where host_id = ${hostId} and day < ${day}`.execute(trx);
 }
 
 /** A host's day rows over [from, to), in the shape of its hourly rows (`hour`: the day's start). */

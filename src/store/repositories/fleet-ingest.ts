@@ -13,7 +13,7 @@ import { type Kysely, sql } from 'kysely';
 import { percent, type ProtocolSample, type Snapshot } from '../../domain/sample.js';
 import { HOUR_MS } from '../codec.js';
 import type { Dialect } from '../types.js';
-import { encodeSample } from './fleet-sample-codec.js';
+import { encodeSample, figureColumns } from './fleet-sample-codec.js';
 
 export interface IngestOutcome {
   result: 'stored' | 'duplicate';
@@ -58,6 +58,7 @@ export function sampleRow(hostId: string, time: number, p: ProtocolSample) {
     usd_per_hour: p.usdPerHour,
     earned_usd: p.earnedUsd,
     earned_tokens: p.earnedTokens,
+    ...figureColumns(p),
   };
 }
 

@@ -9,6 +9,7 @@ import { ceilDay, floorDay, HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
 import { deleteFleetDaysBefore, readHostDays, readProtocolDays, recomputeFleetDays } from './fleet-daily.js';
 import { RETENTION_LOCK } from './fleet-ingest.js';
+import { figureSql } from './fleet-sample-codec.js';
 import type { Span } from './range-plan.js';
 
 export interface FleetRetentionResult {
@@ -80,6 +81,9 @@ const PROTOCOL_AVERAGES: Record<string, string | null> = {
 };
 const PROTOCOL_MEASURED: Record<string, string> = { cpu_percent: 'cpuPercent', memory_bytes: 'memoryBytes', bandwidth_bps: 'bandwidthBytesPerSec' };
 
+/** Every host ever added (revoked ones keep their rows until retention takes them). */
+const hostIds = async (trx: Kysely<unknown>) => (await sql<{ id: string }>`select id from hosts order by id`.execute(trx)).rows.map((r) => r.id);
+
 const hourOf = sql.raw(`(time / cast(${HOUR_MS} as bigint)) * cast(${HOUR_MS} as bigint)`);
 const n = (v: unknown) => Number(v);
 const nOrNull = (v: unknown) => (v == null ? null : Number(v));
@@ -92,11 +96,16 @@ const mergeMeasured = (table: string, c: string) =>
   `(${table}.${c} * ${table}.samples + excluded.${c} * excluded.samples) / (${table}.samples + excluded.samples) end`;
 
 export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): FleetRollups {
-  /** A number from the sample JSON, NULL when absent or null. Paths are the fixed names above. */
-  const json = (path: string): RawBuilder<unknown> =>
-    dialect === 'postgres'
-      ? sql.raw(`(sample_json::jsonb #>> '{${path.split('.').join(',')}}')::double precision`)
-      : sql.raw(`json_extract(sample_json, '$.${path}')`);
+  /** A sample's figure: its column (016), or its JSON for rows written before. Names and paths are fixed above. */
+  const figure = (column: string, path: string): RawBuilder<unknown> =>
+    sql.raw(
+      figureSql(
+        column,
+        dialect === 'postgres'
+          ? `(sample_json::jsonb #>> '{${path.split('.').join(',')}}')::double precision`
+          : `json_extract(sample_json, '$.${path}')`,
+      ),
+    );
 
   const protocolAverages = Object.entries(PROTOCOL_AVERAGES);
   const protocolMeasured = Object.entries(PROTOCOL_MEASURED);
@@ -107,52 +116,65 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
       return db.transaction().execute(async (trx) => {
         // Replicas run retention each: one at a time, so the second finds the raw rows gone and adds nothing twice.
         if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
-        // The days these raw rows fall in are recomputed from their hours afterwards (late rows may reach far back).
-        const oldest = await sql<{ t: unknown }>`select min(time) as t from host_snapshots where time < ${cutoff}`.execute(trx);
-        const oldestTime = nOrNull(oldest.rows[0]?.t);
-        const hostCols = ['host_id', 'hour', 'samples', ...HOST_AVERAGES];
-        const host = await sql`insert into host_snapshots_hourly (${sql.raw(hostCols.join(', '))})
-          select host_id, ${hourOf} as h, count(*), ${sql.raw(HOST_AVERAGES.map((c) => `avg(${c})`).join(', '))}
-          from host_snapshots where time < ${cutoff} group by host_id, h
-          on conflict (host_id, hour) do update set
-          ${sql.raw([...HOST_AVERAGES.map((c) => mergeAvg('host_snapshots_hourly', c)), 'samples = host_snapshots_hourly.samples + excluded.samples'].join(', '))}`.execute(trx);
+        // Host by host, along the (host, time) keys: only the rows that go are read, never the whole raw window.
+        let rollupRows = 0;
+        let rawDeleted = 0;
+        for (const hostId of await hostIds(trx)) {
+          const oldest = await sql<{ t: unknown }>`select min(time) as t from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+          const oldestTime = nOrNull(oldest.rows[0]?.t);
+          const oldestSample = await sql<{ t: unknown }>`select min(time) as t from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+          if (oldestTime === null && nOrNull(oldestSample.rows[0]?.t) === null) continue;
+          const hostCols = ['host_id', 'hour', 'samples', ...HOST_AVERAGES];
+          const host = await sql`insert into host_snapshots_hourly (${sql.raw(hostCols.join(', '))})
+            select host_id, ${hourOf} as h, count(*), ${sql.raw(HOST_AVERAGES.map((c) => `avg(${c})`).join(', '))}
+            from host_snapshots where host_id = ${hostId} and time < ${cutoff} group by host_id, h
+            on conflict (host_id, hour) do update set
+            ${sql.raw([...HOST_AVERAGES.map((c) => mergeAvg('host_snapshots_hourly', c)), 'samples = host_snapshots_hourly.samples + excluded.samples'].join(', '))}`.execute(trx);
 
-        const averages = protocolAverages.map(([c, path]) => sql`avg(${path ? json(path) : sql.raw(c)})`);
-        const measured = protocolMeasured.map(([, path]) => sql`avg(${json(path)})`);
-        const protocolCols = ['host_id', 'hour', 'protocol', 'samples', ...PROTOCOL_SUMS, ...protocolAverages.map(([c]) => c), ...protocolMeasured.map(([c]) => c)];
-        const t = 'host_protocol_hourly';
-        const protocol = await sql`insert into host_protocol_hourly (${sql.raw(protocolCols.join(', '))})
-          select host_id, ${hourOf} as h, protocol, count(*), sum(earned_usd), sum(earned_tokens), ${sql.join([...averages, ...measured])}
-          from host_protocol_samples where time < ${cutoff} group by host_id, h, protocol
-          on conflict (host_id, hour, protocol) do update set
-          ${sql.raw(
-            [
-              ...PROTOCOL_SUMS.map((c) => `${c} = ${t}.${c} + excluded.${c}`),
-              ...protocolAverages.map(([c]) => mergeAvg(t, c)),
-              ...protocolMeasured.map(([c]) => mergeMeasured(t, c)),
-              `samples = ${t}.samples + excluded.samples`,
-            ].join(', '),
-          )}`.execute(trx);
+          const averages = protocolAverages.map(([c, path]) => sql`avg(${path ? figure(c, path) : sql.raw(c)})`);
+          const measured = protocolMeasured.map(([c, path]) => sql`avg(${figure(c, path)})`);
+          const protocolCols = ['host_id', 'hour', 'protocol', 'samples', ...PROTOCOL_SUMS, ...protocolAverages.map(([c]) => c), ...protocolMeasured.map(([c]) => c)];
+          const t = 'host_protocol_hourly';
+          const protocol = await sql`insert into host_protocol_hourly (${sql.raw(protocolCols.join(', '))})
+            select host_id, ${hourOf} as h, protocol, count(*), sum(earned_usd), sum(earned_tokens), ${sql.join([...averages, ...measured])}
+            from host_protocol_samples where host_id = ${hostId} and time < ${cutoff} group by host_id, h, protocol
+            on conflict (host_id, hour, protocol) do update set
+            ${sql.raw(
+              [
+                ...PROTOCOL_SUMS.map((c) => `${c} = ${t}.${c} + excluded.${c}`),
+                ...protocolAverages.map(([c]) => mergeAvg(t, c)),
+                ...protocolMeasured.map(([c]) => mergeMeasured(t, c)),
+                `samples = ${t}.samples + excluded.samples`,
+              ].join(', '),
+            )}`.execute(trx);
 
-        if (oldestTime !== null) await recomputeFleetDays(trx, floorDay(oldestTime), ceilDay(cutoff));
-        const snaps = await sql`delete from host_snapshots where time < ${cutoff}`.execute(trx);
-        const samples = await sql`delete from host_protocol_samples where time < ${cutoff}`.execute(trx);
-        return {
-          rollupRows: n(host.numAffectedRows ?? 0) + n(protocol.numAffectedRows ?? 0),
-          rawDeleted: n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0),
-        };
+          // The days these raw rows fall in are recomputed from their hours (late rows may reach far back).
+          const from = Math.min(oldestTime ?? cutoff, nOrNull(oldestSample.rows[0]?.t) ?? cutoff);
+          await recomputeFleetDays(trx, floorDay(from), ceilDay(cutoff), hostId);
+          const snaps = await sql`delete from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+          const samples = await sql`delete from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+          rollupRows += n(host.numAffectedRows ?? 0) + n(protocol.numAffectedRows ?? 0);
+          rawDeleted += n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0);
+        }
+        return { rollupRows, rawDeleted };
       });
     },
 
     async deleteRollupsBefore(before) {
       const cutoff = floorHour(before);
       return db.transaction().execute(async (trx) => {
-        const a = await sql`delete from host_snapshots_hourly where hour < ${cutoff}`.execute(trx);
-        const b = await sql`delete from host_protocol_hourly where hour < ${cutoff}`.execute(trx);
-        // Whole days before the cutoff go; the day it falls in is recomputed from the hours it keeps.
-        await deleteFleetDaysBefore(trx, floorDay(cutoff));
-        await recomputeFleetDays(trx, floorDay(cutoff), ceilDay(cutoff));
-        return n(a.numAffectedRows ?? 0) + n(b.numAffectedRows ?? 0);
+        let deleted = 0;
+        for (const hostId of await hostIds(trx)) {
+          const a = await sql`delete from host_snapshots_hourly where host_id = ${hostId} and hour < ${cutoff}`.execute(trx);
+          const b = await sql`delete from host_protocol_hourly where host_id = ${hostId} and hour < ${cutoff}`.execute(trx);
+          const gone = n(a.numAffectedRows ?? 0) + n(b.numAffectedRows ?? 0);
+          if (gone === 0) continue;
+          // Whole days before the cutoff go; the day it falls in is recomputed from the hours it keeps.
+          await deleteFleetDaysBefore(trx, hostId, floorDay(cutoff));
+          await recomputeFleetDays(trx, floorDay(cutoff), ceilDay(cutoff), hostId);
+          deleted += gone;
+        }
+        return deleted;
       });
     },
 

@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import type { HostResources, ProtocolSample, Snapshot } from '../../domain/sample.js';
 import type { Dialect, HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../types.js';
 import { ingestBatchRows, type IngestOptions, type IngestOutcome, type IngestTables } from './fleet-ingest.js';
+import { protocolBuckets } from './fleet-protocol-buckets.js';
 import { decodeSample, SAMPLE_COLUMNS } from './fleet-sample-codec.js';
 import { mergeProtocolPoints } from './metrics-points.js';
 
@@ -243,6 +244,7 @@ export function createFleetRepository(anyDb: Kysely<unknown>, dialect: Dialect =
     },
     async protocolHistory(hostId, q) {
       const step = q.stepMs && q.stepMs > 0 ? Math.floor(q.stepMs) : 0;
+      if (step) return protocolBuckets(anyDb, dialect, hostId, { ...q, stepMs: step });
       let query = db
         .selectFrom('host_protocol_samples')
         .select(SAMPLE_COLUMNS)

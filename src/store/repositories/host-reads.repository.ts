@@ -2,15 +2,16 @@
  * Reads about one remote host that its plans, alerts and samples answer (the read side of `?host=NAME` and
  * `GET /hosts/{name}/plans`): its plans newest first with their outcomes, paginated; the alerts about it (found by
  * their dedup keys, which name the host); the payouts its agent's samples carry (raw rows only: hourly rollups keep
- * sums, not payout events).
+ * sums, not payout events); per-protocol sums of its raw rows over a span, in SQL (reports).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Alert } from '../../domain/alert.js';
 import type { Payout } from '../../domain/payout.js';
 import type { AlertsTable } from '../schema.js';
-import type { AlertQuery, PayoutQuery } from '../types.js';
+import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
 import type { HostPlanRecord } from './host-plans.repository.js';
+import type { Span } from './range-plan.js';
 
 export interface HostPlanQuery {
   /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
@@ -28,8 +29,23 @@ export interface HostAlertQuery extends AlertQuery {
   excludeTypes?: string[];
 }
 
+/** One protocol's raw samples over a span, summed (uptime summed too: divide by samples for the average). */
+export interface ProtocolSums {
+  protocol: string;
+  samples: number;
+  earnedUsd: number;
+  earnedTokens: number;
+  uptimeSum: number;
+  /** Samples at which the counter dropped (a payout or a reset), as the agent's ledger flagged them. */
+  payoutEvents: number;
+}
+
 export interface HostReadsRepository {
+  /** Per protocol, the host's raw samples over [from, to) summed. */
+  protocolSums(hostId: string, span: Span): Promise<ProtocolSums[]>;
   plans(hostId: string, query: HostPlanQuery): Promise<{ plans: HostPlanRecord[]; total: number }>;
+  /** Plans made in [from, to] that their agent reported on, counted by outcome status. */
+  outcomeCounts(hostId: string, from: number, to: number): Promise<Record<string, number>>;
   alerts(query: HostAlertQuery): Promise<Alert[]>;
   /** Payouts in the host's raw samples (those its agent's ledger confirmed), newest first. */
   payouts(hostId: string, query: PayoutQuery): Promise<Payout[]>;
@@ -63,9 +79,31 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
       : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
 });
 
-export function createHostReadsRepository(anyDb: Kysely<unknown>): HostReadsRepository {
+/** The stored JSON is JSON.stringify's (no spaces): a sample whose counter dropped says exactly this. */
+const PAYOUT_EVENT = '%"payoutEvent":true%';
+
+export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
+  // Uptime has a column since migration 016; rows written before keep it in their JSON only.
+  const uptime =
+    dialect === 'postgres'
+      ? sql.raw(`coalesce(uptime, (sample_json::json ->> 'uptime')::double precision)`)
+      : sql.raw(`coalesce(uptime, json_extract(sample_json, '$.uptime'))`);
   return {
+    async protocolSums(hostId, span) {
+      const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
+        coalesce(sum(${uptime}), 0) as uptime,
+        sum(case when sample_json like ${PAYOUT_EVENT} then 1 else 0 end) as payouts from host_protocol_samples
+        where host_id = ${hostId} and time >= ${span.from} and time < ${span.to} group by protocol`.execute(db);
+      return r.rows.map((x) => ({
+        protocol: String(x.protocol),
+        samples: Number(x.samples),
+        earnedUsd: Number(x.usd),
+        earnedTokens: Number(x.tokens),
+        uptimeSum: Number(x.uptime),
+        payoutEvents: Number(x.payouts),
+      }));
+    },
     async plans(hostId, q) {
       let base = db.selectFrom('host_plans').where('host_id', '=', hostId);
       if (q.status === 'planned') base = base.where('outcome_status', 'is', null);
@@ -76,6 +114,18 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>): HostReadsRepo
         base.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
       ]);
       return { plans: rows.map(toPlan), total: Number(count.n) };
+    },
+    async outcomeCounts(hostId, from, to) {
+      const rows = await db
+        .selectFrom('host_plans')
+        .select(['outcome_status', sql<number>`count(*)`.as('n')])
+        .where('host_id', '=', hostId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<=', to)
+        .where('outcome_status', 'is not', null)
+        .groupBy('outcome_status')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [String(r.outcome_status), Number(r.n)]));
     },
     async alerts(query) {
       let q = db.selectFrom('alerts').selectAll();
@@ -106,8 +156,7 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>): HostReadsRepo
         .where('host_id', '=', hostId)
         .where('time', '>=', query.from)
         .where('time', '<', query.to)
-        // The stored JSON is JSON.stringify's (no spaces): a sample with a payout says exactly this.
-        .where('sample_json', 'like', '%"payoutEvent":true%');
+        .where('sample_json', 'like', PAYOUT_EVENT);
       if (query.protocol !== undefined) q = q.where('protocol', '=', query.protocol);
       const rows = await q.orderBy('time', 'desc').limit(query.limit ?? 100).execute();
       return rows.flatMap((r) => {

@@ -5,7 +5,7 @@
  */
 import { card, empty, fill, h } from '../dom';
 import { usd } from '../format';
-import { href } from '../router';
+import { nodeLink } from './node-link';
 
 export interface PeriodTotals {
   key: string;
@@ -49,7 +49,7 @@ export function createEarningsTotals(): { root: HTMLElement; render(periods: Per
         h(
           'tr',
           { testid: 'totals-row', 'data-protocol': name },
-          h('td', {}, h('a', { href: href.node(name), class: 'node-link' }, name)),
+          h('td', {}, nodeLink(name)),
           ...periods.map((period) => {
             const row = period.protocols.find((x) => x.protocol === name);
             return h(

@@ -6,7 +6,7 @@
 import { card, empty, fill, h } from '../dom';
 import { ago, time, tokenAmount, usd } from '../format';
 import type { Payouts } from '../model';
-import { href } from '../router';
+import { nodeLink } from './node-link';
 
 /** The year of payouts up to `now` (the latest snapshot's time: the server's clock, not this browser's). */
 export function payoutsQuery(now: number, protocol?: string): Record<string, string | number | undefined> {
@@ -50,7 +50,7 @@ export function createPayoutsCard(options: { title?: string; withProtocol?: bool
                     'tr',
                     { testid: 'payout-row', 'data-protocol': p.protocol, 'data-tokens': String(p.tokens), 'data-usd': String(p.usd) },
                     h('td', { title: time(p.time) }, ago(p.time, now)),
-                    withProtocol ? h('td', {}, h('a', { href: href.node(p.protocol), class: 'node-link' }, p.protocol)) : null,
+                    withProtocol ? h('td', {}, nodeLink(p.protocol)) : null,
                     h('td', { class: 'num', testid: 'payout-amount' }, tokenAmount(p.tokens, p.token)),
                     h('td', { class: 'num', testid: 'payout-usd' }, usd(p.usd, 2)),
                   ),

@@ -2,7 +2,7 @@
 import { card, empty, fill, h } from '../dom';
 import { bytes, pct, usd } from '../format';
 import { type Host, type ProtocolPoint, type Snapshot, hostPercents } from '../model';
-import { href } from '../router';
+import { nodeLink } from './node-link';
 
 function bar(label: string, percent: number | null, detail: string, testid: string): HTMLElement {
   const value = percent === null ? 0 : Math.max(0, Math.min(100, percent));
@@ -59,7 +59,7 @@ export function createResources(): { root: HTMLElement; render(snapshot: Snapsho
         h(
           'tr',
           { testid: 'protocol-row', 'data-protocol': p.protocol, 'data-connected': String(p.connected) },
-          h('td', {}, h('a', { href: href.node(p.protocol), class: 'node-link', testid: 'node-link', title: `${p.protocol}: health, payouts, history` }, p.protocol)),
+          h('td', {}, nodeLink(p.protocol, { testid: 'node-link', title: `${p.protocol}: health, payouts, history` })),
           h(
             'td',
             {},

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { PolicySchema } from '../../../config/schema.js';
 import { type FieldError, OrchaError, isOrchaError } from '../../../lib/errors.js';
-import { type RoutePlugin, role } from '../../route-types.js';
+import { HostQuery, remoteScope } from '../../host-query.js';
+import { type RouteDeps, type RoutePlugin, role } from '../../route-types.js';
 import { toApi } from '../../schemas/api-time.js';
 import { ApiPlan, ErrorSchema, NameParams } from '../../schemas/common.js';
 
@@ -21,14 +22,37 @@ async function asBody<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-const policiesRoutes: RoutePlugin = (app, { services }) => {
+const PolicyHostQuery = Type.Object({ host: HostQuery }, { additionalProperties: false });
+const HOST_POLICIES =
+  "With `host`, the policies that fleet host's agent last reported with its planning settings (the control plane plans for it with them; they are edited in that host's own config); a 404 names the host when it is unknown or has reported none yet.";
+
+/** A fleet host's policies as its agent reported them, or null for this machine. */
+async function hostPolicies(name: string | undefined, deps: RouteDeps) {
+  const remote = await remoteScope(name, deps);
+  if (!remote) return null;
+  const list = await remote.reads.policies(remote.host);
+  if (list === null) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `Host "${remote.host.name}" has not reported its policies yet (its agent sends them with its planning settings)`);
+  return { host: remote.host.name, list };
+}
+
+const policiesRoutes: RoutePlugin = (app, deps) => {
+  const { services } = deps;
   const policies = services.policies;
   const tags = ['policies'];
 
   app.get(
     '/policies',
-    { config: role('viewer'), schema: { tags, summary: 'All policies', response: { 200: Type.Object({ policies: Type.Array(PolicySchema) }) } } },
-    async () => ({ policies: policies.list() }),
+    {
+      config: role('viewer'),
+      schema: {
+        tags,
+        summary: 'All policies',
+        description: HOST_POLICIES,
+        querystring: PolicyHostQuery,
+        response: { 200: Type.Object({ policies: Type.Array(PolicySchema) }), 404: ErrorSchema },
+      },
+    },
+    async (request) => ({ policies: (await hostPolicies(request.query.host, deps))?.list ?? policies.list() }),
   );
 
   app.post(
@@ -46,8 +70,17 @@ const policiesRoutes: RoutePlugin = (app, { services }) => {
 
   app.get(
     '/policies/:name',
-    { config: role('viewer'), schema: { tags, summary: 'One policy', params: NameParams, response: { 200: PolicySchema, 404: ErrorSchema } } },
-    async (request) => policies.get(request.params.name),
+    {
+      config: role('viewer'),
+      schema: { tags, summary: 'One policy', description: HOST_POLICIES, params: NameParams, querystring: PolicyHostQuery, response: { 200: PolicySchema, 404: ErrorSchema } },
+    },
+    async (request) => {
+      const remote = await hostPolicies(request.query.host, deps);
+      if (!remote) return policies.get(request.params.name);
+      const found = remote.list.find((p) => p.name === request.params.name);
+      if (!found) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `Host "${remote.host}" has no policy named "${request.params.name}"`);
+      return found;
+    },
   );
 
   app.put(
