@@ -6,7 +6,7 @@ import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { evaluateCurve } from './piecewise.js';
-import { describeFloors, profileBounds, storageTargets } from './profile-rules.js';
+import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import {
   type Bounds,
@@ -231,6 +231,15 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
         const part = await solveAllocation(solver, { curves, bounds: known, capacity: capacityOf(input), current: input.current, powerCost });
         const partPlan = buildPlan({ strategy: 'lp', input, target: part, model, notes });
         if (trusted(partPlan)) return partPlan;
+      }
+      // The model's plans keep every connected node at its least useful shares (the bounds hold them); when none of
+      // them is trusted, a node below them (an outage emptied it) is brought back as a rule: it earns nothing there,
+      // whatever the model says, and no probe can start from below a floor.
+      const restored = restoreFloors(input, policyBounds);
+      if (restored) {
+        const floorPlan = buildPlan({ strategy: 'lp', input, target: restored.target, model, notes });
+        floorPlan.rule = Object.values(restored.notes).join('; ');
+        return floorPlan;
       }
       if (!settings.exploration.enabled) return plan;
       // Not a trusted, material move inside the data. Could there be a material gain beyond it? Optimism in the face

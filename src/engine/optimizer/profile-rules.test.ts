@@ -119,6 +119,24 @@ describe('least useful shares', () => {
     expect(plan.target.golem.memory).toBeGreaterThanOrEqual(6.25);
   });
 
+  it('brings a node an outage emptied back to its least useful share as a rule, from the others above their own', async () => {
+    // golem came back from an outage with no bandwidth (tasks cannot be fetched) and less cpu than one slot.
+    const cur = { golem: sh(10, 20, 0, 18), mysterium: sh(30, 30, 90, 18) };
+    const golem = protocol('golem', 'golem', { currentUsdPerHour: 0.001, observations: held(cur.golem, 0.001, 48) });
+    const myst = protocol('mysterium', 'mysterium', { currentUsdPerHour: 0.5, observations: held(cur.mysterium, 0.5, 48) });
+    const inp = { ...input([golem, myst], cur), reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 } };
+    const plan = await createLpStrategy({ solver: createHighsSolver() }).plan(inp);
+    expect(plan.rule).toMatch(/golem raised to its least useful share/);
+    expect(plan.target.golem.bandwidth).toBe(1);
+    expect(plan.target.golem.cpu).toBe(12.5);
+    // Bandwidth is all held (90 % of 90): mysterium gives the point; cpu comes from free capacity.
+    expect(plan.target.mysterium.bandwidth).toBeCloseTo(89, 6);
+    expect(plan.target.mysterium.cpu).toBe(30);
+    // A disconnected node is left alone: it may only give shares back.
+    const down = await createLpStrategy({ solver: createHighsSolver() }).plan({ ...inp, protocols: [{ ...golem, connected: false }, myst] });
+    expect(down.rule ?? '').not.toMatch(/least useful share/);
+  });
+
   it('learns a floor where a node was seen earning nothing below a share at which it earned', () => {
     const p = protocol('x', 'http-json', {
       observations: [...held(sh(5, 10, 10, 0), 0, 10, 20), ...held(sh(10, 10, 10, 0), 0.2, 10)],

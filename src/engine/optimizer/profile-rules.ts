@@ -18,6 +18,8 @@ const GROW_WHEN_WITHIN_DAYS = 7;
 const FULL_FRACTION = 0.95;
 /** Growth smaller than this (percent points) is not worth the restart it causes. */
 const MIN_GROWTH = 1;
+/** A share this close to its floor (percent points) is at it: restoring it would be a restart for nothing. */
+const MIN_PROBE_GAP = 0.05;
 /** Below this fraction of a protocol's best observed level, it "earned nothing" there. */
 const NOTHING_FRACTION = 0.1;
 
@@ -130,6 +132,42 @@ export function profileBounds(input: OptimizerInput, bounds: Bounds, storage: Re
     }
   }
   return out;
+}
+
+/**
+ * A connected node holding less than its least useful share of something (its profile's minimum, or a share it was
+ * seen earning nothing below) cannot work: an outage may have emptied it (a disconnected node may only give shares
+ * back), and its samples below the minimum say nothing the model could use to bring it back. Those shares are raised
+ * to the floor as a rule, not a bet on a model: from free capacity first, then from the others' shares above their
+ * own floors, in proportion. Storage has its own rule. Returns null when nothing is short or the floors do not fit.
+ */
+export function restoreFloors(input: OptimizerInput, floors: Bounds): { target: Record<string, ResourceShares>; notes: Record<string, string> } | null {
+  const pinned = pinnedProtocols(input);
+  const cap = capacityOf(input);
+  const target = Object.fromEntries(input.protocols.map((p) => [p.name, { ...currentShares(input, p.name) }]));
+  const raised: Record<string, string[]> = {};
+  for (const r of RESOURCES) {
+    if (r === 'storage') continue;
+    const short = input.protocols.filter((p) => p.connected && p.profile && !pinned.has(p.name) && target[p.name][r] < floors[p.name][r].lo - MIN_PROBE_GAP);
+    if (short.length === 0) continue;
+    const need = short.reduce((s, p) => s + floors[p.name][r].lo - target[p.name][r], 0);
+    const free = Math.max(0, cap[r] - input.protocols.reduce((s, p) => s + target[p.name][r], 0));
+    const donors = input.protocols
+      .filter((p) => !short.includes(p) && !pinned.has(p.name))
+      .map((p) => ({ name: p.name, room: Math.max(0, target[p.name][r] - floors[p.name][r].lo) }));
+    const room = donors.reduce((s, d) => s + d.room, 0);
+    const rest = Math.max(0, need - free);
+    if (rest > room + EPS) continue;
+    const k = room > 0 ? rest / room : 0;
+    for (const d of donors) if (d.room > 0 && k > 0) target[d.name][r] = round(target[d.name][r] - k * d.room, 6);
+    for (const p of short) {
+      raised[p.name] = [...(raised[p.name] ?? []), `${r} ${round(target[p.name][r], 2)} → ${round(floors[p.name][r].lo, 2)} %`];
+      target[p.name][r] = floors[p.name][r].lo;
+    }
+  }
+  if (Object.keys(raised).length === 0) return null;
+  const notes = Object.fromEntries(Object.entries(raised).map(([n, moves]) => [n, `${n} raised to its least useful share (${moves.join(', ')})`]));
+  return { target, notes };
 }
 
 /** The shares of `target` that the storage rule set, for the plan's explanation. */
