@@ -36,8 +36,8 @@ export interface HostPlanView {
   outcome: { status: string; reason: string | null; reallocationId: string | null; reportedAt: number } | null;
   /**
    * Who decided: the control plane, under the host's decision lease at `fence`, with the optimizer `strategy`.
-   * `replica` names the replica while it still holds the lease under that fence (the only one that could write the
-   * plan); null once the lease moved on (plans do not record their replica).
+   * `replica` names the replica that stored the plan (recorded since migration 017; for older plans, the lease
+   * holder while it still holds the lease under that fence, else null).
    */
   decidedBy: { strategy: string; fence: number; replica: string | null };
 }
@@ -140,7 +140,7 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
           plan: r.plan,
           projectedGainUsdPerHour: r.plan.improvementUsdPerHour,
           outcome: r.outcome,
-          decidedBy: { strategy: r.plan.strategy, fence: r.fence, replica: lease && lease.fence === r.fence ? lease.holder : null },
+          decidedBy: { strategy: r.plan.strategy, fence: r.fence, replica: r.decidedBy ?? (lease && lease.fence === r.fence ? lease.holder : null) },
         })),
       };
     },

@@ -90,6 +90,11 @@ describeEachStore('fleet: reads for one host', (factory) => {
     expect(history[3]).toMatchObject({ strategy: 'control-plane:lp', projectedImprovementUsdPerHour: 0.01, finishedAt: T0 + 1500, after: plan(1).target });
     const shown = await reads.plans(edge, { limit: 1, offset: 0 });
     expect(shown.plans[0]).toMatchObject({ id: 'edge-4', status: 'planned', projectedGainUsdPerHour: 0.04, decidedBy: { strategy: 'lp', fence: lease.fence, replica: 'r1' } });
+    // The plan keeps naming the replica that made it after the host's lease moved to another one.
+    await s.leases.release('host:edge', 'r1', lease.fence);
+    const moved = (await s.leases.acquire('host:edge', 'r2', T0 + 1, 3_600_000))!;
+    expect(moved.fence).toBeGreaterThan(lease.fence);
+    expect((await reads.plans(edge, { limit: 1, offset: 0 })).plans[0]?.decidedBy).toEqual({ strategy: 'lp', fence: lease.fence, replica: 'r1' });
 
     // A report counts the plans its agent reported on, by outcome (made in the period).
     expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations).toEqual({ total: 2, applied: 1, failed: 0, rolledBack: 0, measuredGainUsdPerHour: null });

@@ -100,7 +100,7 @@ export const HostPlanSchema = Type.Object({
       strategy: Type.String({ description: 'The optimizer strategy that made it.' }),
       fence: Type.Integer({ description: "The fence of the host's decision lease it was made under." }),
       replica: Type.Union([Type.String(), Type.Null()], {
-        description: 'The control-plane replica, while it still holds the lease under that fence; null once the lease moved on.',
+        description: 'The control-plane replica that made it (plans stored before this was recorded: the lease holder while it still holds that fence, else null).',
       }),
     },
     { description: "The control plane decided: the host's lease holder, under this fence." },

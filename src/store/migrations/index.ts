@@ -19,6 +19,7 @@ import { hostPlansMigration } from './013-host-plans.js';
 import { fleetRollupsMigration } from './014-fleet-rollups.js';
 import { fleetDailyMigration } from './015-fleet-daily.js';
 import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
+import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -40,6 +41,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '014-fleet-rollups': fleetRollupsMigration(dialect),
         '015-fleet-daily': fleetDailyMigration(dialect),
         '016-fleet-sample-figures': fleetSampleFiguresMigration(),
+        '017-host-plan-replica': hostPlanReplicaMigration(),
       };
     },
   };

@@ -21,13 +21,15 @@ export interface HostPlanRecord {
   createdAt: number;
   plan: Plan;
   outcome: HostPlanOutcome | null;
+  /** The control-plane replica that stored it (null for plans stored before migration 017). */
+  decidedBy: string | null;
 }
 
 export interface HostPlansRepository {
   setPlanning(hostId: string, planning: unknown): Promise<void>;
   planning(hostId: string): Promise<unknown | null>;
   /** Store a plan if `lease.holder` still holds `lease.name` under the plan's fence at `lease.now`; false otherwise. */
-  insertFenced(plan: Omit<HostPlanRecord, 'outcome'>, lease: { name: string; holder: string; now: number }): Promise<boolean>;
+  insertFenced(plan: Omit<HostPlanRecord, 'outcome' | 'decidedBy'>, lease: { name: string; holder: string; now: number }): Promise<boolean>;
   latest(hostId: string): Promise<HostPlanRecord | null>;
   /** Record what the agent did with a plan of its own host; false when no such plan. */
   report(hostId: string, planId: string, outcome: HostPlanOutcome): Promise<boolean>;
@@ -45,6 +47,7 @@ interface HostPlansTable {
   outcome_reason: string | null;
   reallocation_id: string | null;
   reported_at: number | null;
+  decided_by: string | null;
 }
 interface Db {
   host_plans: HostPlansTable;
@@ -57,6 +60,7 @@ const toRecord = (r: HostPlansTable): HostPlanRecord => ({
   fence: Number(r.fence),
   createdAt: Number(r.created_at),
   plan: JSON.parse(r.plan_json) as Plan,
+  decidedBy: r.decided_by ?? null,
   outcome:
     r.outcome_status === null
       ? null
@@ -75,9 +79,9 @@ export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepo
     },
     async insertFenced(p, lease) {
       const r = await sql`
-        insert into host_plans (id, host_id, fence, created_at, plan_json)
+        insert into host_plans (id, host_id, fence, created_at, plan_json, decided_by)
         select cast(${p.id} as text), cast(${p.hostId} as text), cast(${p.fence} as bigint), cast(${p.createdAt} as bigint),
-               cast(${JSON.stringify(p.plan)} as text)
+               cast(${JSON.stringify(p.plan)} as text), cast(${lease.holder} as text)
         where exists (
           select 1 from leases
           where name = ${lease.name} and holder = ${lease.holder} and fence = ${p.fence} and expires_at > ${lease.now}

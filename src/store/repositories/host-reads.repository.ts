@@ -62,6 +62,7 @@ interface Db {
     outcome_reason: string | null;
     reallocation_id: string | null;
     reported_at: number | null;
+    decided_by: string | null;
   };
   alerts: AlertsTable;
   host_protocol_samples: { host_id: string; time: number; protocol: string; sample_json: string };
@@ -73,6 +74,7 @@ const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
   fence: Number(r.fence),
   createdAt: Number(r.created_at),
   plan: JSON.parse(r.plan_json) as HostPlanRecord['plan'],
+  decidedBy: r.decided_by ?? null,
   outcome:
     r.outcome_status === null
       ? null
