@@ -48,7 +48,7 @@ beforeAll(async () => {
   const sent = await api('POST', '/api/v1/agent/batches', { batchId: 'edge-batch-1', agentVersion: AGENT_VERSION, snapshots, spool: { pending: 3, oldestAt: snapshots[0]!.time } }, {
     authorization: `Bearer ${created.json.key}`,
   });
-  expect(sent.json).toEqual({ result: 'stored', batchId: 'edge-batch-1', snapshots: 3 });
+  expect(sent.json).toEqual({ result: 'stored', batchId: 'edge-batch-1', snapshots: 3, expired: 0 });
 });
 afterAll(async () => {
   await server?.close();

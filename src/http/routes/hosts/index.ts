@@ -187,6 +187,10 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
             result: Type.Union([Type.Literal('stored'), Type.Literal('duplicate')]),
             batchId: Type.String(),
             snapshots: Type.Integer(),
+            expired: Type.Integer({
+              minimum: 0,
+              description: "Snapshots of the batch older than the host's retention horizon (hours already rolled up): not stored; the agent drops them from its spool.",
+            }),
           }),
         },
       },
@@ -195,10 +199,10 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
       const host = await fleet.authenticateAgent(request.headers.authorization);
       if (!host) throw new OrchaError('ORCHA_ERR_UNAUTHORIZED', 'A valid agent key is required (orcha host add prints one)');
       request.audit.target = `host:${host.name}`;
-      const { result, snapshots } = await fleet.ingest(host, request.body);
+      const { result, snapshots, expired } = await fleet.ingest(host, request.body);
       // Routine data, not a change: accepted batches are not audited (refused ones are, like every refused call).
       request.audit.written = true;
-      return { result, batchId: request.body.batchId, snapshots };
+      return { result, batchId: request.body.batchId, snapshots, expired };
     },
   );
 }
