@@ -19,6 +19,8 @@ export const ALERT_TYPES = [
   'agent_version_skew',
   /** An agent's spool keeps growing past a threshold: it produces faster than the control plane takes. */
   'agent_spool_growing',
+  /** A node on a fleet host is disconnected, as its agent's latest snapshot says. */
+  'host_node_disconnected',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;

@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
 import { AGENT_VERSION } from './agent-version.js';
 import { createFleetService, type FleetService, HOST_LEASE_PREFIX, hostLease } from './fleet.service.js';
-import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions } from './fleet-alerts.js';
+import { FLEET_ALERT_TYPES, type FleetAlertType, fleetConditions, type RemoteNode } from './fleet-alerts.js';
 import { createHostDecisions, type HostDecisions } from './host-decisions.js';
 import { createLeaseManager, type LeaseManager } from './lease-manager.js';
 import type { PlanningStrategy } from '../engine/reallocation/types.js';
@@ -89,11 +89,19 @@ export function createFleetControlPlane(deps: {
       // One replica raises and resolves the fleet alerts: two evaluating at once would open the same alert twice.
       if ((await leases.ensure(ALERTS_LEASE)) === null) return;
       const c = deps.config();
-      const conditions = fleetConditions(await service.listHosts(), deps.clock.now(), {
-        controlPlaneVersion: AGENT_VERSION,
-        spoolAlertSnapshots: c.spoolAlertSnapshots,
-        spoolGrowingForMs: c.spoolGrowingFor * 1000,
-      });
+      const hosts = await service.listHosts();
+      const nodes = new Map<string, RemoteNode[]>();
+      for (const h of hosts) {
+        if (h.health !== 'ok') continue;
+        const latest = await deps.store.fleet.latest((await service.host(h.name)).id);
+        if (latest) nodes.set(h.name, latest.protocols.map((p) => ({ protocol: p.protocol, connected: p.connected, error: p.error })));
+      }
+      const conditions = fleetConditions(
+        hosts,
+        deps.clock.now(),
+        { controlPlaneVersion: AGENT_VERSION, spoolAlertSnapshots: c.spoolAlertSnapshots, spoolGrowingForMs: c.spoolGrowingFor * 1000 },
+        nodes,
+      );
       for (const type of FLEET_ALERT_TYPES) await families.sync(type, conditions.filter((x) => x.type === type));
     },
   });

@@ -20,7 +20,7 @@ import type { HostPlanRecord } from '../store/repositories/host-plans.repository
 import { planRange } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
-import { FLEET_ALERT_TYPES } from './fleet-alerts.js';
+import { FLEET_ALERT_TYPES, hostNodeKey } from './fleet-alerts.js';
 
 type Report = Awaited<ReturnType<ReportsService['generate']>>;
 type Dashboard = Awaited<ReturnType<MonitorService['dashboard']>>;
@@ -146,7 +146,11 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     },
     async alerts(host, query) {
       if (host === null) return store.hostReads.alerts({ ...query, excludeTypes: [...FLEET_ALERT_TYPES] });
-      return store.hostReads.alerts({ ...query, dedupKeys: FLEET_ALERT_TYPES.map((t) => `${t}:${host.name}`) });
+      return store.hostReads.alerts({
+        ...query,
+        dedupKeys: FLEET_ALERT_TYPES.map((t) => `${t}:${host.name}`),
+        dedupKeyPrefix: hostNodeKey(host.name, ''),
+      });
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);

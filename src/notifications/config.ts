@@ -168,6 +168,7 @@ export const AlertRulesSchema = Type.Object(
     host_silent: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 360 }),
     agent_version_skew: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 0 }),
     agent_spool_growing: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 720 }),
+    host_node_disconnected: Rule({ forMinutes: 0, clearMinutes: 0, hysteresis: 0, renotifyMinutes: 360 }),
   },
   {
     default: {},

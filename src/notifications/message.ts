@@ -30,6 +30,7 @@ const TITLES: Partial<Record<AlertType, string>> = {
   node_health: 'Node reports a problem',
   host_silent: 'Host silent',
   agent_version_skew: 'Agent and control plane versions differ',
+  host_node_disconnected: 'Node on a fleet host disconnected',
 };
 const titleOf = (t: AlertType) => TITLES[t] ?? t.replace(/_/g, ' ');
 

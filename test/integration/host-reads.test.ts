@@ -111,9 +111,14 @@ describeEachStore('fleet: reads for one host', (factory) => {
     await s.alerts.insert(alert('agent_version_skew:edge', 'agent_version_skew', T0 + 2));
     await s.alerts.insert(alert('host_silent:edge2', 'host_silent', T0 + 3));
     await s.alerts.insert(alert('node_disconnected:storj', 'node_disconnected', T0 + 4));
+    // Its nodes' disconnections, and another host's whose name differs in a LIKE wildcard's place.
+    await s.alerts.insert(alert('host_node_disconnected:edge:storj', 'host_node_disconnected', T0 + 5));
+    await s.alerts.insert(alert('host_node_disconnected:edgeX:storj', 'host_node_disconnected', T0 + 6));
+    await s.alerts.insert(alert('host_node_disconnected:e_ge:golem', 'host_node_disconnected', T0 + 7));
     const reads = createHostReads({ store: s, clock: new VirtualClock(T0) });
     const edge = host('edge');
-    expect((await reads.alerts(edge, {})).map((a) => a.dedupKey)).toEqual(['agent_version_skew:edge', 'host_silent:edge']);
+    expect((await reads.alerts(edge, {})).map((a) => a.dedupKey)).toEqual(['host_node_disconnected:edge:storj', 'agent_version_skew:edge', 'host_silent:edge']);
+    expect((await reads.alerts(host('e_ge'), {})).map((a) => a.dedupKey)).toEqual(['host_node_disconnected:e_ge:golem']);
     expect((await reads.alerts(edge, { type: 'host_silent' })).map((a) => a.dedupKey)).toEqual(['host_silent:edge']);
     expect((await reads.alerts(null, {})).map((a) => a.dedupKey)).toEqual(['node_disconnected:storj']);
   });

@@ -176,3 +176,48 @@ describeEachStore('fleet: alert on a growing agent spool', (factory) => {
     expect(published).toEqual(['raised:agent_spool_growing', 'resolved:agent_spool_growing']);
   });
 });
+
+describeEachStore('fleet: alert on a node that a host reports disconnected', (factory) => {
+  const store = useStore(factory);
+
+  it('raises host_node_disconnected naming the host, the node and its reason; resolves it when the node is back', async () => {
+    const clock = new VirtualClock(T0);
+    const fleetConfig = { silentAfter: 300, checkEvery: 60, spoolAlertSnapshots: 720, spoolGrowingFor: 300, leaseTtl: 15 };
+    const published: string[] = [];
+    const cp = createFleetControlPlane({
+      config: () => fleetConfig,
+      store: store(),
+      clock,
+      log: silentLogger(),
+      events: { emit: (topic, e) => void (topic === 'alerts' && published.push(`${(e as { change: string }).change}:${(e as { alert: { type: string } }).alert.type}`)) },
+    });
+    const { key } = await cp.service.addHost('edge-3', null);
+    const host = (await cp.service.authenticateAgent(key))!;
+    let n = 0;
+    const send = (golem: Partial<Parameters<typeof protocolSample>[2]>) =>
+      cp.service.ingest(host, {
+        batchId: `batch-node-${++n}`,
+        agentVersion: AGENT_VERSION,
+        snapshots: [snapshot(clock.now(), [protocolSample('storj', clock.now()), protocolSample('golem', clock.now(), golem)])],
+      });
+    const open = async () => (await store().alerts.list({ status: 'open' })).map((a) => [a.type, a.dedupKey, a.protocol, a.message]);
+
+    await send({ connected: false, error: 'ORCHA_ERR_ADAPTER_TIMEOUT: no answer within 5000 ms' });
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([
+      ['host_node_disconnected', 'host_node_disconnected:edge-3:golem', 'golem', 'host edge-3: node golem is disconnected: ORCHA_ERR_ADAPTER_TIMEOUT: no answer within 5000 ms'],
+    ]);
+
+    await clock.advance(60_000);
+    await send({ connected: true });
+    await cp.alertsLoop.tick();
+    expect(await open()).toEqual([]);
+
+    // A silent host's nodes are not known: its host_silent alert speaks for them.
+    await send({ connected: false });
+    await clock.advance(fleetConfig.silentAfter * 1000 + 60_000);
+    await cp.alertsLoop.tick();
+    expect((await open()).map((a) => a[0])).toEqual(['host_silent']);
+    expect(published).toEqual(['raised:host_node_disconnected', 'resolved:host_node_disconnected', 'raised:host_silent']);
+  });
+});

@@ -25,6 +25,8 @@ export interface HostPlanQuery {
 export interface HostAlertQuery extends AlertQuery {
   /** Only alerts with one of these dedup keys (the fleet's alerts about a host are keyed `<type>:<host>`). */
   dedupKeys?: string[];
+  /** With `dedupKeys`: also the alerts whose dedup key starts with this (a host's per-node alerts, `<type>:<host>:<node>`). */
+  dedupKeyPrefix?: string;
   /** Leave out alerts of these types. */
   excludeTypes?: string[];
 }
@@ -132,8 +134,16 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
     async alerts(query) {
       let q = db.selectFrom('alerts').selectAll();
       if (query.dedupKeys !== undefined) {
-        if (query.dedupKeys.length === 0) return [];
-        q = q.where('dedup_key', 'in', query.dedupKeys);
+        const keys = query.dedupKeys;
+        const prefix = query.dedupKeyPrefix;
+        if (prefix !== undefined) {
+          // LIKE's wildcards in a host name (`_`) match only themselves.
+          const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          q = q.where((w) => w.or([...(keys.length > 0 ? [w('dedup_key', 'in', keys)] : []), sql<boolean>`dedup_key like ${pattern} escape '\\'`]));
+        } else {
+          if (keys.length === 0) return [];
+          q = q.where('dedup_key', 'in', keys);
+        }
       }
       if (query.excludeTypes !== undefined && query.excludeTypes.length > 0) q = q.where('type', 'not in', query.excludeTypes);
       if (query.status !== undefined) {
