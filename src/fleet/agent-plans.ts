@@ -57,8 +57,8 @@ export function createAgentPlans(options: {
   const used = new Set<string>();
   let highestFence = 0;
   let unsupported = false;
-  // A control plane older than this agent refuses the optimizer settings (its planning schema is closed): stop
-  // sending them then; it plans with its own.
+  // A control plane older than this agent refuses the optimizer settings and mode (its planning schema is closed):
+  // stop sending them then; it plans with its own.
   let sendOptimizer = true;
 
   async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
@@ -100,7 +100,8 @@ export function createAgentPlans(options: {
     async exchange(planning, signal) {
       if (unsupported) return true;
       try {
-        const { optimizer, ...rest } = planning;
+        // The optimizer settings and the mode came in the same version: an older control plane takes neither.
+        const { optimizer, mode: _mode, ...rest } = planning;
         let { status, json } = await post('plan', { planning: sendOptimizer ? planning : rest }, signal);
         if (status === 400 && sendOptimizer && optimizer && /optimizer/.test(JSON.stringify(json))) {
           sendOptimizer = false;

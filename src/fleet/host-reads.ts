@@ -55,7 +55,7 @@ export interface HostReads {
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
   /** The policies the host's agent last reported with its planning settings; null before it did. */
   policies(host: HostRecord): Promise<Policy[] | null>;
-  /** GET dashboard's answer for the host; `mode` is `unknown` (its agent does not report its reallocation mode). */
+  /** GET dashboard's answer for the host; `mode` as its agent reports it (`unknown` from agents that do not). */
   dashboard(host: HostRecord): Promise<Dashboard>;
 }
 
@@ -212,16 +212,17 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
       return context?.policies ?? null;
     },
     async dashboard(host) {
-      const [snapshot, allocation, alerts, reallocations] = await Promise.all([
+      const [snapshot, allocation, alerts, reallocations, planning] = await Promise.all([
         store.fleet.latest(host.id),
         reads.allocation(host),
         reads.alerts(host, { status: ['open', 'acknowledged'], limit: 50 }),
         reads.reallocations(host, { limit: 10 }),
+        store.hostPlans.planning(host.id) as Promise<{ mode?: string } | null>,
       ]);
       return {
         time: deps.clock.now(),
         totalUsdPerHour: snapshot?.totalUsdPerHour ?? 0,
-        mode: 'unknown',
+        mode: planning?.mode ?? 'unknown',
         snapshot,
         allocation,
         opportunities: allocation.plan?.opportunities ?? [],

@@ -13,6 +13,8 @@ export const PlanningContextSchema = Type.Object(
     reserve: ConfigSchema.properties.host.properties.reserve,
     policies: Type.Array(PolicySchema, { maxItems: 256 }),
     optimizer: Type.Optional(ConfigSchema.properties.optimizer),
+    /** The host's reallocation mode (sent with the optimizer settings): the fleet's views say whether it applies plans. */
+    mode: Type.Optional(ConfigSchema.properties.reallocation.properties.mode),
   },
   { additionalProperties: false, description: "The host's planning settings (no endpoints, no secrets)." },
 );
@@ -32,6 +34,7 @@ export function planningContextOf(config: Config): PlanningContext {
     reserve: config.host.reserve,
     policies: config.policies,
     optimizer: config.optimizer,
+    mode: config.reallocation.mode,
   };
 }
 
@@ -43,5 +46,6 @@ export function planningConfig(controlPlane: Config, context: PlanningContext): 
     host: { ...controlPlane.host, reserve: context.reserve },
     policies: context.policies,
     optimizer: context.optimizer ?? controlPlane.optimizer,
+    reallocation: context.mode ? { ...controlPlane.reallocation, mode: context.mode } : controlPlane.reallocation,
   };
 }
