@@ -37,7 +37,7 @@ export interface HostPlansRepository {
   prune(before: number): Promise<number>;
 }
 
-interface HostPlansTable {
+export interface HostPlansTable {
   id: string;
   host_id: string;
   fence: number;
@@ -54,7 +54,8 @@ interface Db {
   hosts: { id: string; planning_json: string | null };
 }
 
-const toRecord = (r: HostPlansTable): HostPlanRecord => ({
+/** A host_plans row as a record (the host reads share it). */
+export const toRecord = (r: HostPlansTable): HostPlanRecord => ({
   id: r.id,
   hostId: r.host_id,
   fence: Number(r.fence),

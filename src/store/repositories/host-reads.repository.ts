@@ -10,8 +10,8 @@ import type { Payout } from '../../domain/payout.js';
 import type { AlertsTable } from '../schema.js';
 import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
-import type { HostPlanRecord } from './host-plans.repository.js';
 import type { Span } from './range-plan.js';
+import { type HostPlanRecord, type HostPlansTable, toRecord } from './host-plans.repository.js';
 
 export interface HostPlanQuery {
   /** An outcome status the agent reported, or `planned`: no outcome reported yet. */
@@ -54,34 +54,12 @@ export interface HostReadsRepository {
 }
 
 interface Db {
-  host_plans: {
-    id: string;
-    host_id: string;
-    fence: number;
-    created_at: number;
-    plan_json: string;
-    outcome_status: string | null;
-    outcome_reason: string | null;
-    reallocation_id: string | null;
-    reported_at: number | null;
-    decided_by: string | null;
-  };
+  host_plans: HostPlansTable;
   alerts: AlertsTable;
   host_protocol_samples: { host_id: string; time: number; protocol: string; sample_json: string };
 }
 
-const toPlan = (r: Db['host_plans']): HostPlanRecord => ({
-  id: r.id,
-  hostId: r.host_id,
-  fence: Number(r.fence),
-  createdAt: Number(r.created_at),
-  plan: JSON.parse(r.plan_json) as HostPlanRecord['plan'],
-  decidedBy: r.decided_by ?? null,
-  outcome:
-    r.outcome_status === null
-      ? null
-      : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
-});
+const toPlan = toRecord;
 
 /** The stored JSON is JSON.stringify's (no spaces): a sample whose counter dropped says exactly this. */
 const PAYOUT_EVENT = '%"payoutEvent":true%';
