@@ -1,5 +1,6 @@
 /**
- * Sends the spool to the control plane in order, batch by batch: a batch leaves the spool only once acknowledged
+ * Sends the spool to the control plane in order, batch by batch (its snapshots and the energy points spooled with
+ * them, under one batch id): a batch leaves the spool only once acknowledged
  * (`stored` or `duplicate`; snapshots it answers as `expired`, older than its retention horizon, are dropped with it
  * and counted). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
  * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
@@ -43,6 +44,9 @@ export function createAgentSender(options: SenderOptions): AgentSender {
   // A control plane older than this agent refuses the spool field (its batch schema is closed): stop sending it then,
   // rather than setting batches aside.
   let reportSpool = true;
+  // Likewise energy points: a control plane that does not take them refuses the field; they are dropped then (it
+  // could not store them), and the snapshots go on.
+  let sendEnergy = true;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
@@ -63,6 +67,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           batchId: batch.batchId,
           agentVersion: options.agentVersion,
           snapshots: batch.snapshots,
+          ...(sendEnergy && batch.energy.length > 0 ? { energy: batch.energy } : {}),
           // What still waits, this batch included: the control plane alerts when it keeps growing.
           ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
         }),
@@ -87,6 +92,10 @@ export function createAgentSender(options: SenderOptions): AgentSender {
         if (signal?.aborted) return { sent, failed: false };
         const batch = options.spool.next(options.maxBatch ?? 500);
         if (!batch) return { sent, failed: false };
+        if (!sendEnergy && batch.snapshots.length === 0) {
+          options.spool.acknowledge(batch.batchId);
+          continue;
+        }
         try {
           const expired = await policy.execute(({ signal: s }) => post(batch, s), signal);
           if (expired > 0) {
@@ -102,6 +111,11 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           if (status === 400 && reportSpool && /spool/.test(errorMessage(err))) {
             reportSpool = false;
             options.log.warn('agent: the control plane does not take spool reports (older version); sending batches without them');
+            continue;
+          }
+          if (status === 400 && sendEnergy && batch.energy.length > 0 && /energy/.test(errorMessage(err))) {
+            sendEnergy = false;
+            options.log.warn('agent: the control plane does not take power readings (older version); sending batches without them');
             continue;
           }
           if (status === 400 || status === 413) {

@@ -14,6 +14,7 @@ import type { LeaseRepository } from '../store/repositories/leases.repository.js
 import type { PlanningContext } from './planning-context.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
+import { type EnergyPoint, energyRecordOf } from '../energy/energy-point.js';
 
 export { HOST_NAME_PATTERN };
 const HOST_NAME = new RegExp(HOST_NAME_PATTERN);
@@ -47,6 +48,8 @@ export interface IngestBatch {
   snapshots: Snapshot[];
   /** The agent's spool when it sent the batch (agents before 0.2.0 do not say). */
   spool?: { pending: number; oldestAt: number | null };
+  /** Points of the agent's energy accounting spooled with the snapshots (agents with `energy` enabled; older agents send none). */
+  energy?: EnergyPoint[];
 }
 
 export interface FleetSettings {
@@ -209,7 +212,8 @@ export function createFleetService(deps: {
       const receivedAt = clock.now();
       const raw = deps.settings().rawRetentionMs;
       // An hour of slack over rawDays: replicas' clocks and the hour retention floors its cutoff to.
-      const options = raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 };
+      const energy = (batch.energy ?? []).map((p) => ({ record: energyRecordOf(p), viewJson: JSON.stringify(p.view) }));
+      const options = { ...(raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 }), energy };
       const { result, stored, expired } = await repo.ingest(h.id, batch.batchId, batch.snapshots, receivedAt, options);
       const now = clock.now();
       await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
