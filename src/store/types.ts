@@ -293,7 +293,7 @@ export interface Repositories {
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;
-  /** Fleet hosts' power, power cost and net earnings as their agents sent them (migration 018). */
+  /** Fleet hosts' power, power cost and net earnings as their agents sent them (migration 020). */
   hostEnergy: HostEnergyRepository;
   /** Hourly rollups of remote hosts' rows and their retention (migration 014). */
   fleetRollups: FleetRollups;

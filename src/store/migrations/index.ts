@@ -20,7 +20,7 @@ import { fleetRollupsMigration } from './014-fleet-rollups.js';
 import { fleetDailyMigration } from './015-fleet-daily.js';
 import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
-import { hostEnergyMigration } from './018-host-energy.js';
+import { hostEnergyMigration } from './020-host-energy.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -43,7 +43,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '015-fleet-daily': fleetDailyMigration(dialect),
         '016-fleet-sample-figures': fleetSampleFiguresMigration(),
         '017-host-plan-replica': hostPlanReplicaMigration(),
-        '018-host-energy': hostEnergyMigration(dialect),
+        '020-host-energy': hostEnergyMigration(dialect),
       };
     },
   };

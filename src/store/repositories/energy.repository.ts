@@ -1,6 +1,6 @@
 /**
  * Energy time series: meter readings, host points and per-protocol points. Times are epoch ms. This machine's are in
- * migration 005's tables; a fleet host's, as its agent sent them, in migration 018's, which add the host's id to each
+ * migration 005's tables; a fleet host's, as its agent sent them, in migration 020's, which add the host's id to each
  * key: the same repository reads either (`scope`), so a fleet host's history, totals and report are this machine's
  * queries over its rows.
  */
@@ -132,7 +132,7 @@ const n = (v: unknown): number => Number(v ?? 0);
 /** The two tables a protocol point and its host point are joined from, by alias. */
 type JoinDb = { p: EnergyTables['energy_protocol_points']; h: EnergyTables['energy_points'] };
 
-/** This machine's tables, or (with a host id) a fleet host's rows in migration 018's tables. */
+/** This machine's tables, or (with a host id) a fleet host's rows in migration 020's tables. */
 export interface EnergyScope {
   hostId: string;
 }

@@ -35,7 +35,7 @@ export interface IngestOptions {
    */
   lockBefore?: number;
   /**
-   * The host's energy points sent with the batch (migration 018): written in the batch's transaction, so a batch is
+   * The host's energy points sent with the batch (migration 020): written in the batch's transaction, so a batch is
    * stored whole or not at all; held to the same retention horizon as its snapshots.
    */
   energy?: HostEnergyPoint[];

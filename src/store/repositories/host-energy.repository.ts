@@ -1,5 +1,5 @@
 /**
- * Fleet hosts' energy (migration 018): each host's stored points, read through the energy repository with the host
+ * Fleet hosts' energy (migration 020): each host's stored points, read through the energy repository with the host
  * as its scope; the latest figures each agent reported; and retention over every host at once. Points are written
  * by the agents' ingest, inside the batch's own transaction (`insertHostEnergy`), so a batch is stored whole or not.
  */
