@@ -20,6 +20,7 @@ import { fleetRollupsMigration } from './014-fleet-rollups.js';
 import { fleetDailyMigration } from './015-fleet-daily.js';
 import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
+import { agentStatusMigration } from './018-agent-status.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -42,6 +43,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '015-fleet-daily': fleetDailyMigration(dialect),
         '016-fleet-sample-figures': fleetSampleFiguresMigration(),
         '017-host-plan-replica': hostPlanReplicaMigration(),
+        '018-agent-status': agentStatusMigration(dialect),
       };
     },
   };

@@ -5,6 +5,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AgentStatusSchema } from '../../../domain/agent-status.js';
 import { SnapshotSchema } from '../../../domain/sample.js';
 import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fleet/fleet.service.js';
 import { OrchaError } from '../../../lib/errors.js';
@@ -55,6 +56,7 @@ const BatchSchema = Type.Object(
         { additionalProperties: false, description: "The agent's spool when it sent the batch (agents since 0.2.0); agent_spool_growing reads it." },
       ),
     ),
+    status: Type.Optional(AgentStatusSchema),
   },
   { additionalProperties: false },
 );
