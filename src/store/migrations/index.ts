@@ -21,6 +21,7 @@ import { fleetDailyMigration } from './015-fleet-daily.js';
 import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
 import { agentStatusMigration } from './018-agent-status.js';
+import { hostPayoutsMigration } from './019-host-payouts.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -44,6 +45,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '016-fleet-sample-figures': fleetSampleFiguresMigration(),
         '017-host-plan-replica': hostPlanReplicaMigration(),
         '018-agent-status': agentStatusMigration(dialect),
+        '019-host-payouts': hostPayoutsMigration(dialect),
       };
     },
   };
