@@ -6,6 +6,7 @@
  * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import type { AgentStatus } from '../domain/agent-status.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Spool, SpoolBatch } from './spool.js';
@@ -22,6 +23,8 @@ export interface SenderOptions {
   timeoutMs?: number;
   /** Attempts per flush before waiting for the next one (default 4). */
   attempts?: number;
+  /** The daemon's status summary, sent with each batch (GET status?host=NAME on the control plane answers it). */
+  status?: () => Promise<AgentStatus>;
 }
 
 class SendError extends Error {
@@ -41,11 +44,11 @@ export interface AgentSender {
 export function createAgentSender(options: SenderOptions): AgentSender {
   const url = `${options.server.replace(/\/+$/, '')}/api/v1/agent/batches`;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // A control plane older than this agent refuses the spool field (its batch schema is closed): stop sending it then,
-  // rather than setting batches aside.
+  // A control plane older than this agent refuses the fields it does not know (its batch schema is closed): stop
+  // sending such a field then, rather than setting batches aside (spool since 0.2.0, status since 0.3.0).
   let reportSpool = true;
-  // Likewise energy points: a control plane that does not take them refuses the field; they are dropped then (it
-  // could not store them), and the snapshots go on.
+  let reportStatus = options.status !== undefined;
+  // Energy points likewise: a control plane that does not take them could not store them; they are dropped then.
   let sendEnergy = true;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
@@ -60,6 +63,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const status = reportStatus && options.status ? await options.status().catch(() => null) : null;
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
@@ -70,6 +74,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           ...(sendEnergy && batch.energy.length > 0 ? { energy: batch.energy } : {}),
           // What still waits, this batch included: the control plane alerts when it keeps growing.
           ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
+          ...(status ? { status } : {}),
         }),
         signal: controller.signal,
       });
@@ -108,12 +113,18 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           sent += batch.snapshots.length;
         } catch (err) {
           const status = err instanceof SendError ? err.status : null;
-          if (status === 400 && reportSpool && /spool/.test(errorMessage(err))) {
+          const refused = status === 400 ? errorMessage(err) : '';
+          if (reportSpool && /spool/.test(refused)) {
             reportSpool = false;
             options.log.warn('agent: the control plane does not take spool reports (older version); sending batches without them');
             continue;
           }
-          if (status === 400 && sendEnergy && batch.energy.length > 0 && /energy/.test(errorMessage(err))) {
+          if (reportStatus && /body\.status\b/.test(refused)) {
+            reportStatus = false;
+            options.log.warn('agent: the control plane does not take status summaries (older version); sending batches without them');
+            continue;
+          }
+          if (sendEnergy && batch.energy.length > 0 && /body\.energy\b/.test(refused)) {
             sendEnergy = false;
             options.log.warn('agent: the control plane does not take power readings (older version); sending batches without them');
             continue;

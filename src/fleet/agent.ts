@@ -11,6 +11,7 @@ import type { RunningOrcha } from '../main.js';
 import { systemClock } from '../lib/clock.js';
 import { createAgentPlans } from './agent-plans.js';
 import { createAgentSender } from './agent-sender.js';
+import { agentStatusOf } from './agent-status.js';
 import { planningContextOf } from './planning-context.js';
 import { openSpool, type Spool } from './spool.js';
 
@@ -68,6 +69,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     spool,
     log: log.child({ module: 'agent' }),
     maxBatch: options.maxBatch,
+    // Breakers, loops, queue and uptime stay here: a summary goes with each batch for GET status?host=NAME.
+    status: async () => ({ ...agentStatusOf(await orcha.services.status()), version: AGENT_VERSION }),
   });
 
   const stopping = new AbortController();

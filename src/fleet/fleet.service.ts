@@ -3,6 +3,8 @@
  * latest state for `GET /api/v1/hosts` and `?host=NAME`. Plain service: HTTP routes and CLI commands call it alike.
  */
 import { randomUUID } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { type AgentStatus, AgentStatusSchema } from '../domain/agent-status.js';
 import { HOST_NAME_PATTERN } from '../domain/host.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
@@ -48,6 +50,8 @@ export interface IngestBatch {
   snapshots: Snapshot[];
   /** The agent's spool when it sent the batch (agents before 0.2.0 do not say). */
   spool?: { pending: number; oldestAt: number | null };
+  /** The agent's daemon when it sent the batch (agents before 0.3.0 do not say). */
+  status?: AgentStatus;
   /** Points of the agent's energy accounting spooled with the snapshots (agents with `energy` enabled; older agents send none). */
   energy?: EnergyPoint[];
 }
@@ -97,6 +101,8 @@ export interface FleetService {
   /** A live or revoked host by name; 404 naming it when unknown. */
   host(name: string): Promise<HostRecord>;
   latest(name: string): Promise<Snapshot | null>;
+  /** The host's agent's last status summary and when it arrived; null when it never sent one (agents before 0.3.0). */
+  agentStatus(host: HostRecord): Promise<{ status: AgentStatus; reportedAt: number } | null>;
   history(host: HostRecord, range: TimeRange & { stepMs: number }): Promise<{ points: SnapshotPoint[] }>;
   /** A host's history in the local history's shape: host points and protocol points (`stepMs` omitted: raw). */
   fullHistory(host: HostRecord, query: HistoryQuery): Promise<{ points: SnapshotPoint[]; protocols: ProtocolPoint[] }>;
@@ -216,7 +222,8 @@ export function createFleetService(deps: {
       const options = { ...(raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 }), energy };
       const { result, stored, expired } = await repo.ingest(h.id, batch.batchId, batch.snapshots, receivedAt, options);
       const now = clock.now();
-      await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
+      const spool = batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined;
+      await repo.touchHost(h.id, now, batch.agentVersion, spool, batch.status ? JSON.stringify(batch.status) : undefined);
       if (result === 'stored' && stored > 0 && deps.onIngest) {
         const latest = batch.snapshots.reduce((a, b) => (b.time > a.time ? b : a));
         deps.onIngest({ host: h.name, batchId: batch.batchId, snapshots: stored, latest });
@@ -226,6 +233,18 @@ export function createFleetService(deps: {
     host,
     async latest(name) {
       return repo.latest((await host(name)).id);
+    },
+    async agentStatus(h) {
+      const row = await repo.agentStatus(h.id);
+      if (!row) return null;
+      let status: unknown;
+      try {
+        status = JSON.parse(row.json);
+      } catch {
+        return null;
+      }
+      // Validated at ingest; a row written by another version that no longer fits is treated as none.
+      return Value.Check(AgentStatusSchema, status) ? { status, reportedAt: row.reportedAt } : null;
     },
     async history(h, range) {
       return { points: await repo.history(h.id, range) };

@@ -100,10 +100,12 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
     const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
     if (p.rollup) {
-      for (const r of await store.fleetRollups.protocolHours(host.id, p.rollup)) {
-        // Rollups keep sums, not payout events.
+      const [hours, paid] = await Promise.all([store.fleetRollups.protocolHours(host.id, p.rollup), store.hostReads.payoutCounts(host.id, p.rollup)]);
+      for (const r of hours) {
         parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
       }
+      // Rollups keep sums; the payouts of those hours outlive the raw rows in their own table.
+      for (const [protocol, n] of Object.entries(paid)) parts.push({ protocol, samples: 0, earnedUsd: 0, earnedTokens: 0, uptimeSum: 0, payoutEvents: n });
     }
     return parts;
   }

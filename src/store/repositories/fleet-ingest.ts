@@ -69,11 +69,17 @@ export function sampleRow(hostId: string, time: number, p: ProtocolSample) {
   };
 }
 
-/** The tables a batch is written to (migration 006). */
+/** The payout a sample confirmed (its agent's ledger: a counter drop with its amount), or null. */
+export function payoutRow(hostId: string, p: ProtocolSample) {
+  return p.payoutEvent && p.payout ? { host_id: hostId, protocol: p.protocol, time: p.time, token: p.token, tokens: p.payout.tokens, usd: p.payout.usd } : null;
+}
+
+/** The tables a batch is written to (migrations 006, 019). */
 export interface IngestTables {
   agent_batches: { batch_id: string; host_id: string; received_at: number; snapshots: number };
   host_snapshots: ReturnType<typeof snapshotRow>;
   host_protocol_samples: ReturnType<typeof sampleRow>;
+  host_payouts: NonNullable<ReturnType<typeof payoutRow>>;
 }
 
 /** The advisory lock retention holds exclusively while it rolls up and deletes (fleet-rollups.ts). */
@@ -119,6 +125,15 @@ export async function ingestBatchRows(
         .insertInto('host_protocol_samples')
         .values(samples.slice(i, i + CHUNK))
         .onConflict((oc) => oc.columns(['host_id', 'time', 'protocol']).doNothing())
+        .execute();
+    }
+    // Payouts outlive the raw samples (retention keeps them, as this machine's): their own rows (migration 019).
+    const payouts = kept.flatMap((s) => s.protocols.flatMap((p) => payoutRow(hostId, p) ?? []));
+    for (let i = 0; i < payouts.length; i += CHUNK) {
+      await tx
+        .insertInto('host_payouts')
+        .values(payouts.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['host_id', 'protocol', 'time']).doNothing())
         .execute();
     }
     const energy = (options.energy ?? []).filter((p) => horizon === null || p.record.host.time >= horizon);

@@ -5,6 +5,7 @@
 import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AgentStatusSchema } from '../../../domain/agent-status.js';
 import { SnapshotSchema } from '../../../domain/sample.js';
 import { EnergyPointSchema } from '../../../energy/energy-point.js';
 import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fleet/fleet.service.js';
@@ -68,6 +69,7 @@ const BatchSchema = Type.Object(
         { additionalProperties: false, description: "The agent's spool when it sent the batch (agents since 0.2.0); agent_spool_growing reads it." },
       ),
     ),
+    status: Type.Optional(AgentStatusSchema),
   },
   { additionalProperties: false },
 );
