@@ -165,5 +165,14 @@ describe.each(['sqlite', 'postgres'] as const)('fleet energy (%s control plane)'
       expect(res.json.error.message, path).toContain('"bare" has sent no power figures');
       expect((await call('GET', `${path}?host=nope`)).status, path).toBe(404);
     }
+
+    // The hosts list and the fleet overview carry each host's net per hour at its latest point (null without energy).
+    const hosts = (await call('GET', 'hosts')).json.hosts;
+    expect(hosts.map((h: J) => [h.name, h.netUsdPerHour])).toEqual([
+      ['bare', null],
+      ['edge', now.json.netUsdPerHour],
+    ]);
+    const fleet = (await call('GET', 'fleet')).json.hosts;
+    expect(fleet.find((h: J) => h.name === 'edge').netUsdPerHour).toBe(now.json.netUsdPerHour);
   });
 });
