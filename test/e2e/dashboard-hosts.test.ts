@@ -4,13 +4,15 @@
  * earnings), and "this machine" brings the local picture back. The reallocations card then shows the plans the control
  * plane made for that host (status, projected gain, its agent's outcome, who decided), the allocation card its nodes.
  * Its nodes link to their pages on that host (`#/node/NAME?host=edge`): rate, breaker and last error, alerts, plans
- * and payouts as edge reported them; the way back keeps edge picked.
+ * and payouts as edge reported them; the way back keeps edge picked. The power card shows edge's draw and net as its
+ * agent's energy accounting sent them.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
+import { energyPoint } from '../helpers/energy-points.js';
 import { ADMIN, type ProductHarness, startProduct } from './dashboard.harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -85,7 +87,8 @@ describe('host picker', { timeout: 120_000 }, () => {
     const sent = await fetch(`${product.url}/api/v1/agent/batches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ batchId: 'ui-hosts-batch-1', agentVersion: AGENT_VERSION, snapshots: [remote], status }),
+      // edge's energy accounting: a point of 77.7 W (its meter, its tariff).
+      body: JSON.stringify({ batchId: 'ui-hosts-batch-1', agentVersion: AGENT_VERSION, snapshots: [remote], status, energy: [energyPoint(at, 77.7)] }),
     });
     expect(sent.status).toBe(200);
 
@@ -122,6 +125,9 @@ describe('host picker', { timeout: 120_000 }, () => {
     await Promise.all([metrics, history]);
     await expect.poll(() => page.getByTestId('protocol-row').count(), { timeout: 10_000 }).toBe(2);
     expect(await page.getByTestId('total-earnings').textContent()).toBe('Total $0.4242 per hour');
+    // Its power and net, as its agent's accounting sent them.
+    await expect.poll(() => page.getByTestId('energy-summary').textContent(), { timeout: 10_000 }).toMatch(/^77\.7 W at 0\.2 USD\/kWh \(flat\)/);
+    expect(await page.getByTestId('energy-row').count()).toBe(1);
     // Its plans in the reallocations card, newest first; its two nodes in the allocation card; no dry-run of this machine.
     await expect.poll(() => page.getByTestId('host-plan-row').count(), { timeout: 10_000 }).toBe(2);
     const rows = page.getByTestId('host-plan-row');

@@ -290,7 +290,7 @@ describe('fleet: the read endpoints for one host', () => {
     for (const path of ['policies', 'status']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
-  it("energy answers alpha's figures as its agent sent them (its simulated plug), never the control plane's own", async () => {
+  it("energy answers alpha's figures as its agent sent them (its simulated plug), never the control plane's own", { timeout: 150_000 }, async () => {
     await waitFor("alpha's first energy point", async () => (await api('energy?host=alpha')).status === 200, 120_000);
     const now = await api('energy?host=alpha');
     expect(now.json.meters.map((m: J) => m.name)).toEqual(['sim-plug']);

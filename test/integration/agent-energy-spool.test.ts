@@ -11,51 +11,16 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import type { EnergyPoint } from '../../src/energy/energy-point.js';
 import { createAgentSender } from '../../src/fleet/agent-sender.js';
 import { createFleetService, type IngestBatch } from '../../src/fleet/fleet.service.js';
 import { openSpool } from '../../src/fleet/spool.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { energyPoint as point } from '../helpers/energy-points.js';
 import { describeEachStore, protocolSample, snapshot, useStore } from '../helpers/stores.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const MIN = 60_000;
-
-/** A point of 100 W over the minute before `time`, at 0.20 USD/kWh, all of it charged to storj. */
-function point(time: number, watts = 100): EnergyPoint {
-  const usdPerHour = (watts / 1000) * 0.2;
-  const kwh = watts / 1000 / 60;
-  return {
-    view: {
-      time,
-      enabled: true,
-      estimated: false,
-      estimatedReason: null,
-      currency: 'USD',
-      pricePerKwh: 0.2,
-      rate: 'flat',
-      usdPerKwh: 0.2,
-      hostWatts: watts,
-      idleWatts: 40,
-      overheadWatts: 0,
-      basis: 'allocation',
-      basisNote: 'test',
-      idleRule: 'equal',
-      grossUsdPerHour: 0.05,
-      powerCostUsdPerHour: usdPerHour,
-      netUsdPerHour: 0.05 - usdPerHour,
-      meters: [{ name: 'plug', type: 'http', format: 'shelly', protocol: null, status: 'ok', watts, energyKwh: null, lastReadingAt: time, error: null }],
-      protocols: [
-        { protocol: 'storj', watts, idleWatts: 40, activeWatts: watts - 40, loadShare: 1, grossUsdPerHour: 0.05, powerCostUsdPerHour: usdPerHour, netUsdPerHour: 0.05 - usdPerHour },
-      ],
-    },
-    intervalMs: MIN,
-    energyKwh: kwh,
-    costUsd: kwh * 0.2,
-    protocols: [{ protocol: 'storj', energyKwh: kwh, costUsd: kwh * 0.2, grossUsd: 0.05 / 60 }],
-  };
-}
 
 /** A stand-in of the ingest route: `answer` decides per request (after reading the body) what happens. */
 async function standIn(answer: (body: IngestBatch) => Promise<{ status: number; json: unknown }>): Promise<{ server: Server; url: string }> {

@@ -191,6 +191,7 @@ function startDashboard(role: string | null, initialHost?: string): void {
     chart.clear();
     resourceChart.clear();
     resources.render(null);
+    energy.reload();
     // History, totals and payouts are anchored on the host's latest snapshot: read it first.
     void loadMetrics()
       .catch(ignore)
@@ -208,7 +209,7 @@ function startDashboard(role: string | null, initialHost?: string): void {
   });
   const reallocations = createReallocations(runDryRun, () => canOperate);
   main.className = 'grid';
-  const energy = createEnergyView(api);
+  const energy = createEnergyView(api, () => hostPicker.current());
   const notifications = createNotificationsView(api);
   fill(main, createFleetView(api).root, chart.root, totals.root, payouts.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
   const stopEnergy = energy.start();
