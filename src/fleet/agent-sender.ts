@@ -50,6 +50,8 @@ export function createAgentSender(options: SenderOptions): AgentSender {
   let reportStatus = options.status !== undefined;
   // Energy points likewise: a control plane that does not take them could not store them; they are dropped then.
   let sendEnergy = true;
+  // A batch whose points the control plane refused as invalid (not as unknown): its snapshots go without them.
+  let withoutEnergy: string | null = null;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
@@ -71,7 +73,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           batchId: batch.batchId,
           agentVersion: options.agentVersion,
           snapshots: batch.snapshots,
-          ...(sendEnergy && batch.energy.length > 0 ? { energy: batch.energy } : {}),
+          ...(sendEnergy && batch.energy.length > 0 && batch.batchId !== withoutEnergy ? { energy: batch.energy } : {}),
           // What still waits, this batch included: the control plane alerts when it keeps growing.
           ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
           ...(status ? { status } : {}),
@@ -124,9 +126,15 @@ export function createAgentSender(options: SenderOptions): AgentSender {
             options.log.warn('agent: the control plane does not take status summaries (older version); sending batches without them');
             continue;
           }
-          if (sendEnergy && batch.energy.length > 0 && /body\.energy\b/.test(refused)) {
+          if (sendEnergy && batch.energy.length > 0 && /body\.energy\b[^}]*not a known field/.test(refused)) {
             sendEnergy = false;
             options.log.warn('agent: the control plane does not take power readings (older version); sending batches without them');
+            continue;
+          }
+          if (sendEnergy && batch.energy.length > 0 && batch.batchId !== withoutEnergy && batch.snapshots.length > 0 && /body\.energy\b/.test(refused)) {
+            // The snapshots must not be lost with a bad point: they go again without this batch's points (dropped, logged).
+            withoutEnergy = batch.batchId;
+            options.log.error({ batchId: batch.batchId, err: refused }, 'agent: the control plane refused the energy points of a batch as invalid; sending its snapshots without them');
             continue;
           }
           if (status === 400 || status === 413) {

@@ -135,3 +135,35 @@ it('sends the snapshots without the points to a control plane that does not take
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('delivers the snapshots of a batch whose energy points the control plane refuses as invalid, and sends the next points', async () => {
+  const bodies: IngestBatch[] = [];
+  const { server, url } = await standIn(async (body) => {
+    bodies.push(body);
+    if (body.energy?.some((p) => p.view.hostWatts < 0)) {
+      return { status: 400, json: { error: { code: 'ORCHA_ERR_VALIDATION', details: [{ path: 'body.energy[0].view.hostWatts', message: 'Expected number to be greater or equal to 0' }] } } };
+    }
+    return { status: 200, json: { result: 'stored', batchId: body.batchId, snapshots: body.snapshots.length } };
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-energy-bad-'));
+  const spool = openSpool(join(dir, 'spool.db'));
+  try {
+    spool.append(snapshot(T0, []));
+    spool.appendEnergy(point(T0, -1));
+    const sender = createAgentSender({ server: url, key: 'k', agentVersion: '0.3.0', spool, log: silentLogger() });
+    expect(await sender.flush()).toEqual({ sent: 1, failed: false });
+    spool.append(snapshot(T0 + MIN, []));
+    spool.appendEnergy(point(T0 + MIN, 90));
+    expect(await sender.flush()).toEqual({ sent: 1, failed: false });
+    expect(bodies.map((b) => [b.energy?.length ?? 0, b.snapshots.length])).toEqual([
+      [1, 1],
+      [0, 1],
+      [1, 1],
+    ]);
+    expect(spool.counts()).toMatchObject({ produced: 2, acknowledged: 2, pending: 0, rejected: 0 });
+  } finally {
+    spool.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
