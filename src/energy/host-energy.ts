@@ -6,14 +6,20 @@
  */
 import type { EnergyRepository } from '../store/repositories/energy.repository.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
-import type { EarningsTotal, Store, TimeRange } from '../store/types.js';
+import type { EarningsTotal, ProtocolPoint, Store, TimeRange } from '../store/types.js';
+import type { NetFields } from '../engine/monitor/export.js';
 import { OrchaError } from '../lib/errors.js';
 import { createEnergyReports, type EnergyReports } from './energy-reports.js';
+import { netHistory } from './net-rows.js';
 import type { EnergyView } from './views.js';
 
 export interface HostEnergy {
-  /** The host's figures at the latest point its agent sent. */
+  /** The host's figures at the latest point its agent sent (404 when it sent none). */
   current(host: HostRecord): Promise<EnergyView>;
+  /** The same, null when it sent none (GET metrics?host=NAME adds them when known). */
+  latest(host: HostRecord): Promise<EnergyView | null>;
+  /** The host's protocol history points with power, power cost and net from its points (nulls where none covers). */
+  netHistory(host: HostRecord, points: ProtocolPoint[], query: { from: number; to: number; stepMs?: number; protocol?: string }): Promise<(ProtocolPoint & NetFields)[]>;
   history(host: HostRecord, query: Parameters<EnergyReports['history']>[0]): ReturnType<EnergyReports['history']>;
   report(host: HostRecord, range: TimeRange): ReturnType<EnergyReports['report']>;
   /** Per host id, net USD/h at its latest point (for the hosts list); hosts without energy are absent. */
@@ -29,16 +35,21 @@ export interface HostEnergyDeps {
 export function createHostEnergy(deps: HostEnergyDeps): HostEnergy {
   const { hostEnergy } = deps.store;
 
-  async function latest(host: HostRecord): Promise<EnergyView> {
+  async function latestOrNull(host: HostRecord): Promise<EnergyView | null> {
     const now = await hostEnergy.now(host.id);
-    if (!now) {
+    return now ? (JSON.parse(now.viewJson) as EnergyView) : null;
+  }
+
+  async function latest(host: HostRecord): Promise<EnergyView> {
+    const view = await latestOrNull(host);
+    if (!view) {
       throw new OrchaError(
         'ORCHA_ERR_NOT_FOUND',
         `Fleet host "${host.name}" has sent no power figures: its agent's config does not enable energy accounting (energy.enabled, energy.meters), or its agent is older than this control plane`,
         [{ path: 'query.host', message: `no energy figures for ${host.name}` }],
       );
     }
-    return JSON.parse(now.viewJson) as EnergyView;
+    return view;
   }
 
   async function reportsOf(host: HostRecord): Promise<{ reports: EnergyReports; energy: EnergyRepository }> {
@@ -53,6 +64,14 @@ export function createHostEnergy(deps: HostEnergyDeps): HostEnergy {
 
   return {
     current: latest,
+    latest: latestOrNull,
+    async netHistory(host, points, query) {
+      const energy = hostEnergy.of(host.id);
+      const view = await latestOrNull(host);
+      // The host's own record interval (its latest point's), which decides how finer buckets find their window.
+      const last = view ? (await energy.windows({ from: view.time, to: view.time }))[0] : undefined;
+      return netHistory(points, energy, query, last?.intervalMs || 60_000);
+    },
     async history(host, query) {
       return (await reportsOf(host)).reports.history(query);
     },

@@ -112,6 +112,14 @@ describe.each(['sqlite', 'postgres'] as const)('fleet energy (%s control plane)'
     expect(now.json.hostWatts).toBeGreaterThan(0);
     expect(now.json.estimated).toBe(false);
 
+    // GET metrics?host=edge carries them too, and metrics/history?net=true prices edge's samples with its points.
+    expect((await call('GET', 'metrics?host=edge')).json.energy).toEqual(now.json);
+    const net = await call('GET', `metrics/history?${q}&net=true`);
+    expect(net.status).toBe(200);
+    const priced = net.json.protocols.filter((p: J) => p.powerWatts !== null);
+    expect(priced.length).toBeGreaterThan(0);
+    for (const p of priced) expect(p.netUsdPerHour).toBeCloseTo(p.usdPerHour - p.powerCostUsdPerHour, 12);
+
     // History: every point the agent stored, with its watts, power cost and net.
     const history = await call('GET', `energy/history?${q}&step=5s`);
     expect(history.status).toBe(200);
@@ -165,6 +173,8 @@ describe.each(['sqlite', 'postgres'] as const)('fleet energy (%s control plane)'
       expect(res.json.error.message, path).toContain('"bare" has sent no power figures');
       expect((await call('GET', `${path}?host=nope`)).status, path).toBe(404);
     }
+
+    expect((await call('GET', 'metrics?host=bare')).json.energy).toBeUndefined();
 
     // The hosts list and the fleet overview carry each host's net per hour at its latest point (null without energy).
     const hosts = (await call('GET', 'hosts')).json.hosts;
