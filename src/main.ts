@@ -22,6 +22,7 @@ import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
 import { createHostReads } from './fleet/host-reads.js';
+import { createHostEnergy } from './energy/host-energy.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp, listenApp } from './http/app.js';
@@ -190,6 +191,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       replica,
       decisions: { strategy: core.strategy, config: cfg },
     });
+    const hostReads = createHostReads({ store, clock: systemClock });
     const app = await buildApp({
       services,
       config: cfg,
@@ -198,7 +200,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       fleet: fleet.service,
-      hostReads: createHostReads({ store, clock: systemClock }),
+      hostReads,
+      hostEnergy: createHostEnergy({ store, earnings: (host, range) => hostReads.earnings(host, range) }),
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));

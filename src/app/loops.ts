@@ -14,7 +14,7 @@ export interface LoopsDeps {
   clock: Clock;
   log: Logger;
   config: () => Config;
-  store: Pick<Store, 'metrics' | 'nodeHealth'> & Partial<Pick<Store, 'fleetRollups'>>;
+  store: Pick<Store, 'metrics' | 'nodeHealth'> & Partial<Pick<Store, 'fleetRollups' | 'hostEnergy'>>;
   coordinator: Coordinator;
   engine: ReallocationEngine;
   alerts: AlertService;
@@ -39,7 +39,7 @@ export function createLoops(deps: LoopsDeps): Loops {
   const retention = createRetentionJob({ metrics: deps.store.metrics, health: deps.store.nodeHealth, clock: deps.clock, log: deps.log, getConfig: deps.config });
   // Remote hosts' rows (the fleet) under the same retention, on the same schedule.
   const fleetStore = deps.store.fleetRollups;
-  const fleetRetention = fleetStore ? createFleetRetentionJob({ rollups: fleetStore, clock: deps.clock, log: deps.log, getConfig: deps.config }) : null;
+  const fleetRetention = fleetStore ? createFleetRetentionJob({ rollups: fleetStore, energy: deps.store.hostEnergy, clock: deps.clock, log: deps.log, getConfig: deps.config }) : null;
   const scheduler: Scheduler = createScheduler({
     clock: deps.clock,
     log: deps.log,

@@ -1,5 +1,6 @@
 /**
- * Sends the spool to the control plane in order, batch by batch: a batch leaves the spool only once acknowledged
+ * Sends the spool to the control plane in order, batch by batch (its snapshots and the energy points spooled with
+ * them, under one batch id): a batch leaves the spool only once acknowledged
  * (`stored` or `duplicate`; snapshots it answers as `expired`, older than its retention horizon, are dropped with it
  * and counted). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
  * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
@@ -47,6 +48,8 @@ export function createAgentSender(options: SenderOptions): AgentSender {
   // sending such a field then, rather than setting batches aside (spool since 0.2.0, status since 0.3.0).
   let reportSpool = true;
   let reportStatus = options.status !== undefined;
+  // Energy points likewise: a control plane that does not take them could not store them; they are dropped then.
+  let sendEnergy = true;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
@@ -68,6 +71,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           batchId: batch.batchId,
           agentVersion: options.agentVersion,
           snapshots: batch.snapshots,
+          ...(sendEnergy && batch.energy.length > 0 ? { energy: batch.energy } : {}),
           // What still waits, this batch included: the control plane alerts when it keeps growing.
           ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
           ...(status ? { status } : {}),
@@ -93,6 +97,10 @@ export function createAgentSender(options: SenderOptions): AgentSender {
         if (signal?.aborted) return { sent, failed: false };
         const batch = options.spool.next(options.maxBatch ?? 500);
         if (!batch) return { sent, failed: false };
+        if (!sendEnergy && batch.snapshots.length === 0) {
+          options.spool.acknowledge(batch.batchId);
+          continue;
+        }
         try {
           const expired = await policy.execute(({ signal: s }) => post(batch, s), signal);
           if (expired > 0) {
@@ -114,6 +122,11 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           if (reportStatus && /body\.status\b/.test(refused)) {
             reportStatus = false;
             options.log.warn('agent: the control plane does not take status summaries (older version); sending batches without them');
+            continue;
+          }
+          if (sendEnergy && batch.energy.length > 0 && /body\.energy\b/.test(refused)) {
+            sendEnergy = false;
+            options.log.warn('agent: the control plane does not take power readings (older version); sending batches without them');
             continue;
           }
           if (status === 400 || status === 413) {

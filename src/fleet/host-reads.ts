@@ -51,6 +51,8 @@ export interface HostReads {
   /** Alerts about a remote host, or (null) about this machine: every alert but the fleet's alerts about its hosts. */
   alerts(host: HostRecord | null, query: AlertQuery): Promise<Alert[]>;
   report(host: HostRecord, range: TimeRange): Promise<Report>;
+  /** Per protocol, what the host earned over the range (USD, its agent's ledger): the gross of its energy report. */
+  earnings(host: HostRecord, range: TimeRange): Promise<{ protocol: string; usd: number }[]>;
   payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
   /** The policies the host's agent last reported with its planning settings; null before it did. */
@@ -200,6 +202,11 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
       };
+    },
+    async earnings(host, range) {
+      const usd = new Map<string, number>();
+      for (const p of await protocolSums(host, range)) usd.set(p.protocol, (usd.get(p.protocol) ?? 0) + p.earnedUsd);
+      return [...usd].map(([protocol, x]) => ({ protocol, usd: x }));
     },
     async payouts(host, query) {
       const [payouts, latest] = await Promise.all([store.hostReads.payouts(host.id, query), store.fleet.latest(host.id)]);

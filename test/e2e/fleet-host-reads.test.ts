@@ -4,8 +4,8 @@
  * what it did. `?host=alpha` answers alpha's figures (its snapshots, the plans made for it, their outcomes, the alerts
  * about it), never the control plane's own; `GET hosts/alpha/plans` pages through the plans with who decided them;
  * `orcha reallocation history --host alpha` prints them; `status?host=alpha` answers alpha's daemon (breakers, loops,
- * spool) as its agent last reported it. An unknown host is a 404 naming it on every endpoint; energy,
- * which agents do not send, is a 400 saying so.
+ * spool) as its agent last reported it. An unknown host is a 404 naming it on every endpoint; energy answers from the
+ * points alpha's agent sends (its demo reads the simulated plug).
  */
 import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -296,13 +296,19 @@ describe('fleet: the read endpoints for one host', () => {
     for (const path of ['policies', 'status']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
-  it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {
-    for (const path of ['energy', 'energy/history', 'energy/report']) {
-      const res = await api(`${path}?host=alpha`);
-      expect(res.status, path).toBe(400);
-      expect(res.json.error.message, path).toContain('"alpha": agents send no power readings');
-      expect((await api(`${path}?host=nope`)).status, path).toBe(404);
-    }
+  it("energy answers alpha's figures as its agent sent them (its simulated plug), never the control plane's own", async () => {
+    await waitFor("alpha's first energy point", async () => (await api('energy?host=alpha')).status === 200, 120_000);
+    const now = await api('energy?host=alpha');
+    expect(now.json.meters.map((m: J) => m.name)).toEqual(['sim-plug']);
+    expect(now.json.hostWatts).toBeGreaterThan(0);
+    expect((await api('energy')).status, 'the control plane itself accounts no energy').toBe(404);
+    const history = await api('energy/history?host=alpha');
+    expect(history.status).toBe(200);
+    expect(history.json.points.length).toBeGreaterThan(0);
+    const report = await api('energy/report?host=alpha');
+    expect(report.status).toBe(200);
+    expect(report.json.energyKwh).toBeGreaterThan(0);
+    for (const path of ['energy', 'energy/history', 'energy/report']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
   it('orcha reallocation history --host alpha prints the plans and their outcomes; report, export, alerts and allocation take --host', { timeout: 120_000 }, async () => {

@@ -9,6 +9,10 @@ import { apiSchema } from './api-time.js';
 import { ApiPlan } from './common.js';
 import { SystemStatusSchema } from './views.js';
 
+const NetUsdPerHour = Type.Union([Type.Number(), Type.Null()], {
+  description: "Net of power cost, USD/h, at the host's latest energy point (GET energy?host=NAME); null when it accounts no energy.",
+});
+
 export const FleetHealthSchema = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
   description: 'silent: nothing heard within fleet.silentAfter; never-seen: no snapshot or batch yet; revoked: its agent key is revoked.',
 });
@@ -19,6 +23,7 @@ export const FleetRowSchema = Type.Object({
   health: FleetHealthSchema,
   lastSeenAt: Type.Union([IsoTime, Type.Null()]),
   usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  netUsdPerHour: NetUsdPerHour,
   protocols: Type.Integer(),
   connected: Type.Integer(),
   agentVersion: Type.Union([Type.String(), Type.Null()]),
@@ -70,6 +75,7 @@ export const HostSchema = Type.Object({
   agentVersion: Type.Union([Type.String(), Type.Null()]),
   spool: Type.Union([HostSpoolSchema, Type.Null()], { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' }),
   usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  netUsdPerHour: NetUsdPerHour,
   protocols: Type.Integer(),
   connected: Type.Integer(),
   revokedAt: Type.Union([IsoTime, Type.Null()]),

@@ -22,6 +22,7 @@ import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
 import { agentStatusMigration } from './018-agent-status.js';
 import { hostPayoutsMigration } from './019-host-payouts.js';
+import { hostEnergyMigration } from './020-host-energy.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -46,6 +47,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '017-host-plan-replica': hostPlanReplicaMigration(),
         '018-agent-status': agentStatusMigration(dialect),
         '019-host-payouts': hostPayoutsMigration(dialect),
+        '020-host-energy': hostEnergyMigration(dialect),
       };
     },
   };
