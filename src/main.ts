@@ -38,6 +38,7 @@ import type { Logger } from './lib/logger.js';
 import type { Notifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createStore } from './store/index.js';
+import type { LoopStatus } from './domain/loop-status.js';
 import type { Store } from './store/types.js';
 import type { PlanningStrategy } from './engine/reallocation/types.js';
 
@@ -152,6 +153,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => cache.close());
 
     let loopsRunning = false;
+    let loopStatus: () => LoopStatus[] = () => [];
     const application = createApplication({
       core,
       store,
@@ -163,6 +165,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       operations,
       exportDir: join(dataDir, 'exports'),
       running: () => loopsRunning,
+      loops: () => loopStatus(),
       redis,
       authenticate: security?.authenticate,
       simulated: () => demo.simulated(configService.current()),
@@ -176,6 +179,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     configService.watch();
     await operations.start();
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts: core.alerts });
+    loopStatus = () => loops.status();
 
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
     const fleet = createFleetControlPlane({

@@ -5,6 +5,7 @@ import { createFleetRetentionJob } from '../engine/monitor/fleet-retention.js';
 import { createRetentionJob } from '../engine/monitor/retention.js';
 import type { ReallocationEngine } from '../engine/reallocation/engine.js';
 import { createScheduler, type Scheduler } from '../engine/scheduler.js';
+import type { LoopStatus } from '../domain/loop-status.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
@@ -24,6 +25,8 @@ export interface Loops {
   start(): void;
   /** Stops every loop and waits for the ticks in flight. */
   stop(): Promise<void>;
+  /** Each scheduled loop: running, ticks, when it last ticked and why that tick failed. */
+  status(): LoopStatus[];
 }
 
 /**
@@ -68,6 +71,9 @@ export function createLoops(deps: LoopsDeps): Loops {
     async stop() {
       await scheduler.stop();
       await coordinator.stop();
+    },
+    status() {
+      return Object.values(scheduler.loops).map((l) => ({ name: l.name, running: l.running, ticks: l.ticks, lastTickAt: l.lastTickAt, lastError: l.lastError }));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { BREAKER_STATES } from './adapter-status.js';
+import { LoopStatusSchema } from './loop-status.js';
 
 /**
  * What an agent says about its daemon with each batch (agents since 0.3.0): the parts of `GET status` that stay on
@@ -35,6 +36,7 @@ export const AgentStatusSchema = Type.Object(
     strategy: Type.String({ maxLength: 128 }),
     lastPlanAt: NullableNumber,
     simulated: Type.Optional(Type.Boolean()),
+    loops: Type.Optional(Type.Array(LoopStatusSchema, { maxItems: 8 })),
     coordinator: Type.Object(
       {
         running: Type.Boolean({ description: 'Its loops (poll, analyze, decide, retention) run.' }),

@@ -3,6 +3,7 @@
  * control plane checks, without what a fleet read does not need (node health details, WebSocket clients).
  */
 import { AGENT_STATUS_ERROR_CHARS, AGENT_STATUS_MAX_ADAPTERS, type AgentStatus } from '../domain/agent-status.js';
+import { LOOP_STATUS_ERROR_CHARS } from '../domain/loop-status.js';
 import type { AppServices } from '../app/types.js';
 
 type SystemStatus = Awaited<ReturnType<AppServices['status']>>;
@@ -18,6 +19,7 @@ export function agentStatusOf(s: SystemStatus): AgentStatus {
     strategy: s.strategy.slice(0, 128),
     lastPlanAt: s.lastPlanAt,
     ...(s.simulated !== undefined ? { simulated: s.simulated } : {}),
+    ...(s.loops ? { loops: s.loops.slice(0, 8).map((l) => ({ ...l, name: l.name.slice(0, 32), lastError: cut(l.lastError, LOOP_STATUS_ERROR_CHARS) })) } : {}),
     coordinator: {
       running: s.coordinator.running,
       lastPollAt: s.coordinator.lastPollAt,

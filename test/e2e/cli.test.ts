@@ -59,7 +59,9 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     expect(created.status).toBe(201);
     const { key } = (await created.json()) as { key: string };
     const local = (await product.server.store.metrics.latest())!;
-    const snapshot = { ...local, time: local.time - 60_000, totalUsdPerHour: 0.4242, protocols: local.protocols.slice(0, 2) };
+    // Its second node's own CPU and memory are not measured (no container): null, not 0.
+    const [p0, p1] = local.protocols;
+    const snapshot = { ...local, time: local.time - 60_000, totalUsdPerHour: 0.4242, protocols: [p0!, { ...p1!, cpuPercent: null, memoryBytes: null, resourcesMeasured: false }] };
     const send = (batchId: string, extra: Record<string, unknown>) =>
       fetch(`${product.url}/api/v1/agent/batches`, {
         method: 'POST',
@@ -84,7 +86,7 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
       breaker: broken ? 'open' : 'closed',
       lastError: broken ? 'connect ECONNREFUSED 10.0.0.7:14002' : null,
       latencyMs: 8,
-      lastSuccessAt: snapshot.time - 600_000,
+      lastSuccessAt: broken ? null : snapshot.time - 600_000,
       consecutiveFailures: broken ? 7 : 0,
     });
     const status = {
@@ -94,6 +96,10 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
       mode: 'auto',
       strategy: 'control-plane',
       lastPlanAt: null,
+      loops: [
+        { name: 'analyze', running: true, ticks: 240, lastTickAt: snapshot.time, lastError: null },
+        { name: 'decide', running: true, ticks: 120, lastTickAt: snapshot.time, lastError: 'database is locked' },
+      ],
       coordinator: { running: true, lastPollAt: snapshot.time, polls: 1440, adapters: [adapter(storj.protocol, storj.type, false), adapter(other.protocol, other.type, true)] },
       queue: { pending: 0, processing: 0, capacity: 100, byPriority: { critical: 0, high: 0, normal: 0, low: 0 } },
     };
@@ -111,7 +117,13 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     expect(remote).toMatchObject({ host: 'edge-cli', version: AGENT_VERSION, mode: 'auto', websocketClients: 0, spool: { pending: 3 } });
     expect(Date.parse(remote.reportedAt)).toBeGreaterThanOrEqual(before - 1000);
     expect(remote.startedAt).toBe(new Date(status.startedAt).toISOString());
-    expect(remote.coordinator.adapters[1]).toMatchObject({ protocol: other.protocol, breaker: 'open', consecutiveFailures: 7, lastSuccessAt: new Date(snapshot.time - 600_000).toISOString() });
+    expect(remote.loops[1]).toEqual({ name: 'decide', running: true, ticks: 120, lastTickAt: new Date(snapshot.time).toISOString(), lastError: 'database is locked' });
+    // Nulls stay nulls (a JSON body is not coerced): never answered is not "answered in 1970", no error is not "".
+    expect(remote.coordinator.adapters[1]).toMatchObject({ protocol: other.protocol, breaker: 'open', consecutiveFailures: 7, lastSuccessAt: null });
+    expect(remote.coordinator.adapters[0]).toMatchObject({ lastError: null, lastSuccessAt: new Date(snapshot.time - 600_000).toISOString() });
+    expect([remote.lastPlanAt, remote.loops[0].lastError]).toEqual([null, null]);
+    const sample = (await (await fetch(`${product.url}/api/v1/metrics?host=edge-cli`, { headers: auth })).json()) as { protocols: { protocol: string; cpuPercent: unknown; memoryBytes: unknown }[] };
+    expect(sample.protocols.find((p) => p.protocol === p1!.protocol)).toMatchObject({ cpuPercent: null, memoryBytes: null });
     // This machine's own status is unchanged by it.
     const own = (await (await fetch(`${product.url}/api/v1/status`, { headers: auth })).json()) as Record<string, unknown>;
     expect(own.host).toBeUndefined();
@@ -127,6 +139,7 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain(`host edge-cli: orcha agent ${AGENT_VERSION}, mode auto, up 7200s, loops running`);
     expect(human.stdout).toContain('spool 3 waiting');
+    expect(human.stdout).toMatch(/^loops: analyze 240 ticks, last \S+ \S+; decide 120 ticks, last \S+ \S+, FAILED: database is locked$/m);
     expect(human.stdout).toContain('host edge-cli: earning 0.4242 USD/h');
     const row = human.stdout.split('\n').find((l) => l.includes(` ${other.protocol} `))!;
     expect(row).toMatch(/open.*7.*ECONNREFUSED 10\.0\.0\.7:14002/);
@@ -149,6 +162,12 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.coordinator.adapters).toHaveLength(product.server.sims.protocols.length);
+    // Its loops (this test harness drives polls and decisions itself: they are built but not started).
+    expect(status.loops.map((l: { name: string; running: boolean }) => [l.name, l.running])).toEqual([
+      ['analyze', false],
+      ['decide', false],
+      ['retention', false],
+    ]);
     expect(status.latest.protocols.length).toBeGreaterThan(0);
   });
 

@@ -288,6 +288,12 @@ describe('fleet: the read endpoints for one host', () => {
     expect(status.json.coordinator.adapters).toHaveLength(6);
     for (const a of status.json.coordinator.adapters) expect(a).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, lastSuccessAt: expect.any(String) });
     expect(status.json.uptimeSeconds).toBeGreaterThan(0);
+    // Its loops as they run on alpha: decide (every 3 s there) has ticked, each with when it last did.
+    expect(status.json.loops.map((l: J) => l.name).sort()).toEqual(['analyze', 'decide', 'retention']);
+    const decide = status.json.loops.find((l: J) => l.name === 'decide');
+    expect(decide).toMatchObject({ running: true, lastError: null });
+    expect(decide.ticks).toBeGreaterThan(0);
+    expect(Date.parse(decide.lastTickAt)).toBeGreaterThan(Date.parse(status.json.startedAt));
     expect(status.json.spool).toMatchObject({ pending: expect.any(Number) });
     expect(asked - Date.parse(status.json.reportedAt)).toBeLessThan(30_000);
     const own = await api('status?host=cp');

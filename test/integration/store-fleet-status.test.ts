@@ -17,6 +17,7 @@ const status = (polls: number, breaker: 'closed' | 'open'): AgentStatus => ({
   mode: 'auto',
   strategy: 'control-plane',
   lastPlanAt: null,
+  loops: [{ name: 'decide', running: true, ticks: polls, lastTickAt: T0, lastError: breaker === 'open' ? 'no answer in time' : null }],
   coordinator: {
     running: true,
     lastPollAt: T0 + polls * 5000,

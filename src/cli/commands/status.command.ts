@@ -20,6 +20,14 @@ export function hostOption(value: string): string {
   return value;
 }
 
+/** Each loop in one line: whether it runs, its last tick and, when that failed, why. */
+function printLoops(loops: SystemStatus['loops']): void {
+  if (!loops || loops.length === 0) return;
+  const one = (l: NonNullable<SystemStatus['loops']>[number]) =>
+    `${l.name} ${l.running ? '' : 'STOPPED, '}${l.ticks} ticks, last ${showTime(l.lastTickAt)}${l.lastError ? `, FAILED: ${l.lastError}` : ''}`;
+  printLine(`loops: ${loops.map(one).join('; ')}`);
+}
+
 /** Another host of the fleet: its daemon as its agent last reported it (GET status?host=NAME) and its latest snapshot. */
 async function remoteStatus(opts: ClientCommandOptions & { host: string }): Promise<void> {
   const client = clientFrom(opts);
@@ -36,6 +44,7 @@ async function remoteStatus(opts: ClientCommandOptions & { host: string }): Prom
         `loops ${status.coordinator.running ? 'running' : 'STOPPED'}, last poll ${showTime(status.coordinator.lastPollAt)}, ` +
         `spool ${status.spool ? `${status.spool.pending} waiting` : 'not reported'} (reported ${showTime(status.reportedAt)})`,
     );
+    printLoops(status.loops);
   } else {
     printLine(`host ${opts.host}: its agent reports no status (before 0.3.0); its latest snapshot:`);
   }
@@ -76,6 +85,7 @@ export function registerStatusCommand(program: Command): void {
           `orcha ${status.version}: mode ${status.mode}, strategy ${status.strategy}, up ${Math.round(status.uptimeSeconds)}s, ` +
             `last poll ${showTime(status.coordinator.lastPollAt)}, queue ${status.queue.pending} pending/${status.queue.processing} running`,
         );
+        printLoops(status.loops);
         printLine(latest ? `earning ${fixed(latest.totalUsdPerHour)} USD/h (at ${showTime(latest.time)})` : 'no data yet');
         printTable(
           ['protocol', 'type', 'state', 'breaker', 'USD/h', 'latency ms', 'last error'],
