@@ -5,9 +5,9 @@ import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
+import { slotProbes } from './slot-probes.js';
 import { evaluateCurve } from './piecewise.js';
 import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
-import { taskSlotOf } from './task-slots.js';
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import {
   type Bounds,
@@ -169,7 +169,7 @@ function withinCapacity(input: OptimizerInput, out: Bounds): Bounds {
  * Policy bounds for the resources exploration may probe; the trust region for the others. A protocol whose last move
  * is not readable yet keeps what it earns from where it is (probing it again would walk blind).
  */
-function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds): Bounds {
+function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds, slotted: ReadonlySet<string>): Bounds {
   const held = new Set(input.heldForReading ?? []);
   const out: Bounds = {};
   for (const p of input.protocols) {
@@ -178,8 +178,8 @@ function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds):
     out[p.name] = {} as Bounds[string];
     for (const r of RESOURCES) {
       // A compute provider's cpu and memory move in whole slots, bigger than a probe: the trust region moves them.
-      const slotted = taskSlotOf(p.profile) !== null && (r === 'cpu' || r === 'memory');
-      const fixed = (held.has(p.name) || slotted) && (!p.profile || p.profile.paidOn.includes(r)) && cur[r] >= b[r].lo && cur[r] <= b[r].hi;
+      const inSlots = slotted.has(p.name) && (r === 'cpu' || r === 'memory');
+      const fixed = (held.has(p.name) || inSlots) && (!p.profile || p.profile.paidOn.includes(r)) && cur[r] >= b[r].lo && cur[r] <= b[r].hi;
       out[p.name][r] = fixed ? { lo: cur[r], hi: cur[r] } : RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[p.name][r] : b[r];
     }
   }
@@ -263,11 +263,14 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
-      const probeable = probeableBounds(input, bounds, region);
-      const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current, powerCost, slots });
-      const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
+      // Compute providers' slots are probed a whole slot at a time (slot-probes.ts); the generic probes hold them.
+      const slotted = new Set(Object.keys(slots));
+      const problem = { curves, capacity: capacityOf(input), current: input.current, powerCost, slots };
+      const unbounded = await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, slotted) });
+      const free = slotted.size > 0 ? await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, new Set()) }) : unbounded;
+      const potential = buildPlan({ strategy: 'lp', input, target: free, model, notes });
       let spread = 0;
-      for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], unbounded[p.name]) ** 2;
+      for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], free[p.name]) ** 2;
       const optimistic = potential.improvementUsdPerHour + Math.sqrt(spread);
       const base = potential.currentUsdPerHour;
       const promising =
@@ -275,7 +278,8 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
         optimistic >= settings.minImprovementUsdPerHour &&
         (base > 0 ? (100 * optimistic) / base : 100) >= settings.minImprovementPercent;
       if (!promising || potential.improvementUsdPerHour <= 0) return plan;
-      const probes = explorationProbes(input, unbounded, policyBounds).map((probe) => ({
+      const candidates = [...explorationProbes(input, unbounded, policyBounds), ...(slotted.size > 0 ? await slotProbes(solver, input, problem, policyBounds, free) : [])];
+      const probes = candidates.map((probe) => ({
         probe,
         plan: buildPlan({ strategy: 'lp', input, target: probe.target, model, notes, exploration: true }),
       }));

@@ -6,8 +6,9 @@ import type { ProtocolInput } from './types.js';
  * A compute provider runs tasks in whole slots, each needing a core and its memory: what it earns is a function of
  * the number of slots its cpu and memory both hold, not of either share alone (memory beyond what its cores can use
  * earns nothing, nor does a fraction of a slot). A smooth curve per resource cannot say that, so for such a protocol
- * the optimizer works in slot space: its response is fitted on the cpu of the whole slots it held (memory then adds
- * nothing by itself), plans tie its memory to its cpu, one slot's memory per slot's cpu, and whole slots are kept.
+ * the optimizer also fits its response in slot space: on the cpu of the whole slots it held (memory then adds nothing
+ * by itself). When that explains its earnings at least as well as its cpu and memory apart (response-model.ts), plans
+ * tie its memory to its cpu, one slot's memory per slot's cpu, keep whole slots, and probe a slot at a time.
  */
 export interface TaskSlot {
   cpu: number;
