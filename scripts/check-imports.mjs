@@ -27,7 +27,7 @@ export const ALLOWED = {
   engine: ['lib', 'domain', 'config', 'store', 'adapters', 'executors', 'notifications/config'],
   energy: ['lib', 'domain', 'config', 'store', 'engine', 'executors', 'adapters'],
   notifications: ['lib', 'domain', 'config', 'store', 'engine'],
-  fleet: ['lib', 'domain', 'config', 'store', 'auth', 'infra', 'engine', 'app', 'main'],
+  fleet: ['lib', 'domain', 'config', 'store', 'auth', 'infra', 'engine', 'app', 'main', 'energy/energy-point'],
   app: ['lib', 'domain', 'config', 'store', 'adapters', 'executors', 'engine', 'energy', 'notifications', 'infra', 'auth', 'sim', 'http/schemas'],
   http: ['lib', 'domain', 'config', 'store', 'engine', 'energy', 'notifications', 'infra', 'auth', 'app', 'executors', 'adapters', 'fleet'],
   cli: ['lib', 'domain', 'config', 'store', 'engine', 'infra', 'auth', 'app', 'http', 'sim', 'adapters', 'executors', 'energy', 'notifications', 'fleet', 'main'],

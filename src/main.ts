@@ -22,6 +22,7 @@ import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
 import { createHostReads } from './fleet/host-reads.js';
+import { createHostEnergy } from './energy/host-energy.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp, listenApp } from './http/app.js';
@@ -37,6 +38,7 @@ import type { Logger } from './lib/logger.js';
 import type { Notifier } from './notifications/notifier.js';
 import type { SimulatorsHandle } from './sim/index.js';
 import { createStore } from './store/index.js';
+import type { LoopStatus } from './domain/loop-status.js';
 import type { Store } from './store/types.js';
 import type { PlanningStrategy } from './engine/reallocation/types.js';
 
@@ -151,6 +153,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     closers.push(() => cache.close());
 
     let loopsRunning = false;
+    let loopStatus: () => LoopStatus[] = () => [];
     const application = createApplication({
       core,
       store,
@@ -162,6 +165,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       operations,
       exportDir: join(dataDir, 'exports'),
       running: () => loopsRunning,
+      loops: () => loopStatus(),
       redis,
       authenticate: security?.authenticate,
       simulated: () => demo.simulated(configService.current()),
@@ -175,6 +179,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     configService.watch();
     await operations.start();
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts: core.alerts });
+    loopStatus = () => loops.status();
 
     // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
     const fleet = createFleetControlPlane({
@@ -186,6 +191,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       replica,
       decisions: { strategy: core.strategy, config: cfg },
     });
+    const hostReads = createHostReads({ store, clock: systemClock });
     const app = await buildApp({
       services,
       config: cfg,
@@ -194,7 +200,8 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       fleet: fleet.service,
-      hostReads: createHostReads({ store, clock: systemClock }),
+      hostReads,
+      hostEnergy: createHostEnergy({ store, earnings: (host, range) => hostReads.earnings(host, range) }),
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));

@@ -1,4 +1,5 @@
 
+import type { LoopStatus } from '../domain/loop-status.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -33,6 +34,8 @@ export interface ApplicationDeps {
   exportDir: string;
   /** Whether the loops run (status). */
   running: () => boolean;
+  /** Each loop's state (status); none when the loops are not built. */
+  loops?: () => LoopStatus[];
   /** Redis client when Redis is configured (health check). */
   redis?: { ping(): Promise<unknown> } | null;
   authenticate?: AppServices['authenticate'];
@@ -144,6 +147,7 @@ export function createApplication(deps: ApplicationDeps): Application {
         websocketClients: 0,
         lastPlanAt: engine.lastPlan()?.createdAt ?? null,
         simulated: deps.simulated?.() ?? false,
+        loops: deps.loops?.() ?? [],
       };
     },
     events,

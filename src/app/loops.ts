@@ -5,6 +5,7 @@ import { createFleetRetentionJob } from '../engine/monitor/fleet-retention.js';
 import { createRetentionJob } from '../engine/monitor/retention.js';
 import type { ReallocationEngine } from '../engine/reallocation/engine.js';
 import { createScheduler, type Scheduler } from '../engine/scheduler.js';
+import type { LoopStatus } from '../domain/loop-status.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Store } from '../store/types.js';
@@ -13,7 +14,7 @@ export interface LoopsDeps {
   clock: Clock;
   log: Logger;
   config: () => Config;
-  store: Pick<Store, 'metrics' | 'nodeHealth'> & Partial<Pick<Store, 'fleetRollups'>>;
+  store: Pick<Store, 'metrics' | 'nodeHealth'> & Partial<Pick<Store, 'fleetRollups' | 'hostEnergy'>>;
   coordinator: Coordinator;
   engine: ReallocationEngine;
   alerts: AlertService;
@@ -24,6 +25,8 @@ export interface Loops {
   start(): void;
   /** Stops every loop and waits for the ticks in flight. */
   stop(): Promise<void>;
+  /** Each scheduled loop: running, ticks, when it last ticked and why that tick failed. */
+  status(): LoopStatus[];
 }
 
 /**
@@ -36,7 +39,7 @@ export function createLoops(deps: LoopsDeps): Loops {
   const retention = createRetentionJob({ metrics: deps.store.metrics, health: deps.store.nodeHealth, clock: deps.clock, log: deps.log, getConfig: deps.config });
   // Remote hosts' rows (the fleet) under the same retention, on the same schedule.
   const fleetStore = deps.store.fleetRollups;
-  const fleetRetention = fleetStore ? createFleetRetentionJob({ rollups: fleetStore, clock: deps.clock, log: deps.log, getConfig: deps.config }) : null;
+  const fleetRetention = fleetStore ? createFleetRetentionJob({ rollups: fleetStore, energy: deps.store.hostEnergy, clock: deps.clock, log: deps.log, getConfig: deps.config }) : null;
   const scheduler: Scheduler = createScheduler({
     clock: deps.clock,
     log: deps.log,
@@ -68,6 +71,9 @@ export function createLoops(deps: LoopsDeps): Loops {
     async stop() {
       await scheduler.stop();
       await coordinator.stop();
+    },
+    status() {
+      return Object.values(scheduler.loops).map((l) => ({ name: l.name, running: l.running, ticks: l.ticks, lastTickAt: l.lastTickAt, lastError: l.lastError }));
     },
   };
 }

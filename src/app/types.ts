@@ -109,5 +109,5 @@ export interface AppServices {
   /** Bearer token (JWT or API key) -> principal; absent = WebSocket without authentication (tests, no security). */
   authenticate?: (token: string) => Promise<Principal | null>;
   /** Power, power cost and net earnings (absent: the server was built without energy accounting). */
-  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest' | 'netHistory'>;
+  energy?: Pick<EnergyService, 'current' | 'history' | 'report' | 'digest' | 'netHistory' | 'onRecord'>;
 }

@@ -1,6 +1,7 @@
 /** Energy over a period: history for charts, a report per protocol (gross, power cost, net) and digest lines. */
 import type { Config } from '../config/schema.js';
-import type { Store } from '../store/types.js';
+import type { EnergyRepository } from '../store/repositories/energy.repository.js';
+import type { EarningsTotal } from '../store/types.js';
 import type { EnergyHistoryView, EnergyReport } from './views.js';
 
 const HOUR_MS = 3_600_000;
@@ -15,7 +16,13 @@ export interface EnergyReports {
 
 const usd = (x: number) => `${x < 0 ? '-' : ''}${Math.abs(x).toFixed(2)} USD`;
 
-export function createEnergyReports(deps: { store: Pick<Store, 'energy' | 'metrics'>; getConfig: () => Config }): EnergyReports {
+export interface EnergyReportsDeps {
+  /** This machine's energy series, or a fleet host's (the same queries over its rows). */
+  store: { energy: EnergyRepository; metrics: { earningsTotals(range: { from: number; to: number }): Promise<Pick<EarningsTotal, 'protocol' | 'usd'>[]> } };
+  getConfig: () => { energy: Pick<Config['energy'], 'enabled' | 'currency'> };
+}
+
+export function createEnergyReports(deps: EnergyReportsDeps): EnergyReports {
   const { store } = deps;
 
   async function report(range: { from: number; to: number }): Promise<EnergyReport> {

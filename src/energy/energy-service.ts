@@ -20,6 +20,7 @@ import { createEnergyAlerts, type EnergyAlertCondition, type EnergyAlerts } from
 import { createEnergyReports, type EnergyReports } from './energy-reports.js';
 import { configuredMeters, createHttpMeter, createMqttMeter, type Meter, type MeterState } from './meters.js';
 import type { EnergyConfig } from './schema.js';
+import { type EnergyPoint, energyRecordOf } from './energy-point.js';
 import { netHistory } from './net-rows.js';
 import { powerCostPerPoint } from './power-cost.js';
 import { createTariff, type Tariff } from './tariff.js';
@@ -63,6 +64,8 @@ export interface EnergyService extends EnergyReports {
   pausePolicy(config: Config): Policy | null;
   /** Protocol history points with power, power cost and net rate from the stored energy points (net-rows.ts). */
   netHistory(points: ProtocolPoint[], query: { from: number; to: number; stepMs?: number; protocol?: string }): Promise<(ProtocolPoint & NetFields)[]>;
+  /** Told of every point stored, after it is (the agent sends them on); returns the unsubscribe. */
+  onRecord(listener: (point: EnergyPoint) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,7 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
   let lastPrune = -Infinity;
   let negative = new Set<string>();
   let costPerPoint: Record<string, ResourceShares> = {};
+  const listeners = new Set<(point: EnergyPoint) => void>();
 
   async function syncMeters(energy: EnergyConfig): Promise<void> {
     const configs = configuredMeters(energy);
@@ -219,38 +223,21 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
   async function record(v: EnergyView, config: Config, now: number): Promise<void> {
     const a = acc!;
     acc = { since: now, kwh: 0, costUsd: 0, protocols: new Map() };
-    await store.energy.record({
-      host: {
-        time: now,
-        intervalMs: now - a.since,
-        hostWatts: v.hostWatts,
-        pricePerKwh: v.pricePerKwh,
-        usdPerKwh: v.usdPerKwh,
-        costUsdPerHour: v.powerCostUsdPerHour,
-        grossUsdPerHour: v.grossUsdPerHour,
-        energyKwh: a.kwh,
-        costUsd: a.costUsd,
-        estimated: v.estimated,
-      },
-      protocols: v.protocols.map((p) => {
-        const sums = a.protocols.get(p.protocol) ?? { kwh: 0, costUsd: 0, grossUsd: 0 };
-        return {
-          protocol: p.protocol,
-          time: now,
-          watts: p.watts,
-          costUsdPerHour: p.powerCostUsdPerHour,
-          grossUsdPerHour: p.grossUsdPerHour,
-          netUsdPerHour: p.netUsdPerHour,
-          energyKwh: sums.kwh,
-          costUsd: sums.costUsd,
-          grossUsd: sums.grossUsd,
-          estimated: v.estimated,
-        };
-      }),
-      meters: v.meters
-        .filter((m) => m.status === 'ok' && m.watts !== null && m.lastReadingAt !== null)
-        .map((m) => ({ meter: m.name, time: m.lastReadingAt!, watts: m.watts!, energyKwh: m.energyKwh })),
-    });
+    const point: EnergyPoint = {
+      view: v,
+      intervalMs: now - a.since,
+      energyKwh: a.kwh,
+      costUsd: a.costUsd,
+      protocols: [...a.protocols].map(([protocol, x]) => ({ protocol, energyKwh: x.kwh, costUsd: x.costUsd, grossUsd: x.grossUsd })),
+    };
+    await store.energy.record(energyRecordOf(point));
+    for (const listener of listeners) {
+      try {
+        listener(point);
+      } catch (err) {
+        log.warn({ err: errorMessage(err) }, 'energy point listener failed');
+      }
+    }
     await evaluateAlerts(v, config, now);
     if (now - lastPrune >= HOUR_MS) {
       lastPrune = now;
@@ -342,6 +329,10 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
     // Energy accounting switched off: the optimizer plans on gross again at once, not from the last costs seen.
     powerCostPerPoint: () => (deps.getConfig().energy.enabled ? structuredClone(costPerPoint) : {}),
     netNegative: () => [...negative],
+    onRecord(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     pausePolicy(config) {
       const energy = config.energy;
       // Advisory mode gets it too: the engine only recommends there, so the pause shows without being applied.

@@ -1,56 +1,77 @@
-/** What the energy service shows: one schema each for the type, the API validation and the documentation. */
+/**
+ * What the energy service shows: one schema each for the type, the API validation and the documentation. The view
+ * is also what an agent sends of its figures (energy-point.ts), so its fields are bounded and closed.
+ */
 import { Type, type Static } from '@sinclair/typebox';
 
-const Nullable = <T extends ReturnType<typeof Type.Number> | ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
+const Nullable = <T extends ReturnType<typeof Type.Number> | ReturnType<typeof Type.Integer> | ReturnType<typeof Type.String>>(s: T) => Type.Union([s, Type.Null()]);
 
-export const MeterStateSchema = Type.Object({
-  name: Type.String(),
-  type: Type.Union([Type.Literal('mqtt'), Type.Literal('http')]),
-  format: Type.Union([Type.Literal('tasmota'), Type.Literal('shelly'), Type.Literal('json')]),
-  protocol: Nullable(Type.String()),
-  status: Type.Union([Type.Literal('ok'), Type.Literal('waiting'), Type.Literal('silent'), Type.Literal('failing')]),
-  watts: Nullable(Type.Number()),
-  energyKwh: Nullable(Type.Number()),
-  lastReadingAt: Nullable(Type.Number()),
-  error: Nullable(Type.String()),
-});
+/** Bounds of what a sane host reports (a meter reads at most 1 MW, 32 meters, prices at most 100 per kWh). */
+export const MAX_WATTS = 1e8;
+export const MAX_USD_PER_HOUR = 1e9;
+const Time = Type.Integer({ minimum: 0, maximum: 8.64e15 });
+const Watts = Type.Number({ minimum: 0, maximum: MAX_WATTS });
+const UsdPerHour = Type.Number({ minimum: 0, maximum: MAX_USD_PER_HOUR });
+const NetUsdPerHour = Type.Number({ minimum: -MAX_USD_PER_HOUR, maximum: MAX_USD_PER_HOUR });
+const Name = Type.String({ maxLength: 128 });
 
-export const ProtocolEnergySchema = Type.Object({
-  protocol: Type.String(),
-  watts: Type.Number(),
-  idleWatts: Type.Number(),
-  activeWatts: Type.Number(),
-  /** Share of power above idle, 0..1. */
-  loadShare: Type.Number(),
-  grossUsdPerHour: Type.Number(),
-  powerCostUsdPerHour: Type.Number(),
-  netUsdPerHour: Type.Number(),
-});
+export const MeterStateSchema = Type.Object(
+  {
+    name: Name,
+    type: Type.Union([Type.Literal('mqtt'), Type.Literal('http')]),
+    format: Type.Union([Type.Literal('tasmota'), Type.Literal('shelly'), Type.Literal('json')]),
+    protocol: Nullable(Name),
+    status: Type.Union([Type.Literal('ok'), Type.Literal('waiting'), Type.Literal('silent'), Type.Literal('failing')]),
+    watts: Nullable(Watts),
+    energyKwh: Nullable(Type.Number({ minimum: 0, maximum: 1e12 })),
+    lastReadingAt: Nullable(Time),
+    error: Nullable(Type.String({ maxLength: 4096 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProtocolEnergySchema = Type.Object(
+  {
+    protocol: Name,
+    watts: Watts,
+    idleWatts: Watts,
+    activeWatts: Watts,
+    /** Share of power above idle, 0..1. */
+    loadShare: Type.Number({ minimum: 0, maximum: 1 }),
+    grossUsdPerHour: UsdPerHour,
+    powerCostUsdPerHour: UsdPerHour,
+    netUsdPerHour: NetUsdPerHour,
+  },
+  { additionalProperties: false },
+);
 export type ProtocolEnergy = Static<typeof ProtocolEnergySchema>;
 
-export const EnergyViewSchema = Type.Object({
-  time: Type.Number(),
-  enabled: Type.Boolean(),
-  /** True when the figures come from declared watts (no meter, or a meter silent or failing). */
-  estimated: Type.Boolean(),
-  estimatedReason: Nullable(Type.String()),
-  currency: Type.String(),
-  pricePerKwh: Type.Number(),
-  rate: Type.String(),
-  usdPerKwh: Type.Number(),
-  hostWatts: Type.Number(),
-  idleWatts: Type.Number(),
-  /** Watts charged to no protocol (idle rule `host`, or no load to split by). */
-  overheadWatts: Type.Number(),
-  basis: Type.Union([Type.Literal('measured'), Type.Literal('mixed'), Type.Literal('allocation')]),
-  basisNote: Type.String(),
-  idleRule: Type.String(),
-  grossUsdPerHour: Type.Number(),
-  powerCostUsdPerHour: Type.Number(),
-  netUsdPerHour: Type.Number(),
-  meters: Type.Array(MeterStateSchema),
-  protocols: Type.Array(ProtocolEnergySchema),
-});
+export const EnergyViewSchema = Type.Object(
+  {
+    time: Time,
+    enabled: Type.Boolean(),
+    /** True when the figures come from declared watts (no meter, or a meter silent or failing). */
+    estimated: Type.Boolean(),
+    estimatedReason: Nullable(Type.String({ maxLength: 65_536 })),
+    currency: Type.String({ pattern: '^[A-Z]{3,5}$' }),
+    pricePerKwh: Type.Number({ minimum: 0, maximum: 100 }),
+    rate: Type.String({ maxLength: 64 }),
+    usdPerKwh: Type.Number({ minimum: 0, maximum: 1e6 }),
+    hostWatts: Watts,
+    idleWatts: Watts,
+    /** Watts charged to no protocol (idle rule `host`, or no load to split by). */
+    overheadWatts: Watts,
+    basis: Type.Union([Type.Literal('measured'), Type.Literal('mixed'), Type.Literal('allocation')]),
+    basisNote: Type.String({ maxLength: 1024 }),
+    idleRule: Type.String({ maxLength: 32 }),
+    grossUsdPerHour: UsdPerHour,
+    powerCostUsdPerHour: UsdPerHour,
+    netUsdPerHour: NetUsdPerHour,
+    meters: Type.Array(MeterStateSchema, { maxItems: 64 }),
+    protocols: Type.Array(ProtocolEnergySchema, { maxItems: 256 }),
+  },
+  { additionalProperties: false },
+);
 export type EnergyView = Static<typeof EnergyViewSchema>;
 
 export const EnergyReportSchema = Type.Object({

@@ -50,8 +50,9 @@ describe('createLoop', () => {
     expect(starts).toEqual([0, 3500, 7000]);
   });
 
-  it('catches errors and keeps going', async () => {
+  it('catches errors and keeps going, saying when it last ticked and why that tick failed', async () => {
     const clock = new VirtualClock();
+    const start = clock.now();
     let n = 0;
     const loop = createLoop({
       name: 'err',
@@ -60,13 +61,18 @@ describe('createLoop', () => {
       intervalMs: () => 100,
       tick: () => {
         n++;
-        throw new Error('boom');
+        if (n <= 3) throw new Error(`boom ${n}`);
       },
     });
+    expect([loop.lastTickAt, loop.lastError]).toEqual([null, null]);
     loop.start();
     await clock.advance(250);
-    await loop.stop();
     expect(n).toBe(3);
+    expect([loop.lastTickAt, loop.lastError]).toEqual([start + 200, 'boom 3']);
+    // A tick that succeeds clears the reason.
+    await clock.advance(100);
+    await loop.stop();
+    expect([loop.ticks, loop.lastTickAt, loop.lastError]).toEqual([4, start + 300, null]);
   });
 
   it('stops when its abort signal fires', async () => {

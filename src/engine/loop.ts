@@ -20,6 +20,10 @@ export interface Loop {
   readonly running: boolean;
   /** Number of ticks completed (successful or not). */
   readonly ticks: number;
+  /** When the last tick ended (the loop's clock), null before the first. */
+  readonly lastTickAt: number | null;
+  /** Why the last tick failed, null when it succeeded (or none ran yet). */
+  readonly lastError: string | null;
   start(): void;
   /** Stops rescheduling and waits for the tick in flight. */
   stop(): Promise<void>;
@@ -35,6 +39,8 @@ export function createLoop(options: LoopOptions): Loop {
   let runner: Promise<void> | null = null;
   let inFlight: Promise<void> | null = null;
   let ticks = 0;
+  let lastTickAt: number | null = null;
+  let lastError: string | null = null;
 
   const runTick = (): Promise<void> => {
     if (inFlight) return inFlight;
@@ -45,10 +51,13 @@ export function createLoop(options: LoopOptions): Loop {
       await Promise.resolve();
       try {
         await tick(signal);
+        lastError = null;
       } catch (err) {
-        log.error({ err: errorMessage(err) }, 'loop tick failed');
+        lastError = errorMessage(err);
+        log.error({ err: lastError }, 'loop tick failed');
       } finally {
         ticks++;
+        lastTickAt = clock.now();
         if (inFlight === current) inFlight = null;
       }
     })();
@@ -97,6 +106,12 @@ export function createLoop(options: LoopOptions): Loop {
     },
     get ticks() {
       return ticks;
+    },
+    get lastTickAt() {
+      return lastTickAt;
+    },
+    get lastError() {
+      return lastError;
     },
     start() {
       if (controller) return;

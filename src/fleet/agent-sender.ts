@@ -1,10 +1,12 @@
 /**
- * Sends the spool to the control plane in order, batch by batch: a batch leaves the spool only once acknowledged
+ * Sends the spool to the control plane in order, batch by batch (its snapshots and the energy points spooled with
+ * them, under one batch id): a batch leaves the spool only once acknowledged
  * (`stored` or `duplicate`; snapshots it answers as `expired`, older than its retention horizon, are dropped with it
  * and counted). Network errors and 5xx are retried with exponential backoff (cockatiel); a refused key
  * is logged and retried slowly (spooling goes on, nothing is lost); a batch refused as invalid is set aside.
  */
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import type { AgentStatus } from '../domain/agent-status.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Spool, SpoolBatch } from './spool.js';
@@ -21,6 +23,8 @@ export interface SenderOptions {
   timeoutMs?: number;
   /** Attempts per flush before waiting for the next one (default 4). */
   attempts?: number;
+  /** The daemon's status summary, sent with each batch (GET status?host=NAME on the control plane answers it). */
+  status?: () => Promise<AgentStatus>;
 }
 
 class SendError extends Error {
@@ -40,9 +44,14 @@ export interface AgentSender {
 export function createAgentSender(options: SenderOptions): AgentSender {
   const url = `${options.server.replace(/\/+$/, '')}/api/v1/agent/batches`;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  // A control plane older than this agent refuses the spool field (its batch schema is closed): stop sending it then,
-  // rather than setting batches aside.
+  // A control plane older than this agent refuses the fields it does not know (its batch schema is closed): stop
+  // sending such a field then, rather than setting batches aside (spool since 0.2.0, status since 0.3.0).
   let reportSpool = true;
+  let reportStatus = options.status !== undefined;
+  // Energy points likewise: a control plane that does not take them could not store them; they are dropped then.
+  let sendEnergy = true;
+  // A batch whose points the control plane refused as invalid (not as unknown): its snapshots go without them.
+  let withoutEnergy: string | null = null;
   const policy = retry(
     handleWhen((err) => err instanceof SendError && (err.status === null || err.status >= 500 || err.status === 429)),
     { maxAttempts: Math.max(0, (options.attempts ?? 4) - 1), backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 10_000 }) },
@@ -56,6 +65,7 @@ export function createAgentSender(options: SenderOptions): AgentSender {
     const onAbort = () => controller.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      const status = reportStatus && options.status ? await options.status().catch(() => null) : null;
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
@@ -63,8 +73,10 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           batchId: batch.batchId,
           agentVersion: options.agentVersion,
           snapshots: batch.snapshots,
+          ...(sendEnergy && batch.energy.length > 0 && batch.batchId !== withoutEnergy ? { energy: batch.energy } : {}),
           // What still waits, this batch included: the control plane alerts when it keeps growing.
           ...(reportSpool ? { spool: { pending: options.spool.counts().pending, oldestAt: options.spool.oldestTime() } } : {}),
+          ...(status ? { status } : {}),
         }),
         signal: controller.signal,
       });
@@ -87,6 +99,10 @@ export function createAgentSender(options: SenderOptions): AgentSender {
         if (signal?.aborted) return { sent, failed: false };
         const batch = options.spool.next(options.maxBatch ?? 500);
         if (!batch) return { sent, failed: false };
+        if (!sendEnergy && batch.snapshots.length === 0) {
+          options.spool.acknowledge(batch.batchId);
+          continue;
+        }
         try {
           const expired = await policy.execute(({ signal: s }) => post(batch, s), signal);
           if (expired > 0) {
@@ -99,9 +115,26 @@ export function createAgentSender(options: SenderOptions): AgentSender {
           sent += batch.snapshots.length;
         } catch (err) {
           const status = err instanceof SendError ? err.status : null;
-          if (status === 400 && reportSpool && /spool/.test(errorMessage(err))) {
+          const refused = status === 400 ? errorMessage(err) : '';
+          if (reportSpool && /spool/.test(refused)) {
             reportSpool = false;
             options.log.warn('agent: the control plane does not take spool reports (older version); sending batches without them');
+            continue;
+          }
+          if (reportStatus && /body\.status\b/.test(refused)) {
+            reportStatus = false;
+            options.log.warn('agent: the control plane does not take status summaries (older version); sending batches without them');
+            continue;
+          }
+          if (sendEnergy && batch.energy.length > 0 && /body\.energy\b[^}]*not a known field/.test(refused)) {
+            sendEnergy = false;
+            options.log.warn('agent: the control plane does not take power readings (older version); sending batches without them');
+            continue;
+          }
+          if (sendEnergy && batch.energy.length > 0 && batch.batchId !== withoutEnergy && batch.snapshots.length > 0 && /body\.energy\b/.test(refused)) {
+            // The snapshots must not be lost with a bad point: they go again without this batch's points (dropped, logged).
+            withoutEnergy = batch.batchId;
+            options.log.error({ batchId: batch.batchId, err: refused }, 'agent: the control plane refused the energy points of a batch as invalid; sending its snapshots without them');
             continue;
           }
           if (status === 400 || status === 413) {

@@ -1,6 +1,7 @@
 /**
  * `orcha agent`: one host's adapters, executors and host readings, run through the product's composition root with
- * the HTTP server off; every snapshot goes to the local spool, and the spool goes to the control plane in batches.
+ * the HTTP server off; every snapshot (and every point of its energy accounting) goes to the local spool, and the
+ * spool goes to the control plane in batches.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import type { RunningOrcha } from '../main.js';
 import { systemClock } from '../lib/clock.js';
 import { createAgentPlans } from './agent-plans.js';
 import { createAgentSender } from './agent-sender.js';
+import { agentStatusOf } from './agent-status.js';
 import { planningContextOf } from './planning-context.js';
 import { openSpool, type Spool } from './spool.js';
 
@@ -56,6 +58,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const offs = [
     orcha.services.events.on('metrics', (snapshot) => spool.append(snapshot)),
+    // With energy accounting on (`energy` in its config), each point it stores goes out with the next batch.
+    orcha.services.energy?.onRecord((point) => spool.appendEnergy(point)) ?? (() => undefined),
     orcha.services.events.on('reallocations', (r) => plans.onReallocation(r)),
   ];
   const sender = createAgentSender({
@@ -65,6 +69,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     spool,
     log: log.child({ module: 'agent' }),
     maxBatch: options.maxBatch,
+    // Breakers, loops, queue and uptime stay here: a summary goes with each batch for GET status?host=NAME.
+    status: async () => ({ ...agentStatusOf(await orcha.services.status()), version: AGENT_VERSION }),
   });
 
   const stopping = new AbortController();

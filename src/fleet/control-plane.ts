@@ -38,7 +38,7 @@ export interface FleetControlPlane {
 }
 
 export function createFleetControlPlane(deps: {
-  store: Pick<Store, 'fleet' | 'alerts' | 'leases' | 'hostPlans'>;
+  store: Pick<Store, 'fleet' | 'alerts' | 'leases' | 'hostPlans'> & Partial<Pick<Store, 'hostEnergy'>>;
   clock: Clock;
   log: Logger;
   events: Pick<EventBus, 'emit'>;
@@ -66,6 +66,7 @@ export function createFleetControlPlane(deps: {
     repo: deps.store.fleet,
     leases: deps.store.leases,
     plans: deps.store.hostPlans,
+    energy: deps.store.hostEnergy,
     clock: deps.clock,
     settings: () => ({
       silentAfterMs: deps.config().silentAfter * 1000,

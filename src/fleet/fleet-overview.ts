@@ -13,6 +13,8 @@ export interface FleetRow {
   health: HostHealth;
   lastSeenAt: number | null;
   usdPerHour: number | null;
+  /** Net of power cost, USD/h, at the latest energy point; null without energy accounting. */
+  netUsdPerHour: number | null;
   protocols: number;
   connected: number;
   agentVersion: string | null;
@@ -37,7 +39,7 @@ export interface FleetOverview {
 
 export function fleetOverview(input: {
   now: number;
-  local: { name: string; latest: Snapshot | null; version: string };
+  local: { name: string; latest: Snapshot | null; version: string; netUsdPerHour?: number | null };
   hosts: HostView[];
   /** Active alerts; a fleet alert names its host in `details.host`, every other alert is about this machine. */
   alerts: Alert[];
@@ -58,6 +60,7 @@ export function fleetOverview(input: {
     health: latest === null ? 'never-seen' : now - latest.time > input.silentAfterMs ? 'silent' : 'ok',
     lastSeenAt: latest?.time ?? null,
     usdPerHour: latest?.totalUsdPerHour ?? null,
+    netUsdPerHour: local.netUsdPerHour ?? null,
     protocols: latest?.protocols.length ?? 0,
     connected: latest?.protocols.filter((p) => p.connected).length ?? 0,
     agentVersion: local.version,
@@ -73,6 +76,7 @@ export function fleetOverview(input: {
         health: h.health,
         lastSeenAt: h.lastSeenAt,
         usdPerHour: h.usdPerHour,
+        netUsdPerHour: h.netUsdPerHour,
         protocols: h.protocols,
         connected: h.connected,
         agentVersion: h.agentVersion,

@@ -3,6 +3,8 @@
  * latest state for `GET /api/v1/hosts` and `?host=NAME`. Plain service: HTTP routes and CLI commands call it alike.
  */
 import { randomUUID } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { type AgentStatus, AgentStatusSchema } from '../domain/agent-status.js';
 import { HOST_NAME_PATTERN } from '../domain/host.js';
 import type { Snapshot } from '../domain/sample.js';
 import type { Clock } from '../lib/clock.js';
@@ -11,9 +13,11 @@ import type { HostReportEvent } from '../app/events.js';
 import type { FleetRepository, HostRecord, HostSpool } from '../store/repositories/fleet.repository.js';
 import type { HostPlanRecord, HostPlansRepository } from '../store/repositories/host-plans.repository.js';
 import type { LeaseRepository } from '../store/repositories/leases.repository.js';
+import type { HostEnergyRepository } from '../store/repositories/host-energy.repository.js';
 import type { PlanningContext } from './planning-context.js';
 import type { HistoryQuery, ProtocolPoint, SnapshotPoint, TimeRange } from '../store/types.js';
 import { agentKeyMatches, agentKeyPrefix, generateAgentKey } from './agent-keys.js';
+import { type EnergyPoint, energyRecordOf } from '../energy/energy-point.js';
 
 export { HOST_NAME_PATTERN };
 const HOST_NAME = new RegExp(HOST_NAME_PATTERN);
@@ -30,6 +34,8 @@ export interface HostView {
   spool: HostSpool | null;
   /** Sum of the latest snapshot's protocols, null before the first batch. */
   usdPerHour: number | null;
+  /** Net of power cost, USD/h, at the latest energy point its agent sent; null when it sends none. */
+  netUsdPerHour: number | null;
   protocols: number;
   connected: number;
   revokedAt: number | null;
@@ -47,6 +53,10 @@ export interface IngestBatch {
   snapshots: Snapshot[];
   /** The agent's spool when it sent the batch (agents before 0.2.0 do not say). */
   spool?: { pending: number; oldestAt: number | null };
+  /** The agent's daemon when it sent the batch (agents before 0.3.0 do not say). */
+  status?: AgentStatus;
+  /** Points of the agent's energy accounting spooled with the snapshots (agents with `energy` enabled; older agents send none). */
+  energy?: EnergyPoint[];
 }
 
 export interface FleetSettings {
@@ -94,6 +104,8 @@ export interface FleetService {
   /** A live or revoked host by name; 404 naming it when unknown. */
   host(name: string): Promise<HostRecord>;
   latest(name: string): Promise<Snapshot | null>;
+  /** The host's agent's last status summary and when it arrived; null when it never sent one (agents before 0.3.0). */
+  agentStatus(host: HostRecord): Promise<{ status: AgentStatus; reportedAt: number } | null>;
   history(host: HostRecord, range: TimeRange & { stepMs: number }): Promise<{ points: SnapshotPoint[] }>;
   /** A host's history in the local history's shape: host points and protocol points (`stepMs` omitted: raw). */
   fullHistory(host: HostRecord, query: HistoryQuery): Promise<{ points: SnapshotPoint[]; protocols: ProtocolPoint[] }>;
@@ -105,6 +117,8 @@ export function createFleetService(deps: {
   settings: () => FleetSettings;
   /** Plans per host (decisions on the control plane); without it agents get no plans. */
   plans?: HostPlansRepository;
+  /** Each host's latest energy figures (net USD/h in the hosts list). */
+  energy?: Pick<HostEnergyRepository, 'allNow'>;
   /** The replicas' leases, to show which one decides for each host. */
   leases?: Pick<LeaseRepository, 'list'>;
   /** Told of every batch stored (not of duplicates): the fleet's live feed. */
@@ -112,7 +126,20 @@ export function createFleetService(deps: {
 }): FleetService {
   const { repo, clock } = deps;
 
-  const view = async (h: HostRecord, leases?: Map<string, { holder: string; fence: number; expiresAt: number }>): Promise<HostView> => {
+  /** Net USD/h per host id at its latest energy point (hosts whose agents send energy). */
+  const nets = async (): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const [id, now] of (await deps.energy?.allNow()) ?? []) {
+      const net = (JSON.parse(now.viewJson) as { netUsdPerHour?: unknown }).netUsdPerHour;
+      if (typeof net === 'number') out.set(id, net);
+    }
+    return out;
+  };
+  const view = async (
+    h: HostRecord,
+    leases?: Map<string, { holder: string; fence: number; expiresAt: number }>,
+    net?: Map<string, number>,
+  ): Promise<HostView> => {
     const latest = await repo.latest(h.id);
     const now = clock.now();
     const lease = leases?.get(hostLease(h.name));
@@ -132,6 +159,7 @@ export function createFleetService(deps: {
       agentVersion: h.agentVersion,
       spool: h.spool,
       usdPerHour: latest ? latest.protocols.reduce((sum, p) => sum + p.usdPerHour, 0) : null,
+      netUsdPerHour: net?.get(h.id) ?? null,
       protocols: latest?.protocols.length ?? 0,
       connected: latest?.protocols.filter((p) => p.connected).length ?? 0,
       revokedAt: h.revokedAt,
@@ -191,11 +219,12 @@ export function createFleetService(deps: {
       if (h.revokedAt !== null) throw new OrchaError('ORCHA_ERR_CONFLICT', `The agent key of host "${name}" is revoked already`);
       const at = clock.now();
       await repo.revokeHost(h.id, at);
-      return view({ ...h, revokedAt: at });
+      return view({ ...h, revokedAt: at }, undefined, await nets());
     },
     async listHosts() {
       const leases = await leaseMap();
-      return Promise.all((await repo.listHosts()).map((h) => view(h, leases)));
+      const net = await nets();
+      return Promise.all((await repo.listHosts()).map((h) => view(h, leases, net)));
     },
     async authenticateAgent(authorization) {
       if (typeof authorization !== 'string') return null;
@@ -209,10 +238,12 @@ export function createFleetService(deps: {
       const receivedAt = clock.now();
       const raw = deps.settings().rawRetentionMs;
       // An hour of slack over rawDays: replicas' clocks and the hour retention floors its cutoff to.
-      const options = raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 };
+      const energy = (batch.energy ?? []).map((p) => ({ record: energyRecordOf(p), viewJson: JSON.stringify(p.view) }));
+      const options = { ...(raw === undefined ? {} : { lockBefore: receivedAt - raw + 3_600_000 }), energy };
       const { result, stored, expired } = await repo.ingest(h.id, batch.batchId, batch.snapshots, receivedAt, options);
       const now = clock.now();
-      await repo.touchHost(h.id, now, batch.agentVersion, batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined);
+      const spool = batch.spool ? spoolReport(h.spool, batch.spool, now) : undefined;
+      await repo.touchHost(h.id, now, batch.agentVersion, spool, batch.status ? JSON.stringify(batch.status) : undefined);
       if (result === 'stored' && stored > 0 && deps.onIngest) {
         const latest = batch.snapshots.reduce((a, b) => (b.time > a.time ? b : a));
         deps.onIngest({ host: h.name, batchId: batch.batchId, snapshots: stored, latest });
@@ -222,6 +253,18 @@ export function createFleetService(deps: {
     host,
     async latest(name) {
       return repo.latest((await host(name)).id);
+    },
+    async agentStatus(h) {
+      const row = await repo.agentStatus(h.id);
+      if (!row) return null;
+      let status: unknown;
+      try {
+        status = JSON.parse(row.json);
+      } catch {
+        return null;
+      }
+      // Validated at ingest; a row written by another version that no longer fits is treated as none.
+      return Value.Check(AgentStatusSchema, status) ? { status, reportedAt: row.reportedAt } : null;
     },
     async history(h, range) {
       return { points: await repo.history(h.id, range) };

@@ -51,6 +51,8 @@ export interface HostReads {
   /** Alerts about a remote host, or (null) about this machine: every alert but the fleet's alerts about its hosts. */
   alerts(host: HostRecord | null, query: AlertQuery): Promise<Alert[]>;
   report(host: HostRecord, range: TimeRange): Promise<Report>;
+  /** Per protocol, what the host earned over the range (USD, its agent's ledger): the gross of its energy report. */
+  earnings(host: HostRecord, range: TimeRange): Promise<{ protocol: string; usd: number }[]>;
   payouts(host: HostRecord, query: PayoutQuery): Promise<PayoutsAnswer>;
   exportChunks(host: HostRecord, query: HistoryQuery, format: ExportFormat): AsyncIterable<string>;
   /** The policies the host's agent last reported with its planning settings; null before it did. */
@@ -98,10 +100,12 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
     const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
     if (p.rollup) {
-      for (const r of await store.fleetRollups.protocolHours(host.id, p.rollup)) {
-        // Rollups keep sums, not payout events.
+      const [hours, paid] = await Promise.all([store.fleetRollups.protocolHours(host.id, p.rollup), store.hostReads.payoutCounts(host.id, p.rollup)]);
+      for (const r of hours) {
         parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
       }
+      // Rollups keep sums; the payouts of those hours outlive the raw rows in their own table.
+      for (const [protocol, n] of Object.entries(paid)) parts.push({ protocol, samples: 0, earnedUsd: 0, earnedTokens: 0, uptimeSum: 0, payoutEvents: n });
     }
     return parts;
   }
@@ -198,6 +202,11 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
       };
+    },
+    async earnings(host, range) {
+      const usd = new Map<string, number>();
+      for (const p of await protocolSums(host, range)) usd.set(p.protocol, (usd.get(p.protocol) ?? 0) + p.earnedUsd);
+      return [...usd].map(([protocol, x]) => ({ protocol, usd: x }));
     },
     async payouts(host, query) {
       const [payouts, latest] = await Promise.all([store.hostReads.payouts(host.id, query), store.fleet.latest(host.id)]);

@@ -10,6 +10,8 @@ import type { Snapshot } from '../domain/sample.js';
 export interface SpoolBatch {
   batchId: string;
   snapshots: Snapshot[];
+  /** The energy points (energy/energy-point.ts) spooled with them, as stored: the sender passes them on unread. */
+  energy: unknown[];
 }
 
 export interface SpoolCounts {
@@ -30,7 +32,14 @@ export interface SpoolCounts {
 
 export interface Spool {
   append(snapshot: Snapshot): void;
-  /** The batch to send next: the one already in flight (same id), or up to `max` oldest rows under a new id. */
+  /** Spool a point of the host's energy accounting: it travels with the next batch, under the same id. */
+  appendEnergy(point: unknown): void;
+  /** Energy points waiting. */
+  energyPending(): number;
+  /**
+   * The batch to send next: the one already in flight (same id), or up to `max` oldest snapshots and up to `max`
+   * oldest energy points under a new id.
+   */
   next(max: number): SpoolBatch | null;
   /** The control plane has the batch (`expired`: how many of its snapshots it dropped as past its retention). */
   acknowledge(batchId: string, expired?: number): void;
@@ -60,6 +69,9 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     create table if not exists counters (name text primary key, value integer not null);
     insert or ignore into counters values ('produced', 0), ('acknowledged', 0), ('rejected', 0), ('expired', 0);
     create table if not exists outcomes (seq integer primary key autoincrement, plan_id text not null unique, body text not null);
+    create table if not exists energy (seq integer primary key autoincrement, body text not null, batch_id text);
+    create index if not exists energy_batch on energy (batch_id);
+    create table if not exists rejected_energy (seq integer primary key, body text not null, batch_id text not null);
   `);
   const putOutcome = db.prepare(
     'insert into outcomes (plan_id, body) values (?, ?) on conflict (plan_id) do update set body = excluded.body',
@@ -81,6 +93,16 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
   const counter = db.prepare('select value from counters where name = ?');
   const first = db.prepare('select body from spool order by seq limit 1');
   const dropOldest = db.prepare('delete from spool where seq in (select seq from spool where batch_id is null order by seq limit ?)');
+  const insertEnergy = db.prepare('insert into energy (body) values (?)');
+  const energyCount = db.prepare('select count(*) as n from energy');
+  const dropOldestEnergy = db.prepare('delete from energy where seq in (select seq from energy where batch_id is null order by seq limit ?)');
+  const energyInFlight = db.prepare('select batch_id from energy where batch_id is not null order by seq limit 1');
+  const oldestEnergy = db.prepare('select seq from energy where batch_id is null order by seq limit 1 offset ?');
+  const lastFreeEnergy = db.prepare('select max(seq) as seq from energy where batch_id is null');
+  const assignEnergy = db.prepare('update energy set batch_id = ? where batch_id is null and seq <= ?');
+  const energyOf = db.prepare('select body from energy where batch_id = ? order by seq');
+  const removeEnergy = db.prepare('delete from energy where batch_id = ?');
+  const setAsideEnergy = db.prepare('insert into rejected_energy select seq, body, batch_id from energy where batch_id = ?');
 
   const append = db.transaction((s: Snapshot) => {
     insert.run(JSON.stringify(s));
@@ -89,16 +111,27 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     // A bound, so a control plane gone for months cannot fill the disk: the oldest unsent rows go first.
     if (n > maxRows) dropOldest.run(n - maxRows);
   });
+  const appendEnergyRow = db.transaction((body: string) => {
+    insertEnergy.run(body);
+    const n = (energyCount.get() as { n: number }).n;
+    if (n > maxRows) dropOldestEnergy.run(n - maxRows);
+  });
+  /** The last seq of the (up to) `max` oldest free rows of a table, null when it has none. */
+  const edgeOf = (first: BetterSqlite3.Statement, last: BetterSqlite3.Statement, max: number): number | null =>
+    (first.get(max - 1) as { seq: number } | undefined)?.seq ?? (last.get() as { seq: number | null }).seq ?? null;
   const claim = db.transaction((max: number): string | null => {
-    const current = inFlight.get() as { batch_id: string } | undefined;
+    const current = (inFlight.get() ?? energyInFlight.get()) as { batch_id: string } | undefined;
     if (current) return current.batch_id;
-    const edge = (oldest.get(max - 1) as { seq: number } | undefined)?.seq ?? (lastFree.get() as { seq: number | null }).seq;
-    if (edge === null || edge === undefined) return null;
+    const edge = edgeOf(oldest, lastFree, max);
+    const energyEdge = edgeOf(oldestEnergy, lastFreeEnergy, max);
+    if (edge === null && energyEdge === null) return null;
     const id = randomUUID().replaceAll('-', '');
-    assign.run(id, edge);
+    if (edge !== null) assign.run(id, edge);
+    if (energyEdge !== null) assignEnergy.run(id, energyEdge);
     return id;
   });
   const ack = db.transaction((batchId: string, expired: number) => {
+    removeEnergy.run(batchId);
     const removed = remove.run(batchId).changes;
     bump.run(removed, 'acknowledged');
     if (removed > 0 && expired > 0) bump.run(Math.min(expired, removed), 'expired');
@@ -106,18 +139,23 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
 
   const setAside = db.prepare('insert into rejected select seq, body, batch_id from spool where batch_id = ?');
   const rejectBatch = db.transaction((batchId: string) => {
+    setAsideEnergy.run(batchId);
+    removeEnergy.run(batchId);
     setAside.run(batchId);
     bump.run(remove.run(batchId).changes, 'rejected');
   });
 
   return {
     append: (s) => void append(s),
+    appendEnergy: (point) => void appendEnergyRow(JSON.stringify(point)),
+    energyPending: () => (energyCount.get() as { n: number }).n,
     reject: (id) => void rejectBatch(id),
     next(max) {
       const batchId = claim(Math.max(1, Math.floor(max)));
       if (!batchId) return null;
       const rows = rowsOf.all(batchId) as { body: string }[];
-      return { batchId, snapshots: rows.map((r) => JSON.parse(r.body) as Snapshot) };
+      const energy = energyOf.all(batchId) as { body: string }[];
+      return { batchId, snapshots: rows.map((r) => JSON.parse(r.body) as Snapshot), energy: energy.map((r) => JSON.parse(r.body) as unknown) };
     },
     acknowledge: (id, expired = 0) => void ack(id, expired),
     counts() {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { FleetService } from '../fleet/fleet.service.js';
 import type { HostReads } from '../fleet/host-reads.js';
+import type { HostEnergy } from '../energy/host-energy.js';
 import type { Logger } from '../lib/logger.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { lazyCompilers } from './lazy-compilers.js';
@@ -53,6 +54,8 @@ export interface BuildAppOptions {
   fleet?: FleetService;
   /** The reads about one remote host (`?host=NAME` beyond metrics, GET hosts/{name}/plans). */
   hostReads?: HostReads;
+  /** Fleet hosts' energy as their agents sent it (`GET energy...?host=NAME`). */
+  hostEnergy?: HostEnergy;
   version?: string;
   /**
    * Where `{file}`/`{env}` secrets of the config resolve (`metrics.auth`): the config file's directory and the
@@ -168,7 +171,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   if (options.security) await app.register(securityPlugin, options.security);
 
   let hub: WsHub | null = null;
-  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet, hostReads: options.hostReads };
+  const deps: RouteDeps = { services, config, websocketClients: () => hub?.clientCount ?? 0, fleet: options.fleet, hostReads: options.hostReads, hostEnergy: options.hostEnergy };
   // `metrics.auth` is read at each scrape (hot reload applies); unset keeps /metrics public.
   const secrets = options.secrets ?? { baseDir: process.cwd(), env: process.env };
   const metricsCredentials = () => resolveMetricsCredentials(config().metrics.auth, secrets.baseDir, secrets.env);

@@ -41,7 +41,15 @@ export function lazyCompilers(): Compilers {
   return {
     buildValidator(externalSchemas: unknown, options: unknown) {
       const compiler = buildValidator(externalSchemas as never, options as never);
-      return (route: unknown) => lazyValidator(() => compiler(route as never) as unknown as ValidatorFn);
+      // A JSON body carries its own types: coercing it would turn a null into 0 or "" wherever a schema allows
+      // "number or null" (Ajv tries the number first), so a node's unmeasured CPU or a never-answered poll would
+      // arrive as a reading of 0. Query strings, params and headers are text and keep their coercion.
+      const opts = (options ?? {}) as { customOptions?: Record<string, unknown> };
+      const bodies = buildValidator(externalSchemas as never, { ...opts, customOptions: { ...opts.customOptions, coerceTypes: false } } as never);
+      return (route: unknown) => {
+        const forBody = (route as { httpPart?: string }).httpPart === 'body';
+        return lazyValidator(() => (forBody ? bodies : compiler)(route as never) as unknown as ValidatorFn);
+      };
     },
     buildSerializer(externalSchemas: unknown, options: unknown) {
       const compiler = buildSerializer(externalSchemas as never, options as never);

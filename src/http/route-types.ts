@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { AppServices } from '../app/types.js';
 import type { FleetService } from '../fleet/fleet.service.js';
 import type { HostReads } from '../fleet/host-reads.js';
+import type { HostEnergy } from '../energy/host-energy.js';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -19,6 +20,8 @@ export interface RouteDeps {
   fleet?: FleetService;
   /** What the control plane knows about one remote host beyond its samples (plans, alerts, reports...). */
   hostReads?: HostReads;
+  /** Fleet hosts' power, power cost and net as their agents sent them (`GET energy...?host=NAME`). */
+  hostEnergy?: HostEnergy;
 }
 
 export type RoutePlugin = (app: App, deps: RouteDeps) => Promise<void> | void;

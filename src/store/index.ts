@@ -11,6 +11,7 @@ import { createAuditRepository } from './repositories/audit.repository.js';
 import { createEngineStateRepository } from './repositories/engine-state.repository.js';
 import { createEnergyRepository } from './repositories/energy.repository.js';
 import { createFleetRepository } from './repositories/fleet.repository.js';
+import { createHostEnergyRepository } from './repositories/host-energy.repository.js';
 import { withFleetRollups } from './repositories/fleet-history.js';
 import { createFleetRollups } from './repositories/fleet-rollups.js';
 import { createLeaseRepository } from './repositories/leases.repository.js';
@@ -70,6 +71,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     energy: createEnergyRepository(db as never),
     fleet: withFleetRollups(createFleetRepository(db as never, dialect), fleetRollups),
     fleetRollups,
+    hostEnergy: createHostEnergyRepository(db as never),
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
     hostPlans: createHostPlansRepository(db as never),

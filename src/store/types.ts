@@ -18,6 +18,7 @@ import type { FleetRollups } from './repositories/fleet-rollups.js';
 import type { LeaseRepository } from './repositories/leases.repository.js';
 import type { HostPlansRepository } from './repositories/host-plans.repository.js';
 import type { HostReadsRepository } from './repositories/host-reads.repository.js';
+import type { HostEnergyRepository } from './repositories/host-energy.repository.js';
 
 export interface TimeRange {
   from: number;
@@ -292,6 +293,8 @@ export interface Repositories {
   /** Power readings, cost and net earnings (migration 005). */
   energy: EnergyRepository;
   fleet: FleetRepository;
+  /** Fleet hosts' power, power cost and net earnings as their agents sent them (migration 020). */
+  hostEnergy: HostEnergyRepository;
   /** Hourly rollups of remote hosts' rows and their retention (migration 014). */
   fleetRollups: FleetRollups;
   engineState: EngineStateRepository;

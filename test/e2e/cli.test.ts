@@ -53,30 +53,96 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('status --host: another host of the fleet, as its agent reported it; a name nobody knows fails', async () => {
+  it('status --host: another host of the fleet, its daemon as its agent reported it; a name nobody knows fails', async () => {
     const auth = { 'content-type': 'application/json', authorization: `Bearer ${env.ORCHA_TOKEN}` };
     const created = await fetch(`${product.url}/api/v1/hosts`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'edge-cli' }) });
     expect(created.status).toBe(201);
     const { key } = (await created.json()) as { key: string };
     const local = (await product.server.store.metrics.latest())!;
-    const snapshot = { ...local, time: local.time - 60_000, totalUsdPerHour: 0.4242, protocols: local.protocols.slice(0, 2) };
-    const sent = await fetch(`${product.url}/api/v1/agent/batches`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ batchId: 'cli-host-batch-01', agentVersion: AGENT_VERSION, snapshots: [snapshot] }),
+    // Its second node's own CPU and memory are not measured (no container): null, not 0.
+    const [p0, p1] = local.protocols;
+    const snapshot = { ...local, time: local.time - 60_000, totalUsdPerHour: 0.4242, protocols: [p0!, { ...p1!, cpuPercent: null, memoryBytes: null, resourcesMeasured: false }] };
+    const send = (batchId: string, extra: Record<string, unknown>) =>
+      fetch(`${product.url}/api/v1/agent/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ batchId, agentVersion: AGENT_VERSION, snapshots: [snapshot], ...extra }),
+      });
+    // An agent before 0.3.0: no status summary, so status?host is a 404 that says where its snapshot is.
+    expect((await send('cli-host-batch-01', {})).status).toBe(200);
+    const none = await fetch(`${product.url}/api/v1/status?host=edge-cli`, { headers: auth });
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { error: { message: string } }).error.message).toContain('GET metrics?host=edge-cli');
+    const older = await orcha(['status', '--host', 'edge-cli'], env);
+    expect(older.code, older.stderr).toBe(0);
+    expect(older.stdout).toContain('its agent reports no status');
+    expect(older.stdout).toContain('host edge-cli: earning 0.4242 USD/h');
+
+    const [storj, other] = snapshot.protocols;
+    const adapter = (protocol: string, type: string, broken: boolean) => ({
+      protocol,
+      type,
+      connected: !broken,
+      breaker: broken ? 'open' : 'closed',
+      lastError: broken ? 'connect ECONNREFUSED 10.0.0.7:14002' : null,
+      latencyMs: 8,
+      lastSuccessAt: broken ? null : snapshot.time - 600_000,
+      consecutiveFailures: broken ? 7 : 0,
     });
-    expect(sent.status).toBe(200);
+    const status = {
+      version: AGENT_VERSION,
+      startedAt: snapshot.time - 7_200_000,
+      uptimeSeconds: 7200,
+      mode: 'auto',
+      strategy: 'control-plane',
+      lastPlanAt: null,
+      loops: [
+        { name: 'analyze', running: true, ticks: 240, lastTickAt: snapshot.time, lastError: null },
+        { name: 'decide', running: true, ticks: 120, lastTickAt: snapshot.time, lastError: 'database is locked' },
+      ],
+      coordinator: { running: true, lastPollAt: snapshot.time, polls: 1440, adapters: [adapter(storj.protocol, storj.type, false), adapter(other.protocol, other.type, true)] },
+      queue: { pending: 0, processing: 0, capacity: 100, byPriority: { critical: 0, high: 0, normal: 0, low: 0 } },
+    };
+    const before = Date.now();
+    expect((await send('cli-host-batch-02', { status, spool: { pending: 3, oldestAt: snapshot.time } })).status).toBe(200);
+    // A summary out of bounds is refused with the field that is wrong.
+    const refused = await send('cli-host-batch-03', { status: { ...status, coordinator: { ...status.coordinator, polls: -1 } } });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('body.status.coordinator.polls');
+
+    const answer = await fetch(`${product.url}/api/v1/status?host=edge-cli`, { headers: auth });
+    expect(answer.status).toBe(200);
+    // biome-ignore lint/suspicious/noExplicitAny: a JSON answer, checked field by field
+    const remote = (await answer.json()) as Record<string, any>;
+    expect(remote).toMatchObject({ host: 'edge-cli', version: AGENT_VERSION, mode: 'auto', websocketClients: 0, spool: { pending: 3 } });
+    expect(Date.parse(remote.reportedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(remote.startedAt).toBe(new Date(status.startedAt).toISOString());
+    expect(remote.loops[1]).toEqual({ name: 'decide', running: true, ticks: 120, lastTickAt: new Date(snapshot.time).toISOString(), lastError: 'database is locked' });
+    // Nulls stay nulls (a JSON body is not coerced): never answered is not "answered in 1970", no error is not "".
+    expect(remote.coordinator.adapters[1]).toMatchObject({ protocol: other.protocol, breaker: 'open', consecutiveFailures: 7, lastSuccessAt: null });
+    expect(remote.coordinator.adapters[0]).toMatchObject({ lastError: null, lastSuccessAt: new Date(snapshot.time - 600_000).toISOString() });
+    expect([remote.lastPlanAt, remote.loops[0].lastError]).toEqual([null, null]);
+    const sample = (await (await fetch(`${product.url}/api/v1/metrics?host=edge-cli`, { headers: auth })).json()) as { protocols: { protocol: string; cpuPercent: unknown; memoryBytes: unknown }[] };
+    expect(sample.protocols.find((p) => p.protocol === p1!.protocol)).toMatchObject({ cpuPercent: null, memoryBytes: null });
+    // This machine's own status is unchanged by it.
+    const own = (await (await fetch(`${product.url}/api/v1/status`, { headers: auth })).json()) as Record<string, unknown>;
+    expect(own.host).toBeUndefined();
+    expect(own.reportedAt).toBeUndefined();
 
     const json = await orcha(['status', '--host', 'edge-cli', '--json'], env);
-    expect(json.code).toBe(0);
-    const remote = JSON.parse(json.stdout);
-    expect(remote.host).toBe('edge-cli');
-    expect(remote.latest.totalUsdPerHour).toBe(0.4242);
-    expect(remote.latest.protocols.map((p: { protocol: string }) => p.protocol).sort()).toEqual(snapshot.protocols.map((p) => p.protocol).sort());
+    expect(json.code, json.stderr).toBe(0);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ host: 'edge-cli', reportedAt: remote.reportedAt, coordinator: { polls: 1440 } });
+    expect(parsed.latest.totalUsdPerHour).toBe(0.4242);
+    expect(parsed.latest.protocols.map((p: { protocol: string }) => p.protocol).sort()).toEqual(snapshot.protocols.map((p) => p.protocol).sort());
     const human = await orcha(['status', '--host', 'edge-cli'], env);
-    expect(human.code).toBe(0);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toContain(`host edge-cli: orcha agent ${AGENT_VERSION}, mode auto, up 7200s, loops running`);
+    expect(human.stdout).toContain('spool 3 waiting');
+    expect(human.stdout).toMatch(/^loops: analyze 240 ticks, last \S+ \S+; decide 120 ticks, last \S+ \S+, FAILED: database is locked$/m);
     expect(human.stdout).toContain('host edge-cli: earning 0.4242 USD/h');
-    for (const p of snapshot.protocols) expect(human.stdout).toContain(p.protocol);
+    const row = human.stdout.split('\n').find((l) => l.includes(` ${other.protocol} `))!;
+    expect(row).toMatch(/open.*7.*ECONNREFUSED 10\.0\.0\.7:14002/);
 
     const unknown = await orcha(['status', '--host', 'nowhere'], env);
     expect(unknown.code).toBe(1);
@@ -96,6 +162,12 @@ describe('orcha CLI against a running server', { timeout: 120_000 }, () => {
     expect(json.code, json.stderr).toBe(0);
     const status = JSON.parse(json.stdout);
     expect(status.coordinator.adapters).toHaveLength(product.server.sims.protocols.length);
+    // Its loops (this test harness drives polls and decisions itself: they are built but not started).
+    expect(status.loops.map((l: { name: string; running: boolean }) => [l.name, l.running])).toEqual([
+      ['analyze', false],
+      ['decide', false],
+      ['retention', false],
+    ]);
     expect(status.latest.protocols.length).toBeGreaterThan(0);
   });
 

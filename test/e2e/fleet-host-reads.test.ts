@@ -3,8 +3,9 @@
  * its own, so anything it answered from its own tables would be empty) and an agent (`orcha agent --demo`) that reports, takes the control plane's plans and reports
  * what it did. `?host=alpha` answers alpha's figures (its snapshots, the plans made for it, their outcomes, the alerts
  * about it), never the control plane's own; `GET hosts/alpha/plans` pages through the plans with who decided them;
- * `orcha reallocation history --host alpha` prints them. An unknown host is a 404 naming it on every endpoint; energy,
- * which agents do not send, is a 400 saying so.
+ * `orcha reallocation history --host alpha` prints them; `status?host=alpha` answers alpha's daemon (breakers, loops,
+ * spool) as its agent last reported it. An unknown host is a 404 naming it on every endpoint; energy answers from the
+ * points alpha's agent sends (its demo reads the simulated plug).
  */
 import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
 import type { Store } from '../../src/store/types.js';
 import { CLI, freePort, startCli, stopProcess, waitFor } from '../helpers/cli-processes.js';
 import { createPostgresTestStore, rawQuery } from '../helpers/stores.js';
@@ -83,6 +85,8 @@ describe('fleet: the read endpoints for one host', () => {
         'reallocation: { mode: auto }',
         // alpha's own policy: the control plane plans with it and shows it under ?host=alpha.
         'policies: [{ name: alpha-quiet-hours, excludedHours: [3] }]',
+        // An energy point every 5 s (its demo reads the simulated plug).
+        'energy: { recordInterval: 5 }',
         'log: { level: warn }',
       ].join('\n'),
     );
@@ -99,6 +103,11 @@ describe('fleet: the read endpoints for one host', () => {
     await waitFor("alpha's first earnings", async () => {
       const [r] = await rawQuery(store, `select sum(earned_usd) as usd from host_protocol_samples where host_id = '${hostId}'`);
       return Number(r?.usd ?? 0) > 0;
+    }, 120_000);
+
+    await waitFor("alpha's first energy point", async () => {
+      const [r] = await rawQuery(store, `select count(*) as n from host_energy_points where host_id = '${hostId}'`);
+      return Number(r?.n ?? 0) > 0;
     }, 120_000);
 
     const login = await fetch(`${url}/api/v1/auth/login`, {
@@ -261,27 +270,51 @@ describe('fleet: the read endpoints for one host', () => {
     expect((await api('hosts/nope/plans')).status).toBe(404);
   });
 
-  it("policies answer alpha's as its agent reported them; status, the daemon's own, is a 400 that says where to look", async () => {
+  it("policies answer alpha's as its agent reported them; status answers alpha's daemon as its agent last reported it", async () => {
     const policies = await api('policies?host=alpha');
     expect(policies.status).toBe(200);
     expect(policies.json.policies.map((p: J) => [p.name, p.excludedHours])).toEqual([['alpha-quiet-hours', [3]]]);
     expect((await api('policies/alpha-quiet-hours?host=alpha')).json).toMatchObject({ name: 'alpha-quiet-hours' });
     expect((await api('policies/alpha-quiet-hours')).status).toBe(404);
     expect((await api('policies')).json.policies.map((p: J) => p.name)).not.toContain('alpha-quiet-hours');
+    const asked = Date.now();
     const status = await api('status?host=alpha');
-    expect(status.status).toBe(400);
-    expect(status.json.error.message).toContain('GET metrics?host=alpha');
-    expect((await api('status?host=cp')).status).toBe(200);
+    expect(status.status).toBe(200);
+    // alpha's agent: its version, its mode (auto, its own config), the control plane's plans as its strategy, its six
+    // demo nodes with their breakers, its loops running, its spool; reportedAt within the last few flushes (1 s).
+    expect(status.json).toMatchObject({ host: 'alpha', version: AGENT_VERSION, mode: 'auto', strategy: 'control-plane', websocketClients: 0 });
+    expect(status.json.coordinator.running).toBe(true);
+    expect(status.json.coordinator.polls).toBeGreaterThan(0);
+    expect(status.json.coordinator.adapters).toHaveLength(6);
+    for (const a of status.json.coordinator.adapters) expect(a).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, lastSuccessAt: expect.any(String) });
+    expect(status.json.uptimeSeconds).toBeGreaterThan(0);
+    // Its loops as they run on alpha: decide (every 3 s there) has ticked, each with when it last did.
+    expect(status.json.loops.map((l: J) => l.name).sort()).toEqual(['analyze', 'decide', 'retention']);
+    const decide = status.json.loops.find((l: J) => l.name === 'decide');
+    expect(decide).toMatchObject({ running: true, lastError: null });
+    expect(decide.ticks).toBeGreaterThan(0);
+    expect(Date.parse(decide.lastTickAt)).toBeGreaterThan(Date.parse(status.json.startedAt));
+    expect(status.json.spool).toMatchObject({ pending: expect.any(Number) });
+    expect(asked - Date.parse(status.json.reportedAt)).toBeLessThan(30_000);
+    const own = await api('status?host=cp');
+    expect(own.status).toBe(200);
+    expect(own.json.host).toBeUndefined();
+    expect(own.json.coordinator.adapters).toEqual([]);
     for (const path of ['policies', 'status']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
-  it('energy, which agents do not report, is refused for a fleet host with a 400 that says why', async () => {
-    for (const path of ['energy', 'energy/history', 'energy/report']) {
-      const res = await api(`${path}?host=alpha`);
-      expect(res.status, path).toBe(400);
-      expect(res.json.error.message, path).toContain('"alpha": agents send no power readings');
-      expect((await api(`${path}?host=nope`)).status, path).toBe(404);
-    }
+  it("energy answers alpha's figures as its agent sent them (its simulated plug), never the control plane's own", async () => {
+    const now = await api('energy?host=alpha');
+    expect(now.json.meters.map((m: J) => m.name)).toEqual(['sim-plug']);
+    expect(now.json.hostWatts).toBeGreaterThan(0);
+    expect((await api('energy')).status, 'the control plane itself accounts no energy').toBe(404);
+    const history = await api('energy/history?host=alpha');
+    expect(history.status).toBe(200);
+    expect(history.json.points.length).toBeGreaterThan(0);
+    const report = await api('energy/report?host=alpha');
+    expect(report.status).toBe(200);
+    expect(report.json.energyKwh).toBeGreaterThan(0);
+    for (const path of ['energy', 'energy/history', 'energy/report']) expect((await api(`${path}?host=nope`)).status, path).toBe(404);
   });
 
   it('orcha reallocation history --host alpha prints the plans and their outcomes; report, export, alerts and allocation take --host', { timeout: 120_000 }, async () => {
@@ -309,6 +342,10 @@ describe('fleet: the read endpoints for one host', () => {
     const alerts = await cli(['alerts', '--host', 'alpha', '--json']);
     expect(alerts.code, alerts.stderr).toBe(0);
     expect(JSON.parse(alerts.stdout).map((a: J) => a.dedupKey)).toEqual(['agent_spool_growing:alpha']);
+    const status = await cli(['status', '--host', 'alpha']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`host alpha: orcha agent ${AGENT_VERSION}, mode auto`);
+    expect(status.stdout).toContain('loops running');
     const allocation = await cli(['allocation', '--host', 'alpha', '--json']);
     expect(allocation.code, allocation.stderr).toBe(0);
     expect(Object.keys(JSON.parse(allocation.stdout).current)).toHaveLength(6);

@@ -165,13 +165,14 @@ describeEachStore('fleet: reads for one host', (factory) => {
     expect(lines[1]).toMatch(/^2026-12-01T00:00:00.000Z,(golem|storj),/);
 
     // Retention rolls the hour up and deletes its raw rows: the report's sums come from the rollup, unchanged; the
-    // payout events were in the raw rows only.
+    // payouts keep their own rows (migration 019), so they are still listed and counted.
     expect((await s.fleetRollups.rollupAndDeleteRawBefore(T0 + 3_600_000)).rawDeleted).toBeGreaterThan(0);
     const rolled = await reads.report(edge, range);
     expect(rolled.totalUsd).toBeCloseTo(report.totalUsd, 12);
     expect(rolled.protocols.map((p) => [p.protocol, p.tokens.toFixed(6), p.uptime?.toFixed(6)])).toEqual(
       report.protocols.map((p) => [p.protocol, p.tokens.toFixed(6), p.uptime?.toFixed(6)]),
     );
-    expect(rolled.protocols.map((p) => p.payoutEvents)).toEqual([0, 0]);
+    expect(rolled.protocols.map((p) => p.payoutEvents)).toEqual([0, 1]);
+    expect(await reads.payouts(edge, { ...range })).toEqual({ payouts: [{ protocol: 'golem', token: 'GLM', time: T0 + 20_000, tokens: 12, usd: 3 }], held: [] });
   });
 });

@@ -151,12 +151,12 @@ function startPage(): void {
   onOverview = route.page === 'overview';
   connPill.hidden = !onOverview; // only the overview holds a live connection
   if (route.page === 'overview') {
-    startDashboard(role);
+    startDashboard(role, route.host);
     return;
   }
   stopDashboard?.();
   demoBanner.hidden = true;
-  stopDashboard = route.page === 'settings' ? startSettings(main, api, role) : startNodePage(main, api, route.protocol);
+  stopDashboard = route.page === 'settings' ? startSettings(main, api, role) : startNodePage(main, api, route.protocol, route.host);
   window.scrollTo(0, 0);
   renderBanner();
 }
@@ -166,9 +166,10 @@ window.addEventListener('hashchange', () => {
 });
 
 // ---- overview ----------------------------------------------------------------------------------------------
-function startDashboard(role: string | null): void {
+/** `initialHost`: the fleet host the URL names (`#/?host=NAME`, e.g. back from its node's page). */
+function startDashboard(role: string | null, initialHost?: string): void {
   stopDashboard?.();
-  setNodeLinksHost(undefined);
+  setNodeLinksHost(initialHost);
   const canOperate = role !== 'viewer';
 
   const chart = createEarningsChart();
@@ -182,17 +183,20 @@ function startDashboard(role: string | null): void {
   // With more than this machine in the fleet: which host the overview shows (`?host=`).
   const hostPicker = createHostPicker(api, (picked) => {
     setNodeLinksHost(picked);
+    // The URL names the host shown, so a reload, a shared link or the way back from a node page shows it again.
+    if (currentRoute().page === 'overview') history.replaceState(null, '', href.overviewOf(picked));
     latest = null;
     alertsById = new Map();
     void loadLists();
     chart.clear();
     resourceChart.clear();
     resources.render(null);
+    energy.reload();
     // History, totals and payouts are anchored on the host's latest snapshot: read it first.
     void loadMetrics()
       .catch(ignore)
       .then(() => Promise.allSettled([loadHistory(), loadTotals(), loadPayouts()]));
-  });
+  }, initialHost);
   chart.actions.prepend(hostPicker.root, rangePicker.root);
   const resources = createResources();
   const resourceChart = createResourceChart();
@@ -205,7 +209,7 @@ function startDashboard(role: string | null): void {
   });
   const reallocations = createReallocations(runDryRun, () => canOperate);
   main.className = 'grid';
-  const energy = createEnergyView(api);
+  const energy = createEnergyView(api, () => hostPicker.current());
   const notifications = createNotificationsView(api);
   fill(main, createFleetView(api).root, chart.root, totals.root, payouts.root, resources.root, energy.root, resourceChart.root, allocation.root, opportunities.root, alerts.root, reallocations.root, notifications.root);
   const stopEnergy = energy.start();

@@ -44,6 +44,7 @@ const TIME_FIELDS: Record<TimeKey, true> = {
   finishedAt: true,
   appliedAt: true,
   lastPollAt: true,
+  lastTickAt: true,
   lastSuccessAt: true,
   lastReadingAt: true,
   nodeHealthAt: true,

@@ -49,6 +49,6 @@ export type History = Wire<DomainHistory>;
 export type Operation = Wire<DomainOperation>;
 export type { OperationAcceptedAnswer };
 /** GET fleet and GET hosts as they arrive (their schemas carry ISO times already). */
-export type { FleetAnswer, HostAnswer, HostPlansAnswer } from '../../src/http/schemas/fleet.js';
+export type { FleetAnswer, HostAnswer, HostPlansAnswer, StatusAnswer } from '../../src/http/schemas/fleet.js';
 /** The config routes' field errors and applied changes (settings page). */
 export type { ConfigApplied, ConfigFieldError } from '../../src/http/schemas/config.js';

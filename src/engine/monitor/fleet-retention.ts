@@ -2,11 +2,14 @@ import type { Config } from '../../config/schema.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { FleetRetentionResult, FleetRollups } from '../../store/repositories/fleet-rollups.js';
+import type { HostEnergyRepository } from '../../store/repositories/host-energy.repository.js';
 
 const DAY = 86_400_000;
 
 export interface FleetRetentionDeps {
   rollups: Pick<FleetRollups, 'rollupAndDeleteRawBefore' | 'deleteRollupsBefore' | 'deleteBatchesBefore'>;
+  /** Fleet hosts' energy points: kept `rawDays`, like this machine's (energy points have no rollups). */
+  energy?: Pick<HostEnergyRepository, 'prune'>;
   clock: Clock;
   log: Logger;
   getConfig: () => Config;
@@ -15,7 +18,7 @@ export interface FleetRetentionDeps {
 /**
  * `storage.retention` applied to remote hosts' rows, as to the local ones: raw rows older than `rawDays` are rolled
  * up hourly and deleted in one step (no sample leaves before its hour's summary holds it), hourly rollups older than
- * `rollupDays` deleted, and the record of batches older than `rawDays` (the ids that make a resent batch a
+ * `rollupDays` deleted, hosts' energy points older than `rawDays` deleted, and the record of batches older than `rawDays` (the ids that make a resent batch a
  * duplicate: their snapshots are past the raw window by then).
  */
 export function createFleetRetentionJob(deps: FleetRetentionDeps) {
@@ -27,7 +30,10 @@ export function createFleetRetentionJob(deps: FleetRetentionDeps) {
     const { rollupRows, rawDeleted } = await deps.rollups.rollupAndDeleteRawBefore(now - rawDays * DAY);
     const rollupsDeleted = await deps.rollups.deleteRollupsBefore(now - rollupDays * DAY);
     const batchesDeleted = await deps.rollups.deleteBatchesBefore(now - rawDays * DAY);
-    if (rawDeleted > 0 || rollupsDeleted > 0) log.info({ rollupRows, rawDeleted, rollupsDeleted, batchesDeleted }, 'fleet retention applied');
+    const energyDeleted = (await deps.energy?.prune(now - rawDays * DAY)) ?? 0;
+    if (rawDeleted > 0 || rollupsDeleted > 0 || energyDeleted > 0) {
+      log.info({ rollupRows, rawDeleted, rollupsDeleted, batchesDeleted, energyDeleted }, 'fleet retention applied');
+    }
     return { rollupRows, rawDeleted, rollupsDeleted, batchesDeleted };
   }
 

@@ -16,6 +16,7 @@ export const TIME_KEY_NAMES = [
   'finishedAt',
   'appliedAt',
   'lastPollAt',
+  'lastTickAt',
   'lastSuccessAt',
   'lastReadingAt',
   'nodeHealthAt',

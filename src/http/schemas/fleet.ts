@@ -5,7 +5,13 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { REALLOCATION_STATUSES } from '../../domain/reallocation.js';
 import { IsoTime } from '../routes/auth/schemas.js';
+import { apiSchema } from './api-time.js';
 import { ApiPlan } from './common.js';
+import { SystemStatusSchema } from './views.js';
+
+const NetUsdPerHour = Type.Union([Type.Number(), Type.Null()], {
+  description: "Net of power cost, USD/h, at the host's latest energy point (GET energy?host=NAME); null when it accounts no energy.",
+});
 
 export const FleetHealthSchema = Type.Union([Type.Literal('ok'), Type.Literal('silent'), Type.Literal('never-seen'), Type.Literal('revoked')], {
   description: 'silent: nothing heard within fleet.silentAfter; never-seen: no snapshot or batch yet; revoked: its agent key is revoked.',
@@ -17,6 +23,7 @@ export const FleetRowSchema = Type.Object({
   health: FleetHealthSchema,
   lastSeenAt: Type.Union([IsoTime, Type.Null()]),
   usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  netUsdPerHour: NetUsdPerHour,
   protocols: Type.Integer(),
   connected: Type.Integer(),
   agentVersion: Type.Union([Type.String(), Type.Null()]),
@@ -37,6 +44,27 @@ export const FleetSchema = Type.Object({
   hosts: Type.Array(FleetRowSchema),
 });
 
+export const HostSpoolSchema = Type.Object({
+  pending: Type.Integer({ description: 'Snapshots waiting in the agent spool at its last batch.' }),
+  oldestAt: Type.Union([IsoTime, Type.Null()]),
+  growingSince: Type.Union([IsoTime, Type.Null()], { description: 'Since when the count has kept growing; null when it shrank.' }),
+  reportedAt: IsoTime,
+});
+
+/**
+ * GET status: this machine's status, or with `?host=NAME` a fleet host's as its agent last reported it (the same
+ * shape, its WebSocket clients 0: an agent serves none), with the host, when it was reported and its spool.
+ */
+export const StatusAnswerSchema = Type.Intersect([
+  apiSchema(SystemStatusSchema),
+  Type.Object({
+    host: Type.Optional(Type.String({ description: 'The fleet host this status is of (absent: this machine, live).' })),
+    reportedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the control plane received it from the agent, with a batch: how fresh it is.' })),
+    spool: Type.Optional(Type.Union([HostSpoolSchema, Type.Null()], { description: 'Its agent spool as last reported (null: not reported).' })),
+  }),
+]);
+export type StatusAnswer = Static<typeof StatusAnswerSchema>;
+
 export const HostSchema = Type.Object({
   name: Type.String(),
   createdAt: IsoTime,
@@ -45,19 +73,9 @@ export const HostSchema = Type.Object({
     description: 'silent: no batch within fleet.silentAfter; never-seen: no agent has reported yet.',
   }),
   agentVersion: Type.Union([Type.String(), Type.Null()]),
-  spool: Type.Union(
-    [
-      Type.Object({
-        pending: Type.Integer({ description: 'Snapshots waiting in the agent spool at its last batch.' }),
-        oldestAt: Type.Union([IsoTime, Type.Null()]),
-        growingSince: Type.Union([IsoTime, Type.Null()], { description: 'Since when the count has kept growing; null when it shrank.' }),
-        reportedAt: IsoTime,
-      }),
-      Type.Null(),
-    ],
-    { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' },
-  ),
+  spool: Type.Union([HostSpoolSchema, Type.Null()], { description: 'The agent spool as last reported (null: an agent before 0.2.0, or no batch yet).' }),
   usdPerHour: Type.Union([Type.Number(), Type.Null()], { description: 'Earnings per hour in the latest snapshot.' }),
+  netUsdPerHour: NetUsdPerHour,
   protocols: Type.Integer(),
   connected: Type.Integer(),
   revokedAt: Type.Union([IsoTime, Type.Null()]),

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { AdapterStatusSchema } from '../../domain/adapter-status.js';
 import { AlertSchema } from '../../domain/alert.js';
+import { LoopStatusSchema } from '../../domain/loop-status.js';
 import { PRIORITIES } from '../../domain/operation.js';
 import { HeldAmountSchema, PayoutSchema } from '../../domain/payout.js';
 import { OpportunitySchema, PlanSchema } from '../../domain/plan.js';
@@ -50,6 +51,9 @@ export const SystemStatusSchema = Type.Object({
   websocketClients: Type.Integer(),
   lastPlanAt: Nullable(Type.Number()),
   simulated: Type.Optional(Type.Boolean({ description: 'The nodes are the built-in simulators (demo), not real ones.' })),
+  loops: Type.Optional(
+    Type.Array(LoopStatusSchema, { description: "The daemon's loops (analyze, decide, retention); the coordinator's polls are coordinator.lastPollAt and polls." }),
+  ),
 });
 export type SystemStatus = Static<typeof SystemStatusSchema>;
 

@@ -20,6 +20,9 @@ import { fleetRollupsMigration } from './014-fleet-rollups.js';
 import { fleetDailyMigration } from './015-fleet-daily.js';
 import { fleetSampleFiguresMigration } from './016-fleet-sample-figures.js';
 import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
+import { agentStatusMigration } from './018-agent-status.js';
+import { hostPayoutsMigration } from './019-host-payouts.js';
+import { hostEnergyMigration } from './020-host-energy.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -42,6 +45,9 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '015-fleet-daily': fleetDailyMigration(dialect),
         '016-fleet-sample-figures': fleetSampleFiguresMigration(),
         '017-host-plan-replica': hostPlanReplicaMigration(),
+        '018-agent-status': agentStatusMigration(dialect),
+        '019-host-payouts': hostPayoutsMigration(dialect),
+        '020-host-energy': hostEnergyMigration(dialect),
       };
     },
   };

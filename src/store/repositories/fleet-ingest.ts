@@ -7,13 +7,15 @@
  * added to the rollups a second time. Snapshots older than the host's retention horizon (the end of its newest
  * rolled-up hour) are therefore not stored: they are counted as `expired` in the answer, so the agent drops them
  * from its spool knowingly, and the rest of the batch is stored as usual. Anything at or after the horizon was never
- * rolled up, so if it was stored before, its raw row is still there to make it a duplicate.
+ * rolled up, so if it was stored before, its raw row is still there to make it a duplicate. Energy points sent with
+ * the batch go in the same transaction, once per host and time.
  */
 import { type Kysely, sql } from 'kysely';
 import { percent, type ProtocolSample, type Snapshot } from '../../domain/sample.js';
 import { HOUR_MS } from '../codec.js';
 import type { Dialect } from '../types.js';
 import { encodeSample, figureColumns } from './fleet-sample-codec.js';
+import { type HostEnergyPoint, insertHostEnergy } from './host-energy.repository.js';
 
 export interface IngestOutcome {
   result: 'stored' | 'duplicate';
@@ -32,6 +34,11 @@ export interface IngestOptions {
    * between its rollup and its deletion. Default: an hour before receipt (retention cutoffs are whole hours, days back).
    */
   lockBefore?: number;
+  /**
+   * The host's energy points sent with the batch (migration 020): written in the batch's transaction, so a batch is
+   * stored whole or not at all; held to the same retention horizon as its snapshots.
+   */
+  energy?: HostEnergyPoint[];
 }
 
 export function snapshotRow(hostId: string, s: Snapshot) {
@@ -62,11 +69,17 @@ export function sampleRow(hostId: string, time: number, p: ProtocolSample) {
   };
 }
 
-/** The tables a batch is written to (migration 006). */
+/** The payout a sample confirmed (its agent's ledger: a counter drop with its amount), or null. */
+export function payoutRow(hostId: string, p: ProtocolSample) {
+  return p.payoutEvent && p.payout ? { host_id: hostId, protocol: p.protocol, time: p.time, token: p.token, tokens: p.payout.tokens, usd: p.payout.usd } : null;
+}
+
+/** The tables a batch is written to (migrations 006, 019). */
 export interface IngestTables {
   agent_batches: { batch_id: string; host_id: string; received_at: number; snapshots: number };
   host_snapshots: ReturnType<typeof snapshotRow>;
   host_protocol_samples: ReturnType<typeof sampleRow>;
+  host_payouts: NonNullable<ReturnType<typeof payoutRow>>;
 }
 
 /** The advisory lock retention holds exclusively while it rolls up and deletes (fleet-rollups.ts). */
@@ -114,6 +127,17 @@ export async function ingestBatchRows(
         .onConflict((oc) => oc.columns(['host_id', 'time', 'protocol']).doNothing())
         .execute();
     }
+    // Payouts outlive the raw samples (retention keeps them, as this machine's): their own rows (migration 019).
+    const payouts = kept.flatMap((s) => s.protocols.flatMap((p) => payoutRow(hostId, p) ?? []));
+    for (let i = 0; i < payouts.length; i += CHUNK) {
+      await tx
+        .insertInto('host_payouts')
+        .values(payouts.slice(i, i + CHUNK))
+        .onConflict((oc) => oc.columns(['host_id', 'protocol', 'time']).doNothing())
+        .execute();
+    }
+    const energy = (options.energy ?? []).filter((p) => horizon === null || p.record.host.time >= horizon);
+    if (energy.length > 0) await insertHostEnergy(tx as never, hostId, energy);
     return { result: 'stored', stored: kept.length, expired: snapshots.length - kept.length, horizon };
   });
 }

@@ -45,8 +45,10 @@ export interface FleetRepository {
   findHostByPrefix(prefix: string): Promise<HostRecord | null>;
   listHosts(): Promise<HostRecord[]>;
   revokeHost(id: string, at: number): Promise<boolean>;
-  /** Record that the host's agent was heard from. */
-  touchHost(id: string, at: number, agentVersion: string, spool?: HostSpool): Promise<void>;
+  /** Record that the host's agent was heard from (with its status summary as JSON when it sent one). */
+  touchHost(id: string, at: number, agentVersion: string, spool?: HostSpool, statusJson?: string): Promise<void>;
+  /** The agent's last status summary (JSON, as stored) and when it arrived; null when it never sent one. */
+  agentStatus(hostId: string): Promise<{ json: string; reportedAt: number } | null>;
   /** Store a batch of snapshots once: `duplicate` when the batch id was stored before (nothing is written then). */
   ingestBatch(hostId: string, batchId: string, snapshots: Snapshot[], receivedAt: number): Promise<'stored' | 'duplicate'>;
   /** The same, saying how many snapshots were stored and how many were past the host's retention horizon (fleet-ingest.ts). */
@@ -72,14 +74,33 @@ interface HostsTable {
   spool_oldest_at: number | null;
   spool_growing_since: number | null;
   spool_reported_at: number | null;
+  status_json: string | null;
+  status_reported_at: number | null;
 }
+/** A host's own columns (not its status summary, read on its own: it is the largest and few reads need it). */
+const HOST_COLUMNS = [
+  'id',
+  'name',
+  'key_prefix',
+  'key_hash',
+  'created_at',
+  'created_by',
+  'revoked_at',
+  'last_seen_at',
+  'agent_version',
+  'spool_pending',
+  'spool_oldest_at',
+  'spool_growing_since',
+  'spool_reported_at',
+] as const;
+type HostRow = Pick<HostsTable, (typeof HOST_COLUMNS)[number]>;
 interface FleetDatabase extends IngestTables {
   hosts: HostsTable;
 }
 
 const num = (v: number | string | null): number | null => (v == null ? null : Number(v));
 
-function toHost(r: HostsTable): HostRecord {
+function toHost(r: HostRow): HostRecord {
   return {
     id: r.id,
     name: r.name,
@@ -143,30 +164,35 @@ export function createFleetRepository(anyDb: Kysely<unknown>, dialect: Dialect =
         .execute();
     },
     async findHostByName(name) {
-      const r = await db.selectFrom('hosts').selectAll().where('name', '=', name).executeTakeFirst();
+      const r = await db.selectFrom('hosts').select(HOST_COLUMNS).where('name', '=', name).executeTakeFirst();
       return r ? toHost(r) : null;
     },
     async findHostByPrefix(prefix) {
-      const r = await db.selectFrom('hosts').selectAll().where('key_prefix', '=', prefix).executeTakeFirst();
+      const r = await db.selectFrom('hosts').select(HOST_COLUMNS).where('key_prefix', '=', prefix).executeTakeFirst();
       return r ? toHost(r) : null;
     },
     async listHosts() {
-      const rows = await db.selectFrom('hosts').selectAll().orderBy('name').execute();
+      const rows = await db.selectFrom('hosts').select(HOST_COLUMNS).orderBy('name').execute();
       return rows.map(toHost);
     },
     async revokeHost(id, at) {
       const r = await db.updateTable('hosts').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     },
-    async touchHost(id, at, agentVersion, spool) {
+    async touchHost(id, at, agentVersion, spool, statusJson) {
       const spoolColumns = spool
         ? { spool_pending: spool.pending, spool_oldest_at: spool.oldestAt, spool_growing_since: spool.growingSince, spool_reported_at: spool.reportedAt }
         : {};
+      const statusColumns = statusJson === undefined ? {} : { status_json: statusJson, status_reported_at: at };
       await db
         .updateTable('hosts')
-        .set({ last_seen_at: at, agent_version: agentVersion, ...spoolColumns })
+        .set({ last_seen_at: at, agent_version: agentVersion, ...spoolColumns, ...statusColumns })
         .where('id', '=', id)
         .execute();
+    },
+    async agentStatus(hostId) {
+      const r = await db.selectFrom('hosts').select(['status_json', 'status_reported_at']).where('id', '=', hostId).executeTakeFirst();
+      return r?.status_json == null || r.status_reported_at == null ? null : { json: r.status_json, reportedAt: Number(r.status_reported_at) };
     },
     async ingestBatch(hostId, batchId, snapshots, receivedAt) {
       return (await ingestBatchRows(anyDb, dialect, { hostId, batchId, snapshots, receivedAt })).result;

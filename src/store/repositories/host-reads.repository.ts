@@ -1,8 +1,8 @@
 /**
  * Reads about one remote host that its plans, alerts and samples answer (the read side of `?host=NAME` and
  * `GET /hosts/{name}/plans`): its plans newest first with their outcomes, paginated; the alerts about it (found by
- * their dedup keys, which name the host); the payouts its agent's samples carry (raw rows only: hourly rollups keep
- * sums, not payout events); per-protocol sums of its raw rows over a span, in SQL (reports).
+ * their dedup keys, which name the host); the payouts its agent's samples confirmed (their own rows, migration 019,
+ * kept past raw retention); per-protocol sums of its raw rows over a span, in SQL (reports).
  */
 import { type Kysely, sql } from 'kysely';
 import type { Alert } from '../../domain/alert.js';
@@ -10,6 +10,7 @@ import type { Payout } from '../../domain/payout.js';
 import type { AlertsTable } from '../schema.js';
 import type { AlertQuery, Dialect, PayoutQuery } from '../types.js';
 import { toAlert } from './alerts.repository.js';
+import { PAYOUT_EVENT_LIKE } from '../migrations/019-host-payouts.js';
 import type { Span } from './range-plan.js';
 import { type HostPlanRecord, type HostPlansTable, toRecord } from './host-plans.repository.js';
 
@@ -49,20 +50,20 @@ export interface HostReadsRepository {
   /** Plans made in [from, to] that their agent reported on, counted by outcome status. */
   outcomeCounts(hostId: string, from: number, to: number): Promise<Record<string, number>>;
   alerts(query: HostAlertQuery): Promise<Alert[]>;
-  /** Payouts in the host's raw samples (those its agent's ledger confirmed), newest first. */
+  /** The payouts its agent's ledger confirmed (kept past raw retention), newest first. */
   payouts(hostId: string, query: PayoutQuery): Promise<Payout[]>;
+  /** Per protocol, how many payouts its agent's ledger confirmed over [from, to). */
+  payoutCounts(hostId: string, span: Span): Promise<Record<string, number>>;
 }
 
 interface Db {
   host_plans: HostPlansTable;
   alerts: AlertsTable;
   host_protocol_samples: { host_id: string; time: number; protocol: string; sample_json: string };
+  host_payouts: { host_id: string; protocol: string; time: number; token: string; tokens: number; usd: number };
 }
 
 const toPlan = toRecord;
-
-/** The stored JSON is JSON.stringify's (no spaces): a sample whose counter dropped says exactly this. */
-const PAYOUT_EVENT = '%"payoutEvent":true%';
 
 export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Dialect): HostReadsRepository {
   const db = anyDb as Kysely<Db>;
@@ -75,7 +76,7 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
     async protocolSums(hostId, span) {
       const r = await sql<Record<string, unknown>>`select protocol, count(*) as samples, sum(earned_usd) as usd, sum(earned_tokens) as tokens,
         coalesce(sum(${uptime}), 0) as uptime,
-        sum(case when sample_json like ${PAYOUT_EVENT} then 1 else 0 end) as payouts from host_protocol_samples
+        sum(case when sample_json like ${PAYOUT_EVENT_LIKE} then 1 else 0 end) as payouts from host_protocol_samples
         where host_id = ${hostId} and time >= ${span.from} and time < ${span.to} group by protocol`.execute(db);
       return r.rows.map((x) => ({
         protocol: String(x.protocol),
@@ -141,19 +142,25 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
     },
     async payouts(hostId, query) {
       let q = db
-        .selectFrom('host_protocol_samples')
-        .select(['time', 'protocol', 'sample_json'])
+        .selectFrom('host_payouts')
+        .select(['protocol', 'token', 'time', 'tokens', 'usd'])
         .where('host_id', '=', hostId)
         .where('time', '>=', query.from)
-        .where('time', '<', query.to)
-        .where('sample_json', 'like', PAYOUT_EVENT);
+        .where('time', '<', query.to);
       if (query.protocol !== undefined) q = q.where('protocol', '=', query.protocol);
       const rows = await q.orderBy('time', 'desc').limit(query.limit ?? 100).execute();
-      return rows.flatMap((r) => {
-        const s = JSON.parse(r.sample_json) as { token?: string; time?: number; payout?: { tokens: number; usd: number } };
-        if (!s.payout) return [];
-        return [{ protocol: r.protocol, token: s.token ?? '', time: s.time ?? Number(r.time), tokens: s.payout.tokens, usd: s.payout.usd }];
-      });
+      return rows.map((r) => ({ protocol: r.protocol, token: r.token, time: Number(r.time), tokens: Number(r.tokens), usd: Number(r.usd) }));
+    },
+    async payoutCounts(hostId, span) {
+      const rows = await db
+        .selectFrom('host_payouts')
+        .select(['protocol', sql<number>`count(*)`.as('n')])
+        .where('host_id', '=', hostId)
+        .where('time', '>=', span.from)
+        .where('time', '<', span.to)
+        .groupBy('protocol')
+        .execute();
+      return Object.fromEntries(rows.map((r) => [r.protocol, Number(r.n)]));
     },
   };
 }

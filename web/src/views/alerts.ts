@@ -11,8 +11,8 @@ export interface AlertsView {
 const ORDER: Record<string, number> = { open: 0, acknowledged: 1, resolved: 2 };
 const SEVERITY: Record<string, number> = { critical: 0, warning: 1, info: 2 };
 
-export function createAlerts(acknowledge: (ids: string[]) => Promise<void>): AlertsView {
-  const c = card('Alerts', 'alerts');
+export function createAlerts(acknowledge: (ids: string[]) => Promise<void>, options: { title?: string; testid?: string } = {}): AlertsView {
+  const c = card(options.title ?? 'Alerts', options.testid ?? 'alerts');
   fill(c.body, empty('No alerts.', 'alerts-empty'));
   const error = h('p', { class: 'error', testid: 'alerts-error', hidden: true });
 

@@ -1,7 +1,8 @@
 /**
  * Power and net earnings: per protocol gross, power cost and net (USD/h), the meters and their state, and the
  * host's draw over time. Figures from declared watts carry an "estimated" badge. Reads GET energy and
- * energy/history; hidden while energy accounting is off.
+ * energy/history for the host the overview shows (`?host=`: a fleet host's figures as its agent sent them); hidden
+ * while that host accounts no energy.
  */
 import { ApiError, type Api } from '../api';
 import { card, empty, fill, h } from '../dom';
@@ -19,7 +20,8 @@ function netCell(value: number): HTMLElement {
   return h('td', { class: `num ${value < 0 ? 'bad' : 'ok'}`, 'data-net': value.toFixed(6) }, signed(value));
 }
 
-export function createEnergyView(api: Api): { root: HTMLElement; start(): () => void } {
+/** `host`: the host the overview shows (undefined: this machine). */
+export function createEnergyView(api: Api, host: () => string | undefined = () => undefined): { root: HTMLElement; start(): () => void; reload(): void } {
   const c = card('Power and net earnings', 'energy');
   const chart = createLineChart({
     title: 'Power over time (W)',
@@ -81,38 +83,55 @@ export function createEnergyView(api: Api): { root: HTMLElement; start(): () => 
   }
 
   async function load(): Promise<void> {
+    const asked = host();
     try {
-      const e = await api.get<EnergyNow>('energy');
+      const e = await api.get<EnergyNow>('energy', { host: asked });
+      if (asked !== host()) return;
       root.hidden = false;
       render(e);
     } catch (err) {
-      // 404: energy accounting is off; 503: no snapshot yet. Either way nothing to show.
-      if (err instanceof ApiError && (err.status === 404 || err.status === 503)) return;
+      // 404: energy accounting is off (or a fleet host sends none); 503: no snapshot yet. Nothing to show.
+      if (err instanceof ApiError && (err.status === 404 || err.status === 503)) {
+        if (asked === host() && err.status === 404) root.hidden = true;
+        return;
+      }
       throw err;
     }
   }
 
   async function loadHistory(): Promise<void> {
+    const asked = host();
     const to = new Date();
     const from = new Date(to.getTime() - HISTORY_WINDOW_MS);
     const history = await api.get<EnergyHistory>('energy/history', {
       from: from.toISOString(),
       to: to.toISOString(),
+      host: asked,
     });
+    if (asked !== host()) return;
     chart.add(history.points.map((p) => ({ time: toMs(p.time), series: 'host', value: p.hostWatts })));
   }
+
+  const quiet = (err: unknown) => {
+    if (!(err instanceof ApiError) || err.status !== 0) console.warn(err);
+  };
+  const loadAll = () =>
+    void load()
+      .then(() => (root.hidden ? undefined : loadHistory()))
+      .catch(quiet);
 
   return {
     root,
     start() {
-      const quiet = (err: unknown) => {
-        if (!(err instanceof ApiError) || err.status !== 0) console.warn(err);
-      };
-      void load()
-        .then(() => (root.hidden ? undefined : loadHistory()))
-        .catch(quiet);
+      loadAll();
       const timer = setInterval(() => void load().catch(quiet), REFRESH_MS);
       return () => clearInterval(timer);
+    },
+    /** Another host was picked: its figures and its history replace the shown ones. */
+    reload() {
+      chart.clear();
+      fill(c.body, empty('No data yet.', 'energy-empty'));
+      loadAll();
     },
   };
 }

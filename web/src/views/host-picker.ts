@@ -16,8 +16,9 @@ export interface HostPicker {
   refresh(): Promise<void>;
 }
 
-export function createHostPicker(api: Api, onChange: (host: string | undefined) => void): HostPicker {
-  let current: string | undefined;
+/** `initial`: the host to show first (from the URL); it falls back to this machine if no such host is listed. */
+export function createHostPicker(api: Api, onChange: (host: string | undefined) => void, initial?: string): HostPicker {
+  let current: string | undefined = initial;
   const select = h('select', {
     testid: 'host-picker',
     'aria-label': 'Host',
@@ -27,7 +28,7 @@ export function createHostPicker(api: Api, onChange: (host: string | undefined) 
       onChange(current);
     },
   });
-  const root = h('label', { class: 'host-picker', hidden: true, 'data-host': '' }, 'Host ', select);
+  const root = h('label', { class: 'host-picker', hidden: true, 'data-host': initial ?? '' }, 'Host ', select);
 
   async function refresh(): Promise<void> {
     const names = (await api.get<{ hosts: HostAnswer[] }>('hosts')).hosts.filter((x) => x.revokedAt === null).map((x) => x.name);

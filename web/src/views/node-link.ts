@@ -1,6 +1,6 @@
 /**
- * A protocol's name linking to its node page (`#/node/<name>`). Node pages show this machine's nodes: with a fleet
- * host picked, the name is plain text that says so, never a link to this machine's node of the same name.
+ * A protocol's name linking to its node page (`#/node/<name>`); with a fleet host picked, to that host's node
+ * (`#/node/<name>?host=NAME`), never to this machine's node of the same name.
  */
 import { h } from '../dom';
 import { href } from '../router';
@@ -13,8 +13,6 @@ export function setNodeLinksHost(host: string | undefined): void {
 }
 
 export function nodeLink(protocol: string, attrs: { testid?: string; title?: string } = {}): HTMLElement {
-  if (pickedHost !== undefined) {
-    return h('span', { class: 'node-name', title: `${protocol} on ${pickedHost} (node pages show this machine's nodes only)` }, protocol);
-  }
-  return h('a', { href: href.node(protocol), class: 'node-link', ...attrs }, protocol);
+  const title = pickedHost === undefined ? attrs.title : `${protocol} on ${pickedHost}: health, payouts, history`;
+  return h('a', { href: href.node(protocol, pickedHost), class: 'node-link', ...attrs, ...(title ? { title } : {}) }, protocol);
 }

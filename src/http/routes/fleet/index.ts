@@ -32,7 +32,7 @@ const fleetRoutes: RoutePlugin = (app, { services, config, fleet }) => {
       ]);
       const overview = fleetOverview({
         now: Date.now(),
-        local: { name: localHost(c), latest, version: AGENT_VERSION },
+        local: { name: localHost(c), latest, version: AGENT_VERSION, netUsdPerHour: c.energy.enabled ? (services.energy?.current()?.netUsdPerHour ?? null) : null },
         hosts,
         alerts,
         silentAfterMs: c.fleet.silentAfter * 1000,

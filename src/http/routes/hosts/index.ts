@@ -5,7 +5,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { AgentStatusSchema } from '../../../domain/agent-status.js';
 import { SnapshotSchema } from '../../../domain/sample.js';
+import { EnergyPointSchema } from '../../../energy/energy-point.js';
 import { type FleetService, HOST_NAME_PATTERN, type HostView } from '../../../fleet/fleet.service.js';
 import { OrchaError } from '../../../lib/errors.js';
 import { iso } from '../auth/schemas.js';
@@ -16,6 +18,8 @@ import { hostPlanRoutes } from './host-plans.js';
 
 /** At most this many snapshots per batch (an hour of 5 s polls is 720). */
 export const MAX_BATCH_SNAPSHOTS = 1000;
+/** At most this many energy points per batch (agents send up to as many as snapshots; one a minute by default). */
+export const MAX_BATCH_ENERGY_POINTS = 1000;
 /** Bodies of the ingest route may be larger than the API's default limit. */
 const INGEST_BODY_LIMIT = 16 * 1024 * 1024;
 const DAY_MS = 86_400_000;
@@ -45,7 +49,17 @@ const BatchSchema = Type.Object(
   {
     batchId: Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'Chosen by the agent; a batch sent again is stored once.' }),
     agentVersion: Type.String({ minLength: 1, maxLength: 64 }),
-    snapshots: Type.Array(SnapshotSchema, { minItems: 1, maxItems: MAX_BATCH_SNAPSHOTS }),
+    snapshots: Type.Array(SnapshotSchema, {
+      maxItems: MAX_BATCH_SNAPSHOTS,
+      description: 'The snapshots; empty only when the batch carries energy points alone.',
+    }),
+    energy: Type.Optional(
+      Type.Array(EnergyPointSchema, {
+        maxItems: MAX_BATCH_ENERGY_POINTS,
+        description:
+          "Points of the host's energy accounting (agents whose config enables `energy`): its power, tariff price, power cost and net per protocol as the agent computed them. Stored once per host and time: GET energy?host=NAME answers from them.",
+      }),
+    ),
     spool: Type.Optional(
       Type.Object(
         {
@@ -55,6 +69,7 @@ const BatchSchema = Type.Object(
         { additionalProperties: false, description: "The agent's spool when it sent the batch (agents since 0.2.0); agent_spool_growing reads it." },
       ),
     ),
+    status: Type.Optional(AgentStatusSchema),
   },
   { additionalProperties: false },
 );
@@ -179,7 +194,7 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
       schema: {
         tags: ['fleet'],
         operationId: 'ingestAgentBatch',
-        summary: "An agent's batch of snapshots; idempotent by batchId",
+        summary: "An agent's batch of snapshots and energy points; idempotent by batchId",
         security: [{ bearer: [] }],
         body: BatchSchema,
         response: {
@@ -199,6 +214,9 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
       const host = await fleet.authenticateAgent(request.headers.authorization);
       if (!host) throw new OrchaError('ORCHA_ERR_UNAUTHORIZED', 'A valid agent key is required (orcha host add prints one)');
       request.audit.target = `host:${host.name}`;
+      if (request.body.snapshots.length === 0 && (request.body.energy ?? []).length === 0) {
+        throw new OrchaError('ORCHA_ERR_VALIDATION', 'The batch is empty', [{ path: 'body.snapshots', message: 'must hold a snapshot (or energy a point)' }]);
+      }
       const { result, snapshots, expired } = await fleet.ingest(host, request.body);
       // Routine data, not a change: accepted batches are not audited (refused ones are, like every refused call).
       request.audit.written = true;

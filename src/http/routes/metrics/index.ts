@@ -42,7 +42,7 @@ const MetricsAnswer = Type.Intersect([ApiSnapshot, Type.Object({ energy: Type.Op
 
 const MetricsQuerySchema = Type.Object({ host: HostQuery }, { additionalProperties: false });
 
-const metricsRoutes: RoutePlugin = (app, { services, config, fleet }) => {
+const metricsRoutes: RoutePlugin = (app, { services, config, fleet, hostEnergy }) => {
   app.get(
     '/metrics',
     {
@@ -51,7 +51,7 @@ const metricsRoutes: RoutePlugin = (app, { services, config, fleet }) => {
         tags: ['metrics'],
         summary: 'The latest snapshot: every protocol\'s sample and the host totals',
         description:
-          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts. With `host`, the latest snapshot that host\'s agent sent (no `energy`); an unknown host is a 404 naming it.',
+          'With energy accounting on, `energy` adds power, power cost and net earnings (gross - power cost) per protocol, USD/h; `energy.estimated` says when they come from declared watts. With `host`, the latest snapshot that host\'s agent sent, with `energy` at the latest point its agent sent when it sends them; an unknown host is a 404 naming it.',
         querystring: MetricsQuerySchema,
         response: { 200: MetricsAnswer, 404: ErrorSchema, 503: ErrorSchema },
       },
@@ -61,7 +61,8 @@ const metricsRoutes: RoutePlugin = (app, { services, config, fleet }) => {
       if (remote) {
         const latest = await fleet!.latest(remote.name);
         if (!latest) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `Host "${remote.name}" has sent no snapshot yet`);
-        return toApi(latest);
+        const energy = await hostEnergy?.latest(remote);
+        return toApi(energy ? { ...latest, energy } : latest);
       }
       const snapshot = await services.metrics.latest();
       if (!snapshot) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', 'No snapshot has been taken yet');
@@ -107,7 +108,9 @@ const metricsRoutes: RoutePlugin = (app, { services, config, fleet }) => {
         if (remote) {
           const { points, protocols } = await fleet!.fullHistory(remote, query);
           const answer = { ...range, stepSeconds: stepMs ? stepMs / 1000 : null, protocol: q.protocol ?? null, points };
-          return toApi({ ...answer, protocols: q.net ? protocols.map((p) => ({ ...p, ...NO_NET })) : protocols });
+          if (!q.net) return toApi({ ...answer, protocols });
+          const net = hostEnergy ? await hostEnergy.netHistory(remote, protocols, query) : protocols.map((p) => ({ ...p, ...NO_NET }));
+          return toApi({ ...answer, protocols: net });
         }
         const [pointsOut, gross] = await Promise.all([services.metrics.history(query), services.metrics.protocolHistory(query)]);
         const energy = services.energy;

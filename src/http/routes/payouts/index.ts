@@ -30,7 +30,7 @@ const payoutsRoutes: RoutePlugin = (app, deps) => {
         tags: ['metrics'],
         summary: 'Payouts with their amounts, and what the network holds back',
         description:
-          'With `host`, the payouts in the samples that host\'s agent sent (its own ledger found them; only while its raw samples are kept, `storage.retention.rawDays`) and what its latest snapshot says is held back; an unknown host is a 404 naming it. Each payout the earnings ledger confirmed (a counter that fell and stayed down: a balance paid out, a month closed), newest first, with the tokens and their USD worth at that moment; default range: the last 365 days. `held`: what each node reports as held back (Storj), in its own unit.',
+          'With `host`, the payouts that host\'s agent sent with its samples (its own ledger found them; kept past `storage.retention.rawDays` like this machine\'s) and what its latest snapshot says is held back; an unknown host is a 404 naming it. Each payout the earnings ledger confirmed (a counter that fell and stayed down: a balance paid out, a month closed), newest first, with the tokens and their USD worth at that moment; default range: the last 365 days. `held`: what each node reports as held back (Storj), in its own unit.',
         querystring: PayoutsQuery,
         response: { 200: apiSchema(PayoutsSchema), 400: ErrorSchema, 404: ErrorSchema },
       },
