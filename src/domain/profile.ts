@@ -55,6 +55,8 @@ export interface ProtocolProfile {
   /** Least useful share per resource (percent of the host), slots already converted. */
   minShare: ResourceShares;
   slot: { cores: number; memoryGiB: number } | null;
+  /** One task slot as shares of this host (percent of its cores and memory); set when the slot and host are known. */
+  slotShare?: { cpu: number; memory: number };
   cadenceMinutes: number;
   lagMinutes: number;
   restartMinutes: number;
@@ -133,6 +135,7 @@ export function resolveProfile(
   } as ProtocolProfile;
   if (o.kind === 'storage' || (o.kind === undefined && d.kind === 'storage')) p.deletesDataWhenCut = true;
   if (p.slot && host && host.cpuCount > 0 && host.memoryTotalBytes > 0) {
+    p.slotShare = { cpu: Math.min(100, (100 * p.slot.cores) / host.cpuCount), memory: Math.min(100, (100 * p.slot.memoryGiB * GiB) / host.memoryTotalBytes) };
     p.minShare.cpu = Math.max(p.minShare.cpu, Math.min(100, (100 * p.slot.cores) / host.cpuCount));
     p.minShare.memory = Math.max(p.minShare.memory, Math.min(100, (100 * p.slot.memoryGiB * GiB) / host.memoryTotalBytes));
   }

@@ -1,6 +1,7 @@
 import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
-import type { ConcaveCurve } from './piecewise.js';
+import { type ConcaveCurve, evaluateCurve } from './piecewise.js';
+import { type TaskSlot, toSlotSpace } from './task-slots.js';
 import type { Bounds } from './types.js';
 
 export interface AllocationProblem {
@@ -15,6 +16,11 @@ export interface AllocationProblem {
    * bound forces it. Missing: no power cost.
    */
   powerCost?: Record<string, ResourceShares>;
+  /**
+   * protocol -> its task slot (task-slots.ts): its curves are in slot space, its memory is tied to its cpu (one slot's
+   * memory per slot's cpu) and the answer holds whole slots.
+   */
+  slots?: Record<string, TaskSlot>;
 }
 
 /**
@@ -33,6 +39,72 @@ const MOVE_PENALTY = 1e-6;
  * non-increasing (the reformulation still holds) and lets a segment be worth less than nothing.
  */
 export async function solveAllocation(solver: LpSolver, problem: AllocationProblem): Promise<Allocation> {
+  const slotted = Object.entries(problem.slots ?? {}).filter(([n]) => problem.bounds[n] && problem.curves[n]);
+  if (slotted.length === 0) return solveRelaxed(solver, problem);
+  let tied: AllocationProblem = { ...problem, bounds: tiedBounds(problem.bounds, slotted) };
+  let target: Allocation;
+  try {
+    target = await solveRelaxed(solver, tied);
+  } catch {
+    // Tying memory to cpu left no feasible allocation (policies, say): plan as if the shares were independent.
+    return solveRelaxed(solver, { ...problem, slots: {} });
+  }
+  // The LP's answer may hold a fraction of a slot, which earns nothing: each slotted protocol is fixed at the whole
+  // number of slots just below and just above it, the rest re-planned around it, and the better of the two kept.
+  for (const [name, slot] of slotted) {
+    const b = tied.bounds[name].cpu;
+    const k = target[name].cpu / slot.cpu;
+    if (b.hi - b.lo <= 1e-9 || Math.abs(k - Math.round(k)) < 1e-6) continue;
+    let best: { value: number; target: Allocation; problem: AllocationProblem } | null = null;
+    for (const x of [Math.floor(k) * slot.cpu, Math.ceil(k) * slot.cpu]) {
+      if (x < b.lo - 1e-9 || x > b.hi + 1e-9) continue;
+      const fixed: AllocationProblem = { ...tied, bounds: tiedBounds({ ...tied.bounds, [name]: { ...tied.bounds[name], cpu: { lo: x, hi: x } } }, slotted) };
+      try {
+        const t = await solveRelaxed(solver, fixed);
+        const value = modelValue(fixed, t);
+        if (!best || value > best.value + 1e-12) best = { value, target: t, problem: fixed };
+      } catch {
+        // that number of slots does not fit: the other one may
+      }
+    }
+    if (best) {
+      target = best.target;
+      tied = best.problem;
+    }
+  }
+  return target;
+}
+
+/**
+ * Memory tied to cpu where one of them is fixed (the other's bounds follow); where both may move the LP ties them
+ * with a row (solveRelaxed).
+ */
+function tiedBounds(bounds: Bounds, slotted: [string, TaskSlot][]): Bounds {
+  const out: Bounds = { ...bounds };
+  for (const [name, slot] of slotted) {
+    const { cpu, memory } = bounds[name];
+    const ratio = slot.memory / slot.cpu;
+    const cpuFixed = cpu.hi - cpu.lo <= 1e-9;
+    const memFixed = memory.hi - memory.lo <= 1e-9;
+    if (cpuFixed && !memFixed) out[name] = { ...bounds[name], memory: { lo: Math.min(memory.hi, Math.max(memory.lo, ratio * cpu.lo)), hi: memory.hi } };
+    else if (memFixed && !cpuFixed) out[name] = { ...bounds[name], cpu: { lo: cpu.lo, hi: Math.max(cpu.lo, Math.min(cpu.hi, memory.lo / ratio)) } };
+  }
+  return out;
+}
+
+/** The model's value of an allocation (slotted protocols in slot space), net of power. */
+function modelValue(problem: AllocationProblem, target: Allocation): number {
+  let sum = 0;
+  for (const [name, shares] of Object.entries(target)) {
+    const slot = problem.slots?.[name];
+    const seen = slot ? toSlotSpace(shares, slot) : shares;
+    for (const r of RESOURCES) sum += evaluateCurve(problem.curves[name][r], seen[r]) - (problem.powerCost?.[name]?.[r] ?? 0) * shares[r];
+  }
+  return sum;
+}
+
+/** The LP itself: slotted protocols' memory tied to their cpu by a row, fractions of slots allowed. */
+async function solveRelaxed(solver: LpSolver, problem: AllocationProblem): Promise<Allocation> {
   const names = Object.keys(problem.bounds);
   const target: Allocation = {};
   const power = (n: string, r: Resource) => problem.powerCost?.[n]?.[r] ?? 0;
@@ -98,6 +170,13 @@ export async function solveAllocation(solver: LpSolver, problem: AllocationProbl
     });
   });
 
+  names.forEach((name, i) => {
+    const slot = problem.slots?.[name];
+    const cpu = segmentVars[name].cpu;
+    const memory = segmentVars[name].memory;
+    if (!slot || !cpu?.length || !memory?.length) return;
+    rows.push(`tie${i}: ${memory.join(' + ')} - ${lpNumber(slot.memory / slot.cpu)} ${cpu.join(` - ${lpNumber(slot.memory / slot.cpu)} `)} >= 0`);
+  });
   RESOURCES.forEach((r, j) => {
     if (capacityTerms[r].length > 0) rows.push(`cap${j}: ${capacityTerms[r].join(' + ')} <= ${lpNumber(problem.capacity[r] - fixedUse[r])}`);
   });

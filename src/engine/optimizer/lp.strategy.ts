@@ -5,6 +5,7 @@ import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
+import { slotProbes } from './slot-probes.js';
 import { evaluateCurve } from './piecewise.js';
 import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
@@ -73,18 +74,30 @@ function statusNote(input: OptimizerInput, name: string, bounds: Bounds): string
  * (the current one breaks a new policy, say) the policy bounds alone apply.
  */
 export function trustRegion(input: OptimizerInput, bounds: Bounds, responses: Map<string, ProtocolResponse>): Bounds {
-  const margin = Math.max(MIN_PROBE, input.settings.exploration.maxStepPercent);
+  const step = Math.max(MIN_PROBE, input.settings.exploration.maxStepPercent);
   const region: Bounds = {};
   for (const p of input.protocols) {
     const cur = currentShares(input, p.name);
-    const range = responses.get(p.name)?.observedRange;
+    const response = responses.get(p.name);
+    const range = response?.observedRange;
+    // A compute provider's step is at least one whole slot (less changes nothing it earns on), and its memory follows
+    // its cpu (in slot space its memory is never observed apart from it).
+    const slot = response?.slot;
     region[p.name] = {} as Bounds[string];
     for (const r of RESOURCES) {
       const b = bounds[p.name][r];
       const seen = range?.[r];
+      const margin = slot && r === 'cpu' ? Math.max(step, slot.cpu) : step;
       const lo = Math.max(b.lo, Math.min(cur[r], seen?.[0] ?? cur[r]) - margin);
       const hi = Math.min(b.hi, Math.max(cur[r], seen?.[1] ?? cur[r]) + margin);
       region[p.name][r] = lo <= hi ? { lo, hi } : b;
+    }
+    if (slot) {
+      const ratio = slot.memory / slot.cpu;
+      const b = bounds[p.name].memory;
+      const lo = Math.max(b.lo, Math.min(cur.memory, ratio * region[p.name].cpu.lo));
+      const hi = Math.min(b.hi, Math.max(cur.memory, ratio * region[p.name].cpu.hi));
+      region[p.name].memory = lo <= hi ? { lo, hi } : b;
     }
   }
   const cap = capacityOf(input);
@@ -156,7 +169,7 @@ function withinCapacity(input: OptimizerInput, out: Bounds): Bounds {
  * Policy bounds for the resources exploration may probe; the trust region for the others. A protocol whose last move
  * is not readable yet keeps what it earns from where it is (probing it again would walk blind).
  */
-function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds): Bounds {
+function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds, slotted: ReadonlySet<string>): Bounds {
   const held = new Set(input.heldForReading ?? []);
   const out: Bounds = {};
   for (const p of input.protocols) {
@@ -164,7 +177,9 @@ function probeableBounds(input: OptimizerInput, bounds: Bounds, region: Bounds):
     const cur = currentShares(input, p.name);
     out[p.name] = {} as Bounds[string];
     for (const r of RESOURCES) {
-      const fixed = held.has(p.name) && (!p.profile || p.profile.paidOn.includes(r)) && cur[r] >= b[r].lo && cur[r] <= b[r].hi;
+      // A compute provider's cpu and memory move in whole slots, bigger than a probe: the trust region moves them.
+      const inSlots = slotted.has(p.name) && (r === 'cpu' || r === 'memory');
+      const fixed = (held.has(p.name) || inSlots) && (!p.profile || p.profile.paidOn.includes(r)) && cur[r] >= b[r].lo && cur[r] <= b[r].hi;
       out[p.name][r] = fixed ? { lo: cur[r], hi: cur[r] } : RESOURCE_TIME_CONSTANT_MS[r] > EXPLORABLE_WITHIN_MS ? region[p.name][r] : b[r];
     }
   }
@@ -194,7 +209,8 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       const curves = Object.fromEntries([...responses].map(([n, m]) => [n, m.curves]));
       const region = trustRegion(input, bounds, responses);
       const powerCost = powerCosts(input);
-      const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current, powerCost });
+      const slots = Object.fromEntries([...responses].flatMap(([n, m]) => (m.slot ? [[n, m.slot]] : [])));
+      const target = await solveAllocation(solver, { curves, bounds: region, capacity: capacityOf(input), current: input.current, powerCost, slots });
       const byName = new Map(input.protocols.map((p) => [p.name, p]));
       const model = responsePlanModel(
         responses,
@@ -228,7 +244,7 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // and the others are planned among themselves (a node that reports once a day must not hold back the rest).
       const known = knownPartBounds(input, region, model);
       if (known) {
-        const part = await solveAllocation(solver, { curves, bounds: known, capacity: capacityOf(input), current: input.current, powerCost });
+        const part = await solveAllocation(solver, { curves, bounds: known, capacity: capacityOf(input), current: input.current, powerCost, slots });
         const partPlan = buildPlan({ strategy: 'lp', input, target: part, model, notes });
         if (trusted(partPlan)) return partPlan;
       }
@@ -247,11 +263,14 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
-      const probeable = probeableBounds(input, bounds, region);
-      const unbounded = await solveAllocation(solver, { curves, bounds: probeable, capacity: capacityOf(input), current: input.current, powerCost });
-      const potential = buildPlan({ strategy: 'lp', input, target: unbounded, model, notes });
+      // Compute providers' slots are probed a whole slot at a time (slot-probes.ts); the generic probes hold them.
+      const slotted = new Set(Object.keys(slots));
+      const problem = { curves, capacity: capacityOf(input), current: input.current, powerCost, slots };
+      const unbounded = await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, slotted) });
+      const free = slotted.size > 0 ? await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, new Set()) }) : unbounded;
+      const potential = buildPlan({ strategy: 'lp', input, target: free, model, notes });
       let spread = 0;
-      for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], unbounded[p.name]) ** 2;
+      for (const p of input.protocols) spread += model.std(p.name, potential.current[p.name], free[p.name]) ** 2;
       const optimistic = potential.improvementUsdPerHour + Math.sqrt(spread);
       const base = potential.currentUsdPerHour;
       const promising =
@@ -259,7 +278,8 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
         optimistic >= settings.minImprovementUsdPerHour &&
         (base > 0 ? (100 * optimistic) / base : 100) >= settings.minImprovementPercent;
       if (!promising || potential.improvementUsdPerHour <= 0) return plan;
-      const probes = explorationProbes(input, unbounded, policyBounds).map((probe) => ({
+      const candidates = [...explorationProbes(input, unbounded, policyBounds), ...(slotted.size > 0 ? await slotProbes(solver, input, problem, policyBounds, free) : [])];
+      const probes = candidates.map((probe) => ({
         probe,
         plan: buildPlan({ strategy: 'lp', input, target: probe.target, model, notes, exploration: true }),
       }));

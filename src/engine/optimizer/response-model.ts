@@ -2,6 +2,7 @@ import { earningResources, type ProtocolProfile, storageRuled } from '../../doma
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
 import { type ConcaveCurve, evaluateCurve, linearCurve, normalizeKnots } from './piecewise.js';
+import { slotView, type TaskSlot, taskSlotOf, toSlotSpace } from './task-slots.js';
 import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
 
 /**
@@ -40,6 +41,8 @@ export interface ProtocolResponse {
   curves: Record<Resource, ConcaveCurve>;
   /** Range of settled share levels seen per resource; null when the share never varied. */
   observedRange: Record<Resource, [number, number] | null>;
+  /** Set for a compute provider that runs tasks in slots: the curves are in slot space (task-slots.ts). */
+  slot?: TaskSlot;
 }
 
 /**
@@ -292,18 +295,39 @@ export async function fitResponses(solver: LpSolver, input: OptimizerInput): Pro
   const out = new Map<string, ProtocolResponse>();
   for (const p of input.protocols) {
     const cur = input.current[p.name] ?? { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
-    out.set(p.name, await fitProtocolResponse(solver, p, cur, input.settings, input.time));
+    const separate = await fitProtocolResponse(solver, p, cur, input.settings, input.time);
+    const slot = taskSlotOf(p.profile);
+    if (!slot) {
+      out.set(p.name, separate);
+      continue;
+    }
+    const inSlots = await fitProtocolResponse(solver, slotView(p, slot), toSlotSpace(cur, slot), input.settings, input.time);
+    out.set(p.name, slotsExplainBetter(inSlots, separate) ? { ...inSlots, slot } : separate);
   }
   return out;
 }
 
+/**
+ * Whether a compute provider's earnings are explained at least as well by the whole slots it held as by its cpu and
+ * memory apart. The profile says it runs tasks in slots; the data decide whether its earnings follow them (a node
+ * whose tasks scale smoothly with each resource is better fitted apart). Before there are data to tell, the separate
+ * model and its prior: measured in the decision benchmark, starting in slot space lost up to 8 % of the oracle on the
+ * smooth market and gained nothing on the stepped one.
+ */
+function slotsExplainBetter(inSlots: ProtocolResponse, separate: ProtocolResponse): boolean {
+  if (!inSlots.fitted || !separate.fitted) return false;
+  return inSlots.residualStd <= separate.residualStd;
+}
+
 /** Model change of a protocol's USD/h when its shares move from `from` to `to`. */
 export function responseDelta(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  if (model.slot) [from, to] = [toSlotSpace(from, model.slot), toSlotSpace(to, model.slot)];
   return RESOURCES.reduce((s, r) => s + evaluateCurve(model.curves[r], to[r]) - evaluateCurve(model.curves[r], from[r]), 0);
 }
 
 /** How far the model extrapolates: |change of f| along the parts of the move outside the observed share range. */
 export function extrapolatedDelta(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  if (model.slot) [from, to] = [toSlotSpace(from, model.slot), toSlotSpace(to, model.slot)];
   let total = 0;
   for (const r of RESOURCES) {
     const a = Math.min(from[r], to[r]);
@@ -326,6 +350,7 @@ export function extrapolatedDelta(model: ProtocolResponse, from: ResourceShares,
  * part taken to be as uncertain as its own size (the model only guesses where the allocation has never been).
  */
 export function deltaStd(model: ProtocolResponse, from: ResourceShares, to: ResourceShares): number {
+  if (model.slot) [from, to] = [toSlotSpace(from, model.slot), toSlotSpace(to, model.slot)];
   const moved = RESOURCES.some((r) => Math.abs(from[r] - to[r]) > 1e-9);
   if (!moved) return 0;
   const se = model.fitted ? model.residualStd / Math.sqrt(Math.max(1, model.effectiveCount)) : 0;

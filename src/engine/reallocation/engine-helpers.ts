@@ -1,5 +1,6 @@
 import type { Plan } from '../../domain/plan.js';
 import { type Allocation, RESOURCES } from '../../domain/resources.js';
+import { taskSlotOf } from '../optimizer/task-slots.js';
 import type { OptimizerInput } from '../optimizer/types.js';
 
 /** Small pure helpers of the reallocation engine. */
@@ -37,4 +38,17 @@ export function emptyPlan(current: Allocation, now: number): Plan {
     opportunities: [],
     explanations: {},
   };
+}
+
+/**
+ * Per protocol that runs tasks in slots, the largest move of its cpu and memory an exploration probe may make: one
+ * whole slot, plus the fraction of one it may hold beyond its whole slots (slot-probes.ts).
+ */
+export function slotAllowance(input: OptimizerInput | null): Record<string, { cpu: number; memory: number }> {
+  const out: Record<string, { cpu: number; memory: number }> = {};
+  for (const p of input?.protocols ?? []) {
+    const slot = taskSlotOf(p.profile);
+    if (slot) out[p.name] = { cpu: 2 * slot.cpu, memory: 2 * slot.memory };
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps,
 import { checkGates, type Skip } from './gates.js';
 import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
-import { emptyPlan, profilesOf, roundedKey, signed } from './engine-helpers.js';
+import { emptyPlan, profilesOf, roundedKey, signed, slotAllowance } from './engine-helpers.js';
 import { createHoldReader, readableHolds } from './readable-holds.js';
 import { createMoveReview } from './move-review.js';
 import type { OptimizerInput } from '../optimizer/types.js';
@@ -341,7 +341,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       (recoveryPending
         ? { code: 'no_host' as const, reason: 'no_host: an interrupted reallocation waits for host totals to be recovered' }
         : null) ??
-      checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs, lastReadableChange }) ??
+      checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs, lastReadableChange, stepAllowance: slotAllowance(lastInput) }) ??
       (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
       (await preflight(config, state, target, steps));
     if (skip) {

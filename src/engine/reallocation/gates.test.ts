@@ -22,6 +22,15 @@ describe('checkGates for exploration', () => {
     expect(gate(plan({ a: s(36), b: s(44) }), off)?.code).toBe('exploration_disabled');
   });
 
+  it('lets a compute provider probe one whole task slot, above maxStepPercent, and no more', () => {
+    const p = plan({ a: s(52.5), b: s(27.5) });
+    const withSlot = (q: Plan) =>
+      checkGates({ plan: q, steps: planSteps(current, q.target), config: buildConfig({}, {}), now: 0, appliedLastHour: 0, lastChange: {}, stepAllowance: { a: { cpu: 12.5 }, b: { cpu: 12.5 } } });
+    expect(withSlot(p)).toBeNull();
+    expect(gate(p)?.code).toBe('exploration_too_large');
+    expect(withSlot(plan({ a: s(55), b: s(25) }))?.code).toBe('exploration_too_large');
+  });
+
   it('still counts exploration against the rate limit', () => {
     const p = plan({ a: s(36), b: s(44) });
     const skip = checkGates({ plan: p, steps: planSteps(current, p.target), config: buildConfig({}, {}), now: 0, appliedLastHour: 4, lastChange: {} });

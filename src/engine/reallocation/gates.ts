@@ -37,6 +37,8 @@ export interface GateInput {
   holdMs?: Record<string, number>;
   /** protocol -> epoch ms of its last applied change of a resource it earns from (default: lastChange); `holdMs` runs from it. */
   lastReadableChange?: Record<string, number>;
+  /** protocol -> the largest probe move per resource when above exploration.maxStepPercent (one task slot). */
+  stepAllowance?: Record<string, Partial<Record<(typeof RESOURCES)[number], number>>>;
 }
 
 const fmt = (x: number, d = 4) => Number(x.toFixed(d)).toString();
@@ -57,9 +59,9 @@ export function checkGates(input: GateInput): Skip | null {
   if (plan.exploration) {
     // Exploration is judged by its size, not its projected gain (its point is to learn where the model is unsure).
     if (!opt.exploration.enabled) return { code: 'exploration_disabled', reason: 'exploration_disabled: optimizer.exploration.enabled is false' };
-    const max = opt.exploration.maxStepPercent;
     for (const s of steps) {
       for (const r of RESOURCES) {
+        const max = Math.max(opt.exploration.maxStepPercent, input.stepAllowance?.[s.protocol]?.[r] ?? 0);
         const move = Math.abs((plan.target[s.protocol]?.[r] ?? 0) - (plan.current[s.protocol]?.[r] ?? 0));
         if (move > max + 1e-6) {
           return {

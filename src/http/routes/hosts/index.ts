@@ -2,8 +2,8 @@
  * The fleet over HTTP: hosts (admin creates and revokes, viewers list), each remote host's latest snapshot and
  * history, and the agents' ingest route, which only an agent key opens (`Authorization: Bearer orcha-agent_...`).
  */
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import { type TSchema, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { AgentStatusSchema } from '../../../domain/agent-status.js';
 import { SnapshotSchema } from '../../../domain/sample.js';
@@ -189,9 +189,6 @@ export async function hostsRoutes(app: FastifyInstance, opts: { fleet: FleetServ
     '/agent/batches',
     {
       bodyLimit: INGEST_BODY_LIMIT,
-      // Checked as sent, never coerced: the API's validator coerces types, and would store a null it reads first as a
-      // number or a string (a figure not measured, a meter with no error) as 0 or "". Agents send typed JSON.
-      validatorCompiler: (route) => TypeBoxValidatorCompiler({ ...route, schema: route.schema as unknown as TSchema }),
       // Public for the user-token check; the agent key is checked below (it opens this route only).
       config: { role: 'public', auditAction: 'agent.batch' },
       schema: {
