@@ -17,7 +17,7 @@ import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
-import type { HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import type { HostPlanOutcome, HostPlanRecord } from '../store/repositories/host-plans.repository.js';
 import { ceilHour } from '../store/codec.js';
 import { type Span, splitDays } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
@@ -35,7 +35,7 @@ export interface HostPlanView {
   status: ReallocationStatus;
   plan: Plan;
   projectedGainUsdPerHour: number;
-  outcome: { status: string; reason: string | null; reallocationId: string | null; reportedAt: number } | null;
+  outcome: HostPlanOutcome | null;
   /**
    * Who decided: the control plane, under the host's decision lease at `fence`, with the optimizer `strategy`.
    * `replica` names the replica that stored the plan (recorded since migration 017; for older plans, the lease
@@ -71,7 +71,7 @@ const allocationOf = (s: Snapshot | null): Allocation =>
 
 const statusOf = (r: HostPlanRecord): ReallocationStatus => (r.outcome?.status as ReallocationStatus | undefined) ?? 'planned';
 
-/** A plan in the shape of a reallocation: its steps and measured effect live in the host's own journal. */
+/** A plan in the shape of a reallocation: its steps live in the host's own journal; its measured effect once reported. */
 function asReallocation(r: HostPlanRecord): Reallocation {
   const p = r.plan;
   return {
@@ -88,8 +88,8 @@ function asReallocation(r: HostPlanRecord): Reallocation {
     ...(p.projectedDeltas ? { projectedDeltas: p.projectedDeltas } : {}),
     confidence: p.confidence,
     steps: [],
-    measuredBeforeUsdPerHour: null,
-    measuredAfterUsdPerHour: null,
+    measuredBeforeUsdPerHour: r.outcome?.measuredBeforeUsdPerHour ?? null,
+    measuredAfterUsdPerHour: r.outcome?.measuredAfterUsdPerHour ?? null,
     createdAt: r.createdAt,
     finishedAt: r.outcome?.reportedAt ?? null,
   };
@@ -217,12 +217,12 @@ export function createHostReads(deps: HostReadsDeps): HostReads {
           }))
           .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),
         reallocations: {
-          total: Object.values(outcomes).reduce((a, b) => a + b, 0),
-          applied: outcomes.applied ?? 0,
-          failed: outcomes.failed ?? 0,
-          rolledBack: outcomes.rolled_back ?? 0,
-          // The measured effect is in the host's own journal; the control plane does not receive it.
-          measuredGainUsdPerHour: null,
+          total: Object.values(outcomes.counts).reduce((a, b) => a + b, 0),
+          applied: outcomes.counts.applied ?? 0,
+          failed: outcomes.counts.failed ?? 0,
+          rolledBack: outcomes.counts.rolled_back ?? 0,
+          // The sum of the measured effects its agent reported (null when none: not measured yet, or an older agent).
+          measuredGainUsdPerHour: outcomes.measuredGainUsdPerHour,
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
         ...(energy ? { energy } : {}),
