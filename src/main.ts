@@ -21,8 +21,8 @@ import type { Config } from './config/schema.js';
 import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
-import { createHostReads } from './fleet/host-reads.js';
-import { createHostEnergy } from './energy/host-energy.js';
+import { createHostReads, hostReportByName } from './fleet/host-reads.js';
+import { createHostEnergy, type HostEnergy } from './energy/host-energy.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
 import { buildApp, closeApp, listenApp } from './http/app.js';
@@ -152,6 +152,17 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const cache = createCache(initial, { clock: systemClock, log, redis, prefix: redisKeys.cache });
     closers.push(() => cache.close());
 
+    // What the control plane answers about its fleet's hosts (reads, reports and their operations, energy).
+    // The energy report prices the host's earnings (a host read): each refers to the other, once both exist.
+    const energyOf: { current?: HostEnergy } = {};
+    const hostReads = createHostReads({
+      store,
+      clock: systemClock,
+      energyReport: async (host, range) => ((await energyOf.current?.latest(host)) ? energyOf.current!.report(host, range) : null),
+    });
+    const hostEnergy = createHostEnergy({ store, earnings: (host, range) => hostReads.earnings(host, range) });
+    energyOf.current = hostEnergy;
+
     let loopsRunning = false;
     let loopStatus: () => LoopStatus[] = () => [];
     const application = createApplication({
@@ -169,6 +180,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       redis,
       authenticate: security?.authenticate,
       simulated: () => demo.simulated(configService.current()),
+      hostReport: hostReportByName(store, hostReads),
     });
     closers.push(() => application.close());
     const services = application.services;
@@ -191,7 +203,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       replica,
       decisions: { strategy: core.strategy, config: cfg },
     });
-    const hostReads = createHostReads({ store, clock: systemClock });
     const app = await buildApp({
       services,
       config: cfg,
@@ -201,7 +212,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       extraPlugins: [(scope) => dashboardPlugin(scope)],
       fleet: fleet.service,
       hostReads,
-      hostEnergy: createHostEnergy({ store, earnings: (host, range) => hostReads.earnings(host, range) }),
+      hostEnergy,
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));

@@ -7,7 +7,8 @@ import type { Cache } from '../infra/cache.js';
 import type { ConfigService } from './config-service.js';
 import type { OperationsService } from './operations.js';
 import { createPoliciesService } from './policies.js';
-import type { Store } from '../store/types.js';
+import type { Store, TimeRange } from '../store/types.js';
+import type { Report } from '../http/schemas/views.js';
 import { coordinatorView } from './coordinator-view.js';
 import type { Core } from './core.js';
 import { createEngineService } from './engine-service.js';
@@ -42,6 +43,8 @@ export interface ApplicationDeps {
   version?: string;
   /** Whether the protocols are the built-in simulators (demo): the dashboard says so. */
   simulated?: () => boolean;
+  /** A fleet host's report by its name (report operations with a `host`); absent without the fleet. */
+  hostReport?: (host: string, range: TimeRange) => Promise<Report>;
 }
 
 export interface Application {
@@ -79,7 +82,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   const reports = createReportsService({ store, clock, energy: { enabled: () => config().energy.enabled, report: (range) => energy.report(range) } });
   const exports = createExportsService({ store, dir: deps.exportDir });
   const health = createHealthService({ store, coordinator: view, executors: runtime.executors, redis: deps.redis, clock, events });
-  registerOperationHandlers({ operations, engine: engineService, reports, exports });
+  registerOperationHandlers({ operations, engine: engineService, reports, exports, hostReport: deps.hostReport });
 
   // After each poll: alerts from the snapshot and the adapters' status, one evaluation at a time, in poll order.
   let evaluation: Promise<void> = Promise.resolve();

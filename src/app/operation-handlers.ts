@@ -1,5 +1,8 @@
+import { OrchaError } from '../lib/errors.js';
 import type { OperationsService } from './operations.js';
 import type { ExportFiles } from './exports.js';
+import type { Report } from '../http/schemas/views.js';
+import type { TimeRange } from '../store/types.js';
 import type { EngineService, ReportsService } from './types.js';
 
 /** What the long-running operations do (`POST /reallocate`, `/reports`, `/export` and the CLI submit these). */
@@ -8,12 +11,19 @@ export function registerOperationHandlers(deps: {
   engine: EngineService;
   reports: ReportsService;
   exports: ExportFiles;
+  /** A fleet host's report (`params.host`), on a control plane. */
+  hostReport?: (host: string, range: TimeRange) => Promise<Report>;
 }): void {
   const { operations } = deps;
   operations.register('reallocate', (params) =>
     deps.engine.decide({ dryRun: params.dryRun === true, trigger: 'manual', requestedBy: null }),
   );
-  operations.register('report', (params) => deps.reports.generate({ from: Number(params.from), to: Number(params.to) }));
+  operations.register('report', (params) => {
+    const range = { from: Number(params.from), to: Number(params.to) };
+    if (typeof params.host !== 'string') return deps.reports.generate(range);
+    if (!deps.hostReport) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${params.host}" (this server has no fleet)`);
+    return deps.hostReport(params.host, range);
+  });
   operations.register('export', (params, ctx) =>
     deps.exports.write(
       ctx.operation.id,

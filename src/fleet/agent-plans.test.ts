@@ -122,3 +122,67 @@ it("stops sending this host's optimizer settings to a control plane older than t
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('reports the measured effect of an applied plan once the engine measured it, and without it to a control plane that refuses it', async () => {
+  const bodies: { outcomes: Record<string, unknown>[] }[] = [];
+  let old = false;
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (d) => {
+      text += d;
+    });
+    req.on('end', () => {
+      const body = JSON.parse(text) as { outcomes: Record<string, unknown>[] };
+      bodies.push(body);
+      // What an older control plane answers: its outcome schema is closed.
+      const refused = old && body.outcomes.some((o) => 'measuredAfterUsdPerHour' in o);
+      res.writeHead(refused ? 400 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(refused ? { error: { code: 'ORCHA_ERR_VALIDATION', details: [{ path: 'body.outcomes.0.measuredBeforeUsdPerHour', message: 'is not a known field' }] } } : { recorded: body.outcomes.length }));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-plans-'));
+  const spool = openSpool(join(dir, 'spool.db'));
+  try {
+    const { port } = server.address() as { port: number };
+    const plans = createAgentPlans({ server: `http://127.0.0.1:${port}`, key: 'k', spool, clock: new VirtualClock(0), log: silentLogger() });
+    const r = {
+      id: 'r1',
+      strategy: 'control-plane:p1',
+      status: 'applied',
+      reason: null,
+      createdAt: 5,
+      finishedAt: 9,
+      measuredBeforeUsdPerHour: null,
+      measuredAfterUsdPerHour: null,
+    } as unknown as Reallocation;
+    plans.onReallocation(r);
+    // Not measured yet: the outcome goes alone.
+    plans.queueEffects([r]);
+    expect(await plans.deliverOutcomes()).toBe(1);
+    expect(bodies[0]!.outcomes).toEqual([{ planId: 'p1', status: 'applied', reason: null, reallocationId: 'r1', at: 9 }]);
+
+    // Measured: the outcome goes again with its effect, once; a local plan's effect never goes.
+    const measured = { ...r, measuredBeforeUsdPerHour: 1, measuredAfterUsdPerHour: 1.25 };
+    plans.queueEffects([measured, { ...measured, id: 'r-local', strategy: 'lp' }]);
+    plans.queueEffects([measured]);
+    expect(await plans.deliverOutcomes()).toBe(1);
+    expect(bodies[1]!.outcomes).toEqual([{ planId: 'p1', status: 'applied', reason: null, reallocationId: 'r1', at: 9, measuredBeforeUsdPerHour: 1, measuredAfterUsdPerHour: 1.25 }]);
+    plans.queueEffects([measured]);
+    expect(await plans.deliverOutcomes()).toBe(0);
+    expect(bodies).toHaveLength(2);
+
+    // An older control plane refuses the fields: the outcome is sent again without them, and later ones never carry them.
+    old = true;
+    const p2 = { ...measured, id: 'r2', strategy: 'control-plane:p2' };
+    plans.queueEffects([p2]);
+    expect(await plans.deliverOutcomes()).toBe(1);
+    expect(bodies.slice(2).map((b) => 'measuredAfterUsdPerHour' in b.outcomes[0]!)).toEqual([true, false]);
+    expect(spool.outcomes(10)).toEqual([]);
+  } finally {
+    spool.close();
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

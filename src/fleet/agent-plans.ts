@@ -7,7 +7,9 @@
  *
  * What became of each plan (the local reallocation's final status) is kept in the spool and reported when the
  * control plane can be reached: an agent that loses it mid-reallocation finishes or rolls back on its own and
- * reports later.
+ * reports later. Its measured effect (earnings before and after, which the engine fills in once the after-window has
+ * passed) is reported again with the outcome then; a control plane older than that refuses the fields, and is then
+ * sent outcomes without them.
  */
 import type { Plan } from '../domain/plan.js';
 import type { Reallocation } from '../domain/reallocation.js';
@@ -37,9 +39,22 @@ export interface AgentPlans {
   exchange(planning: PlanningContext, signal?: AbortSignal): Promise<boolean>;
   /** Keep the outcome of a reallocation that came from a control-plane plan. */
   onReallocation(r: Reallocation): void;
+  /** Queue the measured effect of applied control-plane reallocations (recent ones from the local journal), once each. */
+  queueEffects(recent: Reallocation[]): void;
   /** Report kept outcomes; returns how many the control plane took. */
   deliverOutcomes(signal?: AbortSignal): Promise<number>;
 }
+
+/** An outcome as older control planes take it (their outcome schema is closed). */
+function withoutEffect(outcome: unknown): unknown {
+  const { measuredBeforeUsdPerHour: _b, measuredAfterUsdPerHour: _a, ...rest } = outcome as Record<string, unknown>;
+  return rest;
+}
+
+/** The plan a reallocation applied, or null when it did not come from the control plane. */
+const planIdOf = (r: Reallocation): string | null => (r.strategy.startsWith(`${REMOTE_STRATEGY}:`) ? r.strategy.slice(REMOTE_STRATEGY.length + 1) : null);
+
+const outcomeOf = (planId: string, r: Reallocation) => ({ planId, status: r.status, reason: r.reason, reallocationId: r.id, at: r.finishedAt ?? r.createdAt });
 
 export function createAgentPlans(options: {
   server: string;
@@ -60,6 +75,8 @@ export function createAgentPlans(options: {
   // A control plane older than this agent refuses the optimizer settings and mode (its planning schema is closed):
   // stop sending them then; it plans with its own.
   let sendOptimizer = true;
+  // Likewise an older control plane refuses an outcome's measured effect: then outcomes go without it.
+  let sendEffects = true;
 
   async function post(path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown }> {
     const controller = new AbortController();
@@ -132,11 +149,21 @@ export function createAgentPlans(options: {
       }
     },
     onReallocation(r) {
-      if (!r.strategy.startsWith(`${REMOTE_STRATEGY}:`)) return;
-      const planId = r.strategy.slice(REMOTE_STRATEGY.length + 1);
+      const planId = planIdOf(r);
+      if (planId === null) return;
       used.add(planId);
       if (!FINAL.has(r.status)) return;
-      options.spool.addOutcome(planId, { planId, status: r.status, reason: r.reason, reallocationId: r.id, at: r.finishedAt ?? r.createdAt });
+      options.spool.addOutcome(planId, outcomeOf(planId, r));
+    },
+    queueEffects(recent) {
+      if (!sendEffects) return;
+      for (const r of recent) {
+        const planId = planIdOf(r);
+        if (planId === null || r.status !== 'applied' || r.measuredBeforeUsdPerHour === null || r.measuredAfterUsdPerHour === null) continue;
+        if (options.spool.effectQueued(planId)) continue;
+        options.spool.addOutcome(planId, { ...outcomeOf(planId, r), measuredBeforeUsdPerHour: r.measuredBeforeUsdPerHour, measuredAfterUsdPerHour: r.measuredAfterUsdPerHour });
+        options.spool.markEffectQueued(planId);
+      }
     },
     async deliverOutcomes(signal) {
       let delivered = 0;
@@ -144,7 +171,13 @@ export function createAgentPlans(options: {
         const pending = options.spool.outcomes(100);
         if (pending.length === 0 || signal?.aborted) return delivered;
         try {
-          const { status } = await post('outcomes', { outcomes: pending.map((p) => p.outcome) }, signal);
+          const body = (all: boolean) => ({ outcomes: pending.map((p) => (all ? p.outcome : withoutEffect(p.outcome))) });
+          let { status, json } = await post('outcomes', body(sendEffects), signal);
+          if (status === 400 && sendEffects && /measured/.test(JSON.stringify(json))) {
+            sendEffects = false;
+            options.log.warn('agent: the control plane does not take measured effects with outcomes (older version); outcomes go without them');
+            ({ status, json } = await post('outcomes', body(false), signal));
+          }
           if (status === 400 || status === 404) {
             // Not for this control plane (older, or a plan it pruned): nothing to retry.
             options.spool.acknowledgeOutcomes(pending.map((p) => p.planId));

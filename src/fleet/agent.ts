@@ -19,6 +19,9 @@ import { AGENT_VERSION } from './agent-version.js';
 
 export { AGENT_VERSION };
 
+/** How far back the agent looks for measured effects to report (an effect is measured within hours of its move). */
+const EFFECTS_LOOKBACK_MS = 7 * 86_400_000;
+
 export interface AgentOptions {
   server: string;
   key: string;
@@ -78,6 +81,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   /** The spool first, then the planning exchange and the outcomes (they need the control plane as much). */
   const exchange = async (sent: { sent: number; failed: boolean }) => {
     if (sent.failed || stopping.signal.aborted) return sent;
+    // Measured effects the engine filled in since (its after-window has passed) go out with their outcomes again.
+    plans.queueEffects(await orcha.store.reallocations.list({ status: 'applied', since: systemClock.now() - EFFECTS_LOOKBACK_MS, limit: 500 }));
     await plans.deliverOutcomes(stopping.signal);
     await plans.exchange(planningContextOf(orcha.config()), stopping.signal);
     return sent;

@@ -88,6 +88,9 @@ export interface PlanOutcome {
   reallocationId: string | null;
   /** When the agent finished it (epoch ms). */
   at: number;
+  /** Its measured effect: the host's average USD/h before and after (sent once the after-window has passed). */
+  measuredBeforeUsdPerHour?: number | null;
+  measuredAfterUsdPerHour?: number | null;
 }
 
 export interface FleetService {
@@ -183,7 +186,14 @@ export function createFleetService(deps: {
     async reportOutcomes(h, outcomes) {
       let matched = 0;
       for (const o of outcomes) {
-        const outcome = { status: o.status, reason: o.reason, reallocationId: o.reallocationId, reportedAt: o.at };
+        const outcome = {
+          status: o.status,
+          reason: o.reason,
+          reallocationId: o.reallocationId,
+          reportedAt: o.at,
+          measuredBeforeUsdPerHour: o.measuredBeforeUsdPerHour ?? null,
+          measuredAfterUsdPerHour: o.measuredAfterUsdPerHour ?? null,
+        };
         if (await deps.plans?.report(h.id, o.planId, outcome)) matched++;
       }
       return matched;

@@ -15,9 +15,11 @@ import type { Allocation } from '../domain/resources.js';
 import type { Snapshot } from '../domain/sample.js';
 import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { Clock } from '../lib/clock.js';
+import { OrchaError } from '../lib/errors.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
-import type { HostPlanRecord } from '../store/repositories/host-plans.repository.js';
-import { planRange } from '../store/repositories/range-plan.js';
+import type { HostPlanOutcome, HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import { ceilHour } from '../store/codec.js';
+import { type Span, splitDays } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES, hostNodeKey } from './fleet-alerts.js';
@@ -33,7 +35,7 @@ export interface HostPlanView {
   status: ReallocationStatus;
   plan: Plan;
   projectedGainUsdPerHour: number;
-  outcome: { status: string; reason: string | null; reallocationId: string | null; reportedAt: number } | null;
+  outcome: HostPlanOutcome | null;
   /**
    * Who decided: the control plane, under the host's decision lease at `fence`, with the optimizer `strategy`.
    * `replica` names the replica that stored the plan (recorded since migration 017; for older plans, the lease
@@ -50,6 +52,7 @@ export interface HostReads {
   plans(host: HostRecord, query: { status?: string; since?: number; limit: number; offset: number }): Promise<{ total: number; plans: HostPlanView[] }>;
   /** Alerts about a remote host, or (null) about this machine: every alert but the fleet's alerts about its hosts. */
   alerts(host: HostRecord | null, query: AlertQuery): Promise<Alert[]>;
+  /** The host's report over any period (long ones are cheap: see protocolSums), with its energy when it sends any. */
   report(host: HostRecord, range: TimeRange): Promise<Report>;
   /** Per protocol, what the host earned over the range (USD, its agent's ledger): the gross of its energy report. */
   earnings(host: HostRecord, range: TimeRange): Promise<{ protocol: string; usd: number }[]>;
@@ -68,7 +71,7 @@ const allocationOf = (s: Snapshot | null): Allocation =>
 
 const statusOf = (r: HostPlanRecord): ReallocationStatus => (r.outcome?.status as ReallocationStatus | undefined) ?? 'planned';
 
-/** A plan in the shape of a reallocation: its steps and measured effect live in the host's own journal. */
+/** A plan in the shape of a reallocation: its steps live in the host's own journal; its measured effect once reported. */
 function asReallocation(r: HostPlanRecord): Reallocation {
   const p = r.plan;
   return {
@@ -85,28 +88,48 @@ function asReallocation(r: HostPlanRecord): Reallocation {
     ...(p.projectedDeltas ? { projectedDeltas: p.projectedDeltas } : {}),
     confidence: p.confidence,
     steps: [],
-    measuredBeforeUsdPerHour: null,
-    measuredAfterUsdPerHour: null,
+    measuredBeforeUsdPerHour: r.outcome?.measuredBeforeUsdPerHour ?? null,
+    measuredAfterUsdPerHour: r.outcome?.measuredAfterUsdPerHour ?? null,
     createdAt: r.createdAt,
     finishedAt: r.outcome?.reportedAt ?? null,
   };
 }
 
-export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollups' | 'hostPlans' | 'hostReads' | 'leases'>; clock: Clock }): HostReads {
+export interface HostReadsDeps {
+  store: Pick<Store, 'fleet' | 'fleetRollups' | 'hostPlans' | 'hostReads' | 'leases'>;
+  clock: Clock;
+  /** The host's energy section of a report, from the points its agent sent; null when it sent none. */
+  energyReport?: (host: HostRecord, range: TimeRange) => Promise<Report['energy'] | null>;
+}
+
+export function createHostReads(deps: HostReadsDeps): HostReads {
   const { store } = deps;
 
-  /** Per protocol sums over the range (inclusive `to`): raw rows summed in SQL, rolled-up hours where retention left only those. */
+  /**
+   * Per protocol sums over the range (inclusive `to`): every raw row in it summed in SQL, plus the rolled-up hours
+   * that start in it (an hour is raw or rolled up, never both: retention moves it in one transaction), whole UTC days
+   * from the daily rollups (015), the hours around them from the hourly ones (014). Raw rows exist for at most
+   * `storage.retention.rawDays`, so a year reads about 365 day rows per protocol and the raw window.
+   */
   async function protocolSums(host: HostRecord, range: TimeRange) {
-    const p = planRange(range, await store.fleetRollups.coverage(host.id), false);
-    const parts = (await Promise.all(p.raw.map((span) => store.hostReads.protocolSums(host.id, span)))).flat();
-    if (p.rollup) {
-      const [hours, paid] = await Promise.all([store.fleetRollups.protocolHours(host.id, p.rollup), store.hostReads.payoutCounts(host.id, p.rollup)]);
-      for (const r of hours) {
-        parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
-      }
-      // Rollups keep sums; the payouts of those hours outlive the raw rows in their own table.
-      for (const [protocol, n] of Object.entries(paid)) parts.push({ protocol, samples: 0, earnedUsd: 0, earnedTokens: 0, uptimeSum: 0, payoutEvents: n });
+    const coverage = await store.fleetRollups.coverage(host.id);
+    const raw = store.hostReads.protocolSums(host.id, { from: range.from, to: range.to + 1 });
+    const rolled: Span | null =
+      coverage.rollupEnd === null ? null : { from: ceilHour(range.from), to: Math.min(ceilHour(range.to + 1), coverage.rollupEnd) };
+    if (!rolled || rolled.to <= rolled.from) return raw;
+    const split = splitDays(rolled);
+    const [rawParts, days, hours, paid] = await Promise.all([
+      raw,
+      split.days ? store.fleetRollups.protocolDays(host.id, split.days) : Promise.resolve([]),
+      Promise.all(split.hours.map((h) => store.fleetRollups.protocolHours(host.id, h))),
+      store.hostReads.payoutCounts(host.id, rolled),
+    ]);
+    const parts = [...rawParts];
+    for (const r of [...days, ...hours.flat()]) {
+      parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
     }
+    // Rollups keep sums; the payouts of those hours outlive the raw rows in their own table.
+    for (const [protocol, count] of Object.entries(paid)) parts.push({ protocol, samples: 0, earnedUsd: 0, earnedTokens: 0, uptimeSum: 0, payoutEvents: count });
     return parts;
   }
 
@@ -158,11 +181,12 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     },
     async report(host, range) {
       const span = Math.max(1, range.to - range.from);
-      const [sums, halves, latest, outcomes] = await Promise.all([
+      const [sums, halves, latest, outcomes, energy] = await Promise.all([
         protocolSums(host, range),
         store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
         store.fleet.latest(host.id),
         store.hostReads.outcomeCounts(host.id, range.from, range.to),
+        deps.energyReport ? deps.energyReport(host, range) : null,
       ]);
       const byProtocol = new Map<string, { usd: number; tokens: number; uptime: number; samples: number; payouts: number }>();
       for (const p of sums) {
@@ -193,14 +217,15 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
           }))
           .sort((a, b) => b.usd - a.usd || a.protocol.localeCompare(b.protocol)),
         reallocations: {
-          total: Object.values(outcomes).reduce((a, b) => a + b, 0),
-          applied: outcomes.applied ?? 0,
-          failed: outcomes.failed ?? 0,
-          rolledBack: outcomes.rolled_back ?? 0,
-          // The measured effect is in the host's own journal; the control plane does not receive it.
-          measuredGainUsdPerHour: null,
+          total: Object.values(outcomes.counts).reduce((a, b) => a + b, 0),
+          applied: outcomes.counts.applied ?? 0,
+          failed: outcomes.counts.failed ?? 0,
+          rolledBack: outcomes.counts.rolled_back ?? 0,
+          // The sum of the measured effects its agent reported (null when none: not measured yet, or an older agent).
+          measuredGainUsdPerHour: outcomes.measuredGainUsdPerHour,
         },
         trend: { firstHalfUsdPerHour: first, secondHalfUsdPerHour: second, changePercent: first > 0 ? ((second - first) / first) * 100 : null },
+        ...(energy ? { energy } : {}),
       };
     },
     async earnings(host, range) {
@@ -241,4 +266,13 @@ export function createHostReads(deps: { store: Pick<Store, 'fleet' | 'fleetRollu
     },
   };
   return reads;
+}
+
+/** A fleet host's report by its name, for report operations (the host may have been removed since it was asked). */
+export function hostReportByName(store: Pick<Store, 'fleet'>, reads: Pick<HostReads, 'report'>): (name: string, range: TimeRange) => Promise<Report> {
+  return async (name, range) => {
+    const host = await store.fleet.findHostByName(name);
+    if (!host) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${name}"`);
+    return reads.report(host, range);
+  };
 }

@@ -54,6 +54,9 @@ export interface Spool {
   outcomes(max: number): { planId: string; outcome: unknown }[];
   /** The control plane has these: forget them. */
   acknowledgeOutcomes(planIds: string[]): void;
+  /** Whether a plan's measured effect was queued already (kept after its outcome was delivered). */
+  effectQueued(planId: string): boolean;
+  markEffectQueued(planId: string): void;
   close(): void;
 }
 
@@ -72,7 +75,10 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     create table if not exists energy (seq integer primary key autoincrement, body text not null, batch_id text);
     create index if not exists energy_batch on energy (batch_id);
     create table if not exists rejected_energy (seq integer primary key, body text not null, batch_id text not null);
+    create table if not exists effects_queued (plan_id text primary key);
   `);
+  const effectRow = db.prepare('select 1 as x from effects_queued where plan_id = ?');
+  const putEffect = db.prepare('insert or ignore into effects_queued (plan_id) values (?)');
   const putOutcome = db.prepare(
     'insert into outcomes (plan_id, body) values (?, ?) on conflict (plan_id) do update set body = excluded.body',
   );
@@ -179,6 +185,8 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
       return rows.map((r) => ({ planId: r.plan_id, outcome: JSON.parse(r.body) as unknown }));
     },
     acknowledgeOutcomes: (ids) => void dropOutcomes(ids),
+    effectQueued: (planId) => effectRow.get(planId) !== undefined,
+    markEffectQueued: (planId) => void putEffect.run(planId),
     close: () => db.close(),
   };
 }

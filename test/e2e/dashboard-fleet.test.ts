@@ -10,6 +10,7 @@ import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../src/config/load.js';
 import { AGENT_VERSION } from '../../src/fleet/agent-version.js';
+import { energyPoint } from '../helpers/energy-points.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { type RunningOrcha, startOrcha } from '../../src/main.js';
 
@@ -62,7 +63,8 @@ describe('fleet card in the dashboard', () => {
     const sent = await fetch(`${orcha.url}/api/v1/agent/batches`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${edge.key}` },
-      body: JSON.stringify({ batchId: 'ui-batch-0001', agentVersion: AGENT_VERSION, snapshots: [snapshot] }),
+      // edge's energy accounting: 100 W at 0.20 USD/kWh, its net per hour 0.05 - 0.02.
+      body: JSON.stringify({ batchId: 'ui-batch-0001', agentVersion: AGENT_VERSION, snapshots: [snapshot], energy: [energyPoint(snapshot.time, 100)] }),
     });
     expect(sent.status).toBe(200);
 
@@ -73,6 +75,9 @@ describe('fleet card in the dashboard', () => {
     expect(await health('home')).toBe('ok');
     expect(await health('edge')).toBe('ok');
     expect(await health('quiet')).toBe('never-seen');
+    const net = async (host: string) => page.locator(`[data-testid="fleet-row"][data-host="${host}"] [data-testid="fleet-net"]`).textContent();
+    expect(await net('edge')).toBe('$0.0300');
+    expect(await net('quiet')).toBe('–');
     expect(await page.getByTestId('fleet-summary').textContent()).toMatch(/^3 hosts: 2 ok, 0 silent, 1 never seen, 0 revoked; /);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The fleet with real processes: a control plane (`orcha serve` on PostgreSQL) and two agents (`orcha agent --demo`).
  * The control plane is stopped for a while and restarted, one agent is killed (SIGKILL) mid-run and restarted; at the
- * end every snapshot each agent produced is stored exactly once, per host.
+ * end every snapshot each agent produced is stored exactly once, per host, and so is every energy point.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,7 +81,8 @@ describe('fleet: agents and a control plane as processes', () => {
       const config = join(dir, `${name}.yaml`);
       writeFileSync(
         config,
-        [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1, decide: 5 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
+        // Their demo reads the simulated plug: an energy point every 5 s travels with the snapshots.
+        [`dataDir: ${JSON.stringify(dataDir)}`, 'intervals: { poll: 1, decide: 5 }', 'energy: { recordInterval: 5 }', 'reallocation: { mode: auto }', 'log: { level: warn }'].join('\n'),
       );
       agents.set(name, { key, dataDir, config });
     }
@@ -142,6 +143,16 @@ describe('fleet: agents and a control plane as processes', () => {
       expect(counts.pending, `${name}: everything was delivered at shutdown`).toBe(0);
       expect(counts.produced).toBeGreaterThan(10);
       expect(await stored(name), `${name}: stored == produced`).toBe(counts.produced);
+      // Energy points too: those the agent's accounting stored reached the control plane once each (alpha's two
+      // SIGKILLs may each lose the one point stored locally in the instant before it was spooled).
+      const db = new BetterSqlite3(join(agents.get(name)!.dataDir, 'orcha.db'), { readonly: true, fileMustExist: true });
+      const local = (db.prepare('select count(*) as n from energy_points').get() as { n: number }).n;
+      db.close();
+      const [row] = await rawQuery(store, `select count(*) as n from host_energy_points where host_id = '${await hostId(name)}'`);
+      const remote = Number(row!.n);
+      expect(local, `${name}: energy points stored by the agent`).toBeGreaterThan(0);
+      expect(remote, `${name}: energy points on the control plane`).toBeLessThanOrEqual(local);
+      expect(remote, `${name}: energy points on the control plane`).toBeGreaterThanOrEqual(name === 'alpha' ? local - 2 : local);
     }
 
     // Decisions per host: beta's engine ran a plan of the control plane through its gates during the outage (its

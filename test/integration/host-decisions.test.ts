@@ -88,6 +88,9 @@ describeEachStore('fleet: decisions per host', (factory) => {
     const outcome = { planId: second.id, status: 'applied', reason: null, reallocationId: 'r-1', at: clock.now() };
     expect(await b.service.reportOutcomes(host, [outcome, { ...outcome, planId: 'no-such-plan' }])).toBe(1);
     expect((await store().hostPlans.latest(host.id))?.outcome).toEqual({ status: 'applied', reason: null, reallocationId: 'r-1', reportedAt: clock.now() });
+    // Later its measured effect, with the same outcome.
+    expect(await b.service.reportOutcomes(host, [{ ...outcome, measuredBeforeUsdPerHour: 0.5, measuredAfterUsdPerHour: 0.75 }])).toBe(1);
+    expect((await store().hostPlans.latest(host.id))?.outcome).toMatchObject({ status: 'applied', measuredBeforeUsdPerHour: 0.5, measuredAfterUsdPerHour: 0.75 });
   });
 
   it("plans each host with its own optimizer settings, and with the control plane's for an agent that sends none", async () => {

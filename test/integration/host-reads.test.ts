@@ -99,6 +99,17 @@ describeEachStore('fleet: reads for one host', (factory) => {
     // A report counts the plans its agent reported on, by outcome (made in the period).
     expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations).toEqual({ total: 2, applied: 1, failed: 0, rolledBack: 0, measuredGainUsdPerHour: null });
     expect((await reads.report(edge, { from: T0 + 2000, to: T0 + 10_000 })).reallocations.total).toBe(1);
+    // Its agent reports the measured effect later (migration 021): the report sums it; an older agent's outcome
+    // reported again without it keeps it.
+    const measured = { status: 'applied', reason: null, reallocationId: 'r-1', reportedAt: T0 + 1500, measuredBeforeUsdPerHour: 1, measuredAfterUsdPerHour: 1.25 };
+    await s.hostPlans.report(edge.id, 'edge-1', measured);
+    await s.hostPlans.report(edge.id, 'edge-2', { status: 'skipped', reason: 'low_confidence', reallocationId: null, reportedAt: T0 + 2500, measuredBeforeUsdPerHour: null, measuredAfterUsdPerHour: null });
+    expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations.measuredGainUsdPerHour).toBeCloseTo(0.25, 12);
+    await s.hostPlans.report(edge.id, 'edge-1', { status: 'applied', reason: null, reallocationId: 'r-1', reportedAt: T0 + 1500 });
+    expect((await reads.report(edge, { from: T0, to: T0 + 10_000 })).reallocations.measuredGainUsdPerHour).toBeCloseTo(0.25, 12);
+    expect((await reads.report(edge, { from: T0 + 2000, to: T0 + 10_000 })).reallocations.measuredGainUsdPerHour).toBeNull();
+    expect((await reads.reallocations(edge, { status: 'applied' }))[0]).toMatchObject({ measuredBeforeUsdPerHour: 1, measuredAfterUsdPerHour: 1.25 });
+    expect((await reads.plans(edge, { status: 'applied', limit: 1, offset: 0 })).plans[0]!.outcome).toEqual(measured);
 
     await s.fleet.ingestBatch(edge.id, 'batch-alloc-1', [snapshot(T0, [protocolSample('storj', T0, { allocation: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } })])], T0);
     expect(await reads.allocation(edge)).toEqual({ current: { storj: { cpu: 12, memory: 11, bandwidth: 10, storage: 9 } }, optimal: plan(4).target, plan: plan(4) });

@@ -35,8 +35,6 @@ const METRICS_FALLBACK_MS = 5_000;
 const TOTALS_REFRESH_MS = 5 * 60_000;
 /** Live pushes extend the charts only for short ranges; longer ones are re-read from history now and then. */
 const LIVE_APPEND_MAX_MS = 24 * 3_600_000;
-/** The longest period GET reports answers for a fleet host. */
-const HOST_REPORT_MAX_MS = 31 * 24 * 3_600_000;
 
 const app = document.getElementById('app')!;
 let reachable = true;
@@ -255,8 +253,8 @@ function startDashboard(role: string | null, initialHost?: string): void {
   }
   async function loadTotals(): Promise<void> {
     const asked = host();
-    // A fleet host's reports cover up to 31 days (answered at once, never as an operation): longer periods are left out.
-    const periods = totalPeriods(latest?.time ?? Date.now()).filter((p) => asked === undefined || p.to - p.from <= HOST_REPORT_MAX_MS);
+    // A fleet host's reports cover every period, like this machine's (long ones are operations on the server).
+    const periods = totalPeriods(latest?.time ?? Date.now());
     const [answers, status] = await Promise.all([
       Promise.all(periods.map((p) => fetchReport(api, p.from, p.to, asked))),
       asked === undefined ? api.get<SystemStatus>('status').catch(() => null) : null,

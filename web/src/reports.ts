@@ -5,7 +5,7 @@ import type { Operation, OperationAcceptedAnswer, Report } from './server-types'
 /** The report as the server answers it (its totals per protocol are what the views read). */
 export type ReportTotals = Report;
 
-/** `host`: a fleet host's report (the server answers those at once, for periods up to 31 days). */
+/** `host`: a fleet host's report (any period, answered like this machine's). */
 export async function fetchReport(api: Api, from: number, to: number, host?: string): Promise<ReportTotals> {
   const q = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), host };
   const first = await api.get<Report | OperationAcceptedAnswer>('reports', q);

@@ -26,7 +26,7 @@ export function registerReportCommand(program: Command): void {
       .description('Performance report for a period: earnings and uptime by protocol, reallocations and their effect, trend')
       .option('--from <time>', 'start (ISO 8601, or an age like 24h, 7d; default 24h)', (v: string) => parseTime(v))
       .option('--to <time>', 'end (ISO 8601 or "now"; default now)', (v: string) => parseTime(v))
-      .option('--host <name>', "a host of the fleet: from its agent's samples and its plans' outcomes (periods up to 31 days)", hostOption),
+      .option('--host <name>', "a host of the fleet: from its agent's samples, its energy points and its plans' outcomes (any period; long ones wait for the server's operation)", hostOption),
   ).action(
     action(async (opts: ReportOptions) => {
       const client = clientFrom(opts);

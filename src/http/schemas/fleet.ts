@@ -108,6 +108,10 @@ export const HostPlanSchema = Type.Object({
         reason: Type.Union([Type.String(), Type.Null()]),
         reallocationId: Type.Union([Type.String(), Type.Null()], { description: "The reallocation's id in the host's own journal." }),
         reportedAt: IsoTime,
+        measuredBeforeUsdPerHour: Type.Optional(
+          Type.Union([Type.Number(), Type.Null()], { description: "The host's average earnings before the reallocation, as its engine measured them (once its agent reported them)." }),
+        ),
+        measuredAfterUsdPerHour: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'The same after it.' })),
       }),
       Type.Null(),
     ],

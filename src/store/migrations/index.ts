@@ -23,6 +23,7 @@ import { hostPlanReplicaMigration } from './017-host-plan-replica.js';
 import { agentStatusMigration } from './018-agent-status.js';
 import { hostPayoutsMigration } from './019-host-payouts.js';
 import { hostEnergyMigration } from './020-host-energy.js';
+import { hostPlanEffectsMigration } from './021-host-plan-effects.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -48,6 +49,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '018-agent-status': agentStatusMigration(dialect),
         '019-host-payouts': hostPayoutsMigration(dialect),
         '020-host-energy': hostEnergyMigration(dialect),
+        '021-host-plan-effects': hostPlanEffectsMigration(),
       };
     },
   };

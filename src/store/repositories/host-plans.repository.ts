@@ -11,6 +11,12 @@ export interface HostPlanOutcome {
   reason: string | null;
   reallocationId: string | null;
   reportedAt: number;
+  /**
+   * The host's average earnings (USD/h) before and after the reallocation, as its engine measured them (migration
+   * 021); absent or null until its agent reports them, which it does once the after-window has passed.
+   */
+  measuredBeforeUsdPerHour?: number | null;
+  measuredAfterUsdPerHour?: number | null;
 }
 
 export interface HostPlanRecord {
@@ -48,6 +54,8 @@ export interface HostPlansTable {
   reallocation_id: string | null;
   reported_at: number | null;
   decided_by: string | null;
+  measured_before: number | null;
+  measured_after: number | null;
 }
 interface Db {
   host_plans: HostPlansTable;
@@ -65,7 +73,15 @@ export const toRecord = (r: HostPlansTable): HostPlanRecord => ({
   outcome:
     r.outcome_status === null
       ? null
-      : { status: r.outcome_status, reason: r.outcome_reason, reallocationId: r.reallocation_id, reportedAt: Number(r.reported_at) },
+      : {
+          status: r.outcome_status,
+          reason: r.outcome_reason,
+          reallocationId: r.reallocation_id,
+          reportedAt: Number(r.reported_at),
+          ...(r.measured_before != null && r.measured_after != null
+            ? { measuredBeforeUsdPerHour: Number(r.measured_before), measuredAfterUsdPerHour: Number(r.measured_after) }
+            : {}),
+        },
 });
 
 export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepository {
@@ -96,7 +112,16 @@ export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepo
     async report(hostId, planId, o) {
       const r = await db
         .updateTable('host_plans')
-        .set({ outcome_status: o.status, outcome_reason: o.reason, reallocation_id: o.reallocationId, reported_at: o.reportedAt })
+        .set({
+          outcome_status: o.status,
+          outcome_reason: o.reason,
+          reallocation_id: o.reallocationId,
+          reported_at: o.reportedAt,
+          // An outcome reported again without its measured effect (an older agent) keeps one already stored.
+          ...(o.measuredBeforeUsdPerHour != null && o.measuredAfterUsdPerHour != null
+            ? { measured_before: o.measuredBeforeUsdPerHour, measured_after: o.measuredAfterUsdPerHour }
+            : {}),
+        })
         .where('id', '=', planId)
         .where('host_id', '=', hostId)
         .executeTakeFirst();

@@ -47,8 +47,11 @@ export interface HostReadsRepository {
   /** Per protocol, the host's raw samples over [from, to) summed. */
   protocolSums(hostId: string, span: Span): Promise<ProtocolSums[]>;
   plans(hostId: string, query: HostPlanQuery): Promise<{ plans: HostPlanRecord[]; total: number }>;
-  /** Plans made in [from, to] that their agent reported on, counted by outcome status. */
-  outcomeCounts(hostId: string, from: number, to: number): Promise<Record<string, number>>;
+  /**
+   * Plans made in [from, to] that their agent reported on, counted by outcome status, and the sum of the measured
+   * effects (after - before, USD/h) its agent reported for them (null when it reported none).
+   */
+  outcomeCounts(hostId: string, from: number, to: number): Promise<{ counts: Record<string, number>; measuredGainUsdPerHour: number | null }>;
   alerts(query: HostAlertQuery): Promise<Alert[]>;
   /** The payouts its agent's ledger confirmed (kept past raw retention), newest first. */
   payouts(hostId: string, query: PayoutQuery): Promise<Payout[]>;
@@ -101,14 +104,23 @@ export function createHostReadsRepository(anyDb: Kysely<unknown>, dialect: Diale
     async outcomeCounts(hostId, from, to) {
       const rows = await db
         .selectFrom('host_plans')
-        .select(['outcome_status', sql<number>`count(*)`.as('n')])
+        .select([
+          'outcome_status',
+          sql<number>`count(*)`.as('n'),
+          sql<number | null>`sum(measured_after - measured_before)`.as('gain'),
+          sql<number>`count(measured_after - measured_before)`.as('measured'),
+        ])
         .where('host_id', '=', hostId)
         .where('created_at', '>=', from)
         .where('created_at', '<=', to)
         .where('outcome_status', 'is not', null)
         .groupBy('outcome_status')
         .execute();
-      return Object.fromEntries(rows.map((r) => [String(r.outcome_status), Number(r.n)]));
+      const measured = rows.reduce((a, r) => a + Number(r.measured), 0);
+      return {
+        counts: Object.fromEntries(rows.map((r) => [String(r.outcome_status), Number(r.n)])),
+        measuredGainUsdPerHour: measured > 0 ? rows.reduce((a, r) => a + Number(r.gain ?? 0), 0) : null,
+      };
     },
     async alerts(query) {
       let q = db.selectFrom('alerts').selectAll();

@@ -13,6 +13,7 @@ const PILL: Record<FleetAnswer['hosts'][number]['health'], string> = { ok: 'ok',
 
 export function createFleetView(api: Api): { root: HTMLElement } {
   const c = card('Fleet', 'fleet');
+  const signedUsd = (value: number): string => (value < 0 ? `-${usd(-value)}` : usd(value));
   c.root.hidden = true;
 
   function render(f: FleetAnswer): void {
@@ -31,11 +32,13 @@ export function createFleetView(api: Api): { root: HTMLElement } {
         h('td', {}, h('span', { class: `pill ${PILL[host.health]}` }, host.health)),
         h('td', {}, host.lastSeenAt ? ago(host.lastSeenAt) : '–'),
         h('td', { class: 'num' }, host.usdPerHour === null ? '–' : usd(host.usdPerHour)),
+        // Net of power cost at the host's latest energy point; – for a host that accounts no energy.
+        h('td', { class: 'num', testid: 'fleet-net' }, host.netUsdPerHour === null ? '–' : signedUsd(host.netUsdPerHour)),
         h('td', { class: 'num' }, `${host.connected}/${host.protocols}`),
         h('td', { class: 'num' }, String(host.openAlerts)),
       ),
     );
-    const head = h('tr', {}, ...['host', 'health', 'last seen', 'USD/h', 'nodes up', 'alerts'].map((x) => h('th', {}, x)));
+    const head = h('tr', {}, ...['host', 'health', 'last seen', 'USD/h', 'net/h', 'nodes up', 'alerts'].map((x) => h('th', {}, x)));
     fill(c.body, summary, h('div', { class: 'table-wrap' }, h('table', { testid: 'fleet-table' }, h('thead', {}, head), h('tbody', {}, ...rows))));
   }
 

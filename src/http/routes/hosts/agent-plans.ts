@@ -25,6 +25,12 @@ const OutcomeSchema = Type.Object(
     reason: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
     reallocationId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
     at: Type.Integer({ minimum: 0, description: 'epoch ms' }),
+    measuredBeforeUsdPerHour: Type.Optional(
+      Type.Union([Type.Number({ minimum: -1e9, maximum: 1e9 }), Type.Null()], { description: "The host's average earnings (USD/h) in the window before the reallocation, as its engine measured them" }),
+    ),
+    measuredAfterUsdPerHour: Type.Optional(
+      Type.Union([Type.Number({ minimum: -1e9, maximum: 1e9 }), Type.Null()], { description: 'The same in the window after it (sent once that window has passed)' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import { OrchaError } from '../../../lib/errors.js';
 import { HostQuery, remoteScope } from '../../host-query.js';
 import { IsoQuery, parseRange } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
@@ -9,12 +8,6 @@ import { ReportSchema } from '../../schemas/views.js';
 
 /** Periods up to this long are answered directly; longer ones (or `async=true`) become an operation. */
 export const DIRECT_REPORT_MAX_MS = 7 * 86_400_000;
-/**
- * A fleet host's report is summed in the database (src/fleet/host-reads.ts) and always answered at once: 31 days of
- * 6 protocols at 5 s polls (3.2 M rows) take about 4 s on PostgreSQL.
- */
-export const HOST_REPORT_MAX_MS = 31 * 86_400_000;
-
 const ReportQuery = Type.Object(
   {
     from: Type.Optional(IsoQuery),
@@ -34,7 +27,7 @@ const reportsRoutes: RoutePlugin = (app, deps) => {
       schema: {
         tags: ['monitor'],
         summary: 'Performance report for a period (default: the last 24 hours)',
-        description: `Periods up to ${DIRECT_REPORT_MAX_MS / 86_400_000} days answer 200 with the report; longer ones answer 202 with an operation id (GET operations/{id}/result). With \`host\`, that host's report from its agent's samples and the outcomes of the control plane's plans for it (no \`energy\`; \`measuredGainUsdPerHour\` null: measured effects stay in the host's journal), answered at once for periods up to ${HOST_REPORT_MAX_MS / 86_400_000} days (400 beyond, or with \`async\`); an unknown host is a 404 naming it.`,
+        description: `Periods up to ${DIRECT_REPORT_MAX_MS / 86_400_000} days answer 200 with the report; longer ones (or \`async=true\`) answer 202 with an operation id (GET operations/{id}/result). With \`host\`, that fleet host's report, the same way and over any period: its earnings from its agent's samples (closed periods from its daily and hourly rollups once retention thinned its raw rows), the outcomes of the control plane's plans for it with the measured gain its agent reported, and \`energy\` from the energy points its agent sent (absent when it sends none); an unknown host is a 404 naming it.`,
         querystring: ReportQuery,
         response: { 200: apiSchema(ReportSchema), 202: OperationAccepted, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
@@ -42,20 +35,13 @@ const reportsRoutes: RoutePlugin = (app, deps) => {
     async (request, reply) => {
       const range = parseRange(request.query, Date.now(), 86_400_000);
       const remote = await remoteScope(request.query.host, deps);
-      if (remote) {
-        if (request.query.async || range.to - range.from > HOST_REPORT_MAX_MS) {
-          const days = HOST_REPORT_MAX_MS / 86_400_000;
-          throw new OrchaError('ORCHA_ERR_VALIDATION', `A report for fleet host "${remote.host.name}" is made at once, for at most ${days} days; ask for a shorter period`, [
-            { path: request.query.async ? 'query.async' : 'query.from', message: `fleet hosts' reports are not operations: at most ${days} days, no async` },
-          ]);
-        }
-        return toApi(await remote.reads.report(remote.host, range));
-      }
       if (request.query.async || range.to - range.from > DIRECT_REPORT_MAX_MS) {
-        const op = await services.operations.submit({ kind: 'report', params: range, priority: 'low', createdBy: actorOf(request) });
+        const params = remote ? { ...range, host: remote.host.name } : range;
+        const op = await services.operations.submit({ kind: 'report', params, priority: 'low', createdBy: actorOf(request) });
         reply.status(202).header('Location', `/api/v1/operations/${op.id}`);
         return { operationId: op.id, status: op.status };
       }
+      if (remote) return toApi(await remote.reads.report(remote.host, range));
       return toApi(await services.reports.generate(range));
     },
   );

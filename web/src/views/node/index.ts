@@ -4,7 +4,7 @@
  * metrics/history, reports, payouts, alerts and reallocation/history; refreshes every 15 s. With a fleet host
  * (#/node/<protocol>?host=NAME, from the overview's host picker) every read takes `?host=NAME`: that host's node as
  * its agent reported it (its breaker and last error from its status summary, its health from its latest sample), the
- * control plane's plans for it in place of reallocations, totals over periods up to 31 days.
+ * control plane's plans for it in place of reallocations, its totals over every period like this machine's.
  */
 import { ApiError, type Api } from '../../api';
 import { card, empty, fill, h } from '../../dom';
@@ -23,8 +23,6 @@ import { createHealthCard } from './health';
 
 const REFRESH_MS = 15_000;
 const TOTALS_REFRESH_MS = 5 * 60_000;
-/** The longest period GET reports answers for a fleet host. */
-const HOST_REPORT_MAX_MS = 31 * 24 * 3_600_000;
 
 type ReportRow = Awaited<ReturnType<typeof fetchReport>>['protocols'][number];
 
@@ -128,7 +126,7 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string, fle
   async function renderMoney(sample: ProtocolSample | null, heldTokens: number | undefined): Promise<void> {
     // Reports over more than 7 days run as operations on the server: read them at most every few minutes.
     if (!totals || Date.now() - totals.readAt > TOTALS_REFRESH_MS) {
-      const periods = totalPeriods(latestTime).filter((p) => p.key !== 'mtd' && (fleetHost === undefined || p.to - p.from <= HOST_REPORT_MAX_MS));
+      const periods = totalPeriods(latestTime).filter((p) => p.key !== 'mtd');
       const reports = await Promise.all(periods.map((p) => fetchReport(api, p.from, p.to, fleetHost)));
       totals = { readAt: Date.now(), rows: periods.map((p, i) => ({ ...p, row: reports[i]!.protocols.find((x) => x.protocol === protocol) })) };
     }
