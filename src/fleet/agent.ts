@@ -54,7 +54,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const plans = createAgentPlans({ server: options.server, key: options.key, spool, clock: systemClock, log: log.child({ module: 'agent-plans' }) });
   let orcha: RunningOrcha;
   try {
-    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, strategy: () => plans.strategy });
+    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, agent: true, strategy: () => plans.strategy });
   } catch (err) {
     spool.close();
     throw err;
