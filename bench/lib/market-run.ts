@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { type Allocation, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
+import { type Allocation, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../src/domain/resources.js';
 import type { HostResources, ProtocolSample, Snapshot } from '../../src/domain/sample.js';
-import { createHighsSolver, createStrategy, type LpSolver } from '../../src/engine/optimizer/index.js';
-import { createOracleRunner } from './oracle-run.js';
-import { createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
-
-import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
 import { estimateHostWatts } from '../../src/energy/attribution.js';
+import { createEnergyService, type EnergyService, netOptimizerInput } from '../../src/energy/index.js';
+import { createHighsSolver, createStrategy, type LpSolver } from '../../src/engine/optimizer/index.js';
+import { createReallocationEngine, type Decision, type ReallocationEngine } from '../../src/engine/reallocation/index.js';
 import type { Executor } from '../../src/executors/types.js';
 import { VirtualClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
@@ -25,6 +23,7 @@ import type { Market, MarketModel } from '../../src/sim/market.js';
 import type { MarketModule } from '../../src/sim/market-module.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
+import { createOracleRunner } from './oracle-run.js';
 
 export type StrategyName = 'oracle' | 'lp' | 'greedy' | 'equal';
 
@@ -192,7 +191,9 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
   const executors = new Map(models.map((m) => [m.protocol, marketExecutor(m, clock)]));
   let latest: Snapshot | null = null;
   let history: Snapshot[] = [];
-  const historyMs = config.optimizer.historyHours * HOUR;
+  // What the store would hold for buildOptimizerInput: the fitted window, and the storage time constant over which it
+  // reads whether a storage node's fill answers its bandwidth.
+  const historyMs = Math.max(config.optimizer.historyHours * HOUR, RESOURCE_TIME_CONSTANT_MS.storage);
   const health = () => Object.fromEntries(models.map((m) => [m.protocol, !m.inOutage(clock.now())]));
 
   // With power costs: orcha's own energy accounting (the declared-watts estimate) follows every snapshot.

@@ -1,5 +1,6 @@
 import { earningResources, type ProtocolProfile, storageRuled } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { withFillValue } from './fill-value.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
 import { type ConcaveCurve, evaluateCurve, linearCurve, normalizeKnots } from './piecewise.js';
 import { slotView, type TaskSlot, taskSlotOf, toSlotSpace } from './task-slots.js';
@@ -298,7 +299,7 @@ export async function fitResponses(solver: LpSolver, input: OptimizerInput): Pro
     const separate = await fitProtocolResponse(solver, p, cur, input.settings, input.time);
     const slot = taskSlotOf(p.profile);
     if (!slot) {
-      out.set(p.name, separate);
+      out.set(p.name, withFillValue(separate, p, cur.storage));
       continue;
     }
     const inSlots = await fitProtocolResponse(solver, slotView(p, slot), toSlotSpace(cur, slot), input.settings, input.time);

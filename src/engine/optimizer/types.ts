@@ -46,6 +46,17 @@ export const ProtocolInputSchema = Type.Object({
   /** How fast the data stored grew over the history, percent of the disk per day. */
   fillSharePerDay: Type.Optional(Type.Number({ minimum: 0 })),
   /**
+   * Storage nodes: the extra fill (percent of the disk per day) each bandwidth share bought, measured on the node's
+   * own history (a concave curve over the bandwidth share); absent where the fill did not answer bandwidth.
+   */
+  fillByBandwidth: Type.Optional(
+    Type.Object({
+      knots: Type.Array(Type.Number({ minimum: 0, maximum: 100 })),
+      slopes: Type.Array(Type.Number({ minimum: 0 })),
+      measured: Type.Tuple([Type.Number({ minimum: 0, maximum: 100 }), Type.Number({ minimum: 0, maximum: 100 })]),
+    }),
+  ),
+  /**
    * Energy accounting on: USD/h of power each share point of a resource causes (power above idle, at the current
    * price). Rates and observations stay gross; the optimizer subtracts this cost as its own term, so it can give a
    * resource less when its marginal earnings are below its marginal power cost.

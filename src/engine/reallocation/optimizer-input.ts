@@ -1,10 +1,11 @@
 import type { Config } from '../../config/schema.js';
-import { resolveProfile } from '../../domain/profile.js';
-import type { Allocation } from '../../domain/resources.js';
+import { resolveProfile, storageRuled } from '../../domain/profile.js';
+import { type Allocation, RESOURCE_TIME_CONSTANT_MS } from '../../domain/resources.js';
 import type { Snapshot } from '../../domain/sample.js';
 import type { Executor } from '../../executors/types.js';
 import type { MetricsRepository } from '../../store/types.js';
 import type { OptimizerInput } from '../optimizer/types.js';
+import { fillByBandwidth } from './fill-response.js';
 import { processSeries, type RawPoint } from './observation-series.js';
 
 /** At most this many observations per protocol: history is averaged into buckets beyond it. */
@@ -31,6 +32,8 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
   const enabled = config.protocols.filter((p) => p.enabled);
   const history = await observationsByProtocol(ctx, new Set(enabled.map((p) => p.name)), from, stepMs);
   const host = ctx.snapshot?.host ?? null;
+  const storageNodes = new Set(enabled.filter((p) => storageRuled(resolveProfile(p.type, p.profile, host))).map((p) => p.name));
+  const fillLinks = await fillLinksOf(ctx, storageNodes, host?.storageTotalBytes);
   const protocols = enabled.map((p) => {
     const sample = ctx.snapshot?.protocols.find((s) => s.protocol === p.name);
     const raw = history.get(p.name) ?? [];
@@ -49,6 +52,7 @@ export async function buildOptimizerInput(ctx: InputContext): Promise<OptimizerI
       observations: series.observations,
       profile,
       ...storage(raw, sample?.storageBytes, host?.storageTotalBytes, now),
+      ...(fillLinks.has(p.name) ? { fillByBandwidth: fillLinks.get(p.name)! } : {}),
     };
   });
   const current: Allocation = {};
@@ -78,6 +82,23 @@ function storage(raw: StoragePoint[], latestBytes: number | undefined, totalByte
   const days = first ? (now - first.time) / 86_400_000 : 0;
   const fillSharePerDay = first && days >= 0.5 ? Math.max(0, (storedShare - (100 * first.storageBytes) / totalBytes) / days) : 0;
   return { storedShare, fillSharePerDay };
+}
+
+/**
+ * Storage nodes whose fill rate measurably answers their bandwidth share (fill-response.ts), read over the storage
+ * time constant: the data fill over weeks, and a link seen once stays true after the share settled.
+ */
+async function fillLinksOf(ctx: InputContext, names: Set<string>, totalBytes: number | undefined) {
+  const out = new Map<string, NonNullable<ReturnType<typeof fillByBandwidth>>>();
+  if (names.size === 0 || !totalBytes || totalBytes <= 0) return out;
+  const from = ctx.now - RESOURCE_TIME_CONSTANT_MS.storage;
+  const stepMs = Math.max(ctx.config.intervals.poll * 1000, Math.ceil((ctx.now - from) / MAX_OBSERVATIONS));
+  const history = await observationsByProtocol(ctx, names, from, stepMs);
+  for (const [name, raw] of history) {
+    const curve = fillByBandwidth(raw.map((o) => ({ time: o.time, shares: o.shares, storedShare: (100 * o.storageBytes) / totalBytes })));
+    if (curve) out.set(name, curve);
+  }
+  return out;
 }
 
 /**
