@@ -68,6 +68,11 @@ export interface StartOptions {
   strategy?: (local: PlanningStrategy) => PlanningStrategy;
   /** Each snapshot and energy point, written ahead of the local store (an agent's spool). */
   outbox?: Outbox;
+  /**
+   * Run as `orcha agent`: no HTTP server, so no security set-up (first admin user, JWT secret, API keys) and no fleet
+   * control plane (its ingest routes, its lease-taking loops): the control plane is elsewhere.
+   */
+  agent?: boolean;
 }
 
 export interface RunningOrcha {
@@ -146,7 +151,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       closers.push(() => bridge.close());
     }
     const security =
-      options.security === false
+      options.security === false || options.agent
         ? null
         : await createSecuritySetup({ config: cfg, store, clock: systemClock, log, dataDir, baseDir, env, redis, rateLimitPrefix: redisKeys.rateLimit });
     if (security) closers.push(() => security.close());
@@ -155,6 +160,19 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const cache = createCache(initial, { clock: systemClock, log, redis, prefix: redisKeys.cache });
     closers.push(() => cache.close());
 
+    // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API. An
+    // agent has none: it reports to a control plane elsewhere.
+    const fleet = options.agent
+      ? null
+      : createFleetControlPlane({
+          store,
+          clock: systemClock,
+          log,
+          events,
+          config: () => cfg().fleet,
+          replica,
+          decisions: { strategy: core.strategy, config: cfg },
+        });
     // What the control plane answers about its fleet's hosts (reads, reports and their operations, energy).
     // The energy report prices the host's earnings (a host read): each refers to the other, once both exist.
     const energyOf: { current?: HostEnergy } = {};
@@ -183,7 +201,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       redis,
       authenticate: security?.authenticate,
       simulated: () => demo.simulated(configService.current()),
-      hostReport: hostReportByName(store, hostReads),
+      hostReport: fleet ? hostReportByName(store, hostReads) : undefined,
     });
     closers.push(() => application.close());
     const services = application.services;
@@ -196,16 +214,6 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     const loops = createLoops({ clock, log, config: cfg, store, coordinator, engine, alerts: core.alerts });
     loopStatus = () => loops.status();
 
-    // The fleet (SPEC §9): hosts, the agents' ingest route, and alerts on silent hosts; real time, like the API.
-    const fleet = createFleetControlPlane({
-      store,
-      clock: systemClock,
-      log,
-      events,
-      config: () => cfg().fleet,
-      replica,
-      decisions: { strategy: core.strategy, config: cfg },
-    });
     const app = await buildApp({
       services,
       config: cfg,
@@ -213,9 +221,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       security: security?.plugin,
       websocket: options.websocket,
       extraPlugins: [(scope) => dashboardPlugin(scope)],
-      fleet: fleet.service,
-      hostReads,
-      hostEnergy,
+      ...(fleet ? { fleet: fleet.service, hostReads, hostEnergy } : {}),
       secrets: { baseDir, env },
     });
     closers.push(() => closeApp(app, 5000));
@@ -226,8 +232,10 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
     // They stop before the app closes (closers run in reverse), so no tick writes to a closing database.
     if (options.loops !== false) {
       loops.start();
-      fleet.start();
-      closers.push(() => fleet.stop());
+      if (fleet) {
+        fleet.start();
+        closers.push(() => fleet.stop());
+      }
       notifier.start();
       loopsRunning = true;
       closers.push(async () => {

@@ -32,7 +32,11 @@ export const ProfileOverrideSchema = Type.Object(
           cores: Type.Number({ exclusiveMinimum: 0, maximum: 1024 }),
           memoryGiB: Type.Number({ exclusiveMinimum: 0, maximum: 65536 }),
         },
-        { additionalProperties: false, description: 'compute: what one task slot needs; one slot is the least useful share.' },
+        {
+          additionalProperties: false,
+          description:
+            'compute: what one task slot needs; one slot is the least useful share, and where earnings follow whole slots the optimizer plans, ties and probes cpu and memory a slot at a time.',
+        },
       ),
     ),
     cadenceMinutes: Type.Optional(

@@ -71,7 +71,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
   let orcha: RunningOrcha;
   try {
-    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, strategy: () => plans.strategy, outbox });
+    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, agent: true, strategy: () => plans.strategy, outbox });
   } catch (err) {
     spool.close();
     throw err;

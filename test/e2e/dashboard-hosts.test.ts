@@ -182,6 +182,11 @@ describe('host picker', { timeout: 120_000 }, () => {
     await expect.poll(() => page.getByTestId('node-rate').textContent(), { timeout: 10_000 }).toBe('$0.3131/h');
     expect(await page.getByTestId('node-connection').textContent()).toContain('breaker open');
     expect(await page.getByTestId('node-last-error').textContent()).toBe('connect ECONNREFUSED 10.0.0.9:7777');
+    // How fresh that is: when the control plane received edge's status summary (GET status?host=edge's reportedAt).
+    const reportedAt = ((await (await fetch(`${product.url}/api/v1/status?host=edge`, { headers: { authorization: `Bearer ${token}` } })).json()) as { reportedAt: string }).reportedAt;
+    const fresh = page.getByTestId('node-status-reported');
+    expect(await fresh.getAttribute('data-reported-at')).toBe(reportedAt);
+    expect(await fresh.textContent()).toMatch(/^Status as its agent reported it \d+[smhd] ago$/);
     // The alert about edge's node only, not this machine's of the same name.
     await expect.poll(() => page.locator('[data-testid="node-alerts"] [data-testid="alert-row"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id'))), { timeout: 10_000 }).toEqual(['alert-edge-node']);
     // edge's plans that moved this node's shares (the control plane's), in place of this machine's reallocations.

@@ -43,13 +43,30 @@ function facts(health: NodeHealth): [string, string, string][] {
   return out;
 }
 
-export function createHealthCard(): { root: HTMLElement; render(adapter: AdapterStatus | null, now: number): void } {
+/**
+ * How fresh a fleet host's view is: when the control plane received its agent's status summary (its `reportedAt`),
+ * against this browser's clock like the control plane's; null when its agent sends none (its latest sample stands in).
+ */
+function freshness(reportedAt: string | null): HTMLElement {
+  if (reportedAt === null) {
+    return h('p', { class: 'muted small-text', testid: 'node-status-reported', 'data-reported-at': '' }, "Its agent sends no status summary: the link is read from the host's latest sample.");
+  }
+  return h(
+    'p',
+    { class: 'muted small-text', testid: 'node-status-reported', 'data-reported-at': reportedAt, title: time(reportedAt) },
+    `Status as its agent reported it ${ago(reportedAt)}`,
+  );
+}
+
+/** `reportedAt`: a fleet host's status time (null: it sends none); undefined for this machine (live). */
+export function createHealthCard(): { root: HTMLElement; render(adapter: AdapterStatus | null, now: number, reportedAt?: string | null): void } {
   const c = card('Health', 'node-health');
   fill(c.body, empty('Loading…', 'node-health-empty'));
   return {
     root: c.root,
-    render(adapter, now) {
+    render(adapter, now, reportedAt) {
       if (!adapter) return fill(c.body, empty('This node is not in the running configuration.', 'node-health-empty'));
+      const fresh = reportedAt === undefined ? null : freshness(reportedAt);
       const health = adapter.nodeHealth ?? null;
       const link = h(
         'dl',
@@ -66,7 +83,7 @@ export function createHealthCard(): { root: HTMLElement; render(adapter: Adapter
         adapter.lastError ? [h('dt', {}, 'Last error'), h('dd', { class: 'error', testid: 'node-last-error' }, adapter.lastError)] : null,
         health ? facts(health).flatMap(([label, value, testid]) => [h('dt', {}, label), h('dd', { testid }, value)]) : null,
       );
-      if (!health) return fill(c.body, link, empty('The node has not reported its health yet.', 'node-health-empty'));
+      if (!health) return fill(c.body, fresh, link, empty('The node has not reported its health yet.', 'node-health-empty'));
       const problems = health.problems.length
         ? h(
             'ul',
@@ -88,6 +105,7 @@ export function createHealthCard(): { root: HTMLElement; render(adapter: Adapter
         : null;
       fill(
         c.body,
+        fresh,
         link,
         problems,
         satellites ? [h('h3', {}, 'Satellites'), satellites] : null,

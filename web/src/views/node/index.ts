@@ -114,7 +114,7 @@ export function startNodePage(host: HTMLElement, api: Api, protocol: string, fle
     if (metrics) latestTime = Date.parse(metrics.time);
     title.querySelector('[data-testid="node-type"]')!.textContent = adapter ? adapter.type : '';
     // "ago" against the node's latest sample: the server's clock, not this browser's (they differ in a simulation).
-    health.render(adapter, latestTime);
+    health.render(adapter, latestTime, fleetHost === undefined ? undefined : (status?.reportedAt ?? null));
     await Promise.all([renderMoney(sample, adapter?.nodeHealth?.heldTokens), loadPayouts()]);
   }
 
