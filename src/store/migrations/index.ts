@@ -25,6 +25,7 @@ import { hostPayoutsMigration } from './019-host-payouts.js';
 import { hostEnergyMigration } from './020-host-energy.js';
 import { hostPlanEffectsMigration } from './021-host-plan-effects.js';
 import { fleetRollupStateMigration } from './022-fleet-rollup-state.js';
+import { hostEnergyHourlyMigration } from './023-host-energy-hourly.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -52,6 +53,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '020-host-energy': hostEnergyMigration(dialect),
         '021-host-plan-effects': hostPlanEffectsMigration(),
         '022-fleet-rollup-state': fleetRollupStateMigration(dialect),
+        '023-host-energy-hourly': hostEnergyHourlyMigration(dialect),
       };
     },
   };
