@@ -105,8 +105,10 @@ it('a kill between the spool and the local store loses nothing: every stored sna
     const remote = await remoteCounts(table);
     expect(local.length, table).toBeGreaterThan(0);
     expect(local.filter((t) => remote.get(t) !== 1), `${table}: stored locally, not once on the control plane`).toEqual([]);
-    // The kill's own: spooled and sent, never stored locally (the agent died first).
-    expect(remote.size - local.length, `${table}: on the control plane only`).toBe(1);
+    // The kill's own: spooled and sent, never stored locally (the agent died first). The other kill may have caught
+    // one more between its two writes (a point is recorded just after a snapshot is stored, rarely during the next).
+    expect(remote.size - local.length, `${table}: on the control plane only`).toBeGreaterThanOrEqual(1);
+    expect(remote.size - local.length, `${table}: on the control plane only`).toBeLessThanOrEqual(2);
   }
   const after = openSpool(join(dir, 'data', 'agent-spool.db'));
   const counts = after.counts();
