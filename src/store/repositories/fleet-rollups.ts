@@ -5,7 +5,7 @@
  * Also the reads of the rollups for a host's history.
  */
 import { type Kysely, sql } from 'kysely';
-import { ceilDay, floorDay, HOUR_MS, floorHour } from '../codec.js';
+import { ceilDay, DAY_MS, floorDay, HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
 import { deleteFleetDaysBefore, readHostDays, readProtocolDays, recomputeFleetDays } from './fleet-daily.js';
 import { lockRollupState, newestRawBefore, oldestRawBefore, readRollupState, rollupHostHours, saveRollupState } from './fleet-hour-rollup.js';
@@ -85,28 +85,39 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
       let rawDeleted = 0;
       // Host by host, each in its own transaction along the (host, time) keys: only the hours that closed are read.
       for (const hostId of await hostIds(db)) {
-        const done = await db.transaction().execute(async (trx) => {
-          if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
-          // Replicas run retention each: the host's state row is locked, so the second finds its hours rolled up.
-          const state = await lockRollupState(trx, hostId);
-          const from = state.rolledTo ?? (await oldestRawBefore(trx, hostId, closedTo));
-          const rows = from === null ? 0 : await rollupHostHours(trx, dialect, hostId, floorHour(from), closedTo);
-          const rolledTo = Math.max(state.rolledTo ?? closedTo, closedTo);
-          // Raw rows go only from hours rolled up, so no sample leaves before its hour's summary holds it.
-          const cutoff = Math.min(floorHour(before), rolledTo);
-          const newest = await newestRawBefore(trx, hostId, cutoff);
-          let deleted = 0;
-          if (newest !== null) {
-            const snaps = await sql`delete from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-            const samples = await sql`delete from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-            deleted = n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0);
-          }
-          const rawHorizon = newest === null ? state.rawHorizon : Math.max(state.rawHorizon ?? 0, floorHour(newest) + HOUR_MS);
-          await saveRollupState(trx, hostId, { rolledTo, rawHorizon });
-          return { rows, deleted };
-        });
-        rollupRows += done.rows;
-        rawDeleted += done.deleted;
+        for (let more = true; more; ) {
+          const done = await db.transaction().execute(async (trx) => {
+            if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
+            // Replicas run retention each: the host's state row is locked, so the second finds its hours rolled up.
+            const state = await lockRollupState(trx, hostId);
+            const start = state.rolledTo ?? (await oldestRawBefore(trx, hostId, closedTo));
+            // A long backlog (the first run after an upgrade: rawDays of raw rows) goes a day per transaction, so
+            // no write (on SQLite, every write) waits long for it.
+            const from = start === null ? closedTo : floorHour(start);
+            const to = Math.min(closedTo, from + DAY_MS);
+            const rows = await rollupHostHours(trx, dialect, hostId, from, to);
+            const rolledTo = Math.max(state.rolledTo ?? to, to);
+            if (rolledTo < closedTo) {
+              await saveRollupState(trx, hostId, { rolledTo, rawHorizon: state.rawHorizon });
+              return { rows, deleted: 0, more: true };
+            }
+            // Raw rows go only from hours rolled up, so no sample leaves before its hour's summary holds it.
+            const cutoff = Math.min(floorHour(before), rolledTo);
+            const newest = await newestRawBefore(trx, hostId, cutoff);
+            let deleted = 0;
+            if (newest !== null) {
+              const snaps = await sql`delete from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+              const samples = await sql`delete from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+              deleted = n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0);
+            }
+            const rawHorizon = newest === null ? state.rawHorizon : Math.max(state.rawHorizon ?? 0, floorHour(newest) + HOUR_MS);
+            await saveRollupState(trx, hostId, { rolledTo, rawHorizon });
+            return { rows, deleted, more: false };
+          });
+          rollupRows += done.rows;
+          rawDeleted += done.deleted;
+          more = done.more;
+        }
       }
       return { rollupRows, rawDeleted };
     },
