@@ -31,7 +31,7 @@ describeEachStore('fleet hosts energy retention', (factory) => {
     const totals = async (name: string) => {
       const energy = store().hostEnergy.of((await fleet.host(name)).id);
       const range = { from: T0, to: clock.now() };
-      return { protocols: await energy.totals(range), host: await energy.hostTotals(range) };
+      return { protocols: await energy.totals(range), host: await energy.hostTotals(range), daily: await energy.history({ ...range, stepMs: DAY }) };
     };
     const before = { edge: await totals('edge'), attic: await totals('attic') };
     expect(before.edge.host.points).toBe(4);
@@ -54,6 +54,14 @@ describeEachStore('fleet hosts energy retention', (factory) => {
         expect(p.costUsd).toBeCloseTo(was.protocols[i]!.costUsd, 9);
         expect(p.grossUsd).toBeCloseTo(was.protocols[i]!.grossUsd, 9);
       });
+      // The history at a step of whole hours (here days) answers the rolled-up days as before.
+      expect(after.daily.host.map((p) => [p.time, p.hostWatts.toFixed(6), p.energyKwh.toFixed(9), p.costUsd.toFixed(9), p.estimated])).toEqual(
+        was.daily.host.map((p) => [p.time, p.hostWatts.toFixed(6), p.energyKwh.toFixed(9), p.costUsd.toFixed(9), p.estimated]),
+      );
+      expect(after.daily.protocols.map((p) => [p.time, p.protocol, p.watts.toFixed(6), p.costUsd.toFixed(9), p.grossUsd.toFixed(9)])).toEqual(
+        was.daily.protocols.map((p) => [p.time, p.protocol, p.watts.toFixed(6), p.costUsd.toFixed(9), p.grossUsd.toFixed(9)]),
+      );
+      expect(after.daily.host).toHaveLength(3);
       // Only the points of the last two days are left raw; the two older days are one hourly row each.
       const rolled = await rawQuery(store(), `select count(*) as n from host_energy_hourly where host_id = '${host.id}'`);
       expect(Number(rolled[0]!.n), name).toBe(2);

@@ -1,8 +1,8 @@
 /**
  * Fleet hosts' energy kept past `rawDays` (migration 023): retention moves each host's points of whole hours before
  * its cutoff into hourly rollups and deletes them in one transaction, so a point is either raw or in its hour's
- * rollup, never both; a host's energy totals (its energy report) add the rolled-up hours that start in the range to
- * its raw points. Meter readings are not rolled up (the report does not read them).
+ * rollup, never both; a host's energy totals (its energy report) and its history at steps of whole hours add the
+ * rolled-up hours that start in the range to its raw points. Meter readings are not rolled up (kept `rawDays`).
  */
 import { type Kysely, sql } from 'kysely';
 import { ceilHour, floorHour, HOUR_MS } from '../codec.js';
@@ -51,11 +51,83 @@ export async function rollupHostEnergyBefore(db: Kysely<unknown>, dialect: Diale
   });
 }
 
-/** A host's energy repository whose totals add its rolled-up hours (those that start in the range) to its raw points. */
+/** Weighted sums per bucket: averages times their weight, amounts as they are. */
+type Acc = Record<string, number>;
+
+function accumulate(into: Map<string, Acc>, key: string, weight: number, averages: Record<string, number>, sums: Record<string, number>): void {
+  const acc = into.get(key) ?? { weight: 0 };
+  acc.weight = (acc.weight ?? 0) + weight;
+  for (const [k, v] of Object.entries(averages)) acc[k] = (acc[k] ?? 0) + v * weight;
+  for (const [k, v] of Object.entries(sums)) acc[k] = (acc[k] ?? 0) + v;
+  into.set(key, acc);
+}
+
+/**
+ * A host's energy repository that adds its rolled-up hours (those that start in the range) to its raw points: totals,
+ * and history at steps of whole hours (buckets merged, rates weighted by points). Meters stay raw only.
+ */
 export function withEnergyRollups(repo: EnergyRepository, db: Kysely<unknown>, hostId: string): EnergyRepository {
   const hours = (range: { from: number; to: number }) => sql`host_id = ${hostId} and hour >= ${ceilHour(range.from)} and hour < ${ceilHour(range.to + 1)}`;
   return {
     ...repo,
+    async history(q) {
+      const step = Math.max(1, Math.floor(q.stepMs));
+      const raw = await repo.history(q);
+      if (step % HOUR_MS !== 0) return raw;
+      const bucket = sql.raw(`(hour / cast(${step} as bigint)) * cast(${step} as bigint)`);
+      const rawBucket = sql.raw(`(time / cast(${step} as bigint)) * cast(${step} as bigint)`);
+      const only = q.protocol ? sql`and protocol = ${q.protocol}` : sql``;
+      const [hostRows, protocolRows] = await Promise.all([
+        sql<Record<string, unknown>>`select ${bucket} as t, sum(points) as points, sum(host_watts * points) as host_watts, sum(cost_usd_per_hour * points) as cost_rate,
+          sum(gross_usd_per_hour * points) as gross_rate, sum(energy_kwh) as energy_kwh, sum(cost_usd) as cost_usd, sum(estimated) as estimated
+          from host_energy_hourly where ${hours(q)} group by t`.execute(db),
+        sql<Record<string, unknown>>`select ${bucket} as t, protocol, sum(points) as points, sum(watts * points) as watts, sum(cost_usd_per_hour * points) as cost_rate,
+          sum(gross_usd_per_hour * points) as gross_rate, sum(net_usd_per_hour * points) as net_rate, sum(cost_usd) as cost_usd, sum(gross_usd) as gross_usd
+          from host_energy_protocol_hourly where ${hours(q)} ${only} group by t, protocol`.execute(db),
+      ]);
+      if (hostRows.rows.length === 0 && protocolRows.rows.length === 0) return raw;
+      // The raw buckets' weights: how many points each averaged.
+      const [hostCounts, protocolCounts] = await Promise.all([
+        sql<Record<string, unknown>>`select ${rawBucket} as t, count(*) as c from host_energy_points
+          where host_id = ${hostId} and time >= ${q.from} and time <= ${q.to} group by t`.execute(db),
+        sql<Record<string, unknown>>`select ${rawBucket} as t, protocol, count(*) as c from host_energy_protocol_points
+          where host_id = ${hostId} and time >= ${q.from} and time <= ${q.to} ${only} group by t, protocol`.execute(db),
+      ]);
+      const hostWeight = new Map(hostCounts.rows.map((r) => [n(r.t), n(r.c)]));
+      const protocolWeight = new Map(protocolCounts.rows.map((r) => [`${n(r.t)}|${String(r.protocol)}`, n(r.c)]));
+      const host = new Map<string, Acc>();
+      for (const p of raw.host) {
+        const w = hostWeight.get(p.time) ?? 1;
+        accumulate(host, String(p.time), w, { hostWatts: p.hostWatts, costUsdPerHour: p.costUsdPerHour, grossUsdPerHour: p.grossUsdPerHour, estimated: p.estimated }, { energyKwh: p.energyKwh, costUsd: p.costUsd });
+      }
+      for (const r of hostRows.rows) {
+        const w = n(r.points);
+        accumulate(host, String(n(r.t)), w, { hostWatts: n(r.host_watts) / w, costUsdPerHour: n(r.cost_rate) / w, grossUsdPerHour: n(r.gross_rate) / w, estimated: n(r.estimated) / w }, { energyKwh: n(r.energy_kwh), costUsd: n(r.cost_usd) });
+      }
+      const protocols = new Map<string, Acc>();
+      for (const p of raw.protocols) {
+        const w = protocolWeight.get(`${p.time}|${p.protocol}`) ?? 1;
+        accumulate(protocols, `${p.time}|${p.protocol}`, w, { watts: p.watts, costUsdPerHour: p.costUsdPerHour, grossUsdPerHour: p.grossUsdPerHour, netUsdPerHour: p.netUsdPerHour }, { costUsd: p.costUsd, grossUsd: p.grossUsd });
+      }
+      for (const r of protocolRows.rows) {
+        const w = n(r.points);
+        const averages = { watts: n(r.watts) / w, costUsdPerHour: n(r.cost_rate) / w, grossUsdPerHour: n(r.gross_rate) / w, netUsdPerHour: n(r.net_rate) / w };
+        accumulate(protocols, `${n(r.t)}|${String(r.protocol)}`, w, averages, { costUsd: n(r.cost_usd), grossUsd: n(r.gross_usd) });
+      }
+      const avg = (a: Acc, k: string) => (a[k] ?? 0) / (a.weight || 1);
+      return {
+        host: [...host]
+          .map(([t, a]) => ({ time: Number(t), hostWatts: avg(a, 'hostWatts'), costUsdPerHour: avg(a, 'costUsdPerHour'), grossUsdPerHour: avg(a, 'grossUsdPerHour'), energyKwh: a.energyKwh ?? 0, costUsd: a.costUsd ?? 0, estimated: avg(a, 'estimated') }))
+          .sort((a, b) => a.time - b.time),
+        protocols: [...protocols]
+          .map(([key, a]) => {
+            const [t, protocol] = [Number(key.slice(0, key.indexOf('|'))), key.slice(key.indexOf('|') + 1)];
+            return { time: t, protocol, watts: avg(a, 'watts'), costUsdPerHour: avg(a, 'costUsdPerHour'), grossUsdPerHour: avg(a, 'grossUsdPerHour'), netUsdPerHour: avg(a, 'netUsdPerHour'), costUsd: a.costUsd ?? 0, grossUsd: a.grossUsd ?? 0 };
+          })
+          .sort((a, b) => a.time - b.time || a.protocol.localeCompare(b.protocol)),
+        meters: raw.meters,
+      };
+    },
     async totals(range) {
       const [raw, rolled] = await Promise.all([
         repo.totals(range),
