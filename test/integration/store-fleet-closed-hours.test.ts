@@ -104,4 +104,25 @@ describeEachStore('fleet hours rolled up as they close', (factory) => {
     expect(await fleet.ingest(host, { batchId: 'late-again', agentVersion: '0.2.0', snapshots: late.slice(0, 4) })).toEqual({ result: 'stored', snapshots: 4, expired: 4 });
     await check(all);
   });
+
+  it('counts every snapshot of an hour once when its batches arrive while retention rolls that hour up', async () => {
+    const clock = new VirtualClock(T0 + HOUR);
+    const fleet = createFleetService({ repo: store().fleet, clock, settings: () => ({ silentAfterMs: 60_000 }) });
+    await fleet.addHost('rack-3', null);
+    const host = await fleet.host('rack-3');
+    const config = buildConfig({ storage: { retention: { rawDays: 30, rollupDays: 365 } } }, {});
+    const job = createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config });
+    // Hour 1's snapshots, one a minute, sent in 12 batches while retention runs (hour 1 closes as they arrive).
+    const hour1 = Array.from({ length: 60 }, (_, k) => snapshot(T0 + HOUR + k * 60_000, [protocolSample('storj', T0 + HOUR + k * 60_000)]));
+    await clock.advance(HOUR + 5 * 60_000);
+    await Promise.all([
+      ...Array.from({ length: 12 }, (_, b) => fleet.ingest(host, { batchId: `h1-${b}`, agentVersion: '0.2.0', snapshots: hour1.slice(b * 5, b * 5 + 5) })),
+      job.run(),
+      job.run(),
+    ]);
+    const rolled = await rawQuery(store(), `select samples from host_protocol_hourly where host_id = '${host.id}' and hour = ${T0 + HOUR}`);
+    expect(Number(rolled[0]!.samples)).toBe(60);
+    const report = await createHostReads({ store: store(), clock }).report(host, { from: T0, to: T0 + 2 * HOUR - 1 });
+    expect(report.totalUsd).toBeCloseTo(60 * 0.001, 9);
+  });
 });
