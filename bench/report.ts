@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, REPO_ROOT, RESULTS_DIR } from './lib/results.js';
 
-const ORDER = ['decision-quality', 'net-optimizer', 'api', 'websocket', 'storage', 'fleet-ingest', 'footprint', 'soak'];
+const ORDER = ['decision-quality', 'net-optimizer', 'api', 'websocket', 'storage', 'fleet-ingest', 'fleet-report', 'footprint', 'soak'];
 
 const SPEC_BARS: [string, string][] = [
   ['decision quality', 'on every market (the simulators\' own and the harsh one, or any market module) and every seed: at least the static equal split and the seeds\' greedy method; mean at least 95 % of the oracle; stored data deleted 0 (issue 15)'],

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Application, createApplication } from './app/application.js';
 import { type ConfigService, createConfigService } from './app/config-service.js';
-import { createCore } from './app/core.js';
+import { createCore, type Outbox } from './app/core.js';
 import { startDemo } from './app/demo.js';
 import { createEventBus } from './app/events.js';
 import { createLoops } from './app/loops.js';
@@ -66,6 +66,8 @@ export interface StartOptions {
   configDebounceMs?: number;
   /** Replace the optimizer strategy the engine plans with (an agent plans with its control plane's plans). */
   strategy?: (local: PlanningStrategy) => PlanningStrategy;
+  /** Each snapshot and energy point, written ahead of the local store (an agent's spool). */
+  outbox?: Outbox;
   /**
    * Run as `orcha agent`: no HTTP server, so no security set-up (first admin user, JWT secret, API keys) and no fleet
    * control plane (its ingest routes, its lease-taking loops): the control plane is elsewhere.
@@ -132,6 +134,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       env,
       host: options.host,
       strategy: options.strategy,
+      outbox: options.outbox,
       dashboardUrl: () => url || `http://${initial.server.host}:${initial.server.port}`,
     });
     closers.push(() => core.close());

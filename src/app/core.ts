@@ -8,6 +8,8 @@
 import { createStaticPriceSource } from '../adapters/prices.js';
 import type { Config } from '../config/schema.js';
 import { adapterHealthy } from '../domain/adapter-status.js';
+import type { Snapshot } from '../domain/sample.js';
+import type { EnergyPoint } from '../energy/energy-point.js';
 import { createEnergyService, type EnergyService, netOptimizerInput, withEnergyPolicy } from '../energy/index.js';
 import { type Coordinator, createCoordinator } from '../engine/coordinator.js';
 import { createHostReader, type HostReader } from '../engine/host-resources.js';
@@ -41,6 +43,14 @@ export interface CoreDeps {
   dashboardUrl: () => string;
   /** Wrap or replace the configured strategy (an agent plans with its control plane's plans). */
   strategy?: (local: PlanningStrategy) => PlanningStrategy;
+  /** Written ahead of the local store: each snapshot and energy point before it is persisted (an agent's spool). */
+  outbox?: Outbox;
+}
+
+/** Where an agent writes each snapshot and energy point before the local store does (see src/fleet/agent.ts). */
+export interface Outbox {
+  snapshot(snapshot: Snapshot): void;
+  energy(point: EnergyPoint): void;
 }
 
 export interface Core {
@@ -89,6 +99,7 @@ export function createCore(deps: CoreDeps): Core {
     baseDir,
     env,
     alerts: { sync: async (family, conditions) => void (await alerts.syncFamily(family, conditions)) },
+    beforeRecord: deps.outbox?.energy,
   });
   const config = (): Config => withEnergyPolicy(effective(configService.current()), energy);
 
@@ -110,6 +121,7 @@ export function createCore(deps: CoreDeps): Core {
     allocation: () => engineRef?.current() ?? {},
     ledgers: store.ledgers,
     health: store.nodeHealth,
+    beforePersist: deps.outbox?.snapshot,
   });
   const engineState = (): EngineState => ({
     snapshot: coordinator.latest(),

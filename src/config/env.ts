@@ -33,6 +33,8 @@ const NOT_KEYS = new Set([
   // `orcha agent`'s own
   'ORCHA_SERVER',
   'ORCHA_AGENT_KEY',
+  // the agent's fault point for its process tests (src/fleet/fault-point.ts), off unless set
+  'ORCHA_FAULT_KILL_AFTER_SPOOL',
 ]);
 
 export function snake(segment: string): string {

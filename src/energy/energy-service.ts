@@ -49,6 +49,11 @@ export interface EnergyServiceDeps {
   /** Without `alerts`: publish the changes of an energy-only gate (tests). */
   publishAlert?: (change: 'raised' | 'updated' | 'resolved', alert: Alert) => void;
   fetch?: typeof fetch;
+  /**
+   * Called with each point before it is stored (an agent's spool: written ahead of the local store, so a kill between
+   * the two writes cannot leave a stored point unsent). A throw is logged; the point is still stored.
+   */
+  beforeRecord?: (point: EnergyPoint) => void;
 }
 
 export interface EnergyService extends EnergyReports {
@@ -230,6 +235,11 @@ export function createEnergyService(deps: EnergyServiceDeps): EnergyService {
       costUsd: a.costUsd,
       protocols: [...a.protocols].map(([protocol, x]) => ({ protocol, energyKwh: x.kwh, costUsd: x.costUsd, grossUsd: x.grossUsd })),
     };
+    try {
+      deps.beforeRecord?.(point);
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'energy point not written ahead');
+    }
     await store.energy.record(energyRecordOf(point));
     for (const listener of listeners) {
       try {

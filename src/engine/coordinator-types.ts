@@ -59,6 +59,11 @@ export interface CoordinatorOptions {
   ledgers?: LedgerRepository;
   /** Where node health is kept (one row per change). */
   health?: Pick<NodeHealthRepository, 'record'>;
+  /**
+   * Called with each snapshot before it is persisted (an agent's spool: written ahead of the local store, so a kill
+   * between the two writes cannot leave a stored snapshot unsent). A throw is logged; the snapshot is still stored.
+   */
+  beforePersist?: (snapshot: Snapshot) => void;
 }
 
 export type CoordinatorEvents = { snapshot: Snapshot; status: ProtocolStatus[] };

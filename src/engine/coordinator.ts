@@ -278,6 +278,11 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     ring.push(snapshot);
     while (ring.length > settings.historySize) ring.shift();
     try {
+      options.beforePersist?.(snapshot);
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'snapshot not written ahead');
+    }
+    try {
       await options.metrics.insertSnapshot(snapshot);
     } catch (err) {
       // The in-memory ring and the live view keep working while the database is down.

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
+import type { Snapshot } from '../domain/sample.js';
 import type { Logger } from '../lib/logger.js';
 import type { RunningOrcha } from '../main.js';
 import { systemClock } from '../lib/clock.js';
@@ -13,6 +14,7 @@ import { createAgentPlans } from './agent-plans.js';
 import { createAgentSender } from './agent-sender.js';
 import { agentStatusOf } from './agent-status.js';
 import { planningContextOf } from './planning-context.js';
+import { spoolFault } from './fault-point.js';
 import { openSpool, type Spool } from './spool.js';
 
 import { AGENT_VERSION } from './agent-version.js';
@@ -52,19 +54,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const spool = openSpool(join(dataDir, 'agent-spool.db'));
   // Decisions are the control plane's: the engine plans with its plans, and applies them here through its gates.
   const plans = createAgentPlans({ server: options.server, key: options.key, spool, clock: systemClock, log: log.child({ module: 'agent-plans' }) });
+  // The spool is written ahead of the local store, from inside the coordinator and energy accounting (not after, from
+  // an event): a kill between the two writes then leaves at most a snapshot or point the control plane has and this
+  // store lacks, never one stored here and lost for the control plane. A spool of its own, it needs no reconciling at
+  // start; the control plane stores a resent one once (host, time). Subscribed before the first poll, too.
+  const fault = spoolFault();
+  const outbox = {
+    snapshot(s: Snapshot) {
+      spool.append(s);
+      fault('snapshot');
+    },
+    energy(point: unknown) {
+      spool.appendEnergy(point);
+      fault('energy');
+    },
+  };
   let orcha: RunningOrcha;
   try {
-    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, agent: true, strategy: () => plans.strategy });
+    orcha = await startOrcha({ loaded, log, demo: options.demo, listen: false, agent: true, strategy: () => plans.strategy, outbox });
   } catch (err) {
     spool.close();
     throw err;
   }
-  const offs = [
-    orcha.services.events.on('metrics', (snapshot) => spool.append(snapshot)),
-    // With energy accounting on (`energy` in its config), each point it stores goes out with the next batch.
-    orcha.services.energy?.onRecord((point) => spool.appendEnergy(point)) ?? (() => undefined),
-    orcha.services.events.on('reallocations', (r) => plans.onReallocation(r)),
-  ];
+  const offs = [orcha.services.events.on('reallocations', (r) => plans.onReallocation(r))];
   const sender = createAgentSender({
     server: options.server,
     key: options.key,

@@ -18,8 +18,7 @@ import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
 import type { HostPlanOutcome, HostPlanRecord } from '../store/repositories/host-plans.repository.js';
-import { ceilHour } from '../store/codec.js';
-import { type Span, splitDays } from '../store/repositories/range-plan.js';
+import { planRollupsFirst, splitDays } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
 import { FLEET_ALERT_TYPES, hostNodeKey } from './fleet-alerts.js';
@@ -66,6 +65,9 @@ export interface HostReads {
 
 const HOUR_MS = 3_600_000;
 
+/** The trend's bucket: half the period, in whole hours once that is an hour or more (closed hours then come from rollups). */
+const halfStep = (span: number) => (span >= 2 * HOUR_MS ? Math.ceil(span / 2 / HOUR_MS) * HOUR_MS : Math.max(1000, Math.ceil(span / 2)));
+
 const allocationOf = (s: Snapshot | null): Allocation =>
   Object.fromEntries((s?.protocols ?? []).map((p) => [p.protocol, { ...p.allocation }]));
 
@@ -106,29 +108,28 @@ export function createHostReads(deps: HostReadsDeps): HostReads {
   const { store } = deps;
 
   /**
-   * Per protocol sums over the range (inclusive `to`): every raw row in it summed in SQL, plus the rolled-up hours
-   * that start in it (an hour is raw or rolled up, never both: retention moves it in one transaction), whole UTC days
-   * from the daily rollups (015), the hours around them from the hourly ones (014). Raw rows exist for at most
-   * `storage.retention.rawDays`, so a year reads about 365 day rows per protocol and the raw window.
+   * Per protocol sums over the range (inclusive `to`): the closed hours rolled up from the host's rollups (an hour's
+   * rollup is recomputed whenever a late row lands in it, so it holds every raw row of the hour), whole UTC days from
+   * the daily rollups (015), the hours around them from the hourly ones (014), and raw rows, summed in SQL, only for
+   * the partial hours at the edges and the hours not rolled up yet (the open edge). A year reads about 365 day rows
+   * per protocol and an hour or two of raw rows.
    */
   async function protocolSums(host: HostRecord, range: TimeRange) {
-    const coverage = await store.fleetRollups.coverage(host.id);
-    const raw = store.hostReads.protocolSums(host.id, { from: range.from, to: range.to + 1 });
-    const rolled: Span | null =
-      coverage.rollupEnd === null ? null : { from: ceilHour(range.from), to: Math.min(ceilHour(range.to + 1), coverage.rollupEnd) };
-    if (!rolled || rolled.to <= rolled.from) return raw;
-    const split = splitDays(rolled);
+    const plan = planRollupsFirst(range, await store.fleetRollups.coverage(host.id));
+    const raw = Promise.all(plan.raw.map((span) => store.hostReads.protocolSums(host.id, span)));
+    if (!plan.rollup) return (await raw).flat();
+    const split = splitDays(plan.rollup);
     const [rawParts, days, hours, paid] = await Promise.all([
       raw,
       split.days ? store.fleetRollups.protocolDays(host.id, split.days) : Promise.resolve([]),
       Promise.all(split.hours.map((h) => store.fleetRollups.protocolHours(host.id, h))),
-      store.hostReads.payoutCounts(host.id, rolled),
+      store.hostReads.payoutCounts(host.id, plan.rollup),
     ]);
-    const parts = [...rawParts];
+    const parts = rawParts.flat();
     for (const r of [...days, ...hours.flat()]) {
       parts.push({ protocol: r.protocol, samples: r.samples, earnedUsd: r.earnedUsd, earnedTokens: r.earnedTokens, uptimeSum: r.uptime * r.samples, payoutEvents: 0 });
     }
-    // Rollups keep sums; the payouts of those hours outlive the raw rows in their own table.
+    // Rollups keep sums; the payouts of those hours have their own rows (one per payout, so a late batch adds none twice).
     for (const [protocol, count] of Object.entries(paid)) parts.push({ protocol, samples: 0, earnedUsd: 0, earnedTokens: 0, uptimeSum: 0, payoutEvents: count });
     return parts;
   }
@@ -183,7 +184,7 @@ export function createHostReads(deps: HostReadsDeps): HostReads {
       const span = Math.max(1, range.to - range.from);
       const [sums, halves, latest, outcomes, energy] = await Promise.all([
         protocolSums(host, range),
-        store.fleet.history(host.id, { ...range, stepMs: Math.max(1000, Math.ceil(span / 2)) }),
+        store.fleet.history(host.id, { ...range, stepMs: halfStep(span) }),
         store.fleet.latest(host.id),
         store.hostReads.outcomeCounts(host.id, range.from, range.to),
         deps.energyReport ? deps.energyReport(host, range) : null,

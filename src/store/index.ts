@@ -71,7 +71,7 @@ export async function createStore(options: StoreOptions): Promise<Store> {
     energy: createEnergyRepository(db as never),
     fleet: withFleetRollups(createFleetRepository(db as never, dialect), fleetRollups),
     fleetRollups,
-    hostEnergy: createHostEnergyRepository(db as never),
+    hostEnergy: createHostEnergyRepository(db as never, dialect),
     engineState: createEngineStateRepository(db),
     leases: createLeaseRepository(db as never),
     hostPlans: createHostPlansRepository(db as never),

@@ -77,7 +77,7 @@ describeEachStore('fleet retention', (factory) => {
     const result = await job.run();
     const cutoff = T0 + DAY;
     expect(result.rawDeleted).toBe((DAY / STEP) * 3); // one day of snapshots and their two protocols' samples
-    expect(result.rollupRows).toBe(24 * 3); // an hourly row for the host and for each protocol
+    expect(result.rollupRows).toBe(72 * 3); // every closed hour: an hourly row for the host and for each protocol
 
     const oldRaw = await rawQuery(store(), `select count(*) as n from host_protocol_samples where time < ${cutoff}`);
     expect(Number(oldRaw[0]!.n)).toBe(0);
@@ -169,14 +169,14 @@ describeEachStore('fleet retention', (factory) => {
     const range = { from: T0, to: T0 + 12 * DAY - 1 };
     const before = await fleet.fullHistory(host, { ...range, stepMs: DAY });
 
-    // 12 days and 30 minutes later: raw rows before day 10 rolled up and deleted, hours (and days) before day 4 too.
+    // 12 days and 30 minutes later: every closed hour rolled up, raw rows before day 10 deleted, hours (and days) before day 4 too.
     await clock.advance(12 * DAY + 30 * 60_000);
     const config = buildConfig({ storage: { retention: { rawDays: 2, rollupDays: 8 } } }, {});
     await createFleetRetentionJob({ rollups: store().fleetRollups, clock, log: silentLogger(), getConfig: () => config }).run();
     const days = await rawQuery(store(), 'select day, samples from host_snapshots_daily order by day');
-    expect(days.map((d) => [(Number(d.day) - T0) / DAY, Number(d.samples)])).toEqual([4, 5, 6, 7, 8, 9].map((d) => [d, DAY / STEP]));
+    expect(days.map((d) => [(Number(d.day) - T0) / DAY, Number(d.samples)])).toEqual([4, 5, 6, 7, 8, 9, 10, 11].map((d) => [d, DAY / STEP]));
     const protocolDays = await rawQuery(store(), 'select count(*) as n from host_protocol_daily');
-    expect(Number(protocolDays[0]!.n)).toBe(6 * 2);
+    expect(Number(protocolDays[0]!.n)).toBe(8 * 2);
 
     const after = await fleet.fullHistory(host, { ...range, stepMs: DAY });
     const kept = (t: number) => t >= T0 + 4 * DAY;

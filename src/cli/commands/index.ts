@@ -1,11 +1,12 @@
 /**
  * The client commands of `orcha` (SPEC §5): they talk to a running server over HTTP (status, allocation,
- * reallocate, alerts, report, export) or to the database directly (user add, apikey create).
+ * reallocate, alerts, report, export, energy) or to the database directly (user add, apikey create).
  */
 import type { Command } from 'commander';
 import { registerAlertsCommand } from './alerts.command.js';
 import { registerAllocationCommand } from './allocation.command.js';
 import { registerApiKeyCommands } from './apikey.command.js';
+import { registerEnergyCommand } from './energy.command.js';
 import { registerExportCommand } from './export.command.js';
 import { registerFleetCommand } from './fleet.command.js';
 import { registerHostCommands } from './host.command.js';
@@ -24,6 +25,7 @@ export function registerClientCommands(program: Command): void {
   registerAlertsCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
+  registerEnergyCommand(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
   registerHostCommands(program);

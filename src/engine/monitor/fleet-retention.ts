@@ -8,17 +8,18 @@ const DAY = 86_400_000;
 
 export interface FleetRetentionDeps {
   rollups: Pick<FleetRollups, 'rollupAndDeleteRawBefore' | 'deleteRollupsBefore' | 'deleteBatchesBefore'>;
-  /** Fleet hosts' energy points: kept `rawDays`, like this machine's (energy points have no rollups). */
-  energy?: Pick<HostEnergyRepository, 'prune'>;
+  /** Fleet hosts' energy points: kept `rawDays`, then rolled up hourly (migration 023) and deleted. */
+  energy?: Pick<HostEnergyRepository, 'prune' | 'deleteRollupsBefore'>;
   clock: Clock;
   log: Logger;
   getConfig: () => Config;
 }
 
 /**
- * `storage.retention` applied to remote hosts' rows, as to the local ones: raw rows older than `rawDays` are rolled
- * up hourly and deleted in one step (no sample leaves before its hour's summary holds it), hourly rollups older than
- * `rollupDays` deleted, hosts' energy points older than `rawDays` deleted, and the record of batches older than `rawDays` (the ids that make a resent batch a
+ * `storage.retention` applied to remote hosts' rows, as to the local ones: each host's hours are rolled up as they
+ * close (reads then take closed hours from the rollups), raw rows older than `rawDays` deleted (no sample leaves
+ * before its hour's summary holds it), hourly rollups older than
+ * `rollupDays` deleted, hosts' energy points older than `rawDays` rolled up hourly and deleted (their rollups after `rollupDays`), and the record of batches older than `rawDays` (the ids that make a resent batch a
  * duplicate: their snapshots are past the raw window by then).
  */
 export function createFleetRetentionJob(deps: FleetRetentionDeps) {
@@ -27,10 +28,11 @@ export function createFleetRetentionJob(deps: FleetRetentionDeps) {
   async function run(): Promise<FleetRetentionResult> {
     const { rawDays, rollupDays } = deps.getConfig().storage.retention;
     const now = deps.clock.now();
-    const { rollupRows, rawDeleted } = await deps.rollups.rollupAndDeleteRawBefore(now - rawDays * DAY);
+    const { rollupRows, rawDeleted } = await deps.rollups.rollupAndDeleteRawBefore(now - rawDays * DAY, now);
     const rollupsDeleted = await deps.rollups.deleteRollupsBefore(now - rollupDays * DAY);
     const batchesDeleted = await deps.rollups.deleteBatchesBefore(now - rawDays * DAY);
     const energyDeleted = (await deps.energy?.prune(now - rawDays * DAY)) ?? 0;
+    await deps.energy?.deleteRollupsBefore(now - rollupDays * DAY);
     if (rawDeleted > 0 || rollupsDeleted > 0 || energyDeleted > 0) {
       log.info({ rollupRows, rawDeleted, rollupsDeleted, batchesDeleted, energyDeleted }, 'fleet retention applied');
     }

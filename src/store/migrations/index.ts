@@ -24,6 +24,8 @@ import { agentStatusMigration } from './018-agent-status.js';
 import { hostPayoutsMigration } from './019-host-payouts.js';
 import { hostEnergyMigration } from './020-host-energy.js';
 import { hostPlanEffectsMigration } from './021-host-plan-effects.js';
+import { fleetRollupStateMigration } from './022-fleet-rollup-state.js';
+import { hostEnergyHourlyMigration } from './023-host-energy-hourly.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -50,6 +52,8 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '019-host-payouts': hostPayoutsMigration(dialect),
         '020-host-energy': hostEnergyMigration(dialect),
         '021-host-plan-effects': hostPlanEffectsMigration(),
+        '022-fleet-rollup-state': fleetRollupStateMigration(dialect),
+        '023-host-energy-hourly': hostEnergyHourlyMigration(dialect),
       };
     },
   };

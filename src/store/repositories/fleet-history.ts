@@ -1,6 +1,7 @@
 /**
- * A remote host's history once retention has thinned it out: the hours whose raw rows are gone are read from the
- * host's rollups, the rest raw, merged bucket by bucket weighted by samples. At a step of whole days the whole days of
+ * A remote host's history from its rollups and raw rows, as this machine's: at steps of whole hours every closed hour
+ * rolled up is read from the rollups (retention rolls hours up as they close), otherwise only the hours whose raw
+ * rows are gone; the rest raw, merged bucket by bucket weighted by samples. At a step of whole days the whole days of
  * the rolled-up part come from the daily rollups (015), one row per day instead of 24, and only the hours at its edges
  * from the hourly ones (014); otherwise all of it from the hourly ones. While nothing of the range was rolled up, the
  * raw reads answer alone, exactly as before.
@@ -9,7 +10,7 @@ import type { ProtocolPoint, SnapshotPoint } from '../types.js';
 import type { FleetRepository } from './fleet.repository.js';
 import type { FleetRollups, HostHourRow, ProtocolHourRow } from './fleet-rollups.js';
 import { mergeProtocolPoints, mergeSnapshotPoints, type SnapshotAggregate } from './metrics-points.js';
-import { isWholeDays, planRange, type Span, splitDays } from './range-plan.js';
+import { isWholeDays, isWholeHours, planRange, planRollupsFirst, type Span, splitDays } from './range-plan.js';
 
 const bucket = (time: number, step: number) => (step ? Math.floor(time / step) * step : time);
 
@@ -34,9 +35,13 @@ function protocolPoint(r: ProtocolHourRow, step: number): ProtocolPoint {
 
 /** Wraps the fleet repository's history reads; everything else is the repository's own. */
 export function withFleetRollups(repo: FleetRepository, rollups: FleetRollups): FleetRepository {
-  /** Which part of [from, to] comes from rollups (only what raw retention deleted), null when none does. */
-  const plan = async (hostId: string, range: { from: number; to: number }) => {
-    const p = planRange(range, await rollups.coverage(hostId), false);
+  /**
+   * Which part of [from, to] comes from rollups, null when none does: at steps of whole hours every closed hour rolled
+   * up (raw rows only for the partial hours at the edges and the open hour), otherwise only what raw retention deleted.
+   */
+  const plan = async (hostId: string, range: { from: number; to: number; stepMs?: number }) => {
+    const coverage = await rollups.coverage(hostId);
+    const p = isWholeHours(range.stepMs) ? planRollupsFirst(range, coverage) : planRange(range, coverage, false);
     return p.rollup ? { rollup: p.rollup, raw: p.raw } : null;
   };
   const inclusive = (s: Span) => ({ from: s.from, to: s.to - 1 });

@@ -2,18 +2,21 @@
  * An agent's batch into the fleet tables (migration 006), once: a batch id seen before is answered `duplicate`
  * without writing anything, and a snapshot already stored under another batch id is kept once (key: host, time).
  *
- * Beyond the raw window those two keys are gone: retention rolled the host's old hours up and deleted their raw rows
- * and batch ids, so a batch resent from there (an agent offline longer than `rawDays`, replaying its spool) would be
- * added to the rollups a second time. Snapshots older than the host's retention horizon (the end of its newest
- * rolled-up hour) are therefore not stored: they are counted as `expired` in the answer, so the agent drops them
- * from its spool knowingly, and the rest of the batch is stored as usual. Anything at or after the horizon was never
- * rolled up, so if it was stored before, its raw row is still there to make it a duplicate. Energy points sent with
- * the batch go in the same transaction, once per host and time.
+ * Beyond the raw window those two keys are gone: retention deleted the host's old raw rows and batch ids, so a batch
+ * resent from there (an agent offline longer than `rawDays`, replaying its spool) would be added to the rollups a
+ * second time. Snapshots older than the host's retention horizon (the end of its newest hour whose raw rows were
+ * deleted, migration 022) are therefore not stored: they are counted as `expired` in the answer, so the agent drops
+ * them from its spool knowingly, and the rest of the batch is stored as usual. Anything at or after the horizon still
+ * has its raw rows, so if it was stored before, its raw row makes it a duplicate. Retention rolls hours up as they
+ * close: a snapshot stored into an hour already rolled up has that hour recomputed from its raw rows in the batch's
+ * transaction (fleet-hour-rollup.ts), so it counts once. Energy points sent with the batch go in the same
+ * transaction, once per host and time.
  */
 import { type Kysely, sql } from 'kysely';
 import { percent, type ProtocolSample, type Snapshot } from '../../domain/sample.js';
-import { HOUR_MS } from '../codec.js';
+import { floorHour, HOUR_MS } from '../codec.js';
 import type { Dialect } from '../types.js';
+import { rollupHostHours, shareRollupState } from './fleet-hour-rollup.js';
 import { encodeSample, figureColumns } from './fleet-sample-codec.js';
 import { type HostEnergyPoint, insertHostEnergy } from './host-energy.repository.js';
 
@@ -107,9 +110,8 @@ export async function ingestBatchRows(
       .onConflict((oc) => oc.column('batch_id').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { result: 'duplicate', stored: 0, expired: 0, horizon: null };
-    const rolled = await sql<{ h: unknown }>`select max(hour) as h from host_snapshots_hourly where host_id = ${hostId}`.execute(tx);
-    const newestHour = rolled.rows[0]?.h;
-    const horizon = newestHour == null ? null : Number(newestHour) + HOUR_MS;
+    const state = await shareRollupState(tx as never, dialect, hostId);
+    const horizon = state.rawHorizon;
     const kept = horizon === null ? snapshots : snapshots.filter((s) => s.time >= horizon);
     const snaps = kept.map((s) => snapshotRow(hostId, s));
     const samples = kept.flatMap((s) => s.protocols.map((p) => sampleRow(hostId, s.time, p)));
@@ -135,6 +137,11 @@ export async function ingestBatchRows(
         .values(payouts.slice(i, i + CHUNK))
         .onConflict((oc) => oc.columns(['host_id', 'protocol', 'time']).doNothing())
         .execute();
+    }
+    // Snapshots in hours already rolled up (a late batch): those hours are recomputed from their raw rows, all still kept.
+    const late = kept.filter((s) => state.rolledTo !== null && s.time < state.rolledTo).map((s) => s.time);
+    if (late.length > 0) {
+      await rollupHostHours(tx as never, dialect, hostId, floorHour(Math.min(...late)), floorHour(Math.max(...late)) + HOUR_MS);
     }
     const energy = (options.energy ?? []).filter((p) => horizon === null || p.record.host.time >= horizon);
     if (energy.length > 0) await insertHostEnergy(tx as never, hostId, energy);

@@ -1,15 +1,15 @@
 /**
- * Retention of remote hosts' rows (migrations 006, 014): raw rows older than a cutoff are rolled up into hourly rows
- * and deleted in one transaction, so an hour is either raw or rolled up, never both, and no row is counted twice.
- * A late batch for an hour already rolled up (an agent offline longer than `rawDays`) is merged into that hour's
- * rollup at the next run, weighted by its samples. Also the reads of the rollups for a host's history.
+ * Retention of remote hosts' rows (migrations 006, 014, 022), as of the local ones: each host's hours are rolled up
+ * as they close (fleet-hour-rollup.ts) and its raw rows kept `rawDays`, then deleted; reads take closed hours from the
+ * rollups and raw rows for the open edge. A late batch into a rolled-up hour has that hour recomputed at the ingest.
+ * Also the reads of the rollups for a host's history.
  */
-import { type Kysely, type RawBuilder, sql } from 'kysely';
-import { ceilDay, floorDay, HOUR_MS, floorHour } from '../codec.js';
+import { type Kysely, sql } from 'kysely';
+import { ceilDay, DAY_MS, floorDay, HOUR_MS, floorHour } from '../codec.js';
 import type { Dialect } from '../types.js';
 import { deleteFleetDaysBefore, readHostDays, readProtocolDays, recomputeFleetDays } from './fleet-daily.js';
+import { lockRollupState, newestRawBefore, oldestRawBefore, readRollupState, rollupHostHours, saveRollupState } from './fleet-hour-rollup.js';
 import { RETENTION_LOCK } from './fleet-ingest.js';
-import { figureSql } from './fleet-sample-codec.js';
 import type { Span } from './range-plan.js';
 
 export interface FleetRetentionResult {
@@ -49,13 +49,16 @@ export interface ProtocolHourRow {
 }
 
 export interface FleetRollups {
-  /** Rolls up every raw row before `before` (floored to the hour) into hourly rows, then deletes those raw rows. */
-  rollupAndDeleteRawBefore(before: number): Promise<{ rollupRows: number; rawDeleted: number }>;
+  /**
+   * Rolls up each host's hours that closed before `closedBefore` (floored to the hour; default `before`) and were not
+   * yet rolled up, then deletes its raw rows before `before` (floored to the hour, never past what is rolled up).
+   */
+  rollupAndDeleteRawBefore(before: number, closedBefore?: number): Promise<{ rollupRows: number; rawDeleted: number }>;
   /** Deletes hourly rollups before `before` (floored to the hour). */
   deleteRollupsBefore(before: number): Promise<number>;
   /** Deletes the record of batches received before `before` (their snapshots are past the raw window). */
   deleteBatchesBefore(before: number): Promise<number>;
-  /** Oldest raw snapshot time of the host and the end (exclusive) of its newest rolled-up hour; null when none. */
+  /** Oldest raw snapshot time of the host and the end (exclusive) of its rolled-up hours (022); null when none. */
   coverage(hostId: string): Promise<{ rawStart: number | null; rollupEnd: number | null }>;
   hostHours(hostId: string, span: Span): Promise<HostHourRow[]>;
   protocolHours(hostId: string, span: Span, protocol?: string): Promise<ProtocolHourRow[]>;
@@ -67,97 +70,56 @@ export interface FleetRollups {
 }
 
 const HOST_AVERAGES = ['total_usd_per_hour', 'cpu_percent', 'memory_percent', 'bandwidth_percent', 'storage_percent'];
-const PROTOCOL_SUMS = ['earned_usd', 'earned_tokens'];
-/** Rollup column -> path in the stored sample JSON (columns of 006 where it has them). */
-const PROTOCOL_AVERAGES: Record<string, string | null> = {
-  usd_per_hour: null,
-  connected: null,
-  uptime: 'uptime',
-  storage_bytes: 'storageBytes',
-  alloc_cpu: 'allocation.cpu',
-  alloc_memory: 'allocation.memory',
-  alloc_bandwidth: 'allocation.bandwidth',
-  alloc_storage: 'allocation.storage',
-};
-const PROTOCOL_MEASURED: Record<string, string> = { cpu_percent: 'cpuPercent', memory_bytes: 'memoryBytes', bandwidth_bps: 'bandwidthBytesPerSec' };
 
 /** Every host ever added (revoked ones keep their rows until retention takes them). */
 const hostIds = async (trx: Kysely<unknown>) => (await sql<{ id: string }>`select id from hosts order by id`.execute(trx)).rows.map((r) => r.id);
 
-const hourOf = sql.raw(`(time / cast(${HOUR_MS} as bigint)) * cast(${HOUR_MS} as bigint)`);
 const n = (v: unknown) => Number(v);
 const nOrNull = (v: unknown) => (v == null ? null : Number(v));
 
-/** Weighted merge of a stored hour (`t`) with newly rolled-up rows (`excluded`). Names are fixed, never input. */
-const mergeAvg = (table: string, c: string) =>
-  `${c} = (${table}.${c} * ${table}.samples + excluded.${c} * excluded.samples) / (${table}.samples + excluded.samples)`;
-const mergeMeasured = (table: string, c: string) =>
-  `${c} = case when ${table}.${c} is null then excluded.${c} when excluded.${c} is null then ${table}.${c} else ` +
-  `(${table}.${c} * ${table}.samples + excluded.${c} * excluded.samples) / (${table}.samples + excluded.samples) end`;
-
 export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): FleetRollups {
-  /** A sample's figure: its column (016), or its JSON for rows written before. Names and paths are fixed above. */
-  const figure = (column: string, path: string): RawBuilder<unknown> =>
-    sql.raw(
-      figureSql(
-        column,
-        dialect === 'postgres'
-          ? `(sample_json::jsonb #>> '{${path.split('.').join(',')}}')::double precision`
-          : `json_extract(sample_json, '$.${path}')`,
-      ),
-    );
-
-  const protocolAverages = Object.entries(PROTOCOL_AVERAGES);
-  const protocolMeasured = Object.entries(PROTOCOL_MEASURED);
-
   return {
-    async rollupAndDeleteRawBefore(before) {
-      const cutoff = floorHour(before);
-      return db.transaction().execute(async (trx) => {
-        // Replicas run retention each: one at a time, so the second finds the raw rows gone and adds nothing twice.
-        if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
-        // Host by host, along the (host, time) keys: only the rows that go are read, never the whole raw window.
-        let rollupRows = 0;
-        let rawDeleted = 0;
-        for (const hostId of await hostIds(trx)) {
-          const oldest = await sql<{ t: unknown }>`select min(time) as t from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-          const oldestTime = nOrNull(oldest.rows[0]?.t);
-          const oldestSample = await sql<{ t: unknown }>`select min(time) as t from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-          if (oldestTime === null && nOrNull(oldestSample.rows[0]?.t) === null) continue;
-          const hostCols = ['host_id', 'hour', 'samples', ...HOST_AVERAGES];
-          const host = await sql`insert into host_snapshots_hourly (${sql.raw(hostCols.join(', '))})
-            select host_id, ${hourOf} as h, count(*), ${sql.raw(HOST_AVERAGES.map((c) => `avg(${c})`).join(', '))}
-            from host_snapshots where host_id = ${hostId} and time < ${cutoff} group by host_id, h
-            on conflict (host_id, hour) do update set
-            ${sql.raw([...HOST_AVERAGES.map((c) => mergeAvg('host_snapshots_hourly', c)), 'samples = host_snapshots_hourly.samples + excluded.samples'].join(', '))}`.execute(trx);
-
-          const averages = protocolAverages.map(([c, path]) => sql`avg(${path ? figure(c, path) : sql.raw(c)})`);
-          const measured = protocolMeasured.map(([c, path]) => sql`avg(${figure(c, path)})`);
-          const protocolCols = ['host_id', 'hour', 'protocol', 'samples', ...PROTOCOL_SUMS, ...protocolAverages.map(([c]) => c), ...protocolMeasured.map(([c]) => c)];
-          const t = 'host_protocol_hourly';
-          const protocol = await sql`insert into host_protocol_hourly (${sql.raw(protocolCols.join(', '))})
-            select host_id, ${hourOf} as h, protocol, count(*), sum(earned_usd), sum(earned_tokens), ${sql.join([...averages, ...measured])}
-            from host_protocol_samples where host_id = ${hostId} and time < ${cutoff} group by host_id, h, protocol
-            on conflict (host_id, hour, protocol) do update set
-            ${sql.raw(
-              [
-                ...PROTOCOL_SUMS.map((c) => `${c} = ${t}.${c} + excluded.${c}`),
-                ...protocolAverages.map(([c]) => mergeAvg(t, c)),
-                ...protocolMeasured.map(([c]) => mergeMeasured(t, c)),
-                `samples = ${t}.samples + excluded.samples`,
-              ].join(', '),
-            )}`.execute(trx);
-
-          // The days these raw rows fall in are recomputed from their hours (late rows may reach far back).
-          const from = Math.min(oldestTime ?? cutoff, nOrNull(oldestSample.rows[0]?.t) ?? cutoff);
-          await recomputeFleetDays(trx, floorDay(from), ceilDay(cutoff), hostId);
-          const snaps = await sql`delete from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-          const samples = await sql`delete from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
-          rollupRows += n(host.numAffectedRows ?? 0) + n(protocol.numAffectedRows ?? 0);
-          rawDeleted += n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0);
+    async rollupAndDeleteRawBefore(before, closedBefore = before) {
+      const closedTo = floorHour(Math.max(before, closedBefore));
+      let rollupRows = 0;
+      let rawDeleted = 0;
+      // Host by host, each in its own transaction along the (host, time) keys: only the hours that closed are read.
+      for (const hostId of await hostIds(db)) {
+        for (let more = true; more; ) {
+          const done = await db.transaction().execute(async (trx) => {
+            if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(${RETENTION_LOCK})`.execute(trx);
+            // Replicas run retention each: the host's state row is locked, so the second finds its hours rolled up.
+            const state = await lockRollupState(trx, hostId);
+            const start = state.rolledTo ?? (await oldestRawBefore(trx, hostId, closedTo));
+            // A long backlog (the first run after an upgrade: rawDays of raw rows) goes a day per transaction, so
+            // no write (on SQLite, every write) waits long for it.
+            const from = start === null ? closedTo : floorHour(start);
+            const to = Math.min(closedTo, from + DAY_MS);
+            const rows = await rollupHostHours(trx, dialect, hostId, from, to);
+            const rolledTo = Math.max(state.rolledTo ?? to, to);
+            if (rolledTo < closedTo) {
+              await saveRollupState(trx, hostId, { rolledTo, rawHorizon: state.rawHorizon });
+              return { rows, deleted: 0, more: true };
+            }
+            // Raw rows go only from hours rolled up, so no sample leaves before its hour's summary holds it.
+            const cutoff = Math.min(floorHour(before), rolledTo);
+            const newest = await newestRawBefore(trx, hostId, cutoff);
+            let deleted = 0;
+            if (newest !== null) {
+              const snaps = await sql`delete from host_snapshots where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+              const samples = await sql`delete from host_protocol_samples where host_id = ${hostId} and time < ${cutoff}`.execute(trx);
+              deleted = n(snaps.numAffectedRows ?? 0) + n(samples.numAffectedRows ?? 0);
+            }
+            const rawHorizon = newest === null ? state.rawHorizon : Math.max(state.rawHorizon ?? 0, floorHour(newest) + HOUR_MS);
+            await saveRollupState(trx, hostId, { rolledTo, rawHorizon });
+            return { rows, deleted, more: false };
+          });
+          rollupRows += done.rows;
+          rawDeleted += done.deleted;
+          more = done.more;
         }
-        return { rollupRows, rawDeleted };
-      });
+      }
+      return { rollupRows, rawDeleted };
     },
 
     async deleteRollupsBefore(before) {
@@ -185,9 +147,7 @@ export function createFleetRollups(db: Kysely<unknown>, dialect: Dialect): Fleet
 
     async coverage(hostId) {
       const raw = await sql<{ t: unknown }>`select min(time) as t from host_snapshots where host_id = ${hostId}`.execute(db);
-      const rolled = await sql<{ t: unknown }>`select max(hour) as t from host_snapshots_hourly where host_id = ${hostId}`.execute(db);
-      const end = nOrNull(rolled.rows[0]?.t);
-      return { rawStart: nOrNull(raw.rows[0]?.t), rollupEnd: end === null ? null : end + HOUR_MS };
+      return { rawStart: nOrNull(raw.rows[0]?.t), rollupEnd: (await readRollupState(db, hostId)).rolledTo };
     },
 
     async hostHours(hostId, span) {

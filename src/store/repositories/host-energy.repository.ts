@@ -4,7 +4,9 @@
  * by the agents' ingest, inside the batch's own transaction (`insertHostEnergy`), so a batch is stored whole or not.
  */
 import { type Kysely, sql } from 'kysely';
+import type { Dialect } from '../types.js';
 import { createEnergyRepository, type EnergyRecord, type EnergyRepository, insertEnergyRecord } from './energy.repository.js';
+import { rollupHostEnergyBefore, withEnergyRollups } from './host-energy-rollups.js';
 
 /** One point an agent sent: what its own energy accounting stored, and its figures at that moment (JSON). */
 export interface HostEnergyPoint {
@@ -19,8 +21,13 @@ export interface HostEnergyRepository {
   now(hostId: string): Promise<{ time: number; viewJson: string } | null>;
   /** Per host with figures, the latest (JSON), for the hosts list. */
   allNow(): Promise<Map<string, { time: number; viewJson: string }>>;
-  /** Every host's points before `before` deleted (retention); the latest figures stay. Returns rows removed. */
+  /**
+   * Every host's points before `before` (floored to the hour) rolled up hourly and deleted (retention, migration 023);
+   * the latest figures stay. Returns raw rows removed.
+   */
   prune(before: number): Promise<number>;
+  /** Every host's energy rollups of hours before `before` (floored to the hour) deleted (`rollupDays`). */
+  deleteRollupsBefore(before: number): Promise<number>;
 }
 
 interface NowTable {
@@ -41,11 +48,11 @@ export async function insertHostEnergy(tx: Kysely<unknown>, hostId: string, poin
     where host_energy_now.time < excluded.time`.execute(tx);
 }
 
-export function createHostEnergyRepository(anyDb: Kysely<unknown>): HostEnergyRepository {
+export function createHostEnergyRepository(anyDb: Kysely<unknown>, dialect: Dialect = 'sqlite'): HostEnergyRepository {
   const db = anyDb as Kysely<NowTable>;
   const row = (r: { time: number | string; view_json: string }) => ({ time: Number(r.time), viewJson: r.view_json });
   return {
-    of: (hostId) => createEnergyRepository(anyDb, { hostId }),
+    of: (hostId) => withEnergyRollups(createEnergyRepository(anyDb, { hostId }), anyDb, hostId),
     async now(hostId) {
       const r = await db.selectFrom('host_energy_now').select(['time', 'view_json']).where('host_id', '=', hostId).executeTakeFirst();
       return r ? row(r) : null;
@@ -54,10 +61,11 @@ export function createHostEnergyRepository(anyDb: Kysely<unknown>): HostEnergyRe
       const rows = await db.selectFrom('host_energy_now').selectAll().execute();
       return new Map(rows.map((r) => [r.host_id, row(r)]));
     },
-    async prune(before) {
+    prune: (before) => rollupHostEnergyBefore(anyDb, dialect, before),
+    async deleteRollupsBefore(before) {
       let removed = 0;
-      for (const table of ['host_energy_protocol_points', 'host_energy_points', 'host_energy_meter_readings']) {
-        const res = await sql`delete from ${sql.table(table)} where time < ${before}`.execute(anyDb);
+      for (const table of ['host_energy_protocol_hourly', 'host_energy_hourly']) {
+        const res = await sql`delete from ${sql.table(table)} where hour < ${Math.floor(before / 3_600_000) * 3_600_000}`.execute(anyDb);
         removed += Number(res.numAffectedRows ?? 0);
       }
       return removed;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWholeDays, isWholeHours, planRange, splitDays } from './range-plan.js';
+import { isWholeDays, isWholeHours, planRange, planRollupsFirst, splitDays } from './range-plan.js';
 
 const H = 3_600_000;
 const D = 24 * H;
@@ -42,5 +42,23 @@ describe('splitDays', () => {
 
   it('knows which steps are made of whole days', () => {
     expect([isWholeDays(D), isWholeDays(7 * D), isWholeDays(36 * H), isWholeDays(H), isWholeDays(undefined)]).toEqual([true, true, false, false, false]);
+  });
+});
+
+describe('planRollupsFirst', () => {
+  it('reads closed rolled-up hours from rollups, partial edge hours with raw rows raw', () => {
+    const plan = planRollupsFirst({ from: 30 * 60_000, to: 5 * H + 10 }, { rawStart: 5, rollupEnd: 4 * H });
+    expect(plan).toEqual({ rollup: { from: H, to: 4 * H }, raw: [{ from: 30 * 60_000, to: H }, { from: 4 * H, to: 5 * H + 11 }] });
+  });
+
+  it('reads a partial edge hour from its rollup once its raw rows are all gone', () => {
+    expect(planRollupsFirst({ from: 30 * 60_000, to: 2 * H + 10 }, { rawStart: 3 * H + 5, rollupEnd: 4 * H })).toEqual({ rollup: { from: 0, to: 3 * H }, raw: [] });
+    expect(planRollupsFirst({ from: 0, to: 30_000 }, { rawStart: null, rollupEnd: H })).toEqual({ rollup: { from: 0, to: H }, raw: [] });
+    // The hour holding the oldest raw row is read raw: its rows are still there.
+    expect(planRollupsFirst({ from: 30 * 60_000, to: 40 * 60_000 }, { rawStart: 5, rollupEnd: 4 * H })).toEqual({ rollup: null, raw: [{ from: 30 * 60_000, to: 40 * 60_000 + 1 }] });
+  });
+
+  it('reads everything raw while nothing was rolled up', () => {
+    expect(planRollupsFirst({ from: 0, to: 10 * H }, { rawStart: 0, rollupEnd: null })).toEqual({ rollup: null, raw: [{ from: 0, to: 10 * H + 1 }] });
   });
 });

@@ -79,3 +79,24 @@ export function splitDays(span: Span): RollupSplit {
   if (dayTo < span.to) hours.push({ from: dayTo, to: span.to });
   return { days: { from: dayFrom, to: dayTo }, hours };
 }
+
+/**
+ * A plan that prefers rollups (`planRange` with `preferRollups`), except that a partial hour at either edge whose raw
+ * rows are all gone (the whole hour before the oldest raw row) is read from its rollup too: better approximated by
+ * its rollup than dropped. Used where a remote host's closed hours are rolled up as they close (fleet reads).
+ */
+export function planRollupsFirst(range: { from: number; to: number }, coverage: Coverage): RangePlan {
+  const end = range.to + 1;
+  const all: RangePlan = { rollup: null, raw: [{ from: range.from, to: end }] };
+  if (coverage.rollupEnd === null || end <= range.from) return all;
+  const gone = Math.min(coverage.rawStart === null ? Infinity : floorHour(coverage.rawStart), coverage.rollupEnd);
+  let hourFrom = ceilHour(range.from);
+  let hourTo = Math.min(coverage.rollupEnd, floorHour(end));
+  if (floorHour(range.from) < range.from && ceilHour(range.from) <= gone) hourFrom = floorHour(range.from);
+  if (floorHour(end) < end && ceilHour(end) <= gone) hourTo = Math.max(hourTo, ceilHour(end));
+  if (hourTo <= hourFrom) return all;
+  const raw: Span[] = [];
+  if (range.from < hourFrom) raw.push({ from: range.from, to: hourFrom });
+  if (hourTo < end) raw.push({ from: Math.max(hourTo, range.from), to: end });
+  return { rollup: { from: hourFrom, to: hourTo }, raw };
+}
