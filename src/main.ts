@@ -22,6 +22,7 @@ import type { Coordinator } from './engine/coordinator.js';
 import type { HostReader } from './engine/host-resources.js';
 import { createFleetControlPlane } from './fleet/control-plane.js';
 import { createHostReads, hostReportByName } from './fleet/host-reads.js';
+import { createHostReallocate } from './fleet/host-requests.js';
 import { createHostEnergy, type HostEnergy } from './energy/host-energy.js';
 import { replicaId } from './fleet/lease-manager.js';
 import { createReplicaBridge } from './app/replica-bridge.js';
@@ -202,6 +203,7 @@ export async function startOrcha(options: StartOptions): Promise<RunningOrcha> {
       authenticate: security?.authenticate,
       simulated: () => demo.simulated(configService.current()),
       hostReport: fleet ? hostReportByName(store, hostReads) : undefined,
+      hostReallocate: fleet?.decisions ? createHostReallocate({ store, decisions: fleet.decisions, config: cfg, clock: systemClock }) : undefined,
     });
     closers.push(() => application.close());
     const services = application.services;

@@ -1,3 +1,4 @@
+import type { HostReallocate } from '../fleet/host-requests.js';
 
 import type { LoopStatus } from '../domain/loop-status.js';
 import type { Snapshot } from '../domain/sample.js';
@@ -45,6 +46,8 @@ export interface ApplicationDeps {
   simulated?: () => boolean;
   /** A fleet host's report by its name (report operations with a `host`); absent without the fleet. */
   hostReport?: (host: string, range: TimeRange) => Promise<Report>;
+  /** An operator's reallocation request for a fleet host (`POST reallocate?host=NAME`), on a control plane. */
+  hostReallocate?: HostReallocate;
 }
 
 export interface Application {
@@ -82,7 +85,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   const reports = createReportsService({ store, clock, energy: { enabled: () => config().energy.enabled, report: (range) => energy.report(range) } });
   const exports = createExportsService({ store, dir: deps.exportDir });
   const health = createHealthService({ store, coordinator: view, executors: runtime.executors, redis: deps.redis, clock, events });
-  registerOperationHandlers({ operations, engine: engineService, reports, exports, hostReport: deps.hostReport });
+  registerOperationHandlers({ operations, engine: engineService, reports, exports, hostReport: deps.hostReport, hostReallocate: deps.hostReallocate });
 
   // After each poll: alerts from the snapshot and the adapters' status, one evaluation at a time, in poll order.
   let evaluation: Promise<void> = Promise.resolve();

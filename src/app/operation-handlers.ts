@@ -1,3 +1,4 @@
+import type { HostReallocate } from '../fleet/host-requests.js';
 import { OrchaError } from '../lib/errors.js';
 import type { OperationsService } from './operations.js';
 import type { ExportFiles } from './exports.js';
@@ -13,11 +14,16 @@ export function registerOperationHandlers(deps: {
   exports: ExportFiles;
   /** A fleet host's report (`params.host`), on a control plane. */
   hostReport?: (host: string, range: TimeRange) => Promise<Report>;
+  /** A fleet host's reallocation (`params.host`): its agent decides on it; on a control plane. */
+  hostReallocate?: HostReallocate;
 }): void {
   const { operations } = deps;
-  operations.register('reallocate', (params) =>
-    deps.engine.decide({ dryRun: params.dryRun === true, trigger: 'manual', requestedBy: null }),
-  );
+  operations.register('reallocate', (params, ctx) => {
+    const dryRun = params.dryRun === true;
+    if (typeof params.host !== 'string') return deps.engine.decide({ dryRun, trigger: 'manual', requestedBy: null });
+    if (!deps.hostReallocate) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${params.host}" (this server makes no plans for hosts)`);
+    return deps.hostReallocate(params.host, { dryRun, operationId: ctx.operation.id, requestedBy: ctx.operation.createdBy }, ctx.signal);
+  });
   operations.register('report', (params) => {
     const range = { from: Number(params.from), to: Number(params.to) };
     if (typeof params.host !== 'string') return deps.reports.generate(range);

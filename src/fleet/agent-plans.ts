@@ -32,6 +32,12 @@ export interface RemotePlan {
   plan: Plan;
 }
 
+/** An operator's explicit request (POST reallocate?host=NAME on the control plane): decide on its plan now. */
+export interface RemoteRequest extends RemotePlan {
+  dryRun: boolean;
+  operationId: string;
+}
+
 export interface AgentPlans {
   /** The engine's strategy on an agent (the configured one is not used: decisions are the control plane's). */
   strategy: PlanningStrategy;
@@ -41,6 +47,11 @@ export interface AgentPlans {
   onReallocation(r: Reallocation): void;
   /** Queue the measured effect of applied control-plane reallocations (recent ones from the local journal), once each. */
   queueEffects(recent: Reallocation[]): void;
+  /**
+   * Decide on the operator's request taken with the last exchange, if any, like a local manual request (`decide`
+   * runs the engine: gates, journal, rollback; applied even in advisory mode, never on a dry run); its outcome is kept.
+   */
+  runRequest(decide: (dryRun: boolean) => Promise<Reallocation>): Promise<void>;
   /** Report kept outcomes; returns how many the control plane took. */
   deliverOutcomes(signal?: AbortSignal): Promise<number>;
 }
@@ -69,6 +80,9 @@ export function createAgentPlans(options: {
   const base = `${options.server.replace(/\/+$/, '')}/api/v1/agent`;
   const maxAge = options.maxAgeMs ?? 600_000;
   let offered: { remote: RemotePlan; fetchedAt: number } | null = null;
+  // An operator's request waiting for runRequest, and the one the engine decides on while it runs.
+  let requested: RemoteRequest | null = null;
+  let manual: RemoteRequest | null = null;
   const used = new Set<string>();
   let highestFence = 0;
   let unsupported = false;
@@ -101,6 +115,7 @@ export function createAgentPlans(options: {
   const strategy: PlanningStrategy = {
     name: REMOTE_STRATEGY,
     async plan(input) {
+      if (manual) return { ...manual.plan, strategy: `${REMOTE_STRATEGY}:${manual.id}`, current: input.current, createdAt: input.time };
       const now = options.clock.now();
       const o = offered;
       if (!o || used.has(o.remote.id) || now - o.fetchedAt > maxAge) {
@@ -134,7 +149,8 @@ export function createAgentPlans(options: {
           options.log.warn({ status, answer: JSON.stringify(json).slice(0, 300) }, 'agent: plan exchange refused');
           return false;
         }
-        const remote = (json as { plan: RemotePlan | null }).plan;
+        const { plan: remote, request } = json as { plan: RemotePlan | null; request?: RemoteRequest | null };
+        if (request && !used.has(request.id) && request.fence >= highestFence && typeof request.dryRun === 'boolean') requested = request;
         if (!remote || used.has(remote.id) || remote.id === offered?.remote.id) return true;
         if (remote.fence < highestFence) {
           options.log.warn({ fence: remote.fence, highest: highestFence }, 'agent: plan from a stale control-plane replica ignored');
@@ -163,6 +179,24 @@ export function createAgentPlans(options: {
         if (options.spool.effectQueued(planId)) continue;
         options.spool.addOutcome(planId, { ...outcomeOf(planId, r), measuredBeforeUsdPerHour: r.measuredBeforeUsdPerHour, measuredAfterUsdPerHour: r.measuredAfterUsdPerHour });
         options.spool.markEffectQueued(planId);
+      }
+    },
+    async runRequest(decide) {
+      const req = requested;
+      requested = null;
+      if (!req || used.has(req.id)) return;
+      used.add(req.id);
+      manual = req;
+      try {
+        const r = await decide(req.dryRun);
+        // A dry run's decision stays `planned` (not final for onReallocation): its outcome is the decision itself.
+        options.spool.addOutcome(req.id, outcomeOf(req.id, r));
+      } catch (err) {
+        // A refused request (hold time not passed) was journaled as skipped and is reported from there.
+        const kept = options.spool.outcomes(1000).some((o) => o.planId === req.id);
+        if (!kept) options.spool.addOutcome(req.id, { planId: req.id, status: 'failed', reason: `request_failed: ${errorMessage(err)}`, reallocationId: null, at: options.clock.now() });
+      } finally {
+        manual = null;
       }
     },
     async deliverOutcomes(signal) {

@@ -97,6 +97,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     plans.queueEffects(await orcha.store.reallocations.list({ status: 'applied', since: systemClock.now() - EFFECTS_LOOKBACK_MS, limit: 500 }));
     await plans.deliverOutcomes(stopping.signal);
     await plans.exchange(planningContextOf(orcha.config()), stopping.signal);
+    await plans.runRequest((dryRun) => orcha.services.engine.decide({ dryRun, trigger: 'manual', requestedBy: null }));
     return sent;
   };
   const flush = () => {

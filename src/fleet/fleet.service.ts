@@ -98,6 +98,8 @@ export interface FleetService {
   exchangePlan(host: HostRecord, planning: PlanningContext): Promise<HostPlanRecord | null>;
   /** Outcomes an agent reports; returns how many matched a plan of its host. */
   reportOutcomes(host: HostRecord, outcomes: PlanOutcome[]): Promise<number>;
+  /** The operator's pending request for the host (a plan made on it, not reported on yet), or null. */
+  pendingRequest(host: HostRecord, since: number): Promise<HostPlanRecord | null>;
   addHost(name: string, createdBy: string | null): Promise<{ host: HostView; key: string }>;
   revokeHost(name: string): Promise<HostView>;
   listHosts(): Promise<HostView[]>;
@@ -182,6 +184,9 @@ export function createFleetService(deps: {
       if (!deps.plans) return null;
       await deps.plans.setPlanning(h.id, planning);
       return deps.plans.latest(h.id);
+    },
+    async pendingRequest(h, since) {
+      return deps.plans ? deps.plans.pendingRequest(h.id, since) : null;
     },
     async reportOutcomes(h, outcomes) {
       let matched = 0;

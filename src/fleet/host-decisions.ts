@@ -16,8 +16,9 @@ import { createStrategy } from '../engine/optimizer/index.js';
 import { buildOptimizerInput } from '../engine/reallocation/optimizer-input.js';
 import type { PlanningStrategy } from '../engine/reallocation/types.js';
 import type { Clock } from '../lib/clock.js';
-import { errorMessage } from '../lib/errors.js';
+import { OrchaError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import type { HostPlanRequest } from '../store/repositories/host-plans.repository.js';
 import type { MetricsRepository, Store } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
 import type { LeaseManager } from './lease-manager.js';
@@ -31,6 +32,11 @@ export interface HostDecisions {
   loop: Loop;
   /** Decide now for every held host; returns the names planned for. */
   decideAll(): Promise<string[]>;
+  /**
+   * Plan now for one host on an operator's request; the plan carries the request to the host's agent. Returns the
+   * plan's id; an error saying why when no plan can be made (no lease here, no data from its agent yet).
+   */
+  decideRequest(host: { id: string; name: string }, request: HostPlanRequest): Promise<string>;
 }
 
 const allocationOf = (s: Snapshot): Allocation => Object.fromEntries(s.protocols.map((p) => [p.protocol, { ...p.allocation }]));
@@ -58,9 +64,9 @@ export function createHostDecisions(deps: {
     return created;
   };
 
-  async function decideFor(host: { id: string; name: string }, fence: number): Promise<boolean> {
+  async function decideFor(host: { id: string; name: string }, fence: number, request?: HostPlanRequest): Promise<string | null> {
     const [context, latest] = await Promise.all([store.hostPlans.planning(host.id), store.fleet.latest(host.id)]);
-    if (!latest || !context || !checkContext.Check(context)) return false;
+    if (!latest || !context || !checkContext.Check(context)) return null;
     const now = clock.now();
     const metrics = { protocolHistory: (q: Parameters<MetricsRepository['protocolHistory']>[0]) => store.fleet.protocolHistory(host.id, q) };
     const config = planningConfig(deps.config(), context);
@@ -74,10 +80,20 @@ export function createHostDecisions(deps: {
       metrics: metrics as unknown as MetricsRepository,
     });
     const plan = await strategyFor(config).plan(input);
-    return store.hostPlans.insertFenced(
-      { id: randomUUID(), hostId: host.id, fence, createdAt: now, plan },
+    const id = randomUUID();
+    const stored = await store.hostPlans.insertFenced(
+      { id, hostId: host.id, fence, createdAt: now, plan, ...(request ? { request } : {}) },
       { name: hostLease(host.name), holder: leases.holder, now: clock.now() },
     );
+    return stored ? id : null;
+  }
+
+  async function decideRequest(host: { id: string; name: string }, request: HostPlanRequest): Promise<string> {
+    const fence = leases.fence(hostLease(host.name));
+    if (fence === null) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `This control-plane replica does not hold host "${host.name}"'s lease (yet): ask again in a moment`);
+    const id = await decideFor(host, fence, request);
+    if (id === null) throw new OrchaError('ORCHA_ERR_CONFLICT', `No plan for host "${host.name}": its agent has not sent a snapshot and its planning settings yet, or the lease moved`);
+    return id;
   }
 
   async function decideAll(): Promise<string[]> {
@@ -87,7 +103,7 @@ export function createHostDecisions(deps: {
       const fence = leases.fence(hostLease(h.name));
       if (fence === null) continue;
       try {
-        if (await decideFor(h, fence)) planned.push(h.name);
+        if ((await decideFor(h, fence)) !== null) planned.push(h.name);
       } catch (err) {
         log.warn({ host: h.name, err: errorMessage(err) }, 'planning for a host failed');
       }
@@ -104,5 +120,5 @@ export function createHostDecisions(deps: {
     immediate: false,
     tick: async () => void (await decideAll()),
   });
-  return { loop, decideAll };
+  return { loop, decideAll, decideRequest };
 }

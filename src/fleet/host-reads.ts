@@ -17,7 +17,7 @@ import { type ExportFormat, exportChunks } from '../engine/monitor/export.js';
 import type { Clock } from '../lib/clock.js';
 import { OrchaError } from '../lib/errors.js';
 import type { HostRecord } from '../store/repositories/fleet.repository.js';
-import type { HostPlanOutcome, HostPlanRecord } from '../store/repositories/host-plans.repository.js';
+import type { HostPlanOutcome, HostPlanRecord, HostPlanRequest } from '../store/repositories/host-plans.repository.js';
 import { planRollupsFirst, splitDays } from '../store/repositories/range-plan.js';
 import type { AlertQuery, HistoryQuery, PayoutQuery, ProtocolPoint, ReallocationQuery, Store, TimeRange } from '../store/types.js';
 import { hostLease } from './fleet.service.js';
@@ -35,6 +35,8 @@ export interface HostPlanView {
   plan: Plan;
   projectedGainUsdPerHour: number;
   outcome: HostPlanOutcome | null;
+  /** The operator's request it answers (POST reallocate?host=NAME); null for the control plane's own plans. */
+  request: HostPlanRequest | null;
   /**
    * Who decided: the control plane, under the host's decision lease at `fence`, with the optimizer `strategy`.
    * `replica` names the replica that stored the plan (recorded since migration 017; for older plans, the lease
@@ -168,6 +170,7 @@ export function createHostReads(deps: HostReadsDeps): HostReads {
           plan: r.plan,
           projectedGainUsdPerHour: r.plan.improvementUsdPerHour,
           outcome: r.outcome,
+          request: r.request ?? null,
           decidedBy: { strategy: r.plan.strategy, fence: r.fence, replica: r.decidedBy ?? (lease && lease.fence === r.fence ? lease.holder : null) },
         })),
       };

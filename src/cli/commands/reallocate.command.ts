@@ -6,6 +6,7 @@ import type { Reallocation } from '../../domain/reallocation.js';
 import { action, createProgress, EXIT, printJson, printLine, printTable } from '../output.js';
 import type { OrchaClient } from '../client.js';
 import { type ClientCommandOptions, clientFrom, fixed, parsePositiveInt, withClientOptions } from './common.js';
+import { hostOption } from './status.command.js';
 
 interface ReallocateOptions extends ClientCommandOptions {
   dryRun?: boolean;
@@ -13,6 +14,17 @@ interface ReallocateOptions extends ClientCommandOptions {
   priority: string;
   wait: boolean;
   timeout: number;
+  host?: string;
+}
+
+/** A fleet host's request completes with what its agent reported (`result`: host, planId, status, reason). */
+interface HostOutcome {
+  host: string;
+  planId: string;
+  dryRun: boolean;
+  status: string;
+  reason: string | null;
+  reallocationId: string | null;
 }
 
 const STAGE: Record<string, number> = { pending: 1, processing: 2, completed: 3, failed: 3, timeout: 3 };
@@ -23,6 +35,11 @@ function printOutcome(op: Operation): void {
   const r = op.result as Reallocation | null;
   printLine(`operation ${op.id}: ${op.status}${op.error ? ` (${op.error})` : ''}`);
   if (!r || typeof r !== 'object' || !('status' in r)) return;
+  if ('planId' in r) {
+    const h = r as unknown as HostOutcome;
+    printLine(`host ${h.host}, plan ${h.planId}: ${h.status}${h.dryRun ? ' (dry-run)' : ''}${h.reason ? `: ${h.reason}` : ''}${h.reallocationId ? `; its reallocation ${h.reallocationId}` : ''}`);
+    return;
+  }
   printLine(
     `reallocation ${r.id}: ${r.status}${r.dryRun ? ' (dry-run)' : ''}${r.reason ? `: ${r.reason}` : ''}; ` +
       `projected +${fixed(r.projectedImprovementUsdPerHour)} USD/h, confidence ${fixed(r.confidence, 2)}`,
@@ -54,7 +71,7 @@ async function askYesNo(question: string): Promise<boolean> {
  * while this request applies), then ask on a terminal or require --yes. Returns false when the user declines.
  */
 async function confirmApply(client: OrchaClient, opts: ReallocateOptions): Promise<boolean> {
-  const { mode } = await client.get<{ mode: string }>('status');
+  const { mode } = await client.get<{ mode: string }>('status', { host: opts.host });
   if (mode === 'advisory') {
     process.stderr.write(
       'orcha: the server is in advisory mode (reallocation.mode: advisory): its own loop only plans, but this request applies the plan to your nodes now\n',
@@ -74,6 +91,7 @@ export function registerReallocateCommand(program: Command): void {
       .description('Ask for a reallocation now (validated, rate-limited, held); waits for the outcome')
       .option('-n, --dry-run', 'compute and record the plan, change nothing')
       .option('-y, --yes', 'apply without asking (needed when not on a terminal)')
+      .option('--host <name>', "a host of the fleet: its agent decides on a plan the control plane makes now and applies it (even in advisory mode)", hostOption)
       .addOption(new Option('--priority <level>', 'queue priority').choices([...PRIORITIES]).default('high'))
       .option('--no-wait', 'print the operation id and return at once')
       .addOption(new Option('--timeout <seconds>', 'how long to wait for the outcome').argParser(parsePositiveInt).default(120)),
@@ -85,7 +103,8 @@ export function registerReallocateCommand(program: Command): void {
         process.exitCode = EXIT.failure;
         return;
       }
-      const accepted = await client.post<{ operationId: string; status: string }>('reallocate', {
+      const path = opts.host ? `reallocate?host=${encodeURIComponent(opts.host)}` : 'reallocate';
+      const accepted = await client.post<{ operationId: string; status: string }>(path, {
         dryRun: Boolean(opts.dryRun),
         priority: opts.priority,
       });

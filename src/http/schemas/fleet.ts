@@ -117,6 +117,20 @@ export const HostPlanSchema = Type.Object({
     ],
     { description: 'What the agent did with it, as it reported (null: nothing reported).' },
   ),
+  request: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          operationId: Type.String(),
+          dryRun: Type.Boolean(),
+          requestedBy: Type.Union([Type.String(), Type.Null()]),
+          requestedAt: IsoTime,
+        }),
+        Type.Null(),
+      ],
+      { description: "The operator's request it answers (POST reallocate?host=NAME; its agent decides on it even in advisory mode); null for the control plane's own plans." },
+    ),
+  ),
   decidedBy: Type.Object(
     {
       strategy: Type.String({ description: 'The optimizer strategy that made it.' }),

@@ -26,6 +26,7 @@ import { hostEnergyMigration } from './020-host-energy.js';
 import { hostPlanEffectsMigration } from './021-host-plan-effects.js';
 import { fleetRollupStateMigration } from './022-fleet-rollup-state.js';
 import { hostEnergyHourlyMigration } from './023-host-energy-hourly.js';
+import { hostPlanRequestsMigration } from './024-host-plan-requests.js';
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
@@ -54,6 +55,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '021-host-plan-effects': hostPlanEffectsMigration(),
         '022-fleet-rollup-state': fleetRollupStateMigration(dialect),
         '023-host-energy-hourly': hostEnergyHourlyMigration(dialect),
+        '024-host-plan-requests': hostPlanRequestsMigration(),
       };
     },
   };

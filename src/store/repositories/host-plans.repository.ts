@@ -19,6 +19,14 @@ export interface HostPlanOutcome {
   measuredAfterUsdPerHour?: number | null;
 }
 
+/** An operator's explicit request a plan carries (migration 024): its agent applies it even in advisory mode. */
+export interface HostPlanRequest {
+  operationId: string;
+  dryRun: boolean;
+  requestedBy: string | null;
+  requestedAt: number;
+}
+
 export interface HostPlanRecord {
   id: string;
   hostId: string;
@@ -29,6 +37,8 @@ export interface HostPlanRecord {
   outcome: HostPlanOutcome | null;
   /** The control-plane replica that stored it (null for plans stored before migration 017). */
   decidedBy: string | null;
+  /** The operator's request this plan answers; absent for the control plane's own plans. */
+  request?: HostPlanRequest | null;
 }
 
 export interface HostPlansRepository {
@@ -36,7 +46,12 @@ export interface HostPlansRepository {
   planning(hostId: string): Promise<unknown | null>;
   /** Store a plan if `lease.holder` still holds `lease.name` under the plan's fence at `lease.now`; false otherwise. */
   insertFenced(plan: Omit<HostPlanRecord, 'outcome' | 'decidedBy'>, lease: { name: string; holder: string; now: number }): Promise<boolean>;
+  /** The newest of the control plane's own plans (never a plan answering an operator's request). */
   latest(hostId: string): Promise<HostPlanRecord | null>;
+  /** The newest operator request made since `since` that the host's agent has not reported on yet. */
+  pendingRequest(hostId: string, since: number): Promise<HostPlanRecord | null>;
+  /** One plan of a host, or null. */
+  get(hostId: string, planId: string): Promise<HostPlanRecord | null>;
   /** Record what the agent did with a plan of its own host; false when no such plan. */
   report(hostId: string, planId: string, outcome: HostPlanOutcome): Promise<boolean>;
   /** Drop plans made before `before`; returns how many. */
@@ -56,6 +71,7 @@ export interface HostPlansTable {
   decided_by: string | null;
   measured_before: number | null;
   measured_after: number | null;
+  request_json: string | null;
 }
 interface Db {
   host_plans: HostPlansTable;
@@ -70,6 +86,7 @@ export const toRecord = (r: HostPlansTable): HostPlanRecord => ({
   createdAt: Number(r.created_at),
   plan: JSON.parse(r.plan_json) as Plan,
   decidedBy: r.decided_by ?? null,
+  ...(r.request_json ? { request: JSON.parse(r.request_json) as HostPlanRequest } : {}),
   outcome:
     r.outcome_status === null
       ? null
@@ -96,9 +113,10 @@ export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepo
     },
     async insertFenced(p, lease) {
       const r = await sql`
-        insert into host_plans (id, host_id, fence, created_at, plan_json, decided_by)
+        insert into host_plans (id, host_id, fence, created_at, plan_json, decided_by, request_json)
         select cast(${p.id} as text), cast(${p.hostId} as text), cast(${p.fence} as bigint), cast(${p.createdAt} as bigint),
-               cast(${JSON.stringify(p.plan)} as text), cast(${lease.holder} as text)
+               cast(${JSON.stringify(p.plan)} as text), cast(${lease.holder} as text),
+               cast(${p.request ? JSON.stringify(p.request) : null} as text)
         where exists (
           select 1 from leases
           where name = ${lease.name} and holder = ${lease.holder} and fence = ${p.fence} and expires_at > ${lease.now}
@@ -106,7 +124,31 @@ export function createHostPlansRepository(anyDb: Kysely<unknown>): HostPlansRepo
       return Number(r.numAffectedRows ?? 0n) > 0;
     },
     async latest(hostId) {
-      const r = await db.selectFrom('host_plans').selectAll().where('host_id', '=', hostId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      const r = await db
+        .selectFrom('host_plans')
+        .selectAll()
+        .where('host_id', '=', hostId)
+        .where('request_json', 'is', null)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r ? toRecord(r) : null;
+    },
+    async pendingRequest(hostId, since) {
+      const r = await db
+        .selectFrom('host_plans')
+        .selectAll()
+        .where('host_id', '=', hostId)
+        .where('request_json', 'is not', null)
+        .where('outcome_status', 'is', null)
+        .where('created_at', '>=', since)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r ? toRecord(r) : null;
+    },
+    async get(hostId, planId) {
+      const r = await db.selectFrom('host_plans').selectAll().where('host_id', '=', hostId).where('id', '=', planId).executeTakeFirst();
       return r ? toRecord(r) : null;
     },
     async report(hostId, planId, o) {

@@ -18,6 +18,16 @@ const HostPlanSchema = Type.Object({
   plan: PlanSchema,
 });
 
+const HostRequestSchema = Type.Object({
+  ...HostPlanSchema.properties,
+  dryRun: Type.Boolean({ description: 'Decide and validate, apply nothing' }),
+  operationId: Type.String(),
+  requestedBy: Type.Union([Type.String(), Type.Null()]),
+  requestedAt: Type.Integer({ description: 'epoch ms' }),
+});
+/** A request older than this is not sent any more (its operation has given up on it). */
+const REQUEST_MAX_AGE_MS = 300_000;
+
 const OutcomeSchema = Type.Object(
   {
     planId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -56,13 +66,26 @@ export async function agentPlanRoutes(app: FastifyInstance, opts: { fleet: Fleet
         summary: "An agent's planning settings in; the latest plan the control plane made for its host out",
         security: [{ bearer: [] }],
         body: Type.Object({ planning: PlanningContextSchema }, { additionalProperties: false }),
-        response: { 200: Type.Object({ plan: Type.Union([HostPlanSchema, Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            plan: Type.Union([HostPlanSchema, Type.Null()]),
+            request: Type.Optional(
+              Type.Union([HostRequestSchema, Type.Null()], {
+                description: "An operator's explicit request (POST reallocate?host=NAME): decide on its plan now, like a local manual request. Separate from `plan`, so an agent older than requests never sees it.",
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request) => {
       const host = await agentHost(request);
       const latest = await fleet.exchangePlan(host, request.body.planning);
-      return { plan: latest ? { id: latest.id, fence: latest.fence, createdAt: latest.createdAt, plan: latest.plan } : null };
+      const asked = await fleet.pendingRequest(host, Date.now() - REQUEST_MAX_AGE_MS);
+      return {
+        plan: latest ? { id: latest.id, fence: latest.fence, createdAt: latest.createdAt, plan: latest.plan } : null,
+        request: asked?.request ? { id: asked.id, fence: asked.fence, createdAt: asked.createdAt, plan: asked.plan, ...asked.request } : null,
+      };
     },
   );
 

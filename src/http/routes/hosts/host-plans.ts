@@ -30,6 +30,7 @@ const show = (p: HostPlanView) => ({
   createdAt: iso(p.createdAt),
   plan: toApi(p.plan),
   outcome: p.outcome === null ? null : { ...p.outcome, reportedAt: iso(p.outcome.reportedAt) },
+  request: p.request === null ? null : { ...p.request, requestedAt: iso(p.request.requestedAt) },
 });
 
 export async function hostPlanRoutes(app: FastifyInstance, opts: { fleet: FleetService; hostReads: HostReads }): Promise<void> {

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { PrioritySchema } from '../../../domain/operation.js';
 import { REALLOCATION_STATUSES } from '../../../domain/reallocation.js';
-import { HostQuery, remoteScope } from '../../host-query.js';
+import { HostQuery, hostQuery, remoteHost, remoteScope } from '../../host-query.js';
 import { IsoQuery, parseTime } from '../../query.js';
 import { type RoutePlugin, actorOf, role } from '../../route-types.js';
 import { toApi } from '../../schemas/api-time.js';
@@ -11,6 +11,15 @@ const ReallocateBody = Type.Object(
   {
     dryRun: Type.Optional(Type.Boolean({ default: false, description: 'Plan and validate, apply nothing.' })),
     priority: Type.Optional(PrioritySchema),
+  },
+  { additionalProperties: false },
+);
+
+const ReallocateQuery = Type.Object(
+  {
+    host: hostQuery(
+      "A host of the fleet: its agent decides on a plan the control plane makes now, like a local manual request (applied through its gates even in advisory mode; a dry run applies nothing); the operation completes with the agent's outcome. Default and this machine's own name: this machine.",
+    ),
   },
   { additionalProperties: false },
 );
@@ -35,14 +44,17 @@ const reallocationRoutes: RoutePlugin = (app, deps) => {
         tags: ['engine'],
         summary: 'Run a reallocation decision now, as an operation (202 with its id)',
         body: ReallocateBody,
-        response: { 202: OperationAccepted, 400: ErrorSchema, 503: ErrorSchema },
+        querystring: ReallocateQuery,
+        response: { 202: OperationAccepted, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (request, reply) => {
       const body = request.body ?? {};
+      const remote = await remoteHost(request.query.host, deps.config(), deps.fleet);
+      if (remote) request.audit.target = `host:${remote.name}`;
       const op = await services.operations.submit({
         kind: 'reallocate',
-        params: { dryRun: body.dryRun ?? false },
+        params: { dryRun: body.dryRun ?? false, ...(remote ? { host: remote.name } : {}) },
         priority: body.priority ?? 'high',
         createdBy: actorOf(request),
       });
