@@ -1,15 +1,11 @@
-import type { HostReallocate } from '../fleet/host-requests.js';
-
 import type { LoopStatus } from '../domain/loop-status.js';
 import type { Snapshot } from '../domain/sample.js';
+import type { Report } from '../http/schemas/views.js';
+import type { Cache } from '../infra/cache.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Cache } from '../infra/cache.js';
-import type { ConfigService } from './config-service.js';
-import type { OperationsService } from './operations.js';
-import { createPoliciesService } from './policies.js';
 import type { Store, TimeRange } from '../store/types.js';
-import type { Report } from '../http/schemas/views.js';
+import type { ConfigService } from './config-service.js';
 import { coordinatorView } from './coordinator-view.js';
 import type { Core } from './core.js';
 import { createEngineService } from './engine-service.js';
@@ -17,8 +13,11 @@ import type { EventBus } from './events.js';
 import { createExportsService } from './exports.js';
 import { createHealthService } from './health.js';
 import { createMonitorService } from './monitor-service.js';
+import type { HostReallocate } from './operation-handlers.js';
 import { registerOperationHandlers } from './operation-handlers.js';
+import type { OperationsService } from './operations.js';
 import { createPayoutsService } from './payouts.js';
+import { createPoliciesService } from './policies.js';
 import { createReportsService } from './reports.js';
 import type { AppServices } from './types.js';
 

@@ -1,10 +1,16 @@
-import type { HostReallocate } from '../fleet/host-requests.js';
-import { OrchaError } from '../lib/errors.js';
-import type { OperationsService } from './operations.js';
-import type { ExportFiles } from './exports.js';
 import type { Report } from '../http/schemas/views.js';
+import { OrchaError } from '../lib/errors.js';
 import type { TimeRange } from '../store/types.js';
+import type { ExportFiles } from './exports.js';
+import type { OperationsService } from './operations.js';
 import type { EngineService, ReportsService } from './types.js';
+
+/** An operator's reallocation of a fleet host; resolves with what its agent reported (fleet/host-requests.ts). */
+export type HostReallocate = (
+  host: string,
+  request: { dryRun: boolean; operationId: string; requestedBy: string | null },
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 /** What the long-running operations do (`POST /reallocate`, `/reports`, `/export` and the CLI submit these). */
 export function registerOperationHandlers(deps: {

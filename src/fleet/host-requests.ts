@@ -33,7 +33,14 @@ export const requestBoundMs = (config: Config): number => Math.min(3 * config.fl
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((done) => {
     const t = setTimeout(done, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), done()), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        done();
+      },
+      { once: true },
+    );
   });
 
 export function createHostReallocate(deps: {
