@@ -121,6 +121,10 @@ describe('fleet: an operator reallocates a fleet host', () => {
     expect(realPlan).toMatchObject({ status: 'applied', request: { operationId: op.id, dryRun: false, requestedBy: expect.any(String) } });
     const dryPlan = plans.find((p) => p.id === dryOp.result.planId);
     expect(dryPlan).toMatchObject({ status: 'planned', outcome: { status: 'planned' }, request: { operationId: dryOp.id, dryRun: true } });
+    // Audit-logged like the local request, with the host as its target.
+    const audited = await rawQuery(store, `select actor, action, result from audit_log where target = 'host:alpha' and action = 'POST /api/v1/reallocate'`);
+    expect(audited.length).toBeGreaterThanOrEqual(2);
+    expect(audited[0]).toMatchObject({ actor: 'admin' });
     // The control plane's own plans carry no request, and none of them was applied (the agent stays advisory).
     expect(plans.filter((p) => p.request === null).every((p) => p.status !== 'applied')).toBe(true);
   });
