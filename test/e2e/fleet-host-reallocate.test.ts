@@ -24,6 +24,7 @@ describe('fleet: an operator reallocates a fleet host', () => {
   let url: string;
   let token = '';
   let hostId = '';
+  let agentKey = '';
   const children: ChildProcess[] = [];
 
   const api = async (method: string, path: string, body?: unknown) => {
@@ -65,6 +66,7 @@ describe('fleet: an operator reallocates a fleet host', () => {
     const added = spawnSync(process.execPath, [CLI, 'host', 'add', 'alpha', '--json', '-c', cpConfig], { encoding: 'utf8' });
     expect(added.status, added.stderr).toBe(0);
     const { key } = JSON.parse(added.stdout) as { key: string };
+    agentKey = key;
     hostId = (await store.fleet.findHostByName('alpha'))!.id;
     const agentConfig = join(dir, 'alpha.yaml');
     writeFileSync(
@@ -127,6 +129,28 @@ describe('fleet: an operator reallocates a fleet host', () => {
     expect(audited[0]).toMatchObject({ actor: 'admin' });
     // The control plane's own plans carry no request, and none of them was applied (the agent stays advisory).
     expect(plans.filter((p) => p.request === null).every((p) => p.status !== 'applied')).toBe(true);
+  });
+
+  it('an agent older than requests is never sent one as its plan: a request travels beside the regular plan', { timeout: 60_000 }, async () => {
+    const [row] = await rawQuery(store, `select planning_json from hosts where id = '${hostId}'`);
+    const asked = await api('POST', 'reallocate?host=alpha', { dryRun: true });
+    expect(asked.status).toBe(202);
+    let requestId = '';
+    await waitFor('the request plan', async () => {
+      const rows = await rawQuery(store, `select id from host_plans where host_id = '${hostId}' and request_json like '%${asked.json.operationId}%'`);
+      requestId = String(rows[0]?.id ?? '');
+      return requestId !== '';
+    }, 30_000);
+    const res = await fetch(`${url}/api/v1/agent/plan`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${agentKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ planning: JSON.parse(String(row!.planning_json)) }),
+    });
+    const body = (await res.json()) as J;
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body.plan?.id).not.toBe(requestId);
+    expect(body.plan?.dryRun).toBeUndefined();
+    await finished(asked.json.operationId);
   });
 
   it('orcha reallocate --host alpha --dry-run waits for the agent and prints its outcome (hold_not_passed right after an apply)', { timeout: 180_000 }, async () => {
