@@ -10,6 +10,8 @@ export type HostReallocate = (
   host: string,
   request: { dryRun: boolean; operationId: string; requestedBy: string | null },
   signal: AbortSignal,
+  /** Frees the operation queue's slot once the plan is made, while the agent is awaited. */
+  release?: () => void,
 ) => Promise<unknown>;
 
 /** What the long-running operations do (`POST /reallocate`, `/reports`, `/export` and the CLI submit these). */
@@ -28,7 +30,7 @@ export function registerOperationHandlers(deps: {
     const dryRun = params.dryRun === true;
     if (typeof params.host !== 'string') return deps.engine.decide({ dryRun, trigger: 'manual', requestedBy: null });
     if (!deps.hostReallocate) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${params.host}" (this server makes no plans for hosts)`);
-    return deps.hostReallocate(params.host, { dryRun, operationId: ctx.operation.id, requestedBy: ctx.operation.createdBy }, ctx.signal);
+    return deps.hostReallocate(params.host, { dryRun, operationId: ctx.operation.id, requestedBy: ctx.operation.createdBy }, ctx.signal, ctx.release);
   });
   operations.register('report', (params) => {
     const range = { from: Number(params.from), to: Number(params.to) };

@@ -156,4 +156,38 @@ describe('operations queue', () => {
     expect(service.depth()).toMatchObject({ pending: 0, processing: 0 });
     service = undefined;
   });
+  it('runs the next operation while one that released its slot waits, and finishes both; stop() aborts a released one and waits for it', async () => {
+    const repo = memoryRepo();
+    service = createOperationsService({ repo, clock: systemClock, log: silentLogger() });
+    const agent = deferred<string>();
+    let aborted = false;
+    service.register('reallocate', async (_params, ctx) => {
+      ctx.release();
+      if (ctx.operation.params.stay === true) {
+        return new Promise((_, reject) =>
+          ctx.signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(new Error('stopped'));
+          }),
+        );
+      }
+      return agent.promise;
+    });
+    service.register('report', async () => 'report done');
+    await service.start();
+    const waiting = await service.submit({ kind: 'reallocate' });
+    const report = await service.submit({ kind: 'report' });
+    // With one worker, the report finishes while the reallocation still waits for its agent.
+    expect((await service.wait(report.id, 5_000))?.status).toBe('completed');
+    expect((await service.get(waiting.id))?.status).toBe('processing');
+    agent.resolve('applied');
+    expect(await service.wait(waiting.id, 5_000)).toMatchObject({ status: 'completed', result: 'applied' });
+
+    const stays = await service.submit({ kind: 'reallocate', params: { stay: true } });
+    expect((await service.wait(stays.id, 50))?.status).toBe('processing');
+    await service.stop();
+    expect(aborted).toBe(true);
+    expect(repo.rows.get(stays.id)).toMatchObject({ status: 'failed', error: 'stopped' });
+    service = undefined;
+  });
 });

@@ -20,6 +20,12 @@ export interface OperationContext {
   /** Aborted when the operation times out or the service stops. */
   signal: AbortSignal;
   operation: Operation;
+  /**
+   * Frees this operation's worker slot while it goes on waiting for something outside this process (a fleet host's
+   * agent reporting an outcome): the queue runs the next operation meanwhile. The operation still finishes, times out
+   * or is aborted at stop() as before.
+   */
+  release(): void;
 }
 export type OperationHandler = (params: Record<string, unknown>, ctx: OperationContext) => Promise<unknown>;
 
@@ -86,6 +92,8 @@ export function createOperationsService(options: OperationsOptions): OperationsS
   events.setMaxListeners(0);
   const stopController = new AbortController();
   let stopping = false;
+  /** Operations that released their slot and still run (stop() waits for them after aborting them). */
+  const released = new Set<Promise<void>>();
 
   async function update(op: Operation, patch: Partial<Operation>): Promise<void> {
     Object.assign(op, patch);
@@ -97,7 +105,7 @@ export function createOperationsService(options: OperationsOptions): OperationsS
     events.emit('change', { ...op });
   }
 
-  async function execute(op: Operation): Promise<void> {
+  async function execute(op: Operation, release: () => void): Promise<void> {
     const handler = handlers.get(op.kind);
     await update(op, { status: 'processing', startedAt: clock.now() });
     const controller = new AbortController();
@@ -114,7 +122,7 @@ export function createOperationsService(options: OperationsOptions): OperationsS
     );
     try {
       if (!handler) throw new OrchaError('ORCHA_ERR_INTERNAL', `No handler for operations of kind ${op.kind}`);
-      const work = handler(op.params, { signal: controller.signal, operation: { ...op } });
+      const work = handler(op.params, { signal: controller.signal, operation: { ...op }, release });
       const result = await Promise.race([work, deadline.then(() => (timedOut ? TIMEOUT : work))]);
       if (result === TIMEOUT) {
         await update(op, { status: 'timeout', error: `did not finish within ${timeoutMs} ms`, finishedAt: clock.now() });
@@ -159,7 +167,24 @@ export function createOperationsService(options: OperationsOptions): OperationsS
       const accepted = { ...op };
       events.emit('change', accepted);
       // execute() settles every outcome itself; a task dropped by stop() is marked there.
-      void queue.add(() => execute(op), { priority: RANK[op.priority], id: op.id }).catch(() => undefined);
+      // The queue's task ends when the operation does, or earlier when its handler releases the slot.
+      const task = () =>
+        new Promise<void>((freeSlot) => {
+          let run: Promise<void> | null = null;
+          let isReleased = false;
+          const release = () => {
+            if (isReleased) return;
+            isReleased = true;
+            if (run) released.add(run);
+            freeSlot();
+          };
+          run = execute(op, release).finally(() => {
+            if (run) released.delete(run);
+            freeSlot();
+          });
+          if (isReleased) released.add(run);
+        });
+      void queue.add(task, { priority: RANK[op.priority], id: op.id }).catch(() => undefined);
       return accepted;
     },
 
@@ -211,6 +236,7 @@ export function createOperationsService(options: OperationsOptions): OperationsS
       }
       await queue.onPendingZero();
       stopController.abort();
+      await Promise.allSettled([...released]);
     },
 
     on(event, listener) {

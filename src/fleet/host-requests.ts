@@ -25,6 +25,8 @@ export type HostReallocate = (
   host: string,
   request: { dryRun: boolean; operationId: string; requestedBy: string | null },
   signal: AbortSignal,
+  /** Called once the plan is made: the caller's worker is free while the agent is awaited. */
+  release?: () => void,
 ) => Promise<HostReallocateResult>;
 
 /** How long a request waits for its agent: three silent-host spans, within the operation's own 5 min timeout. */
@@ -50,13 +52,15 @@ export function createHostReallocate(deps: {
   clock: Clock;
   pollMs?: number;
 }): HostReallocate {
-  return async (name, request, signal) => {
+  return async (name, request, signal, release) => {
     const host = await deps.store.fleet.findHostByName(name);
     if (!host) throw new OrchaError('ORCHA_ERR_NOT_FOUND', `No host named "${name}" (orcha host add ${name} creates one)`);
     if (host.revokedAt !== null) throw new OrchaError('ORCHA_ERR_CONFLICT', `Host "${name}" is revoked: its agent takes no plans`);
     const started = deps.clock.now();
     const planId = await deps.decisions.decideRequest(host, { ...request, requestedAt: started });
     const bound = requestBoundMs(deps.config());
+    // The plan is made: waiting for the agent holds no worker, so reports and exports queued behind it go on.
+    release?.();
     while (!signal.aborted && deps.clock.now() - started < bound) {
       const plan = await deps.store.hostPlans.get(host.id, planId);
       if (plan?.outcome) {
