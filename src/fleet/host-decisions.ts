@@ -42,7 +42,7 @@ export interface HostDecisions {
 const allocationOf = (s: Snapshot): Allocation => Object.fromEntries(s.protocols.map((p) => [p.protocol, { ...p.allocation }]));
 
 export function createHostDecisions(deps: {
-  store: Pick<Store, 'fleet' | 'hostPlans'>;
+  store: Pick<Store, 'fleet' | 'hostPlans' | 'leases'>;
   leases: LeaseManager;
   strategy: PlanningStrategy;
   /** The control plane's running config (optimizer settings, decide interval). */
@@ -64,7 +64,12 @@ export function createHostDecisions(deps: {
     return created;
   };
 
-  async function decideFor(host: { id: string; name: string }, fence: number, request?: HostPlanRequest): Promise<string | null> {
+  async function decideFor(
+    host: { id: string; name: string },
+    fence: number,
+    request?: HostPlanRequest,
+    holder: string = leases.holder,
+  ): Promise<string | null> {
     const [context, latest] = await Promise.all([store.hostPlans.planning(host.id), store.fleet.latest(host.id)]);
     if (!latest || !context || !checkContext.Check(context)) return null;
     const now = clock.now();
@@ -83,15 +88,28 @@ export function createHostDecisions(deps: {
     const id = randomUUID();
     const stored = await store.hostPlans.insertFenced(
       { id, hostId: host.id, fence, createdAt: now, plan, ...(request ? { request } : {}) },
-      { name: hostLease(host.name), holder: leases.holder, now: clock.now() },
+      { name: hostLease(host.name), holder, now: clock.now() },
     );
     return stored ? id : null;
   }
 
+  /**
+   * An operator's request may reach any replica behind the load balancer. The lease holder plans under its own fence;
+   * another replica plans the request under the holder's live lease (same holder, same fence, checked by the fenced
+   * insert as always), so the request is ordered with the holder's plans and the agent takes it at its next exchange.
+   * With no live lease (no replica holds the host yet), the request fails with a reason to ask again.
+   */
   async function decideRequest(host: { id: string; name: string }, request: HostPlanRequest): Promise<string> {
-    const fence = leases.fence(hostLease(host.name));
-    if (fence === null) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `This control-plane replica does not hold host "${host.name}"'s lease (yet): ask again in a moment`);
-    const id = await decideFor(host, fence, request);
+    const name = hostLease(host.name);
+    const own = leases.fence(name);
+    let lease: { holder: string; fence: number } | null = own === null ? null : { holder: leases.holder, fence: own };
+    if (lease === null) {
+      const now = clock.now();
+      const live = (await store.leases.list(name)).find((l) => l.name === name && l.expiresAt > now);
+      lease = live ? { holder: live.holder, fence: live.fence } : null;
+    }
+    if (lease === null) throw new OrchaError('ORCHA_ERR_DEPENDENCY_DOWN', `No control-plane replica holds host "${host.name}"'s lease yet: ask again in a moment`);
+    const id = await decideFor(host, lease.fence, request, lease.holder);
     if (id === null) throw new OrchaError('ORCHA_ERR_CONFLICT', `No plan for host "${host.name}": its agent has not sent a snapshot and its planning settings yet, or the lease moved`);
     return id;
   }

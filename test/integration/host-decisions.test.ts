@@ -93,6 +93,46 @@ describeEachStore('fleet: decisions per host', (factory) => {
     expect((await store().hostPlans.latest(host.id))?.outcome).toMatchObject({ status: 'applied', measuredBeforeUsdPerHour: 0.5, measuredAfterUsdPerHour: 0.75 });
   });
 
+  it("plans an operator's request on whichever replica receives it, under the holder's live lease, and the agent gets it", async () => {
+    const clock = new VirtualClock(T0);
+    const config = loadConfigText('optimizer: { strategy: equal }', {});
+    const replica = (name: string) =>
+      createFleetControlPlane({
+        store: store(),
+        clock,
+        log: silentLogger(),
+        events: { emit: () => undefined },
+        config: () => config.fleet,
+        replica: name,
+        decisions: { strategy: createStrategy('equal'), config: () => config },
+      });
+    const a = replica('replica-a');
+    const b = replica('replica-b');
+    const { key } = await a.service.addHost('rack-2', null);
+    const host = (await a.service.authenticateAgent(key))!;
+    const request = { operationId: 'op-1', dryRun: false, requestedBy: 'ops', requestedAt: T0 };
+
+    // Before any replica holds the host, a request is refused with a reason to ask again.
+    await expect(b.decisions!.decideRequest(host, request)).rejects.toMatchObject({ code: 'ORCHA_ERR_DEPENDENCY_DOWN' });
+
+    await a.service.ingest(host, { batchId: 'batch-req-1', agentVersion: '0.2.0', snapshots: snaps(T0, 6) });
+    await a.leases.round();
+    await b.leases.round();
+    expect(await a.service.exchangePlan(host, planning)).toBeNull();
+
+    // replica-b does not hold the lease: the request it receives is planned under replica-a's lease and fence.
+    expect(a.leases.fence('host:rack-2')).toBe(1);
+    expect(b.leases.fence('host:rack-2')).toBeNull();
+    const planId = await b.decisions!.decideRequest(host, request);
+    const pending = (await a.service.pendingRequest(host, T0))!;
+    expect(pending).toMatchObject({ id: planId, fence: 1, request: { operationId: 'op-1', dryRun: false } });
+    expect(pending.plan.target.storj.cpu).toBeCloseTo(pending.plan.target.golem.cpu, 6);
+
+    // Once replica-a's lease has expired and nobody took it, a request is refused again rather than planned under it.
+    await clock.advance(config.fleet.leaseTtl * 1000 + 1);
+    await expect(b.decisions!.decideRequest(host, { ...request, operationId: 'op-2' })).rejects.toMatchObject({ code: 'ORCHA_ERR_DEPENDENCY_DOWN' });
+  });
+
   it("plans each host with its own optimizer settings, and with the control plane's for an agent that sends none", async () => {
     const clock = new VirtualClock(T0);
     const config = loadConfigText('optimizer: { strategy: equal }', {});
