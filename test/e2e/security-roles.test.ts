@@ -234,7 +234,7 @@ describe('every route × every role on the running daemon', () => {
     }
     const accepted = await call('POST', '/api/v1/agent/plan', created.key, body);
     expect(accepted.status).toBe(200);
-    expect(accepted.json()).toEqual({ plan: null });
+    expect(accepted.json()).toEqual({ plan: null, request: null });
   });
 
   it('POST /api/v1/agent/outcomes opens with an agent key only; an outcome of a plan the host never got matches nothing', { timeout: 120_000 }, async () => {
