@@ -11,7 +11,7 @@ import type { OptimizerInput } from '../engine/optimizer/types.js';
 import { VirtualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/logger.js';
 import { createAgentPlans } from './agent-plans.js';
-import { openSpool } from './spool.js';
+import { EFFECT_MARKS_KEPT, openSpool } from './spool.js';
 
 const shares = (cpu: number) => ({ cpu, memory: cpu, bandwidth: cpu, storage: cpu });
 const input = { time: 1000, current: { storj: shares(20) } } as unknown as OptimizerInput;
@@ -183,6 +183,25 @@ it('reports the measured effect of an applied plan once the engine measured it, 
   } finally {
     spool.close();
     server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("keeps the spool's measured-effect marks bounded: the newest are kept, the oldest forgotten", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'orcha-plans-'));
+  const spool = openSpool(join(dir, 'spool.db'));
+  try {
+    const total = EFFECT_MARKS_KEPT + 50;
+    for (let i = 0; i < total; i++) spool.markEffectQueued(`plan-${i}`);
+    expect(spool.effectQueued(`plan-${total - 1}`)).toBe(true);
+    expect(spool.effectQueued(`plan-${total - EFFECT_MARKS_KEPT}`)).toBe(true);
+    expect(spool.effectQueued(`plan-${total - EFFECT_MARKS_KEPT - 1}`)).toBe(false);
+    expect(spool.effectQueued('plan-0')).toBe(false);
+    // Marking one again keeps it and forgets nothing newer.
+    spool.markEffectQueued(`plan-${total - 1}`);
+    expect(spool.effectQueued(`plan-${total - EFFECT_MARKS_KEPT}`)).toBe(true);
+  } finally {
+    spool.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

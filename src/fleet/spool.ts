@@ -60,6 +60,9 @@ export interface Spool {
   close(): void;
 }
 
+/** Measured-effect marks kept (four times the plans the agent looks effects up among). */
+export const EFFECT_MARKS_KEPT = 2_000;
+
 export function openSpool(path: string, options: { maxRows?: number } = {}): Spool {
   const maxRows = options.maxRows ?? 2_000_000;
   const db = new BetterSqlite3(path);
@@ -79,6 +82,9 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
   `);
   const effectRow = db.prepare('select 1 as x from effects_queued where plan_id = ?');
   const putEffect = db.prepare('insert or ignore into effects_queued (plan_id) values (?)');
+  // The agent looks effects up among its latest 500 applied plans (agent.ts): the newest marks are all it needs, so
+  // the table stays bounded on an agent that runs for years.
+  const trimEffects = db.prepare('delete from effects_queued where rowid <= (select max(rowid) from effects_queued) - ?');
   const putOutcome = db.prepare(
     'insert into outcomes (plan_id, body) values (?, ?) on conflict (plan_id) do update set body = excluded.body',
   );
@@ -186,7 +192,10 @@ export function openSpool(path: string, options: { maxRows?: number } = {}): Spo
     },
     acknowledgeOutcomes: (ids) => void dropOutcomes(ids),
     effectQueued: (planId) => effectRow.get(planId) !== undefined,
-    markEffectQueued: (planId) => void putEffect.run(planId),
+    markEffectQueued: (planId) => {
+      putEffect.run(planId);
+      trimEffects.run(EFFECT_MARKS_KEPT);
+    },
     close: () => db.close(),
   };
 }
