@@ -58,6 +58,8 @@ export interface RunOptions {
   power?: { idleWatts: number; maxWatts: number; pricePerKwh: number; net: boolean };
   /** Diagnostics: called after each decision of orcha's engine with the decision and the true rates around it. */
   onDecision?: (d: Decision, info: { now: number; trueBefore: number; trueAfter: number; market: Market }) => void;
+  /** Diagnostics: called after every sample (and the decision that followed it) with the market as it stands. */
+  onStep?: (info: { now: number; market: Market }) => void;
 }
 
 export interface RunResult {
@@ -282,6 +284,7 @@ export async function runMonth(options: RunOptions): Promise<RunResult> {
         } else if (d.code) result.skipped[d.code] = (result.skipped[d.code] ?? 0) + 1;
       }
       if (oracle) await oracle.step(now, stepMs, latest, health());
+      options.onStep?.({ now, market });
     }
     result.earnedUsd = models.reduce((s, m) => s + m.cumulativeUsd(), 0);
     if (oracle) {

@@ -19,6 +19,24 @@ describe('observation series', () => {
     expect(lagged.find((p) => p.time === T0 + 16 * HOUR)?.shares).toEqual(b);
   });
 
+  it('leaves out what a node back from an outage reports for its lag: the downtime, not what its allocation earns', () => {
+    // 15-minute readings; the node is down (no readings) from hour 10 to hour 20 and reports 6 h late, so for 6 h
+    // after it comes back it reports nothing earned, while its allocation never changed.
+    const pts: RawPoint[] = [];
+    for (let i = 0; i < 4 * 40; i++) {
+      const t = T0 + i * 15 * MIN;
+      if (t >= T0 + 10 * HOUR && t < T0 + 20 * HOUR) continue;
+      const back = t >= T0 + 20 * HOUR && t < T0 + 26 * HOUR;
+      pts.push({ time: t, shares: a, usdPerHour: back ? 0 : 1 });
+    }
+    const profile = resolveProfile('mysterium', { lagMinutes: 6 * 60, cadenceMinutes: 15 }, null);
+    const series = processSeries(pts, profile, T0 + 40 * HOUR, 15 * MIN);
+    expect(series.observations.length).toBeGreaterThan(40);
+    expect(Math.min(...series.observations.map((o) => o.usdPerHour))).toBeGreaterThan(0.5);
+    // Without a gap the lagged zeros would have been kept: the readings themselves are all there.
+    expect(attributeLag(pts, 6 * HOUR).some((p) => p.usdPerHour === 0)).toBe(true);
+  });
+
   it('averages lumpy reports over whole cadence windows and leaves out the window in progress', () => {
     // One lump of 24 USD/h-equivalent per 6-hour window in 15-minute samples: every window averages to the same rate.
     const pts: RawPoint[] = Array.from({ length: 4 * 20 }, (_, i) => ({ time: T0 + i * 15 * MIN, shares: a, usdPerHour: i % 24 === 5 ? 24 : 0 }));

@@ -23,11 +23,13 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Pseudo-observation pulling a seasonal factor toward 1 (an hour seen once says little). */
 const SEASON_PRIOR = 1;
+/** Readings further apart than this many poll steps leave a gap (the node was down or unreachable between them). */
+const GAP_STEPS = 3;
 const sameShares = (a: ResourceShares, b: ResourceShares) => RESOURCES.every((r) => Math.abs(a[r] - b[r]) <= 1e-6);
 const stateKey = (s: ResourceShares) => RESOURCES.map((r) => Math.round(s[r] * 2)).join(':');
 
-/** The allocation in force at `time`: the last point at or before it (points in time order). */
-function sharesAt(points: RawPoint[], time: number): ResourceShares | null {
+/** The point in force at `time`: the last one at or before it (points in time order). */
+function pointAt(points: RawPoint[], time: number): RawPoint | null {
   let lo = 0;
   let hi = points.length - 1;
   if (hi < 0 || points[0].time > time) return null;
@@ -36,15 +38,22 @@ function sharesAt(points: RawPoint[], time: number): ResourceShares | null {
     if (points[mid].time <= time) lo = mid;
     else hi = mid - 1;
   }
-  return points[lo].shares;
+  return points[lo];
 }
 
-export function attributeLag(points: RawPoint[], lagMs: number): RawPoint[] {
+/**
+ * Each rate with the allocation in force `lagMs` before it was reported. A rate whose moment falls in a gap of the
+ * series (no reading within `maxGapMs` before it: the node was down or unreachable) is left out: what the node reports
+ * for `lag` after it comes back is what it earned while down, not what its allocation earns.
+ */
+export function attributeLag(points: RawPoint[], lagMs: number, maxGapMs = Number.POSITIVE_INFINITY): RawPoint[] {
   if (lagMs <= 0) return points;
   const out: RawPoint[] = [];
   for (const p of points) {
-    const shares = sharesAt(points, p.time - lagMs);
-    if (shares) out.push({ time: p.time, shares: { ...shares }, usdPerHour: p.usdPerHour });
+    const then = pointAt(points, p.time - lagMs);
+    if (then && p.time - lagMs - then.time <= maxGapMs) {
+      out.push({ time: p.time, shares: { ...then.shares }, usdPerHour: p.usdPerHour });
+    }
   }
   return out;
 }
@@ -122,7 +131,8 @@ export interface ProcessedSeries {
 export function processSeries(raw: RawPoint[], profile: ProtocolProfile, now: number, stepMs: number): ProcessedSeries {
   const sorted = raw.every((p, i) => i === 0 || raw[i - 1].time <= p.time) ? raw : [...raw].sort((a, b) => a.time - b.time);
   const cadenceMs = profile.cadenceMinutes * 60_000;
-  const lagged = attributeLag(sorted, profile.lagMinutes * 60_000);
+  // Readings come every stepMs while the node answers: a longer silence is a gap.
+  const lagged = attributeLag(sorted, profile.lagMinutes * 60_000, GAP_STEPS * stepMs);
   const windows = cadenceWindows(lagged, cadenceMs, now, stepMs);
   const seasonal = cadenceMs <= HOUR ? deseasonalize(windows, seasonalFactors(windows)) : windows;
   const usable = seasonal.filter((p) => !belowMinimum(p.shares, profile));
