@@ -2,13 +2,14 @@ import type { Plan } from '../../domain/plan.js';
 import { earningResources, movesEarnings, type ProtocolProfile } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
-import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
-import { buildPlan, moved, type PlanModel } from './plan-builder.js';
-import { slotProbes } from './slot-probes.js';
+import { createHighsSolver, type LpSolver } from './highs-solver.js';
 import { evaluateCurve } from './piecewise.js';
+import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
+import { slotProbes } from './slot-probes.js';
+import { type TaskSlot, taskSlotOf } from './task-slots.js';
 import {
   type Bounds,
   bindingPolicyNote,
@@ -16,8 +17,8 @@ import {
   currentShares,
   effectiveBounds,
   type OptimizerInput,
-  powerCosts,
   type ProtocolInput,
+  powerCosts,
   round,
   type Strategy,
   validateOptimizerInput,
@@ -165,6 +166,14 @@ function withinCapacity(input: OptimizerInput, out: Bounds): Bounds {
   return out;
 }
 
+/** Task slots of the protocols whose profile says they run tasks in slots (task-slots.ts). */
+function slotsByProfile(input: OptimizerInput): Record<string, TaskSlot> {
+  return Object.fromEntries(input.protocols.flatMap((p) => {
+    const slot = taskSlotOf(p.profile);
+    return slot ? [[p.name, slot]] : [];
+  }));
+}
+
 /**
  * Policy bounds for the resources exploration may probe; the trust region for the others. A protocol whose last move
  * is not readable yet keeps what it earns from where it is (probing it again would walk blind).
@@ -264,8 +273,11 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
       // Compute providers' slots are probed a whole slot at a time (slot-probes.ts); the generic probes hold them.
-      const slotted = new Set(Object.keys(slots));
-      const problem = { curves, capacity: capacityOf(input), current: input.current, powerCost, slots };
+      // A protocol whose profile runs tasks in slots is probed a slot at a time whichever model fits it now: a probe
+      // of its cpu or memory alone may change no slot, and then teaches nothing.
+      const probeSlots = { ...slotsByProfile(input), ...slots };
+      const slotted = new Set(Object.keys(probeSlots));
+      const problem = { curves, capacity: capacityOf(input), current: input.current, powerCost, slots: probeSlots };
       const unbounded = await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, slotted) });
       const free = slotted.size > 0 ? await solveAllocation(solver, { ...problem, bounds: probeableBounds(input, bounds, region, new Set()) }) : unbounded;
       const potential = buildPlan({ strategy: 'lp', input, target: free, model, notes });

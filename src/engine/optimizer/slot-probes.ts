@@ -1,16 +1,17 @@
-import { RESOURCES, type Allocation } from '../../domain/resources.js';
+import { type Allocation, RESOURCES } from '../../domain/resources.js';
 import { type AllocationProblem, solveAllocation } from './allocation-lp.js';
-import type { LpSolver } from './highs-solver.js';
 import type { Probe } from './exploration.js';
+import type { LpSolver } from './highs-solver.js';
 import { slotCount } from './task-slots.js';
 import { type Bounds, currentShares, type OptimizerInput } from './types.js';
 
 /**
- * Exploration probes for compute providers that run tasks in slots: one whole slot more or less (its cpu and the
- * memory it needs), toward the model's unrestricted optimum. A generic probe moves one share by at most
- * `exploration.maxStepPercent`, which may be less than a slot and so teaches nothing. The slot's cpu and memory come
- * from (or go to) the other protocols as the model values them, each moving at most one probe step, every other share
- * held; the move may exceed `maxStepPercent` by what one slot needs (the gate allows it, see `slotStepAllowance`).
+ * Exploration probes for compute providers that run tasks in slots: one whole slot more (its cpu and the memory it
+ * needs), when the model's unrestricted optimum holds more slots. Never one less: a slot taken away stops the tasks it
+ * ran, and what fewer slots earn is what the node was seen earning on its way up (a trusted plan may still cut one).
+ * A generic probe moves one share by at most `exploration.maxStepPercent`, which may be less than a slot and so
+ * teaches nothing. The slot's cpu and memory come from the other protocols as the model values them, each moving at
+ * most one probe step, every other share held; the move may exceed `maxStepPercent` by what one slot needs (the gate allows it, see `slotStepAllowance`).
  */
 export async function slotProbes(
   solver: LpSolver,
@@ -28,8 +29,8 @@ export async function slotProbes(
     const cur = currentShares(input, name);
     const k = slotCount(cur, slot);
     const want = slotCount(toward[name] ?? cur, slot);
-    if (want === k) continue;
-    const next = k + Math.sign(want - k);
+    if (want <= k) continue;
+    const next = k + 1;
     const cpu = next * slot.cpu;
     const b = bounds[name];
     if (cpu < b.cpu.lo - 1e-9 || cpu > b.cpu.hi + 1e-9) continue;
