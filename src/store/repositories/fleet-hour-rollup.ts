@@ -69,6 +69,9 @@ export async function rollupHostHours(trx: Kysely<unknown>, dialect: Dialect, ho
           : `json_extract(sample_json, '$.${path}')`,
       ),
     );
+  // Two batches of one host may each land late in a rolled-up hour (the ingest holds the host's state only shared):
+  // on PostgreSQL they take turns here until commit, or both would find the hour empty and insert it twice.
+  if (dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${`orcha-host-rollup:${hostId}`}))`.execute(trx);
   await sql`delete from host_snapshots_hourly where host_id = ${hostId} and hour >= ${from} and hour < ${to}`.execute(trx);
   await sql`delete from host_protocol_hourly where host_id = ${hostId} and hour >= ${from} and hour < ${to}`.execute(trx);
   const host = await sql`insert into host_snapshots_hourly (host_id, hour, samples, ${sql.raw(HOST_AVERAGES.join(', '))})
