@@ -17,7 +17,7 @@ const DEFAULT_MARKETS = 'src/sim/market-module.ts,src/sim/market-harsh.ts';
 const { values } = parseArgs({
   options: {
     days: { type: 'string', default: '30' },
-    seeds: { type: 'string', default: '5' },
+    seeds: { type: 'string', default: '10' },
     workers: { type: 'string', default: '2' },
     markets: { type: 'string', default: DEFAULT_MARKETS },
   },
