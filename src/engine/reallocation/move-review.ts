@@ -30,8 +30,14 @@ export const ReviewedMoveSchema = Type.Object({
   after: AllocationSchema,
   projected: Type.Number(),
   probe: Type.Boolean(),
-  /** When the effect can be read (null: a rule move, not judged on earnings). */
+  /** When the effect can be read (null: a rule move, not judged on earnings): the soonest any touched node shows it. */
   readAt: Nullable(Type.Number()),
+  /**
+   * Per touched protocol, when its own reports show the move, and the plan's projected change for it: a node that
+   * reports daily does not hold back the reading of one that reports hourly; until it can be read, its part is taken
+   * as projected.
+   */
+  parts: Type.Optional(Type.Record(Type.String(), Type.Object({ readAt: Type.Number(), projected: Type.Number() }))),
   verdict: Type.Union([Type.Literal('pending'), Type.Literal('kept'), Type.Literal('harmful'), Type.Literal('unreadable')]),
   measured: Nullable(Type.Object({ before: Type.Number(), after: Type.Number(), se: Type.Number() })),
 });
@@ -94,7 +100,8 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     const protocols = Object.keys(after).filter((n) => !same(before[n], after[n]));
     if (protocols.length === 0) return;
     const rule = plan.rule !== undefined;
-    const wait = Math.max(...protocols.map((n) => settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n))));
+    const readAtOf = (n: string) => at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n));
+    const parts = Object.fromEntries(protocols.map((n) => [n, { readAt: readAtOf(n), projected: plan.projectedDeltas?.[n] ?? 0 }]));
     moves.push({
       id,
       at,
@@ -103,7 +110,8 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
       projected: plan.improvementUsdPerHour,
       probe: plan.exploration,
-      readAt: rule ? null : at + wait,
+      readAt: rule ? null : Math.min(...protocols.map(readAtOf)),
+      ...(plan.projectedDeltas ? { parts } : {}),
       verdict: rule ? 'kept' : 'pending',
       measured: null,
     });
@@ -114,11 +122,19 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     let before = 0;
     let after = 0;
     let variance = 0;
+    let read = 0;
     for (const name of m.protocols) {
       const p = input.protocols.find((x) => x.name === name);
       if (!p) {
         m.verdict = 'unreadable';
         return;
+      }
+      // Not readable yet from its own reports (a slower reporter than another node the move touched): its part is
+      // what the plan projected, until the next reading.
+      const part = m.parts?.[name];
+      if (part && now < part.readAt) {
+        after += part.projected;
+        continue;
       }
       const settle = settleMs(p.profile, m.before[name], m.after[name]);
       const w = windowOf(p.profile);
@@ -127,7 +143,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       const a = stats(p.observations.filter((o) => same(o.shares, m.after[name]) && o.time >= m.at + settle));
       if (!b || !a) {
         // An outage or a disconnection leaves nothing to compare: wait a while, then stop trying.
-        if (now > (m.readAt ?? now) + 2 * w) m.verdict = 'unreadable';
+        if (now > (part?.readAt ?? m.readAt ?? now) + 2 * w) m.verdict = 'unreadable';
         return;
       }
       // Judged net of the power the shares cause (energy accounting): a move that gives back CPU which cost more
@@ -135,10 +151,15 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       before += b.mean - powerCostOf(p, m.before[name]);
       after += a.mean - powerCostOf(p, m.after[name]);
       variance += b.se ** 2 + a.se ** 2;
+      read++;
     }
     const se = Math.sqrt(variance);
     m.measured = { before, after, se };
-    m.verdict = after - before < -2 * se && after < before ? 'harmful' : 'kept';
+    const harmful = after - before < -2 * se && after < before;
+    const whole = read === m.protocols.length;
+    // Kept only once every part is read; harmful as soon as what is read outweighs what is projected.
+    m.verdict = harmful ? 'harmful' : whole ? 'kept' : 'pending';
+    if (m.verdict === 'pending') m.measured = null;
   }
 
   /** Hours each move since the stable allocation has been in force within the last day, times its measured effect. */
