@@ -1,4 +1,4 @@
-import { type Allocation, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
 import { type ConcaveCurve, evaluateCurve } from './piecewise.js';
 import { type TaskSlot, toSlotSpace } from './task-slots.js';

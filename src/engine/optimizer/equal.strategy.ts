@@ -1,7 +1,7 @@
 import type { Plan } from '../../domain/plan.js';
-import { type Allocation, RESOURCES } from '../../domain/resources.js';
-import { evaluateCurve } from './piecewise.js';
+import { RESOURCES, type Allocation } from '../../domain/resources.js';
 import { buildPlan, type PlanModel } from './plan-builder.js';
+import { evaluateCurve } from './piecewise.js';
 import { priorCurves } from './response-model.js';
 import { type Bounds, capacityOf, currentShares, effectiveBounds, type OptimizerInput, type Strategy, validateOptimizerInput } from './types.js';
 

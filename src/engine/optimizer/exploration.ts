@@ -1,4 +1,4 @@
-import { type Allocation, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
+import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Allocation, type Resource } from '../../domain/resources.js';
 import { type Bounds, capacityOf, currentShares, type OptimizerInput, round } from './types.js';
 
 /** Exploration only moves resources that answer within this time: a storage probe would take weeks to read. */

@@ -1,7 +1,7 @@
 import type { Plan } from '../../domain/plan.js';
-import { type Allocation, RESOURCES, type Resource } from '../../domain/resources.js';
-import { type ConcaveCurve, evaluateCurve } from './piecewise.js';
+import { RESOURCES, type Allocation, type Resource } from '../../domain/resources.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
+import { type ConcaveCurve, evaluateCurve } from './piecewise.js';
 import { priorCurves } from './response-model.js';
 import { type Bounds, capacityOf, currentShares, effectiveBounds, type OptimizerInput, round, type Strategy, validateOptimizerInput } from './types.js';
 

@@ -1,10 +1,10 @@
-import { OrchaError } from '../../lib/errors.js';
 import { createEqualStrategy } from './equal.strategy.js';
 import { createGreedyStrategy } from './greedy.strategy.js';
 import type { LpSolver } from './highs-solver.js';
 import { createLpStrategy } from './lp.strategy.js';
 import { oracleStrategy, type TrueResponse } from './oracle.strategy.js';
 import type { Strategy } from './types.js';
+import { OrchaError } from '../../lib/errors.js';
 
 export interface StrategyDeps {
   /** Share one HiGHS instance between strategies (it is loaded once per solver). */
@@ -32,14 +32,14 @@ export function createStrategy(name: string, deps: StrategyDeps = {}): Strategy 
   return strategies[name as StrategyName](deps);
 }
 
-export { type AllocationProblem, solveAllocation } from './allocation-lp.js';
 export { createEqualStrategy, equalSplit } from './equal.strategy.js';
-export { explorationProbes } from './exploration.js';
 export { createGreedyStrategy, greedyFill } from './greedy.strategy.js';
 export { createHighsSolver, type LpSolver } from './highs-solver.js';
 export { createLpStrategy, trustRegion } from './lp.strategy.js';
+export { explorationProbes } from './exploration.js';
 export { oracleStrategy, type TrueResponse } from './oracle.strategy.js';
+export { solveAllocation, type AllocationProblem } from './allocation-lp.js';
 export { type ConcaveCurve, evaluateCurve } from './piecewise.js';
-export { buildPlan, type PlanModel, UNALLOCATED } from './plan-builder.js';
-export { fitProtocolResponse, fitResponses, type ProtocolResponse, priorCurves, settledObservations } from './response-model.js';
+export { fitProtocolResponse, fitResponses, priorCurves, settledObservations, type ProtocolResponse } from './response-model.js';
+export { buildPlan, UNALLOCATED, type PlanModel } from './plan-builder.js';
 export * from './types.js';

@@ -2,13 +2,13 @@ import type { Plan } from '../../domain/plan.js';
 import { earningResources, movesEarnings, type ProtocolProfile } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
-import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
-import { evaluateCurve } from './piecewise.js';
+import { EXPLORABLE_WITHIN_MS, explorationProbes, MIN_PROBE } from './exploration.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
+import { slotProbes } from './slot-probes.js';
+import { evaluateCurve } from './piecewise.js';
 import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
 import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
-import { slotProbes } from './slot-probes.js';
 import { type TaskSlot, taskSlotOf } from './task-slots.js';
 import {
   type Bounds,
@@ -17,8 +17,8 @@ import {
   currentShares,
   effectiveBounds,
   type OptimizerInput,
-  type ProtocolInput,
   powerCosts,
+  type ProtocolInput,
   round,
   type Strategy,
   validateOptimizerInput,
@@ -168,10 +168,12 @@ function withinCapacity(input: OptimizerInput, out: Bounds): Bounds {
 
 /** Task slots of the protocols whose profile says they run tasks in slots (task-slots.ts). */
 function slotsByProfile(input: OptimizerInput): Record<string, TaskSlot> {
-  return Object.fromEntries(input.protocols.flatMap((p) => {
+  const out: Record<string, TaskSlot> = {};
+  for (const p of input.protocols) {
     const slot = taskSlotOf(p.profile);
-    return slot ? [[p.name, slot]] : [];
-  }));
+    if (slot) out[p.name] = slot;
+  }
+  return out;
 }
 
 /**
@@ -272,9 +274,9 @@ export function createLpStrategy(deps: { solver?: LpSolver } = {}): Strategy {
       // Far from the data that deviation is large; once the neighbourhood has been observed it shrinks, and probing stops.
       // Only what a probe can teach counts: resources too slow to probe keep the region the data support, so that
       // their never-shrinking extrapolation does not keep the fast ones probing for ever.
-      // Compute providers' slots are probed a whole slot at a time (slot-probes.ts); the generic probes hold them.
-      // A protocol whose profile runs tasks in slots is probed a slot at a time whichever model fits it now: a probe
-      // of its cpu or memory alone may change no slot, and then teaches nothing.
+      // A protocol whose profile runs tasks in slots is probed a whole slot at a time (slot-probes.ts), whichever
+      // model fits it now: a probe of its cpu or memory alone may change no slot and then teaches nothing. The
+      // generic probes hold its cpu and memory.
       const probeSlots = { ...slotsByProfile(input), ...slots };
       const slotted = new Set(Object.keys(probeSlots));
       const problem = { curves, capacity: capacityOf(input), current: input.current, powerCost, slots: probeSlots };

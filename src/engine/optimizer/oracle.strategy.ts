@@ -1,9 +1,9 @@
 import type { Plan } from '../../domain/plan.js';
-import { type Allocation, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver, type LpSolver } from './highs-solver.js';
-import { type ConcaveCurve, concaveEnvelope } from './piecewise.js';
 import { buildPlan, moved, type PlanModel } from './plan-builder.js';
+import { type ConcaveCurve, concaveEnvelope } from './piecewise.js';
 import { capacityOf, currentShares, effectiveBounds, type OptimizerInput, powerCosts, type Strategy, validateOptimizerInput } from './types.js';
 
 export type TrueResponse = (protocol: string, shares: ResourceShares) => number;

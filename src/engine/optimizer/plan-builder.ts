@@ -1,5 +1,5 @@
 import type { Opportunity, Plan } from '../../domain/plan.js';
-import { type Allocation, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
+import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { currentShares, type OptimizerInput, powerCostOf, round } from './types.js';
 
 /** What a strategy knows about earnings, in the form the plan needs. */

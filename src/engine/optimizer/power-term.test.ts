@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { type Resource, type ResourceShares, zeroShares } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver } from './highs-solver.js';
-import { type ConcaveCurve, evaluateCurve, linearCurve } from './piecewise.js';
 import { buildPlan, type PlanModel } from './plan-builder.js';
+import { type ConcaveCurve, evaluateCurve, linearCurve } from './piecewise.js';
 import type { Bounds, OptimizerInput, ProtocolInput } from './types.js';
 
 const solver = createHighsSolver();

@@ -1,6 +1,6 @@
 import { storageRuled as isStorageRuled } from '../../domain/profile.js';
 import { RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
-import { type Bounds, capacityOf, currentShares, type OptimizerInput, type ProtocolInput, pinnedProtocols, round } from './types.js';
+import { type Bounds, capacityOf, currentShares, type OptimizerInput, pinnedProtocols, type ProtocolInput, round } from './types.js';
 
 /**
  * Rules from the protocol profiles, applied to the policy bounds before any model is consulted:

@@ -1,7 +1,7 @@
-import { type Allocation, RESOURCES } from '../../domain/resources.js';
+import { RESOURCES, type Allocation } from '../../domain/resources.js';
 import { type AllocationProblem, solveAllocation } from './allocation-lp.js';
-import type { Probe } from './exploration.js';
 import type { LpSolver } from './highs-solver.js';
+import type { Probe } from './exploration.js';
 import { slotCount } from './task-slots.js';
 import { type Bounds, currentShares, type OptimizerInput } from './types.js';
 
@@ -11,7 +11,8 @@ import { type Bounds, currentShares, type OptimizerInput } from './types.js';
  * ran, and what fewer slots earn is what the node was seen earning on its way up (a trusted plan may still cut one).
  * A generic probe moves one share by at most `exploration.maxStepPercent`, which may be less than a slot and so
  * teaches nothing. The slot's cpu and memory come from the other protocols as the model values them, each moving at
- * most one probe step, every other share held; the move may exceed `maxStepPercent` by what one slot needs (the gate allows it, see `slotStepAllowance`).
+ * most one probe step, every other share held; the move may exceed `maxStepPercent` by what one slot needs (the gate
+ * allows it, see `slotAllowance` in reallocation/engine-helpers.ts).
  */
 export async function slotProbes(
   solver: LpSolver,

@@ -74,33 +74,31 @@ describe('every applied move is judged on its measured effect', () => {
     expect(r.moves()[0].verdict).toBe('harmful');
   });
 
-  it('rolls back a move that harmed a node reporting hourly without waiting for a daily reporter it also touched', () => {
-    // One probe: bandwidth from a node that reports within the hour (a) to one that reports a day late (b). a's
-    // earnings halve; b cannot be read for days, so its part counts as projected (+0.05) meanwhile.
+  /** One move touching a (reports within the hour) and b (reports a day late, unreadable for days), read 8 h on. */
+  function fastAndDaily(plan: Plan, aAfter: number) {
     let now = T;
     const daily = resolveProfile('grass', undefined, null);
     let current: Allocation = { a: before, b: before };
     const r = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
-    r.record({ ...plan(0.1), exploration: true, projectedDeltas: { a: 0.05, b: 0.05 } }, 'probe', { a: before, b: before }, { a: after, b: after }, new Map([['a', profile], ['b', daily]]), T);
+    r.record(plan, 'move', { a: before, b: before }, { a: after, b: after }, new Map([['a', profile], ['b', daily]]), T);
     current = { a: after, b: after };
     now = T + 8 * HOUR;
-    const b: ProtocolInput = { ...protocol('b', []), profile: daily };
-    const action = r.review(inputOf([protocol('a', series(1, 0.5, 8)), b], now), now);
+    const action = r.review(inputOf([protocol('a', series(1, aAfter, 8)), { ...protocol('b', []), profile: daily }], now), now);
+    return { action, move: r.moves()[0] };
+  }
+
+  it('rolls back a move that harmed a node reporting hourly without waiting for a daily reporter it also touched', () => {
+    // A probe moves bandwidth from a to b; a's earnings halve, b's part counts as projected (+0.05) until it is read.
+    const { action, move } = fastAndDaily({ ...plan(0.1), exploration: true, projectedDeltas: { a: 0.05, b: 0.05 } }, 0.5);
     expect(action.rollback?.shares).toEqual({ a: before, b: before });
-    expect(r.moves()[0].verdict).toBe('harmful');
+    expect(move.verdict).toBe('harmful');
   });
 
   it('keeps such a move pending, not kept, while the fast node held its earnings and the slow one is unread', () => {
-    let now = T;
-    const daily = resolveProfile('grass', undefined, null);
-    let current: Allocation = { a: before, b: before };
-    const r = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
-    r.record({ ...plan(0.1), projectedDeltas: { a: -0.01, b: 0.11 } }, 'move', { a: before, b: before }, { a: after, b: after }, new Map([['a', profile], ['b', daily]]), T);
-    current = { a: after, b: after };
-    now = T + 8 * HOUR;
-    const b: ProtocolInput = { ...protocol('b', []), profile: daily };
-    expect(r.review(inputOf([protocol('a', series(1, 1, 8)), b], now), now).rollback).toBeUndefined();
-    expect(r.moves()[0].verdict).toBe('pending');
+    const { action, move } = fastAndDaily({ ...plan(0.1), projectedDeltas: { a: -0.01, b: 0.11 } }, 1);
+    expect(action.rollback).toBeUndefined();
+    expect(move.verdict).toBe('pending');
+    expect(move.measured).toBeNull();
   });
 
   it('judges a move net of the power its shares cost (energy accounting): earning a little more for much more power is harmful', () => {

@@ -101,6 +101,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     if (protocols.length === 0) return;
     const rule = plan.rule !== undefined;
     const readAtOf = (n: string) => at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n));
+    // A plan without per-protocol projections (an older record) counts an unread part as no change.
     const parts = Object.fromEntries(protocols.map((n) => [n, { readAt: readAtOf(n), projected: plan.projectedDeltas?.[n] ?? 0 }]));
     moves.push({
       id,
@@ -111,7 +112,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       projected: plan.improvementUsdPerHour,
       probe: plan.exploration,
       readAt: rule ? null : Math.min(...protocols.map(readAtOf)),
-      ...(plan.projectedDeltas ? { parts } : {}),
+      parts,
       verdict: rule ? 'kept' : 'pending',
       measured: null,
     });
@@ -154,12 +155,11 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       read++;
     }
     const se = Math.sqrt(variance);
+    // Harmful as soon as what is read outweighs what is projected; kept only once every part is read.
+    if (after - before < -2 * se && after < before) m.verdict = 'harmful';
+    else if (read === m.protocols.length) m.verdict = 'kept';
+    else return;
     m.measured = { before, after, se };
-    const harmful = after - before < -2 * se && after < before;
-    const whole = read === m.protocols.length;
-    // Kept only once every part is read; harmful as soon as what is read outweighs what is projected.
-    m.verdict = harmful ? 'harmful' : whole ? 'kept' : 'pending';
-    if (m.verdict === 'pending') m.measured = null;
   }
 
   /** Hours each move since the stable allocation has been in force within the last day, times its measured effect. */
