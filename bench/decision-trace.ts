@@ -2,7 +2,8 @@
  * Where a strategy's earnings go, day by day (a diagnostic beside bench/decision-quality.ts): runs one market and seed
  * through the given strategies and prints, per day and protocol, what the node truly earned and the allocation it held
  * at the end of the day (cpu/memory/bandwidth/storage, and the data stored where the market says). With
- * `--decisions`, also every applied move of orcha's engine with its projected and true effect.
+ * `--decisions`, also every applied move of orcha's engine with its projected and true effect, and every decision
+ * for which no plan could be made.
  * Options: --market path (default the harsh market), --seed N, --days N, --strategies lp,oracle, --decisions.
  */
 import { parseArgs } from 'node:util';
@@ -52,6 +53,7 @@ for (const strategy of strategies) {
               console.log(`${strategy} ${t} skip  ${d.code} ${who} ${sh(a)} > ${sh(b)} +${d.plan.improvementUsdPerHour.toFixed(4)} (${d.plan.improvementPercent.toFixed(1)} %) conf ${d.plan.confidence.toFixed(2)}${d.plan.exploration ? ' probe' : ''}`);
             }
           }
+          if (values.decisions && d.status !== 'applied' && d.code === 'planning_failed') console.log(`${strategy} ${new Date(info.now).toISOString().slice(5, 16)} no plan: ${d.reason}`);
           if (d.status !== 'applied' || !values.decisions) return;
           const t = new Date(info.now).toISOString().slice(5, 16);
           const moves = d.reallocation.steps.map((s) => `${s.protocol} ${(['cpu', 'memory', 'bandwidth', 'storage'] as const).map((r) => `${r[0]}${f1(s.from[r])}>${f1(s.to[r]).trim()}`).join(' ')}`);

@@ -28,6 +28,8 @@ export interface AllocationProblem {
  * worth less than a millionth of the best marginal value per point are not worth making (and cost at most that).
  */
 const MOVE_PENALTY = 1e-6;
+/** Shares are rounded to 1e-6 points; a sum of them may be off by a few of those. */
+const ROUNDING_SLACK = 1e-4;
 
 /**
  * The exact maximum of a separable concave piecewise-linear objective under per-resource capacity and per-protocol
@@ -178,7 +180,12 @@ async function solveRelaxed(solver: LpSolver, problem: AllocationProblem): Promi
     rows.push(`tie${i}: ${memory.join(' + ')} - ${lpNumber(slot.memory / slot.cpu)} ${cpu.join(` - ${lpNumber(slot.memory / slot.cpu)} `)} >= 0`);
   });
   RESOURCES.forEach((r, j) => {
-    if (capacityTerms[r].length > 0) rows.push(`cap${j}: ${capacityTerms[r].join(' + ')} <= ${lpNumber(problem.capacity[r] - fixedUse[r])}`);
+    if (capacityTerms[r].length === 0) return;
+    // Shares rounded to the micro-point can leave the fixed ones a hair over what the floors of the others need: that
+    // hair is rounding, not an infeasible policy (a real conflict is far larger and still fails).
+    const floors = names.reduce((s, n) => s + (problem.bounds[n][r].hi - problem.bounds[n][r].lo > 1e-9 ? problem.bounds[n][r].lo : 0), 0);
+    const room = problem.capacity[r] - fixedUse[r];
+    rows.push(`cap${j}: ${capacityTerms[r].join(' + ')} <= ${lpNumber(floors > room && floors - room <= ROUNDING_SLACK ? floors : room)}`);
   });
   if (objective.length === 0) return target;
 
