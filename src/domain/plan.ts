@@ -41,6 +41,11 @@ export const PlanSchema = Type.Object({
   projectedPowerCostUsdPerHour: Type.Optional(Type.Number()),
   opportunities: Type.Array(OpportunitySchema),
   explanations: Type.Record(Type.String(), Type.String()),
+  /**
+   * Auto mode's record: the share of its models' projected gains that its judged moves delivered (1 without a record).
+   * The improvement, the projected rate and each protocol's part are the model's times this share.
+   */
+  deliveredShare: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   /** Each protocol's part of the projected change, USD/h (net of power with energy accounting); they sum to the improvement. */
   projectedDeltas: Type.Optional(Type.Record(Type.String(), Type.Number())),
 });

@@ -15,7 +15,7 @@ import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
 import { emptyPlan, profilesOf, roundedKey, signed, slotAllowance } from './engine-helpers.js';
 import { createHoldReader, readableHolds } from './readable-holds.js';
-import { createMoveReview } from './move-review.js';
+import { createMoveReview, discountByRecord } from './move-review.js';
 import type { OptimizerInput } from '../optimizer/types.js';
 import { createRecovery } from './recovery.js';
 import { createStepRunner } from './step-runner.js';
@@ -178,6 +178,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         plan.confidence = Math.round(c.confidence * 1e4) / 1e4;
         for (const name of Object.keys(plan.explanations)) plan.explanations[name] += ` Confidence ${c.note}.`;
       }
+      discountByRecord(plan, review.delivered());
     }
     lastPlan = plan;
     emit({ type: 'plan', plan });

@@ -4,7 +4,7 @@ import type { Plan } from '../../domain/plan.js';
 import { resolveProfile } from '../../domain/profile.js';
 import type { Allocation, ResourceShares } from '../../domain/resources.js';
 import type { Observation, OptimizerInput, ProtocolInput } from '../optimizer/types.js';
-import { createMoveReview } from './move-review.js';
+import { createMoveReview, discountByRecord } from './move-review.js';
 
 const HOUR = 3_600_000;
 const T = Date.UTC(2026, 0, 10);
@@ -138,6 +138,49 @@ describe('every applied move is judged on its measured effect', () => {
     const c = r.calibrate(0.9);
     expect(c.confidence).toBeLessThan(0.7);
     expect(c.note).toMatch(/3 judged moves \(0 measured a gain\)/);
+  });
+});
+
+describe('projections discounted by what moves delivered', () => {
+  it('shows a model plan at the share of projected gains that judged moves measured, and records the model projection', () => {
+    let now = T;
+    const r = review(['a', 'b', 'c'], () => now);
+    expect(r.delivered()).toBe(1);
+    now = T + 8 * HOUR;
+    // Each move projected +0.2 USD/h and measured +0.02: a tenth. With four moves' worth of benefit of the doubt,
+    // (4 + 3 x 0.1) / 7 of what the models project.
+    r.review(inputOf(['a', 'b', 'c'].map((n) => protocol(n, series(1, 1.02, 8, 0.001))), now), now);
+    const share = r.delivered();
+    expect(share).toBeCloseTo(4.3 / 7, 3);
+
+    const shown = { ...plan(0.1), projectedDeltas: { a: 0.06, b: 0.04 }, explanations: { a: 'more bandwidth' } };
+    discountByRecord(shown, share);
+    expect(shown.improvementUsdPerHour).toBeCloseTo(0.1 * share, 5);
+    expect(shown.improvementPercent).toBeCloseTo(10 * share, 2);
+    expect(shown.projectedUsdPerHour).toBeCloseTo(1 + 0.1 * share, 5);
+    expect(shown.projectedDeltas.a + shown.projectedDeltas.b).toBeCloseTo(shown.improvementUsdPerHour, 6);
+    expect(shown.explanations.a).toMatch(/discounted to 61 %/);
+    // The record keeps judging the model: the next move is recorded at the model's +0.1, not the discounted figure.
+    r.record(shown, 'move-d', { d: before }, { d: after }, new Map([['d', profile]]), now);
+    expect(r.moves().at(-1)?.projected).toBeCloseTo(0.1, 6);
+
+    // Rules and probes are not model bets on a gain: left as they are.
+    const rule = { ...plan(0.1), rule: 'storage grown ahead of the data' };
+    const probe = { ...plan(0.1), exploration: true };
+    discountByRecord(rule, share);
+    discountByRecord(probe, share);
+    expect([rule.improvementUsdPerHour, probe.improvementUsdPerHour]).toEqual([0.1, 0.1]);
+  });
+
+  it('stops model moves once judged moves lost what they were to gain', () => {
+    let now = T;
+    const r = review(['a', 'b', 'c', 'd', 'e'], () => now);
+    now = T + 8 * HOUR;
+    r.review(inputOf(['a', 'b', 'c', 'd', 'e'].map((n) => protocol(n, series(1, 0.6, 8, 0.001))), now), now);
+    expect(r.delivered()).toBe(0);
+    const shown = plan(0.1);
+    discountByRecord(shown, r.delivered());
+    expect(shown.improvementUsdPerHour).toBe(0);
   });
 });
 

@@ -89,6 +89,23 @@ function stats(obs: Observation[]): { mean: number; se: number; n: number } | nu
   return { mean, se: Math.sqrt(v / Math.max(1, hours)), n: obs.length };
 }
 
+/**
+ * A model plan's projections times the share of projected gains that judged moves delivered: the 5 % gate and the
+ * operator then see what such moves have been making, not what the models promise (harsh market: about an eighth).
+ */
+export function discountByRecord(plan: Plan, share: number): void {
+  if (plan.exploration || plan.rule !== undefined || !(share < 1)) return;
+  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+  const k = round(Math.max(0, share), 4);
+  plan.deliveredShare = k;
+  plan.improvementUsdPerHour = round(plan.improvementUsdPerHour * k, 6);
+  plan.improvementPercent = round(plan.improvementPercent * k, 4);
+  plan.projectedUsdPerHour = round(plan.currentUsdPerHour + plan.improvementUsdPerHour, 6);
+  if (plan.projectedDeltas) for (const n of Object.keys(plan.projectedDeltas)) plan.projectedDeltas[n] = round(plan.projectedDeltas[n] * k, 6);
+  const note = ` Projected gain discounted to ${Math.round(100 * k)} %: what auto mode's judged moves delivered of their models' projections.`;
+  for (const n of Object.keys(plan.explanations)) plan.explanations[n] += note;
+}
+
 export function createMoveReview(options: { pauseHours: number; now: () => number; current: () => Allocation }) {
   const moves: ReviewedMove[] = [];
   let stable: Allocation = structuredClone(options.current());
@@ -109,7 +126,8 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       protocols,
       before: Object.fromEntries(protocols.map((n) => [n, { ...before[n] }])),
       after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
-      projected: plan.improvementUsdPerHour,
+      // The model's own projection: the record judges the models, not the discount it already applied.
+      projected: plan.deliveredShare ? plan.improvementUsdPerHour / plan.deliveredShare : plan.improvementUsdPerHour,
       probe: plan.exploration,
       readAt: rule ? null : Math.min(...protocols.map(readAtOf)),
       parts,
@@ -239,6 +257,15 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
         stableSince = now;
       }
       return action;
+    },
+    /**
+     * What judged moves delivered of what their models projected (1 with no record): each move's measured over
+     * projected effect, clipped to [-1, 1], averaged with CALIBRATION_WEIGHT moves that delivered it all.
+     */
+    delivered(): number {
+      const judged = moves.filter((m) => !m.probe && m.readAt !== null && m.measured && m.projected > 0).slice(-20);
+      const sum = judged.reduce((s, m) => s + Math.max(-1, Math.min(1, (m.measured!.after - m.measured!.before) / m.projected)), 0);
+      return Math.max(0, Math.min(1, (CALIBRATION_WEIGHT + sum) / (CALIBRATION_WEIGHT + judged.length)));
     },
     /** Confidence calibrated from the record: the share of judged moves whose measured effect was a gain. */
     calibrate(confidence: number): { confidence: number; note: string | null } {
