@@ -42,11 +42,11 @@ describeEachStore('the reallocation engine across a restart', (factory) => {
     await store.close();
   });
 
-  const engineOn = (s: Store) =>
+  const engineOn = (s: Store, strategy = toEven) =>
     createReallocationEngine({
       repo: s.reallocations,
       executors: new Map(NAMES.map((n) => [n, createDryRunExecutor({ protocol: n, clock, initial: BEFORE[n] })])),
-      strategy: toEven,
+      strategy,
       clock,
       log,
       getConfig: () => config,
@@ -93,6 +93,51 @@ describeEachStore('the reallocation engine across a restart', (factory) => {
 
     await clock.advance(25 * HOUR);
     expect((await engine.decide({ trigger: 'loop' })).status).toBe('applied');
+  });
+
+  it('judged moves that delivered little of their projections make later plans shown and gated at that share, after a restart too', async () => {
+    const now = clock.now();
+    // A model plan projecting +20 %; judged moves each projected +0.5 USD/h and measured a gain of `gain`.
+    const plan20 = fixedStrategy(() => EVEN, { improvementUsdPerHour: 0.2, improvementPercent: 20, projectedUsdPerHour: 1.2, explanations: { a: 'even split' } });
+    const record = (count: number, gain: number): MoveReviewState => ({
+      version: 1,
+      moves: Array.from({ length: count }, (_, i) => ({
+        id: `m${i}`,
+        at: now - (40 - i) * HOUR,
+        protocols: ['a'],
+        before: { a: BEFORE.a },
+        after: { a: BEFORE.a },
+        projected: 0.5,
+        probe: false,
+        readAt: now - (30 - i) * HOUR,
+        verdict: 'kept' as const,
+        measured: { before: 1, after: 1 + gain, se: 0.01 },
+      })),
+      stable: BEFORE,
+      stableSince: now - 40 * HOUR,
+      pausedUntil: null,
+      pauseReason: null,
+    });
+    // Five moves that delivered a tenth each: (4 + 5 x 0.1) / 9 = half of the model's +20 %, 10 %, over the 5 % gate.
+    await store.engineState.put('move-review', record(5, 0.05), now);
+    const decision = await engineOn(store, plan20).decide({ trigger: 'loop' });
+    expect(decision.plan?.deliveredShare).toBeCloseTo(0.5, 4);
+    expect(decision.plan?.improvementPercent).toBeCloseTo(10, 4);
+    expect(decision.plan?.explanations.a).toMatch(/discounted to 50 %: what auto mode's judged moves delivered/);
+    expect(decision.status).toBe('applied');
+
+    // Twenty that delivered 4 % each: (4 + 20 x 0.04) / 24 = a fifth, 4 %: the same model plan stays below the gate,
+    // read back from the database by a new process.
+    await store.engineState.put('move-review', record(20, 0.02), now);
+    const reopened = await reopenStore(store);
+    try {
+      const skipped = await engineOn(reopened, plan20).decide({ trigger: 'loop' });
+      expect(skipped.plan?.deliveredShare).toBeCloseTo(0.2, 4);
+      expect(skipped.status).toBe('skipped');
+      expect(skipped.code).toBe('below_min_improvement');
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('a stored review that is not readable is ignored: the engine starts afresh instead of failing', async () => {
