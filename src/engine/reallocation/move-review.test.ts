@@ -153,13 +153,15 @@ describe('projections discounted by what moves delivered', () => {
     const share = r.delivered();
     expect(share).toBeCloseTo(4.3 / 7, 3);
 
-    const shown = { ...plan(0.1), projectedDeltas: { a: 0.06, b: 0.04 }, explanations: { a: 'more bandwidth' } };
+    // A restart costs 0.05 USD; over one hour the model's +0.1 USD/h repays it once over (ROI 1).
+    const shown = { ...plan(0.1), switchingCostUsd: 0.05, roi: 1, projectedDeltas: { a: 0.06, b: 0.04 }, explanations: { a: 'more bandwidth' } };
     discountByRecord(shown, share);
     expect(shown.improvementUsdPerHour).toBeCloseTo(0.1 * share, 5);
     expect(shown.improvementPercent).toBeCloseTo(10 * share, 2);
     expect(shown.projectedUsdPerHour).toBeCloseTo(1 + 0.1 * share, 5);
     expect(shown.projectedDeltas.a + shown.projectedDeltas.b).toBeCloseTo(shown.improvementUsdPerHour, 6);
     expect(shown.explanations.a).toMatch(/discounted to 61 %/);
+    expect(shown.roi).toBeCloseTo((0.1 * share - 0.05) / 0.05, 3);
     // The record keeps judging the model: the next move is recorded at the model's +0.1, not the discounted figure.
     r.record(shown, 'move-d', { d: before }, { d: after }, new Map([['d', profile]]), now);
     expect(r.moves().at(-1)?.projected).toBeCloseTo(0.1, 6);

@@ -90,8 +90,9 @@ function stats(obs: Observation[]): { mean: number; se: number; n: number } | nu
 }
 
 /**
- * A model plan's projections times the share of projected gains that judged moves delivered: the 5 % gate and the
- * operator then see what such moves have been making, not what the models promise (harsh market: about an eighth).
+ * A model plan's projections (gain, projected rate, each node's part, ROI) times the share of projected gains that
+ * judged moves delivered: the 5 % gate and the operator then see what such moves have been making, not what the
+ * models promise (harsh market: about an eighth).
  */
 export function discountByRecord(plan: Plan, share: number): void {
   if (plan.exploration || plan.rule !== undefined || !(share < 1)) return;
@@ -101,6 +102,8 @@ export function discountByRecord(plan: Plan, share: number): void {
   plan.improvementUsdPerHour = round(plan.improvementUsdPerHour * k, 6);
   plan.improvementPercent = round(plan.improvementPercent * k, 4);
   plan.projectedUsdPerHour = round(plan.currentUsdPerHour + plan.improvementUsdPerHour, 6);
+  // (gain over the hold - cost) / cost, with the gain discounted alike.
+  if (plan.roi !== null) plan.roi = round(k * (plan.roi + 1) - 1, 4);
   if (plan.projectedDeltas) for (const n of Object.keys(plan.projectedDeltas)) plan.projectedDeltas[n] = round(plan.projectedDeltas[n] * k, 6);
   const note = ` Projected gain discounted to ${Math.round(100 * k)} %: what auto mode's judged moves delivered of their models' projections.`;
   for (const n of Object.keys(plan.explanations)) plan.explanations[n] += note;
