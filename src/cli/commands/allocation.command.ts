@@ -16,6 +16,8 @@ interface AllocationView {
     /** With energy accounting: the rates above are net of this power cost (now, and at the optimal shares). */
     powerCostUsdPerHour?: number;
     projectedPowerCostUsdPerHour?: number;
+    /** Auto mode's record: the share of its models' projected gains that judged moves delivered (the gain is discounted by it). */
+    deliveredShare?: number;
   } | null;
 }
 
@@ -50,7 +52,8 @@ export function registerAllocationCommand(program: Command): void {
       printLine(
         p
           ? `optimal: ${fixed(p.projectedUsdPerHour)} USD/h vs ${fixed(p.currentUsdPerHour)} now${net} ` +
-              `(+${fixed(p.improvementUsdPerHour)} USD/h, ${fixed(p.improvementPercent, 1)} %), confidence ${fixed(p.confidence, 2)}`
+              `(+${fixed(p.improvementUsdPerHour)} USD/h, ${fixed(p.improvementPercent, 1)} %), confidence ${fixed(p.confidence, 2)}` +
+              (p.deliveredShare !== undefined ? `; gain discounted to ${Math.round(100 * p.deliveredShare)} % (what auto mode's judged moves delivered)` : '')
           : 'the optimizer has no plan yet',
       );
     }),
