@@ -53,7 +53,7 @@ for (const strategy of strategies) {
               console.log(`${strategy} ${t} skip  ${d.code} ${who} ${sh(a)} > ${sh(b)} +${d.plan.improvementUsdPerHour.toFixed(4)} (${d.plan.improvementPercent.toFixed(1)} %) conf ${d.plan.confidence.toFixed(2)}${d.plan.exploration ? ' probe' : ''}`);
             }
           }
-          if (values.decisions && d.status !== 'applied' && d.code === 'planning_failed') console.log(`${strategy} ${new Date(info.now).toISOString().slice(5, 16)} no plan: ${d.reason}`);
+          if (values.decisions && d.code === 'planning_failed') console.log(`${strategy} ${new Date(info.now).toISOString().slice(5, 16)} no plan: ${d.reason}`);
           if (d.status !== 'applied' || !values.decisions) return;
           const t = new Date(info.now).toISOString().slice(5, 16);
           const moves = d.reallocation.steps.map((s) => `${s.protocol} ${(['cpu', 'memory', 'bandwidth', 'storage'] as const).map((r) => `${r[0]}${f1(s.from[r])}>${f1(s.to[r]).trim()}`).join(' ')}`);

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
 import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
-import { type Observation, type OptimizerInput, powerCostOf } from '../optimizer/types.js';
+import { type Observation, type OptimizerInput, powerCostOf, round } from '../optimizer/types.js';
 
 /**
  * Every applied move judged on its measured effect, and the do-no-harm guard.
@@ -96,7 +96,6 @@ function stats(obs: Observation[]): { mean: number; se: number; n: number } | nu
  */
 export function discountByRecord(plan: Plan, share: number): void {
   if (plan.exploration || plan.rule !== undefined || !(share < 1)) return;
-  const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
   const k = round(Math.max(0, share), 4);
   plan.deliveredShare = k;
   plan.improvementUsdPerHour = round(plan.improvementUsdPerHour * k, 6);
@@ -139,6 +138,9 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     });
     if (moves.length > 500) moves.splice(0, moves.length - 500);
   }
+
+  /** Moves a model made (not probes, not rules) whose effect has been measured, oldest first. */
+  const judgedModelMoves = () => moves.filter((m) => !m.probe && m.readAt !== null && m.measured);
 
   function judge(m: ReviewedMove, input: OptimizerInput, now: number): void {
     let before = 0;
@@ -266,13 +268,13 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
      * projected effect, clipped to [-1, 1], averaged with CALIBRATION_WEIGHT moves that delivered it all.
      */
     delivered(): number {
-      const judged = moves.filter((m) => !m.probe && m.readAt !== null && m.measured && m.projected > 0).slice(-20);
+      const judged = judgedModelMoves().filter((m) => m.projected > 0).slice(-20);
       const sum = judged.reduce((s, m) => s + Math.max(-1, Math.min(1, (m.measured!.after - m.measured!.before) / m.projected)), 0);
       return Math.max(0, Math.min(1, (CALIBRATION_WEIGHT + sum) / (CALIBRATION_WEIGHT + judged.length)));
     },
     /** Confidence calibrated from the record: the share of judged moves whose measured effect was a gain. */
     calibrate(confidence: number): { confidence: number; note: string | null } {
-      const judged = moves.filter((m) => !m.probe && m.readAt !== null && m.measured).slice(-20);
+      const judged = judgedModelMoves().slice(-20);
       if (judged.length === 0) return { confidence, note: null };
       const hits = judged.filter((m) => m.measured!.after > m.measured!.before).length;
       const calibrated = (CALIBRATION_WEIGHT * confidence + hits) / (CALIBRATION_WEIGHT + judged.length);
