@@ -40,6 +40,7 @@ export { explorationProbes } from './exploration.js';
 export { oracleStrategy, type TrueResponse } from './oracle.strategy.js';
 export { solveAllocation, type AllocationProblem } from './allocation-lp.js';
 export { type ConcaveCurve, evaluateCurve } from './piecewise.js';
-export { fitProtocolResponse, fitResponses, priorCurves, settledObservations, type ProtocolResponse } from './response-model.js';
+export { fitResponses } from './fit-responses.js';
+export { fitProtocolResponse, priorCurves, settledObservations, type ProtocolResponse } from './response-model.js';
 export { buildPlan, UNALLOCATED, type PlanModel } from './plan-builder.js';
 export * from './types.js';

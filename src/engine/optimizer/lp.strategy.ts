@@ -8,7 +8,8 @@ import { buildPlan, moved, type PlanModel } from './plan-builder.js';
 import { slotProbes } from './slot-probes.js';
 import { evaluateCurve } from './piecewise.js';
 import { describeFloors, profileBounds, restoreFloors, storageTargets } from './profile-rules.js';
-import { deltaStd, fitResponses, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
+import { fitResponses } from './fit-responses.js';
+import { deltaStd, minObservationsFor, type ProtocolResponse, responseDelta } from './response-model.js';
 import { type TaskSlot, taskSlotOf } from './task-slots.js';
 import {
   type Bounds,

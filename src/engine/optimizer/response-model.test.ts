@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resolveProfile } from '../../domain/profile.js';
 import type { ResourceShares } from '../../domain/resources.js';
 import { createHighsSolver } from './highs-solver.js';
 import { evaluateCurve } from './piecewise.js';
@@ -115,5 +116,22 @@ describe('response model', () => {
     const at = (time: number, cpu: number): Observation => ({ time, shares: { cpu, memory: 10, bandwidth: 10, storage: 10 }, usdPerHour: 1 });
     const fast = obs.slice(0, 10).concat([at(10 * HOUR, 30), at(10 * HOUR + 2 * 60_000, 30), at(10 * HOUR + 6 * 60_000, 30)]);
     expect(settledObservations(fast).length).toBe(11);
+  });
+  it("gives no slope to a resource the node's profile says it is not paid for, however its earnings moved with it", async () => {
+    // A storage node's earnings grow with its data while it happened to hold more and more CPU; bandwidth, which it is
+    // paid for (egress), moved too.
+    const obs: Observation[] = [];
+    for (let i = 0; i < 72; i++) {
+      const step = Math.floor(i / 12);
+      const s = { cpu: 10 + 10 * step, memory: 10, bandwidth: step % 2 === 0 ? 10 : 20, storage: 50 };
+      obs.push({ time: i * HOUR, shares: s, usdPerHour: 0.01 * (1 + i / 72) + 0.0002 * s.bandwidth });
+    }
+    const storj = { ...protocol(obs, 0.02), name: 'storj', profile: resolveProfile('storj', undefined, null) };
+    const at = { cpu: 60, memory: 10, bandwidth: 20, storage: 50 };
+    const m = await fitProtocolResponse(solver, storj, at, settings, 72 * HOUR);
+    expect(m.fitted).toBe(true);
+    expect(responseDelta(m, at, { ...at, cpu: 90 })).toBe(0);
+    expect(responseDelta(m, at, { ...at, cpu: 30 })).toBe(0);
+    expect(responseDelta(m, { ...at, bandwidth: 10 }, at)).toBeGreaterThan(0.001);
   });
 });

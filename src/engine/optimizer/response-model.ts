@@ -1,9 +1,8 @@
 import { earningResources, type ProtocolProfile, storageRuled } from '../../domain/profile.js';
 import { RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
-import { withFillValue } from './fill-value.js';
 import { type LpSolver, lpNumber } from './highs-solver.js';
 import { type ConcaveCurve, evaluateCurve, linearCurve, normalizeKnots } from './piecewise.js';
-import { slotView, type TaskSlot, taskSlotOf, toSlotSpace } from './task-slots.js';
+import { type TaskSlot, toSlotSpace } from './task-slots.js';
 import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
 
 /**
@@ -196,6 +195,9 @@ export async function fitProtocolResponse(
     observedRange[r] = hi - lo >= LEVEL_RESOLUTION ? [lo, hi] : null;
     const knots = normalizeKnots([...levels, current[r]], LEVEL_RESOLUTION / 2);
     knotsByResource[r] = knots;
+    // A resource the profile says the node is not paid for gets no slope from the data: what it seems to earn is
+    // something else that moved with it (a storage node's earnings growing with its fill while it held more CPU).
+    if (protocol.profile && !protocol.profile.paidOn.includes(r)) continue;
     const priorU = (prior[r].slopes[0] * 100) / level;
     for (let j = 1; j < knots.length; j++) columns.push({ r, knot: knots[j], prior: j === knots.length - 1 ? priorU : 0 });
   }
@@ -290,34 +292,6 @@ export async function fitProtocolResponse(
     curves,
     observedRange,
   };
-}
-
-export async function fitResponses(solver: LpSolver, input: OptimizerInput): Promise<Map<string, ProtocolResponse>> {
-  const out = new Map<string, ProtocolResponse>();
-  for (const p of input.protocols) {
-    const cur = input.current[p.name] ?? { cpu: 0, memory: 0, bandwidth: 0, storage: 0 };
-    const separate = await fitProtocolResponse(solver, p, cur, input.settings, input.time);
-    const slot = taskSlotOf(p.profile);
-    if (!slot) {
-      out.set(p.name, withFillValue(separate, p, cur.storage));
-      continue;
-    }
-    const inSlots = await fitProtocolResponse(solver, slotView(p, slot), toSlotSpace(cur, slot), input.settings, input.time);
-    out.set(p.name, slotsExplainBetter(inSlots, separate) ? { ...inSlots, slot } : separate);
-  }
-  return out;
-}
-
-/**
- * Whether a compute provider's earnings are explained at least as well by the whole slots it held as by its cpu and
- * memory apart. The profile says it runs tasks in slots; the data decide whether its earnings follow them (a node
- * whose tasks scale smoothly with each resource is better fitted apart). Before there are data to tell, the separate
- * model and its prior: measured in the decision benchmark, starting in slot space lost up to 8 % of the oracle on the
- * smooth market and gained nothing on the stepped one.
- */
-function slotsExplainBetter(inSlots: ProtocolResponse, separate: ProtocolResponse): boolean {
-  if (!inSlots.fitted || !separate.fitted) return false;
-  return inSlots.residualStd <= separate.residualStd;
 }
 
 /** Model change of a protocol's USD/h when its shares move from `from` to `to`. */

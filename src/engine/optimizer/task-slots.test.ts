@@ -5,7 +5,8 @@ import type { ResourceShares } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
 import { createHighsSolver } from './highs-solver.js';
 import { linearCurve } from './piecewise.js';
-import { fitResponses, responseDelta } from './response-model.js';
+import { fitResponses } from './fit-responses.js';
+import { responseDelta } from './response-model.js';
 import { slotCount, taskSlotOf, toSlotSpace } from './task-slots.js';
 import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
 
@@ -125,5 +126,40 @@ describe('task slots', () => {
     const m = (await fitResponses(solver, input)).get('golem')!;
     expect(m.slot).toBeUndefined();
     expect(responseDelta(m, sh(30, 20, 5, 0), sh(30, 30, 5, 0))).toBeGreaterThan(0.003);
+  });
+  it('chooses between slots and separate curves on the last day, which neither fit has seen', async () => {
+    // Cores and memory moved together for two days, then the node held cores without the memory for them: it earned
+    // what its whole slots earn. Curves of cpu and memory apart, fitted on the days they moved together, promise more.
+    const slotUsd = (n: number) => [0, 0.03, 0.054, 0.0732, 0.0886, 0.1009][n];
+    const together = [sh(25, 12.5, 5, 0), sh(37.5, 18.75, 5, 0), sh(50, 25, 5, 0), sh(37.5, 18.75, 5, 0)];
+    const noise = (i: number) => 0.004 * Math.sin(i * 2.7);
+    const obs: Observation[] = [];
+    for (let i = 0; i < 48; i++) {
+      const shares = together[Math.floor(i / 6) % together.length];
+      obs.push({ time: T0 - (72 - i) * HOUR, shares, usdPerHour: slotUsd(slotCount(shares, { cpu: 12.5, memory: 6.25 })) + noise(i) });
+    }
+    for (let i = 48; i < 72; i++) obs.push({ time: T0 - (72 - i) * HOUR, shares: sh(62.5, 18.75, 5, 0), usdPerHour: slotUsd(3) + noise(i) });
+    const golem: ProtocolInput = {
+      name: 'golem',
+      connected: true,
+      pinned: false,
+      limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
+      currentUsdPerHour: slotUsd(3),
+      restartsOnChange: false,
+      observations: obs,
+      profile: resolveProfile('golem', undefined, host),
+    };
+    const input: OptimizerInput = {
+      time: T0,
+      current: { golem: sh(62.5, 18.75, 5, 0) },
+      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
+      protocols: [golem],
+      policies: [],
+      settings: defaultSettings,
+    };
+    const m = (await fitResponses(solver, input)).get('golem')!;
+    expect(m.slot).toEqual({ cpu: 12.5, memory: 6.25 });
+    // More cores without memory for them earn nothing.
+    expect(responseDelta(m, sh(62.5, 18.75, 5, 0), sh(75, 18.75, 5, 0))).toBeCloseTo(0, 6);
   });
 });
