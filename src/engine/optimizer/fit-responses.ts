@@ -1,9 +1,7 @@
 import type { ResourceShares } from '../../domain/resources.js';
-import { RESOURCES } from '../../domain/resources.js';
 import { withFillValue } from './fill-value.js';
 import type { LpSolver } from './highs-solver.js';
-import { evaluateCurve } from './piecewise.js';
-import { fitProtocolResponse, type ProtocolResponse, settledObservations, settlingResources } from './response-model.js';
+import { fitProtocolResponse, modelRate, type ProtocolResponse, settledObservations, settlingResources } from './response-model.js';
 import { slotView, type TaskSlot, taskSlotOf, toSlotSpace } from './task-slots.js';
 import type { OptimizerInput, ProtocolInput } from './types.js';
 
@@ -33,10 +31,6 @@ export async function fitResponses(solver: LpSolver, input: OptimizerInput): Pro
 
 const HELD_OUT_MS = 24 * 3_600_000;
 
-function predict(model: ProtocolResponse, shares: ResourceShares): number {
-  return model.baseUsdPerHour + RESOURCES.reduce((s, r) => s + evaluateCurve(model.curves[r], shares[r]), 0);
-}
-
 /**
  * Slots or separate curves, chosen on data the fits have not seen: both fitted on all but the last day, scored on the
  * last day's settled observations (sum of squared errors). An in-sample residual favours the model with more curves:
@@ -61,8 +55,8 @@ async function heldOutChoice(
   let eSep = 0;
   let eSlots = 0;
   for (const o of test) {
-    eSep += (o.usdPerHour - predict(sep, o.shares)) ** 2;
-    eSlots += (o.usdPerHour - predict(slots, toSlotSpace(o.shares, slot))) ** 2;
+    eSep += (o.usdPerHour - modelRate(sep, o.shares)) ** 2;
+    eSlots += (o.usdPerHour - modelRate({ ...slots, slot }, o.shares)) ** 2;
   }
   return eSlots <= eSep;
 }

@@ -279,7 +279,7 @@ export async function fitProtocolResponse(
   const baseUsdPerHour = u[columns.length - 1] * level;
   let ss = 0;
   for (const g of groups) {
-    const fit = baseUsdPerHour + RESOURCES.reduce((s, r) => s + evaluateCurve(curves[r], g.shares[r]), 0);
+    const fit = modelRate({ baseUsdPerHour, curves }, g.shares);
     ss += g.sumSq + g.count * (g.mean - fit) ** 2;
   }
   return {
@@ -292,6 +292,12 @@ export async function fitProtocolResponse(
     curves,
     observedRange,
   };
+}
+
+/** A model's USD/h at `shares` (in slot space when the model is fitted on slots). */
+export function modelRate(model: Pick<ProtocolResponse, 'baseUsdPerHour' | 'curves' | 'slot'>, shares: ResourceShares): number {
+  if (model.slot) shares = toSlotSpace(shares, model.slot);
+  return model.baseUsdPerHour + RESOURCES.reduce((s, r) => s + evaluateCurve(model.curves[r], shares[r]), 0);
 }
 
 /** Model change of a protocol's USD/h when its shares move from `from` to `to`. */

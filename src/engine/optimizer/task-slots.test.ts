@@ -18,6 +18,29 @@ const mm = { min: 0, max: 100 };
 const sh = (cpu: number, memory: number, bandwidth: number, storage: number): ResourceShares => ({ cpu, memory, bandwidth, storage });
 const zero = linearCurve(0);
 
+/** A Golem node with these observations, fitted as the optimizer fits it at T0 holding `current`. */
+async function fitGolem(observations: Observation[], currentUsdPerHour: number, current: ResourceShares) {
+  const golem: ProtocolInput = {
+    name: 'golem',
+    connected: true,
+    pinned: false,
+    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
+    currentUsdPerHour,
+    restartsOnChange: false,
+    observations,
+    profile: resolveProfile('golem', undefined, host),
+  };
+  const input: OptimizerInput = {
+    time: T0,
+    current: { golem: current },
+    reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
+    protocols: [golem],
+    policies: [],
+    settings: defaultSettings,
+  };
+  return (await fitResponses(solver, input)).get('golem')!;
+}
+
 describe('task slots', () => {
   it('a compute profile on a known host has a slot of one core and 2 GiB; other kinds and unknown hosts have none', () => {
     expect(taskSlotOf(resolveProfile('golem', undefined, host))).toEqual({ cpu: 12.5, memory: 6.25 });
@@ -56,7 +79,6 @@ describe('task slots', () => {
   });
 
   it('fits a compute node on its slots when they explain its earnings: memory its cores cannot use is worth nothing', async () => {
-    const profile = resolveProfile('golem', undefined, host);
     // 2 slots earn 0.06 whether cpu or memory limits them, 3 slots earn 0.08, memory to spare adds nothing: no sum of a
     // cpu curve and a memory curve says that, whole slots do.
     const states: [ResourceShares, number][] = [
@@ -71,25 +93,7 @@ describe('task slots', () => {
       const [shares, usd] = states[Math.floor(i / 4) % states.length];
       obs.push({ time: T0 - (60 - i) * HOUR, shares, usdPerHour: usd });
     }
-    const golem: ProtocolInput = {
-      name: 'golem',
-      connected: true,
-      pinned: false,
-      limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
-      currentUsdPerHour: 0.08,
-      restartsOnChange: false,
-      observations: obs,
-      profile,
-    };
-    const input: OptimizerInput = {
-      time: T0,
-      current: { golem: sh(37.5, 18.75, 5, 0) },
-      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
-      protocols: [golem],
-      policies: [],
-      settings: defaultSettings,
-    };
-    const m = (await fitResponses(solver, input)).get('golem')!;
+    const m = await fitGolem(obs, 0.08, sh(37.5, 18.75, 5, 0));
     expect(m.slot).toEqual({ cpu: 12.5, memory: 6.25 });
     // Memory alone adds nothing; a slot less costs what the data say (0.02 USD/h).
     expect(responseDelta(m, sh(37.5, 18.75, 5, 0), sh(37.5, 40, 5, 0))).toBeCloseTo(0, 6);
@@ -105,28 +109,11 @@ describe('task slots', () => {
       const shares = states[Math.floor(i / 4) % states.length];
       obs.push({ time: T0 - (60 - i) * HOUR, shares, usdPerHour: 0.001 * shares.cpu + 0.0005 * shares.memory });
     }
-    const golem: ProtocolInput = {
-      name: 'golem',
-      connected: true,
-      pinned: false,
-      limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
-      currentUsdPerHour: 0.04,
-      restartsOnChange: false,
-      observations: obs,
-      profile: resolveProfile('golem', undefined, host),
-    };
-    const input: OptimizerInput = {
-      time: T0,
-      current: { golem: sh(30, 20, 5, 0) },
-      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
-      protocols: [golem],
-      policies: [],
-      settings: defaultSettings,
-    };
-    const m = (await fitResponses(solver, input)).get('golem')!;
+    const m = await fitGolem(obs, 0.04, sh(30, 20, 5, 0));
     expect(m.slot).toBeUndefined();
     expect(responseDelta(m, sh(30, 20, 5, 0), sh(30, 30, 5, 0))).toBeGreaterThan(0.003);
   });
+
   it('chooses between slots and separate curves on the last day, which neither fit has seen', async () => {
     // Cores and memory moved together for two days, then the node held cores without the memory for them: it earned
     // what its whole slots earn. Curves of cpu and memory apart, fitted on the days they moved together, promise more.
@@ -139,25 +126,7 @@ describe('task slots', () => {
       obs.push({ time: T0 - (72 - i) * HOUR, shares, usdPerHour: slotUsd(slotCount(shares, { cpu: 12.5, memory: 6.25 })) + noise(i) });
     }
     for (let i = 48; i < 72; i++) obs.push({ time: T0 - (72 - i) * HOUR, shares: sh(62.5, 18.75, 5, 0), usdPerHour: slotUsd(3) + noise(i) });
-    const golem: ProtocolInput = {
-      name: 'golem',
-      connected: true,
-      pinned: false,
-      limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
-      currentUsdPerHour: slotUsd(3),
-      restartsOnChange: false,
-      observations: obs,
-      profile: resolveProfile('golem', undefined, host),
-    };
-    const input: OptimizerInput = {
-      time: T0,
-      current: { golem: sh(62.5, 18.75, 5, 0) },
-      reserve: { cpu: 10, memory: 10, bandwidth: 10, storage: 10 },
-      protocols: [golem],
-      policies: [],
-      settings: defaultSettings,
-    };
-    const m = (await fitResponses(solver, input)).get('golem')!;
+    const m = await fitGolem(obs, slotUsd(3), sh(62.5, 18.75, 5, 0));
     expect(m.slot).toEqual({ cpu: 12.5, memory: 6.25 });
     // More cores without memory for them earn nothing.
     expect(responseDelta(m, sh(62.5, 18.75, 5, 0), sh(75, 18.75, 5, 0))).toBeCloseTo(0, 6);
