@@ -390,7 +390,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     for (const m of action.judged) {
       const measured = m.measured;
       const reason = measured
-        ? `judged: projected ${signed(m.projected)} USD/h, measured ${signed(measured.after - measured.before)} USD/h (±${measured.se.toFixed(5)}): ${m.verdict === 'harmful' ? 'rolled back' : 'kept'}`
+        ? `judged: projected ${signed(m.projected)} USD/h, measured ${signed(measured.after - measured.before)} USD/h (±${measured.se.toFixed(5)}): ${m.verdict !== 'harmful' ? 'kept' : m.undoes ? `the move it rolled back (${m.undoes}) is put back` : 'rolled back'}`
         : 'judged: no readable earnings before and after (outage or disconnection): kept';
       await repo.update(m.id, { reason, ...(measured ? { measuredBeforeUsdPerHour: measured.before, measuredAfterUsdPerHour: measured.after } : {}) });
     }
@@ -408,7 +408,13 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const r = record(plan, steps, target, req);
     r.reason = fix.reason;
     log.warn({ reallocation: r.id }, fix.reason);
-    return apply(r, host, plan);
+    const applied = await apply(r, host, plan);
+    // A rollback is judged in turn (once: putting a move back after its rollback lost money is not judged again).
+    if (applied.status === 'applied' && action.rollback && !action.rollback.move.undoes) {
+      review.recordRollback(action.rollback.move, r.id, r.before, r.after, profilesOf(lastInput), clock.now());
+      await saveReview();
+    }
+    return applied;
   }
 
   return {

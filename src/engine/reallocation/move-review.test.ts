@@ -141,6 +141,54 @@ describe('every applied move is judged on its measured effect', () => {
   });
 });
 
+describe('a rollback is judged in turn', () => {
+  /**
+   * A move (bandwidth 20 -> 30) measured a fall from 1 to 0.5 USD/h and was rolled back at T + 8 h; from then on the
+   * node earns `afterRollback` at its old shares.
+   */
+  function rolledBack(afterRollback: number) {
+    let now = T;
+    let current: Allocation = { a: before };
+    const r = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
+    r.record(plan(0.2), 'move-a', { a: before }, { a: after }, new Map([['a', profile]]), T);
+    current = { a: after };
+    now = T + 8 * HOUR;
+    const action = r.review(inputOf([protocol('a', series(1, 0.5, 8, 0.001))], now), now);
+    expect(action.rollback?.shares).toEqual({ a: before });
+    r.recordRollback(action.rollback!.move, 'rollback-a', { a: after }, { a: before }, new Map([['a', profile]]), now);
+    current = { a: before };
+    const obs = series(1, 0.5, 8, 0.001);
+    for (let h = 8; h < 20; h++) obs.push({ time: T + h * HOUR, shares: before, usdPerHour: afterRollback + (h % 2 ? 0.001 : -0.001) });
+    now = T + 20 * HOUR;
+    return { r, action: r.review({ ...inputOf([protocol('a', obs)], now), current }, now) };
+  }
+
+  it('puts the move back when its rollback lost money too: the fall was the market, and the move no longer counts as a miss', () => {
+    // The market kept falling: back at the old shares the node earns 0.3, less than the 0.5 the move was blamed for.
+    const { r, action } = rolledBack(0.3);
+    expect(action.rollback?.shares).toEqual({ a: after });
+    expect(action.rollback?.reason).toMatch(/re-applied move-a: after its rollback \(rollback-a\) earnings of a fell from 0\.5\d* to 0\.3\d* USD\/h/);
+    expect(r.moves().map((m) => [m.id, m.verdict])).toEqual([
+      ['move-a', 'disputed'],
+      ['rollback-a', 'harmful'],
+    ]);
+    // Neither the disputed move nor the rollback is a model's bet: the record is empty again.
+    expect(r.calibrate(0.9)).toEqual({ confidence: 0.9, note: null });
+    expect(r.delivered()).toBe(1);
+  });
+
+  it('keeps the rollback when it recovered the earnings, and the move stays a miss in the record', () => {
+    const { r, action } = rolledBack(1);
+    expect(action.rollback).toBeUndefined();
+    expect(r.moves().map((m) => [m.id, m.verdict])).toEqual([
+      ['move-a', 'harmful'],
+      ['rollback-a', 'kept'],
+    ]);
+    expect(r.moves()[1].projected).toBeCloseTo(0.5, 2);
+    expect(r.calibrate(0.9).note).toMatch(/1 judged moves \(0 measured a gain\)/);
+  });
+});
+
 describe('projections discounted by what moves delivered', () => {
   it('shows a model plan at the share of projected gains that judged moves measured, and records the model projection', () => {
     let now = T;

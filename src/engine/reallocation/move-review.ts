@@ -13,6 +13,9 @@ import { type Observation, type OptimizerInput, powerCostOf, round } from '../op
  * time-of-day divided out) at the new shares against those at the old ones just before. It is kept when earnings
  * held or rose, judged harmful (rolled back) when they fell by more than twice the noise. Projected and measured
  * effects are recorded side by side; the share of judged moves that measured a gain calibrates later confidences.
+ * A rollback is judged in turn, on what it was meant to recover: when earnings fell again after it, beyond noise, the
+ * fall was the market, not the move; the move is put back and no longer counts as a miss (a record of misses that
+ * were not would otherwise hold auto mode still for good, since a frozen engine makes no moves to correct it).
  *
  * The guard follows auto mode's earnings against the counterfactual of holding the last stable allocation: the
  * measured effect of every move made since, times the hours it has been in force within the last day. When that
@@ -38,7 +41,13 @@ export const ReviewedMoveSchema = Type.Object({
    * as projected.
    */
   parts: Type.Optional(Type.Record(Type.String(), Type.Object({ readAt: Type.Number(), projected: Type.Number() }))),
-  verdict: Type.Union([Type.Literal('pending'), Type.Literal('kept'), Type.Literal('harmful'), Type.Literal('unreadable')]),
+  /**
+   * `disputed`: judged harmful, rolled back, and the rollback then measured a loss beyond noise: the harmful reading was
+   * the market moving, not the move, and the move was put back. It no longer counts in the record.
+   */
+  verdict: Type.Union([Type.Literal('pending'), Type.Literal('kept'), Type.Literal('harmful'), Type.Literal('unreadable'), Type.Literal('disputed')]),
+  /** The id of the move this one rolled back: a rollback is judged too, once, on what it was meant to recover. */
+  undoes: Type.Optional(Type.String()),
   measured: Nullable(Type.Object({ before: Type.Number(), after: Type.Number(), se: Type.Number() })),
 });
 export type ReviewedMove = Static<typeof ReviewedMoveSchema>;
@@ -139,8 +148,33 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     if (moves.length > 500) moves.splice(0, moves.length - 500);
   }
 
-  /** Moves a model made (not probes, not rules) whose effect has been measured, oldest first. */
-  const judgedModelMoves = () => moves.filter((m) => !m.probe && m.readAt !== null && m.measured);
+  /** Moves a model made (not probes, rules or rollbacks, nor disputed) whose effect has been measured, oldest first. */
+  const judgedModelMoves = () => moves.filter((m) => !m.probe && m.readAt !== null && m.measured && !m.undoes && m.verdict !== 'disputed');
+
+  /**
+   * A harmful move was rolled back: the rollback is judged like a move, projected to recover what the move measured
+   * lost. A rollback that measures a loss instead says the move's reading was the market, not the move.
+   */
+  function recordRollback(original: ReviewedMove, id: string, before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number): void {
+    const protocols = Object.keys(after).filter((n) => !same(before[n], after[n]));
+    if (protocols.length === 0 || !original.measured) return;
+    const readAtOf = (n: string) => at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n));
+    moves.push({
+      id,
+      at,
+      protocols,
+      before: Object.fromEntries(protocols.map((n) => [n, { ...before[n] }])),
+      after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
+      projected: original.measured.before - original.measured.after,
+      probe: false,
+      readAt: Math.max(...protocols.map(readAtOf)),
+      parts: Object.fromEntries(protocols.map((n) => [n, { readAt: readAtOf(n), projected: 0 }])),
+      verdict: 'pending',
+      measured: null,
+      undoes: original.id,
+    });
+    if (moves.length > 500) moves.splice(0, moves.length - 500);
+  }
 
   function judge(m: ReviewedMove, input: OptimizerInput, now: number): void {
     let before = 0;
@@ -170,6 +204,11 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
         if (now > (part?.readAt ?? m.readAt ?? now) + 2 * w) m.verdict = 'unreadable';
         return;
       }
+      // A rollback is judged on the parts its windows can read: a single report on either side says nothing of a change.
+      if (m.undoes && (b.n < 2 || a.n < 2)) {
+        read++;
+        continue;
+      }
       // Judged net of the power the shares cause (energy accounting): a move that gives back CPU which cost more
       // power than it earned lowers gross earnings and is still a gain.
       before += b.mean - powerCostOf(p, m.before[name]);
@@ -191,7 +230,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
     let variance = 0;
     let base = 0;
     for (const m of moves) {
-      if (m.at < stableSince || !m.measured || m.verdict === 'harmful') continue;
+      if (m.at < stableSince || !m.measured || m.verdict === 'harmful' || m.verdict === 'disputed') continue;
       const hours = Math.max(0, (now - Math.max(m.at, now - DAY)) / HOUR);
       sum += (m.measured.after - m.measured.before) * hours;
       variance += (m.measured.se * hours) ** 2;
@@ -202,6 +241,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
 
   return {
     record,
+    recordRollback,
     /** The review as a JSON document, to be written after each change. */
     state(): MoveReviewState {
       return {
@@ -237,6 +277,17 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       const current = options.current();
       const harmful = judged.find((m) => m.verdict === 'harmful' && m.protocols.every((n) => same(current[n], m.after[n])));
       const action: ReviewAction = { judged };
+      if (harmful?.measured && harmful.undoes) {
+        // The rollback lost money: the move it undid goes back, and is no longer counted as a miss.
+        const original = moves.find((m) => m.id === harmful.undoes);
+        if (original?.verdict === 'harmful') original.verdict = 'disputed';
+        action.rollback = {
+          move: harmful,
+          shares: structuredClone(harmful.before),
+          reason: `re-applied ${harmful.undoes}: after its rollback (${harmful.id}) earnings of ${harmful.protocols.join(', ')} fell from ${harmful.measured.before.toFixed(5)} to ${harmful.measured.after.toFixed(5)} USD/h (noise ±${harmful.measured.se.toFixed(5)}); the loss it was rolled back for was the market, not the move`,
+        };
+        return action;
+      }
       if (harmful?.measured) {
         action.rollback = {
           move: harmful,
