@@ -141,6 +141,41 @@ describe('every applied move is judged on its measured effect', () => {
   });
 });
 
+describe('a node that reports once a day', () => {
+  /**
+   * A daily reporter (one report per judging window) held `before` for twelve days, reporting 1 USD/h +- `spread` day
+   * to day; then a move, and three days at `after` earning `usdAfter`.
+   */
+  function daily(usdAfter: number, spread: number) {
+    const grass = resolveProfile('grass', { lagMinutes: 0 }, null);
+    const obs: Observation[] = [];
+    for (let d = -12; d < 0; d++) obs.push({ time: T + d * 24 * HOUR, shares: before, usdPerHour: 1 + (d % 2 ? spread : -spread) });
+    for (let d = 1; d <= 3; d++) obs.push({ time: T + d * 24 * HOUR, shares: after, usdPerHour: usdAfter });
+    let now = T;
+    let current: Allocation = { a: before };
+    const r = createMoveReview({ pauseHours: 24, now: () => now, current: () => current });
+    r.record(plan(0.1), 'move-a', { a: before }, { a: after }, new Map([['a', grass]]), T);
+    current = { a: after };
+    now = T + 3 * 24 * HOUR;
+    const action = r.review(inputOf([{ ...protocol('a', obs), profile: grass }], now), now);
+    return { action, move: r.moves()[0] };
+  }
+
+  it('is held to its own day-to-day spread where nothing moved: a fall well beyond it is rolled back', () => {
+    // One report a side has no spread of its own; taken as its whole size, no fall could ever be called a loss.
+    const { action, move } = daily(0.7, 0.02);
+    expect(move.verdict).toBe('harmful');
+    expect(move.measured?.se).toBeLessThan(0.1);
+    expect(action.rollback?.shares).toEqual({ a: before });
+  });
+
+  it('keeps a move whose fall is within that spread', () => {
+    const { action, move } = daily(0.7, 0.3);
+    expect(move.verdict).toBe('kept');
+    expect(action.rollback).toBeUndefined();
+  });
+});
+
 describe('a rollback is judged in turn', () => {
   /**
    * A move (bandwidth 20 -> 30) measured a fall from 1 to 0.5 USD/h and was rolled back at T + 8 h; from then on the

@@ -4,6 +4,7 @@ import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
 import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
 import { type Observation, type OptimizerInput, powerCostOf, round } from '../optimizer/types.js';
+import { placeboSe } from './placebo-noise.js';
 
 /**
  * Every applied move judged on its measured effect, and the do-no-harm guard.
@@ -213,7 +214,10 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       // power than it earned lowers gross earnings and is still a gain.
       before += b.mean - powerCostOf(p, m.before[name]);
       after += a.mean - powerCostOf(p, m.after[name]);
-      variance += b.se ** 2 + a.se ** 2;
+      // A window of one report has no spread of its own (stats takes its whole size as the noise, and nothing could
+      // ever be called a loss): the node's own report-to-report spread where nothing moved stands in for it.
+      const placebo = b.n < 2 || a.n < 2 ? placeboSe(p.observations, { before: [-3 * w, lag], after: [settle, now - m.at] }) : null;
+      variance += placebo ? placebo.se ** 2 : b.se ** 2 + a.se ** 2;
       read++;
     }
     const se = Math.sqrt(variance);
