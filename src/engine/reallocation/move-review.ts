@@ -12,7 +12,8 @@ import { placeboSe } from './placebo-noise.js';
  * A move is read once the touched protocols' reporting lag, cadence and the moved resources' time constants have
  * passed, plus a window of observations: the optimizer's own observations (lag-attributed, averaged over the cadence,
  * time-of-day divided out) at the new shares against those at the old ones just before. It is kept when earnings
- * held or rose, judged harmful (rolled back) when they fell by more than twice the noise. Projected and measured
+ * held or rose, judged harmful (rolled back) when they fell by more than twice the noise (a part whose windows hold a
+ * single report each is held to the node's own spread where nothing moved, placebo-noise.ts). Projected and measured
  * effects are recorded side by side; the share of judged moves that measured a gain calibrates later confidences.
  * A rollback is judged in turn, on what it was meant to recover: when earnings fell again after it, beyond noise, the
  * fall was the market, not the move; the move is put back and no longer counts as a miss (a record of misses that
