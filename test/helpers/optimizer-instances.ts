@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Config, Policy } from '../../src/config/schema.js';
 import { RESOURCES, type Allocation, type Resource, type ResourceShares } from '../../src/domain/resources.js';
 import { type ConcaveCurve, evaluateCurve } from '../../src/engine/optimizer/piecewise.js';
-import type { OptimizerInput, ProtocolInput } from '../../src/engine/optimizer/types.js';
+import type { Observation, OptimizerInput, ProtocolInput } from '../../src/engine/optimizer/types.js';
 
 /** Test support for the optimizer's property tests: random small instances and an independent brute force. */
 
@@ -16,6 +16,21 @@ export const defaultSettings: Config['optimizer'] = {
   exploration: { enabled: true, maxStepPercent: 5, scoutPercent: 0 },
   restartCostMinutes: 2,
 };
+
+/** A connected, unpinned protocol without policy limits, earning `currentUsdPerHour` now after `observations`. */
+export function protocolInput(name: string, observations: Observation[], currentUsdPerHour: number, extra: Partial<ProtocolInput> = {}): ProtocolInput {
+  const mm = { min: 0, max: 100 };
+  return {
+    name,
+    connected: true,
+    pinned: false,
+    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
+    currentUsdPerHour,
+    restartsOnChange: false,
+    observations,
+    ...extra,
+  };
+}
 
 export interface Instance {
   input: OptimizerInput;

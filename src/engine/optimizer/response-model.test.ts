@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { protocolInput } from '../../../test/helpers/optimizer-instances.js';
 import { resolveProfile } from '../../domain/profile.js';
 import type { ResourceShares } from '../../domain/resources.js';
 import { createHighsSolver } from './highs-solver.js';
@@ -21,18 +22,7 @@ function rng(seed: number) {
   };
 }
 
-function protocol(observations: Observation[], currentUsdPerHour: number): ProtocolInput {
-  const mm = { min: 0, max: 100 };
-  return {
-    name: 'golem',
-    connected: true,
-    pinned: false,
-    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
-    currentUsdPerHour,
-    restartsOnChange: false,
-    observations,
-  };
-}
+const protocol = (observations: Observation[], currentUsdPerHour: number): ProtocolInput => protocolInput('golem', observations, currentUsdPerHour);
 
 const shares = (cpu: number): ResourceShares => ({ cpu, memory: 20, bandwidth: 0, storage: 0 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultSettings } from '../../../test/helpers/optimizer-instances.js';
+import { defaultSettings, protocolInput } from '../../../test/helpers/optimizer-instances.js';
 import { resolveProfile } from '../../domain/profile.js';
 import type { ResourceShares } from '../../domain/resources.js';
 import { solveAllocation } from './allocation-lp.js';
@@ -8,28 +8,18 @@ import { linearCurve } from './piecewise.js';
 import { fitResponses } from './fit-responses.js';
 import { responseDelta } from './response-model.js';
 import { slotCount, taskSlotOf, toSlotSpace } from './task-slots.js';
-import type { Observation, OptimizerInput, ProtocolInput } from './types.js';
+import type { Observation, OptimizerInput } from './types.js';
 
 const solver = createHighsSolver();
 const host = { cpuCount: 8, memoryTotalBytes: 32 * 2 ** 30 };
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 10);
-const mm = { min: 0, max: 100 };
 const sh = (cpu: number, memory: number, bandwidth: number, storage: number): ResourceShares => ({ cpu, memory, bandwidth, storage });
 const zero = linearCurve(0);
 
 /** A Golem node with these observations, fitted as the optimizer fits it at T0 holding `current`. */
 async function fitGolem(observations: Observation[], currentUsdPerHour: number, current: ResourceShares) {
-  const golem: ProtocolInput = {
-    name: 'golem',
-    connected: true,
-    pinned: false,
-    limits: { cpu: mm, memory: mm, bandwidth: mm, storage: mm },
-    currentUsdPerHour,
-    restartsOnChange: false,
-    observations,
-    profile: resolveProfile('golem', undefined, host),
-  };
+  const golem = protocolInput('golem', observations, currentUsdPerHour, { profile: resolveProfile('golem', undefined, host) });
   const input: OptimizerInput = {
     time: T0,
     current: { golem: current },

@@ -126,28 +126,45 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
   let pausedUntil = -Infinity;
   let pauseReason: string | null = null;
 
-  function record(plan: Plan, id: string, before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number): void {
+  /**
+   * The protocols a change touched, their shares before and after, and when each one's own reports can show it
+   * (settling, then a window to read it in); null when it touched none.
+   */
+  function touched(before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number) {
     const protocols = Object.keys(after).filter((n) => !same(before[n], after[n]));
-    if (protocols.length === 0) return;
-    const rule = plan.rule !== undefined;
-    const readAtOf = (n: string) => at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n));
-    // A plan without per-protocol projections (an older record) counts an unread part as no change.
-    const parts = Object.fromEntries(protocols.map((n) => [n, { readAt: readAtOf(n), projected: plan.projectedDeltas?.[n] ?? 0 }]));
-    moves.push({
-      id,
-      at,
+    if (protocols.length === 0) return null;
+    return {
       protocols,
       before: Object.fromEntries(protocols.map((n) => [n, { ...before[n] }])),
       after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
+      readAt: Object.fromEntries(protocols.map((n) => [n, at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n))])),
+    };
+  }
+
+  function push(m: ReviewedMove): void {
+    moves.push(m);
+    if (moves.length > 500) moves.splice(0, moves.length - 500);
+  }
+
+  function record(plan: Plan, id: string, before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number): void {
+    const t = touched(before, after, profiles, at);
+    if (!t) return;
+    const rule = plan.rule !== undefined;
+    push({
+      id,
+      at,
+      protocols: t.protocols,
+      before: t.before,
+      after: t.after,
       // The model's own projection: the record judges the models, not the discount it already applied.
       projected: plan.deliveredShare ? plan.improvementUsdPerHour / plan.deliveredShare : plan.improvementUsdPerHour,
       probe: plan.exploration,
-      readAt: rule ? null : Math.min(...protocols.map(readAtOf)),
-      parts,
+      readAt: rule ? null : Math.min(...Object.values(t.readAt)),
+      // A plan without per-protocol projections (an older record) counts an unread part as no change.
+      parts: Object.fromEntries(t.protocols.map((n) => [n, { readAt: t.readAt[n], projected: plan.projectedDeltas?.[n] ?? 0 }])),
       verdict: rule ? 'kept' : 'pending',
       measured: null,
     });
-    if (moves.length > 500) moves.splice(0, moves.length - 500);
   }
 
   /** Moves a model made (not probes, rules or rollbacks, nor disputed) whose effect has been measured, oldest first. */
@@ -155,27 +172,26 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
 
   /**
    * A harmful move was rolled back: the rollback is judged like a move, projected to recover what the move measured
-   * lost. A rollback that measures a loss instead says the move's reading was the market, not the move.
+   * lost, once every part can be read. A rollback that measures a loss instead says the move's reading was the
+   * market, not the move.
    */
   function recordRollback(original: ReviewedMove, id: string, before: Allocation, after: Allocation, profiles: Map<string, ProtocolProfile | undefined>, at: number): void {
-    const protocols = Object.keys(after).filter((n) => !same(before[n], after[n]));
-    if (protocols.length === 0 || !original.measured) return;
-    const readAtOf = (n: string) => at + settleMs(profiles.get(n), before[n], after[n]) + windowOf(profiles.get(n));
-    moves.push({
+    const t = touched(before, after, profiles, at);
+    if (!t || !original.measured) return;
+    push({
       id,
       at,
-      protocols,
-      before: Object.fromEntries(protocols.map((n) => [n, { ...before[n] }])),
-      after: Object.fromEntries(protocols.map((n) => [n, { ...after[n] }])),
+      protocols: t.protocols,
+      before: t.before,
+      after: t.after,
       projected: original.measured.before - original.measured.after,
       probe: false,
-      readAt: Math.max(...protocols.map(readAtOf)),
-      parts: Object.fromEntries(protocols.map((n) => [n, { readAt: readAtOf(n), projected: 0 }])),
+      readAt: Math.max(...Object.values(t.readAt)),
+      parts: Object.fromEntries(t.protocols.map((n) => [n, { readAt: t.readAt[n], projected: 0 }])),
       verdict: 'pending',
       measured: null,
       undoes: original.id,
     });
-    if (moves.length > 500) moves.splice(0, moves.length - 500);
   }
 
   function judge(m: ReviewedMove, input: OptimizerInput, now: number): void {
