@@ -1,7 +1,9 @@
 import type { Plan } from '../../domain/plan.js';
+import type { Reallocation, ReallocationStep } from '../../domain/reallocation.js';
 import { type Allocation, RESOURCES } from '../../domain/resources.js';
 import { taskSlotOf } from '../optimizer/task-slots.js';
 import type { OptimizerInput } from '../optimizer/types.js';
+import type { DecideRequest } from './types.js';
 
 /** Small pure helpers of the reallocation engine. */
 
@@ -37,6 +39,38 @@ export function emptyPlan(current: Allocation, now: number): Plan {
     exploration: false,
     opportunities: [],
     explanations: {},
+  };
+}
+
+/** A decision's record before anything is applied: the plan's projections, the steps, and who asked. */
+export function newReallocation(d: {
+  id: string;
+  plan: Plan;
+  steps: ReallocationStep[];
+  before: Allocation;
+  target: Allocation;
+  req: DecideRequest;
+  now: number;
+}): Reallocation {
+  const { plan } = d;
+  return {
+    id: d.id,
+    status: 'planned',
+    reason: null,
+    trigger: d.req.trigger,
+    dryRun: d.req.dryRun === true,
+    exploration: plan.exploration,
+    strategy: plan.strategy,
+    before: d.before,
+    after: d.target,
+    projectedImprovementUsdPerHour: plan.improvementUsdPerHour,
+    ...(plan.projectedDeltas ? { projectedDeltas: { ...plan.projectedDeltas } } : {}),
+    confidence: plan.confidence,
+    steps: d.steps,
+    measuredBeforeUsdPerHour: null,
+    measuredAfterUsdPerHour: null,
+    createdAt: d.now,
+    finishedAt: null,
   };
 }
 

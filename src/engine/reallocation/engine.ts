@@ -9,13 +9,14 @@ import type { Clock } from '../../lib/clock.js';
 import { errorMessage, OrchaError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { EngineStateRepository, MetricsRepository, ReallocationsRepository } from '../../store/types.js';
-import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps, touchedProtocols } from './allocation-math.js';
-import { checkGates, type Skip } from './gates.js';
+import { cloneAllocation, initialAllocationFromConfig, overAllocated, planSteps } from './allocation-math.js';
+import { checkGates } from './gates.js';
+import { preflight } from './preflight.js';
 import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
-import { emptyPlan, profilesOf, roundedKey, signed, slotAllowance } from './engine-helpers.js';
+import { emptyPlan, newReallocation, profilesOf, roundedKey, slotAllowance } from './engine-helpers.js';
 import { createHoldReader, readableHolds } from './readable-holds.js';
-import { createMoveReview, discountByRecord } from './move-review.js';
+import { createMoveReview, discountByRecord, judgment } from './move-review.js';
 import type { OptimizerInput } from '../optimizer/types.js';
 import { createRecovery } from './recovery.js';
 import { createStepRunner } from './step-runner.js';
@@ -192,53 +193,8 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     return target;
   }
 
-  async function preflight(config: Config, state: EngineState, target: Allocation, steps: ReallocationStep[]): Promise<Skip | null> {
-    const problems: string[] = [];
-    for (const o of overAllocated(target, config.host.reserve)) {
-      problems.push(`${o.resource} would be ${o.total.toFixed(2)} % with the host reserve`);
-    }
-    const pinned = new Set(config.protocols.filter((p) => p.pinned).map((p) => p.name));
-    for (const p of config.policies) if (p.enabled) for (const n of p.pinned) pinned.add(n);
-    const touched = touchedProtocols(steps);
-    for (const name of touched) {
-      if (pinned.has(name)) problems.push(`${name} is pinned`);
-      if (state.health[name] !== true) problems.push(`${name} is not healthy`);
-      const ex = deps.executors.get(name);
-      if (!ex) {
-        problems.push(`${name} has no executor`);
-        continue;
-      }
-      try {
-        await ex.check();
-      } catch (err) {
-        problems.push(`executor of ${name} does not answer: ${errorMessage(err)}`);
-      }
-    }
-    if (problems.length === 0) return null;
-    return { code: 'preflight_failed', reason: `preflight_failed: ${problems.join('; ')}` };
-  }
-
-  function record(plan: Plan, steps: ReallocationStep[], target: Allocation, req: DecideRequest): Reallocation {
-    return {
-      id: newId(),
-      status: 'planned',
-      reason: null,
-      trigger: req.trigger,
-      dryRun: req.dryRun === true,
-      exploration: plan.exploration,
-      strategy: plan.strategy,
-      before: cloneAllocation(current),
-      after: target,
-      projectedImprovementUsdPerHour: plan.improvementUsdPerHour,
-      ...(plan.projectedDeltas ? { projectedDeltas: { ...plan.projectedDeltas } } : {}),
-      confidence: plan.confidence,
-      steps,
-      measuredBeforeUsdPerHour: null,
-      measuredAfterUsdPerHour: null,
-      createdAt: clock.now(),
-      finishedAt: null,
-    };
-  }
+  const record = (plan: Plan, steps: ReallocationStep[], target: Allocation, req: DecideRequest): Reallocation =>
+    newReallocation({ id: newId(), plan, steps, before: cloneAllocation(current), target, req, now: clock.now() });
 
   /** Writes a decision that applies nothing; repeated identical loop decisions are written once. */
   async function finishWithout(r: Reallocation, req: DecideRequest, key: string, plan: Plan | null, code: Decision['code']): Promise<Decision> {
@@ -344,7 +300,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
         : null) ??
       checkGates({ plan, steps, config, now, appliedLastHour, lastChange, holdMs, lastReadableChange, stepAllowance: slotAllowance(lastInput) }) ??
       (host ? null : { code: 'no_host' as const, reason: 'no_host: no host totals yet (waiting for the first poll)' }) ??
-      (await preflight(config, state, target, steps));
+      (await preflight(config, state, deps.executors, target, steps));
     if (skip) {
       r.status = 'skipped';
       r.reason = skip.reason;
@@ -389,10 +345,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const action = review.review(lastInput, now);
     for (const m of action.judged) {
       const measured = m.measured;
-      const reason = measured
-        ? `judged: projected ${signed(m.projected)} USD/h, measured ${signed(measured.after - measured.before)} USD/h (±${measured.se.toFixed(5)}): ${m.verdict !== 'harmful' ? 'kept' : m.undoes ? `the move it rolled back (${m.undoes}) is put back` : 'rolled back'}`
-        : 'judged: no readable earnings before and after (outage or disconnection): kept';
-      await repo.update(m.id, { reason, ...(measured ? { measuredBeforeUsdPerHour: measured.before, measuredAfterUsdPerHour: measured.after } : {}) });
+      await repo.update(m.id, { reason: judgment(m), ...(measured ? { measuredBeforeUsdPerHour: measured.before, measuredAfterUsdPerHour: measured.after } : {}) });
     }
     if (action.judged.length > 0 || action.trip) await saveReview();
     const fix = action.rollback ?? action.trip;

@@ -4,6 +4,7 @@ import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
 import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
 import { type Observation, type OptimizerInput, powerCostOf, round } from '../optimizer/types.js';
+import { signed } from './engine-helpers.js';
 import { placeboSe } from './placebo-noise.js';
 
 /**
@@ -117,6 +118,14 @@ export function discountByRecord(plan: Plan, share: number): void {
   if (plan.projectedDeltas) for (const n of Object.keys(plan.projectedDeltas)) plan.projectedDeltas[n] = round(plan.projectedDeltas[n] * k, 6);
   const note = ` Projected gain discounted to ${Math.round(100 * k)} %: what auto mode's judged moves delivered of their models' projections.`;
   for (const n of Object.keys(plan.explanations)) plan.explanations[n] += note;
+}
+
+/** What a judged move's record says of it (its reallocation's reason). */
+export function judgment(m: ReviewedMove): string {
+  const measured = m.measured;
+  if (!measured) return 'judged: no readable earnings before and after (outage or disconnection): kept';
+  const outcome = m.verdict !== 'harmful' ? 'kept' : m.undoes ? `the move it rolled back (${m.undoes}) is put back` : 'rolled back';
+  return `judged: projected ${signed(m.projected)} USD/h, measured ${signed(measured.after - measured.before)} USD/h (±${measured.se.toFixed(5)}): ${outcome}`;
 }
 
 export function createMoveReview(options: { pauseHours: number; now: () => number; current: () => Allocation }) {
