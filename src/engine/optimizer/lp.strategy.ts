@@ -101,6 +101,12 @@ export function trustRegion(input: OptimizerInput, bounds: Bounds, responses: Ma
       const hi = Math.min(b.hi, Math.max(cur.memory, ratio * region[p.name].cpu.hi));
       region[p.name].memory = lo <= hi ? { lo, hi } : b;
     }
+    // A cut of what a node is paid for that its reports cannot show yet is not followed by another: walked down faster
+    // than the reports, each step would be judged on data that cannot show the last, and the node starves blind.
+    for (const r of input.unreadCuts?.[p.name] ?? []) {
+      const b = region[p.name][r];
+      if (cur[r] <= b.hi) region[p.name][r] = { lo: Math.max(b.lo, cur[r]), hi: b.hi };
+    }
   }
   const cap = capacityOf(input);
   const fits = RESOURCES.every((r) => input.protocols.reduce((s, p) => s + region[p.name][r].lo, 0) <= cap[r] + 1e-9);

@@ -185,6 +185,38 @@ describe('reading and probing by profile', () => {
 });
 
 describe('acting on what is known', () => {
+
+  it('does not cut a node further while its last cut of what it is paid for cannot be read yet', async () => {
+    // All the cpu is held (90 % with the reserve), grass at its least: golem's more cpu can only come from streamr.
+    const cur = { golem: sh(30, 30, 30, 30), streamr: sh(59, 30, 30, 30), grass: sh(1, 30, 30, 30) };
+    // golem visibly earns more with more cpu, streamr hardly.
+    const alternating = (base: ResourceShares, lowCpu: number, usdHigh: number, usdLow: number): Observation[] =>
+      Array.from({ length: 48 }, (_, i) => ({
+        time: T0 - (48 - i) * HOUR,
+        shares: i % 8 < 4 ? base : { ...base, cpu: lowCpu },
+        usdPerHour: i % 8 < 4 ? usdHigh : usdLow,
+      }));
+    const inp = input(
+      [
+        protocol('golem', 'golem', { currentUsdPerHour: 0.1, observations: alternating(cur.golem, 25, 0.1, 0.08) }),
+        protocol('streamr', 'streamr', { currentUsdPerHour: 0.05, observations: alternating(cur.streamr, 54, 0.05, 0.0499) }),
+        protocol('grass', 'grass', { currentUsdPerHour: 0.05, observations: held(cur.grass, 0.05, 48) }),
+      ],
+      cur,
+    );
+    const lp = createLpStrategy({ solver: createHighsSolver() });
+    const free = await lp.plan(inp);
+    expect(free.exploration).toBe(false);
+    expect(free.target.golem.cpu).toBeGreaterThan(30);
+    expect(free.target.streamr.cpu).toBeLessThan(59);
+    // streamr's last cut of its cpu is not in its reports yet (a 12-hour lag): it is not cut again until it is.
+    const waiting = await lp.plan({ ...inp, unreadCuts: { streamr: ['cpu'] } });
+    expect(waiting.target.streamr.cpu).toBe(59);
+    expect(waiting.target.golem.cpu).toBe(30);
+    // An unread cut holds only that way: a node whose cut is unread may be given more (here golem, cut before).
+    const givenBack = await lp.plan({ ...inp, unreadCuts: { golem: ['cpu'] } });
+    expect(givenBack.target).toEqual(free.target);
+  });
   it('plans among the nodes with data when one has none yet, leaving what that one earns from alone', async () => {
     const cur = { golem: sh(30, 30, 30, 30), streamr: sh(30, 30, 30, 30), grass: sh(30, 30, 30, 30) };
     // golem visibly earns more with more cpu, streamr hardly; grass (paid once a day) has no data at all yet.

@@ -82,6 +82,12 @@ export interface OptimizerInput {
    * passed since): a probe must not move what they earn, or it would walk blind. Default: none.
    */
   heldForReading?: string[];
+  /**
+   * Per protocol, the resources it is paid for that its last applied move cut while its reports cannot show that cut
+   * yet: a plan may hold them or give them back, not cut them further (a cut walked faster than the reports is blind).
+   * Default: none.
+   */
+  unreadCuts?: Record<string, Resource[]>;
 }
 
 export interface Strategy {

@@ -171,6 +171,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
       history: deps.history?.(),
     });
     input.heldForReading = await holds.heldForReading(input, clock.now());
+    input.unreadCuts = review.unreadCuts(clock.now(), profilesOf(input));
     const plan = await deps.strategy.plan(input);
     lastInput = input;
     if (!plan.exploration && plan.rule === undefined) {

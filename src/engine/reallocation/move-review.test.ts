@@ -328,3 +328,32 @@ describe('the review across a restart', () => {
     expect(r.moves()).toHaveLength(1);
   });
 });
+
+describe('a cut is read before the next', () => {
+  it('names the paid resources a move cut until the node can show the cut, and a raise or a rule does not count', () => {
+    const storj = resolveProfile('storj', undefined, null); // paid on storage and bandwidth, 12 h late
+    const golem = resolveProfile('golem', undefined, null); // paid on cpu and memory, 6 h late
+    const profiles = new Map([
+      ['storj', storj],
+      ['golem', golem],
+    ]);
+    const s0: ResourceShares = { cpu: 20, memory: 20, bandwidth: 30, storage: 40 };
+    const g0: ResourceShares = { cpu: 40, memory: 40, bandwidth: 10, storage: 0 };
+    const r = createMoveReview({ pauseHours: 24, now: () => T, current: () => ({ storj: s0, golem: g0 }) });
+    // storj gives up cpu (not paid for it) and bandwidth (paid); golem gains cpu and gives up memory.
+    const s1 = { ...s0, cpu: 10, bandwidth: 20 };
+    const g1 = { ...g0, cpu: 50, memory: 30 };
+    r.record(plan(0.1), 'm1', { storj: s0, golem: g0 }, { storj: s1, golem: g1 }, profiles, T);
+    expect(r.unreadCuts(T + HOUR, profiles)).toEqual({ storj: ['bandwidth'], golem: ['memory'] });
+    // golem's reports show the move 6 h late (then 1 h cadence, 2 h to read it in): its cut is read first; storj's
+    // 12 h late (then 1 h cadence, 2 h for bandwidth to settle, 2 h to read it in).
+    expect(r.unreadCuts(T + 10 * HOUR, profiles)).toEqual({ storj: ['bandwidth'] });
+    expect(r.unreadCuts(T + 16 * HOUR, profiles)).toEqual({ storj: ['bandwidth'] });
+    expect(r.unreadCuts(T + 17 * HOUR, profiles)).toEqual({});
+    // A later raise of the same resource clears its cut; a rule's storage move is not judged and cuts nothing.
+    r.record(plan(0.1), 'm2', { storj: s1 }, { storj: { ...s1, bandwidth: 25 } }, profiles, T + 2 * HOUR);
+    const rule = { ...plan(0), rule: 'storage grown ahead of the fill' };
+    r.record(rule, 'm3', { storj: { ...s1, bandwidth: 25 } }, { storj: { ...s1, bandwidth: 25, storage: 30 } }, profiles, T + 3 * HOUR);
+    expect(r.unreadCuts(T + 4 * HOUR, profiles)).toEqual({ golem: ['memory'] });
+  });
+});

@@ -2,7 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Plan } from '../../domain/plan.js';
 import type { ProtocolProfile } from '../../domain/profile.js';
-import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type ResourceShares } from '../../domain/resources.js';
+import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type Observation, type OptimizerInput, powerCostOf, round } from '../optimizer/types.js';
 import { signed } from './engine-helpers.js';
 import { placeboSe } from './placebo-noise.js';
@@ -294,6 +294,26 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       return true;
     },
     paused: (now: number) => (now < pausedUntil ? pauseReason : null),
+    /**
+     * Per protocol, the resources it is paid for that its latest move of them cut, while its own reports cannot show
+     * that cut yet. A rule's storage move is not judged on earnings and does not count; a later raise clears the cut.
+     */
+    unreadCuts(now: number, profiles: Map<string, ProtocolProfile | undefined>): Record<string, Resource[]> {
+      const cuts = new Map<string, Set<Resource>>();
+      for (const m of moves) {
+        if (m.readAt === null) continue;
+        for (const n of m.protocols) {
+          if (now >= (m.parts?.[n]?.readAt ?? m.readAt)) continue;
+          const paid = profiles.get(n)?.paidOn ?? RESOURCES;
+          for (const r of paid) {
+            const d = m.after[n][r] - m.before[n][r];
+            if (d < -1e-6) cuts.set(n, (cuts.get(n) ?? new Set()).add(r));
+            else if (d > 1e-6) cuts.get(n)?.delete(r);
+          }
+        }
+      }
+      return Object.fromEntries([...cuts].filter(([, rs]) => rs.size > 0).map(([n, rs]) => [n, [...rs]]));
+    },
     moves: () => moves,
     stable: () => structuredClone(stable),
     /** Judge what can be judged; say what must be undone. Called before each decision in auto mode. */
