@@ -1,4 +1,5 @@
 import type { Plan } from '../../domain/plan.js';
+import { type ProtocolProfile, storageRuled } from '../../domain/profile.js';
 import type { Reallocation, ReallocationStep } from '../../domain/reallocation.js';
 import { type Allocation, RESOURCES } from '../../domain/resources.js';
 import { taskSlotOf } from '../optimizer/task-slots.js';
@@ -40,6 +41,28 @@ export function emptyPlan(current: Allocation, now: number): Plan {
     opportunities: [],
     explanations: {},
   };
+}
+
+/**
+ * What a rollback or a guard trip applies: the shares it restores, without touching storage the storage rule governs.
+ * A node whose data is lost when its storage is cut keeps at least the storage it has now (its data fills it, and
+ * the rule, not the judged moves, grew it). A guard trip leaves every node's storage where it is: it undoes the
+ * model's moves, and storage is not the model's to move; putting back the old split of the disk could cut a storage
+ * node below its data, or leave no room for what it holds.
+ */
+export function correctiveTarget(
+  current: Allocation,
+  restore: Allocation,
+  profiles: Map<string, ProtocolProfile | undefined>,
+  trip: boolean,
+): Allocation {
+  const target: Allocation = Object.fromEntries(Object.entries(current).map(([n, s]) => [n, { ...s }]));
+  for (const [name, shares] of Object.entries(restore)) {
+    if (!target[name]) continue;
+    const storage = trip ? current[name].storage : storageRuled(profiles.get(name)) ? Math.max(shares.storage, current[name].storage) : shares.storage;
+    target[name] = { ...shares, storage };
+  }
+  return target;
 }
 
 /** A decision's record before anything is applied: the plan's projections, the steps, and who asked. */

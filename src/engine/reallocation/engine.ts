@@ -14,7 +14,7 @@ import { checkGates } from './gates.js';
 import { preflight } from './preflight.js';
 import { buildOptimizerInput } from './optimizer-input.js';
 import { measureEffects } from './effects.js';
-import { emptyPlan, newReallocation, profilesOf, roundedKey, slotAllowance } from './engine-helpers.js';
+import { correctiveTarget, emptyPlan, newReallocation, profilesOf, roundedKey, slotAllowance } from './engine-helpers.js';
 import { createHoldReader, readableHolds } from './readable-holds.js';
 import { createMoveReview, discountByRecord, judgment } from './move-review.js';
 import type { OptimizerInput } from '../optimizer/types.js';
@@ -352,8 +352,7 @@ export function createReallocationEngine(deps: ReallocationEngineDeps): Realloca
     const fix = action.rollback ?? action.trip;
     const host = hostOf(state);
     if (!fix || !host) return null;
-    const target = cloneAllocation(current);
-    for (const [name, shares] of Object.entries(fix.shares)) if (target[name]) target[name] = { ...shares };
+    const target = correctiveTarget(current, fix.shares, profilesOf(lastInput), action.trip !== undefined);
     if (overAllocated(target, config.host.reserve).length > 0) return null;
     const steps = planSteps(current, target);
     if (action.trip) emit({ type: 'guard', state: 'tripped', reason: action.trip.reason, at: now });

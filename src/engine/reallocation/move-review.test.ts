@@ -283,6 +283,10 @@ describe('the do-no-harm guard', () => {
     expect(action.trip?.reason).toMatch(/do-no-harm guard: over the last day auto mode earned [\d.]+ USD less than holding the last stable allocation/);
     expect(r.paused(now + HOUR)).toMatch(/stops acting for 24 h/);
     expect(r.paused(now + 25 * HOUR)).toBeNull();
+    // The four losses the trip undid leave the record: after the pause, plans are not held under the gate for good by
+    // moves that are no longer in force (with them: confidence 0.9 calibrated to 0.45, a quarter of gains delivered).
+    expect(r.calibrate(0.9)).toEqual({ confidence: 0.9, note: null });
+    expect(r.delivered()).toBe(1);
   });
 
   it('does not trip while the moves held their earnings', () => {
@@ -319,6 +323,7 @@ describe('the review across a restart', () => {
     expect(third.restore(JSON.parse(JSON.stringify(tripping.state())))).toBe(true);
     expect(third.paused(now + HOUR)).toMatch(/do-no-harm guard.*stops acting for 24 h/);
     expect(third.paused(now + 25 * HOUR)).toBeNull();
+    expect(third.calibrate(0.9).confidence).toBe(0.9);
   });
 
   it('refuses a document that is not a review, changing nothing', () => {

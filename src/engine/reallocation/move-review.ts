@@ -61,6 +61,8 @@ export const MoveReviewStateSchema = Type.Object({
   moves: Type.Array(ReviewedMoveSchema, { maxItems: 500 }),
   stable: AllocationSchema,
   stableSince: Type.Number(),
+  /** epoch ms since which judged moves make the record (the last guard trip); absent: all of them. */
+  recordSince: Type.Optional(Type.Number()),
   /** epoch ms until which auto mode is paused by the guard; null when it never was. */
   pausedUntil: Nullable(Type.Number()),
   pauseReason: Nullable(Type.String()),
@@ -132,6 +134,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
   const moves: ReviewedMove[] = [];
   let stable: Allocation = structuredClone(options.current());
   let stableSince = options.now();
+  let recordSince = -Infinity;
   let pausedUntil = -Infinity;
   let pauseReason: string | null = null;
 
@@ -177,7 +180,8 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
   }
 
   /** Moves a model made (not probes, rules or rollbacks, nor disputed) whose effect has been measured, oldest first. */
-  const judgedModelMoves = () => moves.filter((m) => !m.probe && m.readAt !== null && m.measured && !m.undoes && m.verdict !== 'disputed');
+  const judgedModelMoves = () =>
+    moves.filter((m) => m.at >= recordSince && !m.probe && m.readAt !== null && m.measured && !m.undoes && m.verdict !== 'disputed');
 
   /**
    * A harmful move was rolled back: the rollback is judged like a move, projected to recover what the move measured
@@ -279,6 +283,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
         moves: structuredClone(moves),
         stable: structuredClone(stable),
         stableSince,
+        ...(Number.isFinite(recordSince) ? { recordSince } : {}),
         pausedUntil: Number.isFinite(pausedUntil) ? pausedUntil : null,
         pauseReason,
       };
@@ -289,6 +294,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
       moves.splice(0, moves.length, ...structuredClone(doc.moves));
       stable = structuredClone(doc.stable);
       stableSince = doc.stableSince;
+      recordSince = doc.recordSince ?? -Infinity;
       pausedUntil = doc.pausedUntil ?? -Infinity;
       pauseReason = doc.pauseReason;
       return true;
@@ -354,6 +360,9 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
           `(noise ±${g.noise.toFixed(4)}); it returned to that allocation and stops acting for ${options.pauseHours} h`;
         action.trip = { shares: structuredClone(stable), reason: pauseReason };
         stableSince = now;
+        // The moves the trip undid leave the record: auto mode starts over from the stable allocation, and a record it can
+        // no longer change would keep every later plan under the gate for good. A new loss trips the guard again.
+        recordSince = now;
         return action;
       }
       // Stable again: nothing pending, nothing lost since the last stable point, no move for a day.
