@@ -44,6 +44,14 @@ function input(protocols: ProtocolInput[], current: Record<string, ResourceShare
 const held = (shares: ResourceShares, usd: number, hours: number, startHour = 0): Observation[] =>
   Array.from({ length: hours }, (_, i) => ({ time: T0 - (startHour + hours - i) * HOUR, shares, usdPerHour: usd }));
 
+/** 48 hourly observations: 4 hours at `base` earning `usdHigh`, 4 with its cpu at `lowCpu` earning `usdLow`, in turn. */
+const alternating = (base: ResourceShares, lowCpu: number, usdHigh: number, usdLow: number): Observation[] =>
+  Array.from({ length: 48 }, (_, i) => ({
+    time: T0 - (48 - i) * HOUR,
+    shares: i % 8 < 4 ? base : { ...base, cpu: lowCpu },
+    usdPerHour: i % 8 < 4 ? usdHigh : usdLow,
+  }));
+
 describe('protocol profiles', () => {
   it('gives each type what it is paid for, its lag and its least useful share (a golem slot is one core and 2 GiB)', () => {
     const golem = resolveProfile('golem', undefined, host);
@@ -185,17 +193,10 @@ describe('reading and probing by profile', () => {
 });
 
 describe('acting on what is known', () => {
-
   it('does not cut a node further while its last cut of what it is paid for cannot be read yet', async () => {
     // All the cpu is held (90 % with the reserve), grass at its least: golem's more cpu can only come from streamr.
     const cur = { golem: sh(30, 30, 30, 30), streamr: sh(59, 30, 30, 30), grass: sh(1, 30, 30, 30) };
-    // golem visibly earns more with more cpu, streamr hardly.
-    const alternating = (base: ResourceShares, lowCpu: number, usdHigh: number, usdLow: number): Observation[] =>
-      Array.from({ length: 48 }, (_, i) => ({
-        time: T0 - (48 - i) * HOUR,
-        shares: i % 8 < 4 ? base : { ...base, cpu: lowCpu },
-        usdPerHour: i % 8 < 4 ? usdHigh : usdLow,
-      }));
+    // golem visibly earns more with more cpu, streamr hardly (their cpu was cut every other 4 hours).
     const inp = input(
       [
         protocol('golem', 'golem', { currentUsdPerHour: 0.1, observations: alternating(cur.golem, 25, 0.1, 0.08) }),
@@ -217,15 +218,10 @@ describe('acting on what is known', () => {
     const givenBack = await lp.plan({ ...inp, unreadCuts: { golem: ['cpu'] } });
     expect(givenBack.target).toEqual(free.target);
   });
+
   it('plans among the nodes with data when one has none yet, leaving what that one earns from alone', async () => {
     const cur = { golem: sh(30, 30, 30, 30), streamr: sh(30, 30, 30, 30), grass: sh(30, 30, 30, 30) };
     // golem visibly earns more with more cpu, streamr hardly; grass (paid once a day) has no data at all yet.
-    const alternating = (base: ResourceShares, lowCpu: number, usdHigh: number, usdLow: number): Observation[] =>
-      Array.from({ length: 48 }, (_, i) => ({
-        time: T0 - (48 - i) * HOUR,
-        shares: i % 8 < 4 ? base : { ...base, cpu: lowCpu },
-        usdPerHour: i % 8 < 4 ? usdHigh : usdLow,
-      }));
     const inp = input(
       [
         protocol('golem', 'golem', { currentUsdPerHour: 0.1, observations: alternating(cur.golem, 25, 0.1, 0.08) }),

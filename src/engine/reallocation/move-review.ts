@@ -1,7 +1,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Plan } from '../../domain/plan.js';
-import type { ProtocolProfile } from '../../domain/profile.js';
+import { earningResources, type ProtocolProfile } from '../../domain/profile.js';
 import { type Allocation, AllocationSchema, RESOURCE_TIME_CONSTANT_MS, RESOURCES, type Resource, type ResourceShares } from '../../domain/resources.js';
 import { type Observation, type OptimizerInput, powerCostOf, round } from '../optimizer/types.js';
 import { signed } from './engine-helpers.js';
@@ -310,8 +310,7 @@ export function createMoveReview(options: { pauseHours: number; now: () => numbe
         if (m.readAt === null) continue;
         for (const n of m.protocols) {
           if (now >= (m.parts?.[n]?.readAt ?? m.readAt)) continue;
-          const paid = profiles.get(n)?.paidOn ?? RESOURCES;
-          for (const r of paid) {
+          for (const r of earningResources(profiles.get(n))) {
             const d = m.after[n][r] - m.before[n][r];
             if (d < -1e-6) cuts.set(n, (cuts.get(n) ?? new Set()).add(r));
             else if (d > 1e-6) cuts.get(n)?.delete(r);
